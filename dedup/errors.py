@@ -1,0 +1,38 @@
+"""The one error hierarchy of the library.
+
+Every error a user can cause (bad input, bad parameters) is a :class:`DedupError`.
+It carries the file and the line or record at fault, so that the command line can
+print one line that names them and exit with code 2.
+"""
+
+from __future__ import annotations
+
+
+class DedupError(Exception):
+    """An error caused by the user's input or parameters, not by a bug.
+
+    Args:
+        message: what is wrong, in one line.
+        path: the file at fault, if any (``"-"`` for standard input).
+        line: the 1-based line (JSONL, text) or record number (CSV, Parquet, JSON array), if known.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line is not None else f"{self.path}: "
+        return f"{where}{self.message}"
+
+
+class InputError(DedupError):
+    """Input that cannot be read: invalid UTF-8, binary data, malformed records, missing fields."""
+
+
+class ParameterError(DedupError):
+    """Parameters that do not make sense together (e.g. a threshold outside 0..1)."""
