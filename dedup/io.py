@@ -1,0 +1,503 @@
+"""Reading documents from files, directories, stdin and DataFrames; writing results safely.
+
+Every input becomes a :class:`Document`: an id, the text exactly as read, and where
+it came from (file and line), so that any later error or report can point at it.
+
+Supported inputs:
+
+* a directory: every ``.txt`` / ``.md`` file below it, one document per file,
+  its id being the path relative to the directory;
+* ``.jsonl`` / ``.ndjson``: one JSON object per line;
+* ``.json``: a JSON array of objects;
+* ``.csv``: one record per row, the first row naming the columns;
+* ``.parquet``: one record per row;
+* any other file (``.txt``, ``.md``, ...): one plain-text document;
+* ``-``: JSONL read from standard input.
+
+Text is decoded as strict UTF-8 (a leading BOM is dropped). Anything that cannot be
+read raises :class:`~dedup.errors.InputError` naming the file and line, rather than
+being skipped: a corpus silently missing documents would give wrong duplicate counts.
+
+Writing goes through :func:`atomic_open`, so that an interrupted run never leaves a
+half-written output file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import sys
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from .errors import DedupError, InputError, ParameterError
+
+__all__ = [
+    "Document",
+    "atomic_open",
+    "atomic_write",
+    "detect_format",
+    "documents_from_texts",
+    "iter_documents",
+    "read_dataframe_documents",
+    "read_documents",
+]
+
+MEMORY = "<memory>"
+STDIN = "-"
+TEXT_EXTENSIONS = (".txt", ".md")
+FORMATS_BY_EXTENSION = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document to deduplicate.
+
+    Attributes:
+        id: unique id of the document within one run.
+        text: the text exactly as read (no normalisation; ``\\r\\n`` is kept).
+        path: the file it came from; ``"-"`` for stdin, ``"<memory>"`` for in-memory input.
+        line: 1-based line (JSONL) or record number (JSON array, CSV, Parquet,
+            in-memory input); ``None`` for a whole-file text document.
+    """
+
+    id: str
+    text: str
+    path: str
+    line: int | None
+
+
+# ---------------------------------------------------------------------------
+# Public reading API
+# ---------------------------------------------------------------------------
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Return how ``path`` will be read.
+
+    One of ``"stdin"`` (the path ``-``), ``"dir"``, ``"jsonl"``, ``"json"``,
+    ``"csv"``, ``"parquet"`` or ``"text"`` (any other extension). The extension
+    is matched case-insensitively.
+    """
+    path = os.fsdecode(path)
+    if path == STDIN:
+        return "stdin"
+    if os.path.isdir(path):
+        return "dir"
+    extension = os.path.splitext(path)[1].lower()
+    return FORMATS_BY_EXTENSION.get(extension, "text")
+
+
+def iter_documents(
+    paths: Sequence[str | os.PathLike] | str | os.PathLike,
+    text_field: str = "text",
+    id_field: str = "id",
+    stdin: IO[bytes] | None = None,
+) -> Iterator[Document]:
+    """Yield the documents of every path in turn, checking that ids are unique.
+
+    Args:
+        paths: files, directories, or ``"-"`` for JSONL on standard input.
+            A single path is accepted too.
+        text_field: the field (or column) holding the text in record formats.
+        id_field: the field (or column) holding the id in record formats. Records
+            without it get their 0-based record number as id, prefixed with
+            ``"{path}#"`` when several paths are given so that ids stay unique.
+        stdin: binary stream read for ``"-"``; defaults to ``sys.stdin.buffer``.
+
+    Raises:
+        InputError: on the first input that cannot be read, or on a duplicate id.
+    """
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [paths]
+    paths = [os.fsdecode(p) for p in paths]
+    prefix_row_ids = len(paths) > 1
+    docs = (doc for path in paths for doc in _iter_path(path, text_field, id_field, stdin, prefix_row_ids))
+    yield from _unique(docs)
+
+
+def read_documents(
+    paths: Sequence[str | os.PathLike] | str | os.PathLike,
+    text_field: str = "text",
+    id_field: str = "id",
+    stdin: IO[bytes] | None = None,
+) -> list[Document]:
+    """Read all documents at once; see :func:`iter_documents`."""
+    return list(iter_documents(paths, text_field=text_field, id_field=id_field, stdin=stdin))
+
+
+def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None) -> list[Document]:
+    """Turn a pandas DataFrame into documents.
+
+    Args:
+        df: the DataFrame.
+        text: the column holding the text; null values become ``""``.
+        id: the column holding the ids; when ``None`` the DataFrame index is used.
+            Ids are converted with ``str``.
+
+    Returns documents with path ``"<memory>"`` and line the 1-based row position.
+    """
+    import pandas as pd
+
+    columns = [str(c) for c in df.columns]
+    for column in (text, id):
+        if column is not None and column not in df.columns:
+            raise InputError(f"no column {column!r} (columns: {', '.join(columns)})", MEMORY)
+    ids = df.index if id is None else df[id]
+    docs = []
+    for position, (doc_id, value) in enumerate(zip(ids, df[text]), 1):
+        if pd.api.types.is_scalar(value) and pd.isna(value):
+            value = None
+        if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):
+            raise InputError("null id", MEMORY, position)
+        docs.append(Document(str(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
+    return list(_unique(docs))
+
+
+def documents_from_texts(texts: Iterable[str], ids: Iterable[str] | None = None) -> list[Document]:
+    """Turn in-memory texts into documents.
+
+    Ids default to ``"0"``, ``"1"``, ...; path is ``"<memory>"`` and line the
+    1-based position.
+    """
+    texts = list(texts)
+    ids = [str(i) for i in range(len(texts))] if ids is None else [str(i) for i in ids]
+    if len(ids) != len(texts):
+        raise ParameterError(f"got {len(texts)} texts but {len(ids)} ids")
+    docs = [
+        Document(doc_id, _text_value(text, "text", MEMORY, position), MEMORY, position)
+        for position, (doc_id, text) in enumerate(zip(ids, texts), 1)
+    ]
+    return list(_unique(docs))
+
+
+# ---------------------------------------------------------------------------
+# Public writing API
+# ---------------------------------------------------------------------------
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
+    """Open ``path`` for writing so that it is replaced all at once, or not at all.
+
+    Writes go to a temporary file in the same directory, which is flushed, synced
+    and renamed over ``path`` when the ``with`` block ends normally. If the block
+    raises, the temporary file is removed and ``path`` is left as it was. The path
+    ``"-"`` writes to standard output directly.
+
+    Args:
+        path: the file to write.
+        mode: ``"w"`` for text or ``"wb"`` for bytes.
+        encoding: the text encoding (text mode only).
+    """
+    if mode not in ("w", "wt", "wb"):
+        raise ValueError(f"atomic_open supports modes 'w' and 'wb', not {mode!r}")
+    binary = "b" in mode
+    path = os.fsdecode(path)
+    if path == STDIN:
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+
+    directory, name = os.path.split(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        # os.open with 0o666 lets the umask decide permissions, as open() would.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
+    try:
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
+    """Replace the content of ``path`` with ``data`` atomically (UTF-8 for ``str``)."""
+    with atomic_open(path, "wb" if isinstance(data, bytes) else "w") as f:
+        f.write(data)
+
+
+# ---------------------------------------------------------------------------
+# Reading one path
+# ---------------------------------------------------------------------------
+
+
+def _iter_path(
+    path: str, text_field: str, id_field: str, stdin: IO[bytes] | None, prefix_row_ids: bool
+) -> Iterator[Document]:
+    """Yield the documents of one path (ids are checked for uniqueness by the caller)."""
+    if path != STDIN and not os.path.exists(path):
+        raise InputError("no such file or directory", path)
+    kind = detect_format(path)
+    if kind == "dir":
+        return _iter_directory(path)
+    if kind == "text":
+        return iter([Document(path, _read_text(path), path, None)])
+
+    records: Iterator[tuple[int, dict]]
+    if kind == "stdin":
+        records = _jsonl_records(stdin if stdin is not None else sys.stdin.buffer, path)
+    elif kind == "jsonl":
+        records = _jsonl_file_records(path)
+    elif kind == "json":
+        records = _json_records(path)
+    elif kind == "csv":
+        records = _csv_records(path, text_field)
+    else:
+        records = _parquet_records(path, text_field, id_field)
+    prefix = f"{path}#" if prefix_row_ids else ""
+    return _records_to_documents(records, path, text_field, id_field, prefix)
+
+
+def _records_to_documents(
+    records: Iterable[tuple[int, dict]], path: str, text_field: str, id_field: str, prefix: str
+) -> Iterator[Document]:
+    """Turn ``(line, record)`` pairs into documents; ids fall back to the record number."""
+    for number, (line, record) in enumerate(records):
+        if text_field not in record:
+            raise InputError(
+                f"no text field {text_field!r} (fields: {', '.join(map(str, record))}); use --text-field",
+                path,
+                line,
+            )
+        text = _text_value(record[text_field], text_field, path, line)
+        if id_field in record:
+            value = record[id_field]
+            if _is_null(value):
+                raise InputError(f"null id in field {id_field!r}", path, line)
+            doc_id = str(value)
+        else:
+            doc_id = f"{prefix}{number}"
+        yield Document(doc_id, text, path, line)
+
+
+def _iter_directory(root: str) -> Iterator[Document]:
+    """Yield one document per ``.txt`` / ``.md`` file below ``root``, sorted by relative path.
+
+    Hidden directories and files (name starting with ``.``) are skipped: they hold
+    tool metadata (``.git``, macOS ``._*`` files), not articles.
+    """
+    found = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(TEXT_EXTENSIONS):
+                full = os.path.join(directory, name)
+                found.append((os.path.relpath(full, root).replace(os.sep, "/"), full))
+    for relative, full in sorted(found):
+        yield Document(relative, _read_text(full), full, None)
+
+
+def _read_text(path: str) -> str:
+    """Read a whole file as strict UTF-8 text."""
+    return _decode(_read_bytes(path), path)
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise InputError(_os_reason(e), path) from None
+
+
+def _decode(data: bytes, path: str, first_line: int = 1, strip_bom: bool = True) -> str:
+    """Decode strict UTF-8, naming the line and column of a NUL or invalid byte.
+
+    ``first_line`` is the line number of ``data``'s first line (for JSONL, which is
+    decoded one line at a time). A NUL byte means the file is binary, not text.
+    """
+    if b"\0" in data:
+        raise InputError("binary file, not text", path)
+    offset = len(_BOM) if strip_bom and data.startswith(_BOM) else 0
+    try:
+        return data[offset:].decode("utf-8")
+    except UnicodeDecodeError as e:
+        start = e.start + offset
+        line_start = data.rfind(b"\n", 0, start) + 1
+        line = first_line + data.count(b"\n", 0, start)
+        raise InputError(
+            f"invalid UTF-8 (byte 0x{data[start]:02x} at column {start - line_start + 1})", path, line
+        ) from None
+
+
+# ---------------------------------------------------------------------------
+# Record formats: each yields (line or record number, record dict)
+# ---------------------------------------------------------------------------
+
+
+def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise InputError(_os_reason(e), path) from None
+    with f:
+        yield from _jsonl_records(f, path)
+
+
+def _jsonl_records(stream: IO[bytes], path: str) -> Iterator[tuple[int, dict]]:
+    """Parse one JSON object per line; blank lines are skipped but still counted."""
+    for line_number, raw in enumerate(stream, 1):
+        if b"\0" in raw:
+            raise InputError("binary file, not text", path, line_number)
+        line = _decode(raw, path, line_number, strip_bom=line_number == 1)
+        if not line.strip(" \t\r\n"):
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, line_number) from None
+        if not isinstance(record, dict):
+            raise InputError(f"expected a JSON object, got {_json_type(record)}", path, line_number)
+        yield line_number, record
+
+
+def _json_records(path: str) -> Iterator[tuple[int, dict]]:
+    """Parse a JSON array of objects; records are numbered from 1."""
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, e.lineno) from None
+    if not isinstance(data, list):
+        raise InputError(f"expected a JSON array of objects, got {_json_type(data)}", path)
+    for number, record in enumerate(data, 1):
+        if not isinstance(record, dict):
+            raise InputError(f"expected a JSON object, got {_json_type(record)}", path, number)
+        yield number, record
+
+
+def _csv_records(path: str, text_field: str) -> Iterator[tuple[int, dict]]:
+    """Parse CSV with a header row; all values stay strings, records are numbered from 1.
+
+    Blank rows are skipped. A row with a different number of fields than the header
+    is an error, since its values could not be matched to columns reliably.
+    """
+    _raise_csv_field_limit()
+    text = _read_text(path)
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(rows, None)
+        if header is None:
+            return
+        if text_field not in header:
+            raise InputError(
+                f"no text column {text_field!r} (columns: {', '.join(header)}); use --text-field", path
+            )
+        number = 0
+        for row in rows:
+            if not row:
+                continue
+            number += 1
+            if len(row) != len(header):
+                raise InputError(f"expected {len(header)} fields, got {len(row)}", path, number)
+            yield number, dict(zip(header, row))
+    except csv.Error as e:
+        raise InputError(f"malformed CSV: {e}", path, rows.line_num) from None
+
+
+def _raise_csv_field_limit() -> None:
+    """Let the csv module read fields of any size (its default limit is 128 KiB)."""
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:  # C long is 32 bits on some platforms
+            limit //= 2
+
+
+def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tuple[int, dict]]:
+    """Read the text (and id, if present) columns of a Parquet file; records are numbered from 1."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+        if text_field not in names:
+            raise InputError(
+                f"no text column {text_field!r} (columns: {', '.join(names)}); use --text-field", path
+            )
+        columns = [text_field] + ([id_field] if id_field in names and id_field != text_field else [])
+        table = pq.read_table(path, columns=columns)
+    except (pa.ArrowException, OSError) as e:
+        raise InputError(f"cannot read Parquet: {e}", path) from None
+    number = 0
+    for batch in table.to_batches():
+        for record in batch.to_pylist():
+            number += 1
+            yield number, record
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _text_value(value: Any, field: str, path: str, line: int | None) -> str:
+    """Return a record's text: a string as is, null/NaN as ``""``, anything else an error."""
+    if isinstance(value, str):
+        return value
+    if _is_null(value):
+        return ""
+    raise InputError(f"text field {field!r} is {_json_type(value)}, not a string", path, line)
+
+
+def _os_reason(error: OSError) -> str:
+    """``'no such file or directory'`` rather than ``[Errno 2] No such file or directory: 'x'``."""
+    return error.strerror.lower() if error.strerror else str(error)
+
+
+def _is_null(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _json_type(value: Any) -> str:
+    """Name a value's type the way a JSON user would."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _unique(docs: Iterable[Document]) -> Iterator[Document]:
+    """Pass documents through, raising on the second occurrence of an id."""
+    seen: dict[str, tuple[str, int | None]] = {}
+    for doc in docs:
+        first = seen.get(doc.id)
+        if first is not None:
+            where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
+            raise InputError(f"duplicate id {doc.id!r} (first seen at {where})", doc.path, doc.line)
+        seen[doc.id] = (doc.path, doc.line)
+        yield doc

@@ -1,0 +1,509 @@
+"""Tests for dedup.io: reading every input format, errors that name file and line, atomic writes."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dedup.errors import DedupError, InputError, ParameterError
+from dedup.io import (
+    Document,
+    atomic_open,
+    atomic_write,
+    detect_format,
+    documents_from_texts,
+    iter_documents,
+    read_dataframe_documents,
+    read_documents,
+)
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "news"
+
+
+def write_jsonl(path: Path, records: list) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def read_error(*args, **kwargs) -> InputError:
+    """Read and return the InputError that reading must raise."""
+    with pytest.raises(InputError) as info:
+        read_documents(*args, **kwargs)
+    return info.value
+
+
+# ---------------------------------------------------------------------------
+# detect_format
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("a.jsonl", "jsonl"),
+        ("a.NDJSON", "jsonl"),
+        ("a.json", "json"),
+        ("a.CSV", "csv"),
+        ("a.parquet", "parquet"),
+        ("a.txt", "text"),
+        ("a.md", "text"),
+        ("a.weird", "text"),
+        ("noextension", "text"),
+        ("-", "stdin"),
+    ],
+)
+def test_detect_format(tmp_path, name, expected):
+    assert detect_format(name if name == "-" else tmp_path / name) == expected
+
+
+def test_detect_format_dir(tmp_path):
+    assert detect_format(tmp_path) == "dir"
+
+
+# ---------------------------------------------------------------------------
+# Directories and plain text files
+# ---------------------------------------------------------------------------
+
+
+def test_directory_walk_order_ids_and_filters(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "b.txt").write_text("bee", encoding="utf-8")
+    (tmp_path / "a.MD").write_text("ay", encoding="utf-8")
+    (tmp_path / "sub" / "c.md").write_text("sea", encoding="utf-8")
+    (tmp_path / "sub" / "ignored.json").write_text("[]", encoding="utf-8")
+    (tmp_path / ".hidden" / "secret.txt").write_text("no", encoding="utf-8")
+    (tmp_path / ".dotfile.txt").write_text("no", encoding="utf-8")
+    docs = read_documents([tmp_path])
+    assert [d.id for d in docs] == ["a.MD", "b.txt", "sub/c.md"]
+    assert [d.text for d in docs] == ["ay", "bee", "sea"]
+    assert docs[2].path == os.path.join(str(tmp_path), "sub", "c.md")
+    assert all(d.line is None for d in docs)
+
+
+def test_directory_with_real_articles(tmp_path):
+    names = sorted(p.name for p in EXAMPLES.glob("*.txt"))[:2]
+    for name in names:
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    docs = read_documents([tmp_path])
+    assert [d.id for d in docs] == names
+    assert docs[0].text == (EXAMPLES / names[0]).read_bytes().decode("utf-8")
+
+
+def test_empty_directory_yields_nothing(tmp_path):
+    (tmp_path / "notes.json").write_text("{}", encoding="utf-8")
+    assert read_documents([tmp_path]) == []
+
+
+def test_single_text_file_id_is_path_as_given(tmp_path):
+    path = tmp_path / "article.weird"
+    path.write_text("hello", encoding="utf-8")
+    assert read_documents([str(path)]) == [Document(str(path), "hello", str(path), None)]
+
+
+def test_crlf_preserved_and_bom_stripped(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"\xef\xbb\xbfline one\r\nline two\r\n")
+    (doc,) = read_documents([path])
+    assert doc.text == "line one\r\nline two\r\n"
+
+
+def test_invalid_utf8_names_line_and_column(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"fine\nabcd\xff rest\n")
+    err = read_error([path])
+    assert (err.path, err.line) == (str(path), 2)
+    assert str(err) == f"{path}:2: invalid UTF-8 (byte 0xff at column 5)"
+
+
+def test_invalid_utf8_column_counts_bom(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"\xef\xbb\xbfab\xfe")
+    assert "byte 0xfe at column 6" in str(read_error([path]))
+
+
+def test_invalid_utf8_in_directory_is_an_error(tmp_path):
+    (tmp_path / "a.txt").write_text("ok", encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"\xc3(")
+    err = read_error([tmp_path])
+    assert (err.path, err.line) == (str(tmp_path / "b.txt"), 1)
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert str(read_error([path])) == f"{path}: binary file, not text"
+
+
+def test_binary_file_in_directory(tmp_path):
+    (tmp_path / "x.txt").write_bytes(b"a\x00b")
+    err = read_error([tmp_path])
+    assert err.path == str(tmp_path / "x.txt")
+    assert "binary file" in err.message
+
+
+def test_nonexistent_path(tmp_path):
+    path = tmp_path / "nope.txt"
+    assert str(read_error([path])) == f"{path}: no such file or directory"
+
+
+def test_single_path_string_is_accepted(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("x", encoding="utf-8")
+    assert [d.text for d in read_documents(str(path))] == ["x"]
+
+
+def test_iter_documents_is_lazy(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("x", encoding="utf-8")
+    docs = iter_documents([path, tmp_path / "missing.txt"])
+    assert next(docs).text == "x"
+    with pytest.raises(InputError, match="no such file"):
+        next(docs)
+
+
+# ---------------------------------------------------------------------------
+# JSONL and stdin
+# ---------------------------------------------------------------------------
+
+
+def test_jsonl_with_and_without_ids(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"id": 7, "text": "a"}, {"text": "b\r\nc"}])
+    docs = read_documents([path])
+    assert docs == [
+        Document("7", "a", str(path), 1),
+        Document("1", "b\r\nc", str(path), 2),
+    ]
+
+
+def test_jsonl_blank_lines_skipped_but_counted(tmp_path):
+    path = tmp_path / "d.ndjson"
+    path.write_text('{"text": "a"}\n\n   \n{"text": "b"}\n\n', encoding="utf-8")
+    docs = read_documents([path])
+    assert [(d.id, d.line) for d in docs] == [("0", 1), ("1", 4)]
+
+
+def test_jsonl_custom_fields(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"key": "k1", "body": "x", "text": 5}])
+    (doc,) = read_documents([path], text_field="body", id_field="key")
+    assert (doc.id, doc.text) == ("k1", "x")
+
+
+def test_jsonl_bom_and_crlf_line_endings(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"text": "a"}\r\n{"text": "b"}\r\n')
+    assert [d.text for d in read_documents([path])] == ["a", "b"]
+
+
+def test_stdin_jsonl():
+    stream = io.BytesIO(b'{"id": "x", "text": "one"}\n{"text": "two"}\n')
+    docs = read_documents(["-"], stdin=stream)
+    assert docs == [Document("x", "one", "-", 1), Document("1", "two", "-", 2)]
+
+
+def test_row_ids_prefixed_with_path_when_several_inputs(tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", [{"text": "1"}, {"text": "2"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"text": "3"}, {"id": "own", "text": "4"}])
+    stream = io.BytesIO(b'{"text": "5"}\n')
+    ids = [d.id for d in read_documents([a, b, "-"], stdin=stream)]
+    assert ids == [f"{a}#0", f"{a}#1", f"{b}#0", "own", "-#0"]
+
+
+def test_null_and_nan_text_become_empty(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"text": null}\n{"text": NaN}\n', encoding="utf-8")
+    assert [d.text for d in read_documents([path])] == ["", ""]
+
+
+def test_huge_single_line_record(tmp_path):
+    text = "word " * 1_000_000  # 5 MB on one line
+    path = write_jsonl(tmp_path / "big.jsonl", [{"id": "big", "text": text}])
+    (doc,) = read_documents([path])
+    assert doc.text == text
+
+
+def test_malformed_jsonl_line(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"text": "a"}\n\n{"text": }\n', encoding="utf-8")
+    err = read_error([path])
+    assert (err.path, err.line) == (str(path), 3)
+    assert str(err).startswith(f"{path}:3: malformed JSON: Expecting value")
+
+
+@pytest.mark.parametrize("line, kind", [("[1, 2]", "an array"), ('"text"', "a string"), ("3", "a number")])
+def test_jsonl_line_not_an_object(tmp_path, line, kind):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"text": "a"}\n' + line + "\n", encoding="utf-8")
+    assert str(read_error([path])) == f"{path}:2: expected a JSON object, got {kind}"
+
+
+def test_missing_text_field_jsonl(tmp_path):
+    path = write_jsonl(tmp_path / "data.jsonl", [{"text": "a"}, {"text": "b"}, {"id": 1, "body": "c"}])
+    assert str(read_error([path])) == f"{path}:3: no text field 'text' (fields: id, body); use --text-field"
+
+
+@pytest.mark.parametrize("value, kind", [(3, "a number"), (["a"], "an array"), ({"a": 1}, "an object"), (True, "a boolean")])
+def test_non_string_text(tmp_path, value, kind):
+    path = write_jsonl(tmp_path / "data.jsonl", [{"text": "ok"}, {"text": value}])
+    assert str(read_error([path])) == f"{path}:2: text field 'text' is {kind}, not a string"
+
+
+def test_null_id_is_an_error(tmp_path):
+    path = write_jsonl(tmp_path / "data.jsonl", [{"id": None, "text": "a"}])
+    err = read_error([path])
+    assert (err.path, err.line) == (str(path), 1)
+
+
+def test_invalid_utf8_in_jsonl_names_line(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b'{"text": "a"}\n{"text": "\xe9t\xe9"}\n')
+    assert str(read_error([path])) == f"{path}:2: invalid UTF-8 (byte 0xe9 at column 11)"
+
+
+def test_binary_jsonl_names_line(tmp_path):
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b'{"text": "a"}\n\x00\x01\n')
+    err = read_error([path])
+    assert (err.path, err.line, err.message) == (str(path), 2, "binary file, not text")
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", [{"id": "x", "text": "1"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"id": "y", "text": "2"}, {"id": "x", "text": "3"}])
+    err = read_error([a, b])
+    assert (err.path, err.line) == (str(b), 2)
+    assert str(err) == f"{b}:2: duplicate id 'x' (first seen at {a}:1)"
+
+
+def test_duplicate_ids_within_file(tmp_path):
+    path = write_jsonl(tmp_path / "a.jsonl", [{"id": 1, "text": "1"}, {"id": "1", "text": "2"}])
+    assert str(read_error([path])).startswith(f"{path}:2: duplicate id '1'")
+
+
+# ---------------------------------------------------------------------------
+# JSON arrays
+# ---------------------------------------------------------------------------
+
+
+def test_json_array(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps([{"id": "a", "text": "x"}, {"text": "y"}]), encoding="utf-8")
+    assert read_documents([path]) == [Document("a", "x", str(path), 1), Document("1", "y", str(path), 2)]
+
+
+def test_json_not_an_array(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('{"text": "x"}', encoding="utf-8")
+    assert str(read_error([path])) == f"{path}: expected a JSON array of objects, got an object"
+
+
+def test_json_array_element_not_an_object(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('[{"text": "x"}, "y"]', encoding="utf-8")
+    assert str(read_error([path])) == f"{path}:2: expected a JSON object, got a string"
+
+
+def test_malformed_json_names_line(tmp_path):
+    path = tmp_path / "d.json"
+    path.write_text('[\n{"text": "x"},\n{"text" "y"}\n]', encoding="utf-8")
+    err = read_error([path])
+    assert (err.path, err.line) == (str(path), 3)
+    assert "malformed JSON" in err.message
+
+
+# ---------------------------------------------------------------------------
+# CSV
+# ---------------------------------------------------------------------------
+
+
+def test_csv_round_trip(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(b'id,text,note\r\nA,"multi\r\nline, quoted",NA\r\nB,NA,\r\nC,,x\r\n')
+    docs = read_documents([path])
+    assert docs == [
+        Document("A", "multi\r\nline, quoted", str(path), 1),
+        Document("B", "NA", str(path), 2),
+        Document("C", "", str(path), 3),
+    ]
+
+
+def test_csv_without_id_and_custom_text(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("body\nfirst\n\nsecond\n", encoding="utf-8")
+    docs = read_documents([path], text_field="body")
+    assert [(d.id, d.text, d.line) for d in docs] == [("0", "first", 1), ("1", "second", 2)]
+
+
+def test_csv_ids_stay_strings(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("id,text\n007,a\n", encoding="utf-8")
+    assert read_documents([path])[0].id == "007"
+
+
+def test_csv_huge_field(tmp_path):
+    text = "x" * 3_000_000
+    path = tmp_path / "d.csv"
+    path.write_text(f'text\n"{text}"\n', encoding="utf-8")
+    assert read_documents([path])[0].text == text
+
+
+def test_csv_missing_text_column(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("id,body\n1,x\n", encoding="utf-8")
+    err = read_error([path])
+    assert err.line is None
+    assert str(err) == f"{path}: no text column 'text' (columns: id, body); use --text-field"
+
+
+def test_csv_wrong_field_count(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("id,text\n1,a\n2,b,extra\n", encoding="utf-8")
+    err = read_error([path])
+    assert (err.path, err.line) == (str(path), 2)
+
+
+def test_csv_invalid_utf8_names_physical_line(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"text\nok\n\xff\n")
+    err = read_error([path])
+    assert (err.path, err.line) == (str(path), 3)
+
+
+def test_csv_bom_stripped_from_header(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_bytes(b"\xef\xbb\xbftext\nhello\n")
+    assert read_documents([path])[0].text == "hello"
+
+
+# ---------------------------------------------------------------------------
+# Parquet
+# ---------------------------------------------------------------------------
+
+
+def test_parquet_with_ids_and_nulls(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": [10, 11], "text": ["a\r\nb", None], "other": [1, 2]}), path)
+    assert read_documents([path]) == [Document("10", "a\r\nb", str(path), 1), Document("11", "", str(path), 2)]
+
+
+def test_parquet_without_ids_custom_text(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"body": ["a", "b"]}), path)
+    docs = read_documents([path], text_field="body")
+    assert [(d.id, d.line) for d in docs] == [("0", 1), ("1", 2)]
+
+
+def test_parquet_missing_text_column(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"id": [1], "body": ["x"]}), path)
+    assert str(read_error([path])) == f"{path}: no text column 'text' (columns: id, body); use --text-field"
+
+
+def test_parquet_non_string_text(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"text": [1, 2]}), path)
+    assert str(read_error([path])) == f"{path}:1: text field 'text' is a number, not a string"
+
+
+def test_corrupt_parquet(tmp_path):
+    path = tmp_path / "d.parquet"
+    path.write_bytes(b"PAR1 this is not really parquet")
+    err = read_error([path])
+    assert err.path == str(path)
+    assert "cannot read Parquet" in err.message
+
+
+# ---------------------------------------------------------------------------
+# In-memory input
+# ---------------------------------------------------------------------------
+
+
+def test_dataframe_with_index_ids():
+    df = pd.DataFrame({"text": ["a", None, float("nan")]}, index=[5, 6, 7])
+    assert read_dataframe_documents(df) == [
+        Document("5", "a", "<memory>", 1),
+        Document("6", "", "<memory>", 2),
+        Document("7", "", "<memory>", 3),
+    ]
+
+
+def test_dataframe_with_id_column():
+    df = pd.DataFrame({"key": [1, 2], "body": ["x", "y"]})
+    docs = read_dataframe_documents(df, text="body", id="key")
+    assert [(d.id, d.text) for d in docs] == [("1", "x"), ("2", "y")]
+
+
+def test_dataframe_missing_column():
+    df = pd.DataFrame({"body": ["x"]})
+    with pytest.raises(InputError) as info:
+        read_dataframe_documents(df)
+    assert str(info.value) == "<memory>: no column 'text' (columns: body)"
+
+
+def test_dataframe_non_string_text_names_row():
+    df = pd.DataFrame({"text": ["ok", 3]}, dtype=object)
+    with pytest.raises(InputError) as info:
+        read_dataframe_documents(df)
+    assert (info.value.path, info.value.line) == ("<memory>", 2)
+
+
+def test_documents_from_texts():
+    assert documents_from_texts(["a", "b"]) == [Document("0", "a", "<memory>", 1), Document("1", "b", "<memory>", 2)]
+    assert [d.id for d in documents_from_texts(["a"], ids=["x"])] == ["x"]
+    with pytest.raises(ParameterError):
+        documents_from_texts(["a"], ids=["x", "y"])
+    with pytest.raises(InputError, match="duplicate id"):
+        documents_from_texts(["a", "b"], ids=["x", "x"])
+
+
+# ---------------------------------------------------------------------------
+# Atomic writes
+# ---------------------------------------------------------------------------
+
+
+def test_atomic_write_replaces_content(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+    atomic_write(path, "new\r\nč")
+    assert path.read_bytes() == "new\r\nč".encode("utf-8")
+    atomic_write(path, b"\x00bytes")
+    assert path.read_bytes() == b"\x00bytes"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_open_failure_leaves_target_untouched(tmp_path):
+    path = tmp_path / "out.txt"
+    path.write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with atomic_open(path) as f:
+            f.write("partial")
+            raise RuntimeError("boom")
+    assert path.read_text(encoding="utf-8") == "old"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_atomic_open_failure_creates_nothing(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_open(tmp_path / "new.txt"):
+            raise RuntimeError("boom")
+    assert os.listdir(tmp_path) == []
+
+
+def test_atomic_open_missing_directory(tmp_path):
+    with pytest.raises(DedupError) as info:
+        atomic_write(tmp_path / "no" / "out.txt", "x")
+    assert info.value.path == str(tmp_path / "no" / "out.txt")
+
+
+def test_atomic_open_stdout(capsys):
+    with atomic_open("-") as f:
+        f.write("to stdout")
+    assert capsys.readouterr().out == "to stdout"
