@@ -1,0 +1,228 @@
+"""One block-level index for repeats, overlaps and boilerplate.
+
+Every block gets a **type**: the hash of its normalised text, so two blocks of the
+same type are exact repeats of each other (up to typography). Blocks with no words
+(``---``, a lone bullet) have no type and are never findings.
+
+Rules, with the reason for each default:
+
+* **Short blocks** (fewer than ``short_block_words`` = 8 words: titles, bylines,
+  one-line notes) match only when their normalised text is equal: one changed word in
+  a six-word line changes its meaning. **Long blocks** also match when the Jaccard
+  similarity of their word sets is at least ``block_threshold`` (0.8): a paragraph
+  repeated with a typo fixed is still a repeat. Word sets (not 5-grams) are used for
+  blocks because one edit in a 30-word paragraph already breaks 5 of its 26 5-grams
+  (Jaccard 0.68), while its word set keeps 29 of 31 words (0.94).
+* Blocks of fewer than ``min_block_words`` = 4 words are never repeats or overlap:
+  page furniture such as "5 minutes ago" or "- Yahoo" legitimately appears several
+  times on one page (seed article 004's "Related Articles" widget).
+* **Boilerplate** is a block type found in documents of at least
+  ``boilerplate_min_docs`` (3) different *groups*, where a group is a set of related
+  documents (copies of one story, see ``scan.py``). Short blocks need one group
+  fewer (but at least 2): "Related Articles" on two unrelated pages is site chrome.
+  Counting groups instead of documents means that an article with four copies never
+  turns its own paragraphs into boilerplate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import lsh
+from .minhash import OnePermutationHashing
+from .shingles import SetBatch, intersection_sizes, ragged_arange, sequence_hashes
+from .text import TokenizedBatch
+
+_U64 = np.uint64
+#: signature size and seed for block-level LSH (word sets of paragraphs)
+BLOCK_NUM_PERM = 32
+_BLOCK_SEED = 7
+
+
+@dataclass
+class BlockIndex:
+    """Block types of a batch of documents.
+
+    Attributes:
+        block_type: type id of each block, -1 for a block without words.
+        type_words: number of words of each type.
+        type_first_block: the first block (global block number) of each type.
+        occurrences: DataFrame ``doc, block, type`` of the first block of each type in
+            each document, sorted by ``doc, block``.
+    """
+
+    block_type: np.ndarray
+    type_words: np.ndarray
+    type_first_block: np.ndarray
+    occurrences: pd.DataFrame
+
+    @property
+    def n_types(self) -> int:
+        return len(self.type_words)
+
+
+def build_index(tb: TokenizedBatch) -> BlockIndex:
+    """Assign every block its type (hash of its word sequence)."""
+    words = tb.block_words
+    type_hash = sequence_hashes(tb.word_hash, tb.word_offsets)
+    has_words = words > 0
+    block_type = np.full(tb.n_blocks, -1, dtype=np.int64)
+    codes, _ = pd.factorize(type_hash[has_words])
+    block_type[has_words] = codes
+    n_types = int(codes.max()) + 1 if len(codes) else 0
+    type_first_block = np.full(n_types, -1, dtype=np.int64)
+    idx = np.flatnonzero(has_words)
+    # first block of each type: assign in reverse so the earliest wins
+    type_first_block[codes[::-1]] = idx[::-1]
+    type_words = words[type_first_block] if n_types else np.zeros(0, dtype=np.int64)
+    occ = pd.DataFrame({"doc": tb.block_doc[idx], "block": idx, "type": codes})
+    occ = occ.drop_duplicates(["doc", "type"], keep="first").reset_index(drop=True)
+    return BlockIndex(block_type, type_words, type_first_block, occ)
+
+
+def doc_type_sets(index: BlockIndex, n_docs: int, keep_type: np.ndarray | None = None) -> SetBatch:
+    """The set of block types of each document (optionally only types where ``keep_type``)."""
+    occ = index.occurrences
+    if keep_type is not None:
+        occ = occ[keep_type[occ["type"].to_numpy()]]
+    return SetBatch.from_pairs(occ["type"].to_numpy(), occ["doc"].to_numpy(), n_docs)
+
+
+def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int, short_block_words: int) -> np.ndarray:
+    """Boolean mask over types: found in documents of at least ``min_groups`` groups
+    (one fewer, but at least 2, for types shorter than ``short_block_words`` words)."""
+    occ = index.occurrences
+    pairs = pd.DataFrame({"type": occ["type"].to_numpy(), "group": doc_group[occ["doc"].to_numpy()]})
+    groups = pairs.drop_duplicates().groupby("type").size()
+    n_groups = np.zeros(index.n_types, dtype=np.int64)
+    n_groups[groups.index.to_numpy()] = groups.to_numpy()
+    need = np.where(index.type_words < short_block_words, max(2, min_groups - 1), min_groups)
+    return n_groups >= need
+
+
+def type_word_sets(tb: TokenizedBatch, index: BlockIndex, types: np.ndarray) -> SetBatch:
+    """The word sets (32-bit word hashes) of the given types, from their first block."""
+    blocks = index.type_first_block[types]
+    sizes = tb.block_words[blocks]
+    word_idx = ragged_arange(tb.word_offsets[blocks], sizes)
+    values = tb.word_hash[word_idx].astype(np.uint32)
+    return SetBatch.from_pairs(values, np.repeat(np.arange(len(types)), sizes), len(types))
+
+
+def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray, threshold: float) -> pd.DataFrame:
+    """Pairs of distinct long types whose word sets have Jaccard >= ``threshold``.
+
+    Candidates come from LSH over 32-value signatures of the word sets; every
+    candidate is verified exactly. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
+    """
+    types = np.flatnonzero(eligible)
+    empty = pd.DataFrame({"t1": np.zeros(0, np.int64), "t2": np.zeros(0, np.int64), "similarity": np.zeros(0)})
+    if len(types) < 2:
+        return empty
+    sets = type_word_sets(tb, index, types)
+    sig = OnePermutationHashing(BLOCK_NUM_PERM, _BLOCK_SEED).sign(sets)
+    # candidates at a lower LSH threshold than the verification one: recall first
+    b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
+    cand = lsh.candidate_pairs(sig, b, r)
+    if len(cand) == 0:
+        return empty
+    inter = intersection_sizes(sets, cand[:, 0], sets, cand[:, 1])
+    union = sets.sizes[cand[:, 0]] + sets.sizes[cand[:, 1]] - inter
+    sim = inter / np.maximum(union, 1)
+    ok = sim >= threshold
+    return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
+
+
+def repeats(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: pd.DataFrame) -> pd.DataFrame:
+    """Blocks that repeat an earlier block of the same document.
+
+    An exact repeat points at the first block of its type in the document
+    (similarity 1.0). A block that is the first of its type may still be a near
+    repeat of an earlier block whose type near-matches it; it then points at the
+    earliest such block, with the exact word-set Jaccard as similarity.
+
+    Args:
+        countable: mask over types that may be findings (long enough, not boilerplate).
+        near: near-matching type pairs from :func:`near_type_pairs`.
+
+    Returns:
+        DataFrame ``doc_index, block, repeat_of, similarity`` (global block numbers).
+    """
+    bt = index.block_type
+    blocks = np.flatnonzero(bt >= 0)
+    blocks = blocks[countable[bt[blocks]]]
+    frame = pd.DataFrame({"doc": tb.block_doc[blocks], "block": blocks, "type": bt[blocks]})
+    first = frame.groupby(["doc", "type"])["block"].transform("min")
+    exact = frame[frame["block"] != first].assign(repeat_of=first[frame["block"] != first], similarity=1.0)
+    parts = [exact[["doc", "block", "repeat_of", "similarity"]]]
+    if len(near):
+        occ = index.occurrences
+        occ = occ[countable[occ["type"].to_numpy()]]
+        both = pd.concat([near, near.rename(columns={"t1": "t2", "t2": "t1"})], ignore_index=True)
+        m = occ.merge(both, left_on="type", right_on="t1").merge(
+            occ, left_on=["doc", "t2"], right_on=["doc", "type"], suffixes=("", "_other")
+        )
+        m = m[m["block_other"] < m["block"]]
+        # only first occurrences of a type can be near repeats (later ones are exact repeats)
+        m = m.sort_values(["doc", "block", "block_other"]).drop_duplicates(["doc", "block"], keep="first")
+        parts.append(m.rename(columns={"block_other": "repeat_of"})[["doc", "block", "repeat_of", "similarity"]])
+    out = pd.concat(parts, ignore_index=True)
+    out = out.sort_values(["doc", "block"]).drop_duplicates(["doc", "block"], keep="first")
+    return out.rename(columns={"doc": "doc_index"}).reset_index(drop=True)
+
+
+def overlaps(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: pd.DataFrame,
+             cluster: np.ndarray, content_block: np.ndarray, max_docs: int = lsh.MAX_BUCKET) -> pd.DataFrame:
+    """Pairs of documents, not in the same cluster, that share matching blocks.
+
+    Shared blocks are blocks of the same countable type (similarity 1.0), or of two
+    near-matching long types. A type found in more than ``max_docs`` documents is left
+    out of the pairwise listing (its documents form O(k^2) pairs); such text is
+    usually boilerplate, or a story copied so often that its copies form clusters.
+
+    Coverage of a document is the share of its content characters (blocks that are not
+    boilerplate) that the shared blocks make up.
+
+    Returns:
+        DataFrame ``a, b`` (document indexes, a < b), ``blocks`` (list of
+        ``[block_a, block_b, similarity]`` with block numbers local to each document),
+        ``a_coverage``, ``b_coverage``.
+    """
+    occ = index.occurrences
+    occ = occ[countable[occ["type"].to_numpy()]]
+    df = occ.groupby("type")["doc"].transform("size")
+    occ_small = occ[(df >= 2) & (df <= max_docs)]
+    exact = occ_small.merge(occ_small, on="type", suffixes=("_a", "_b"))
+    exact = exact[exact["doc_a"] < exact["doc_b"]].assign(similarity=1.0)
+    parts = [exact[["doc_a", "block_a", "doc_b", "block_b", "similarity"]]]
+    if len(near):
+        both = pd.concat([near, near.rename(columns={"t1": "t2", "t2": "t1"})], ignore_index=True)
+        m = occ.merge(both, left_on="type", right_on="t1").merge(occ, left_on="t2", right_on="type",
+                                                                  suffixes=("_a", "_b"))
+        m = m[m["doc_a"] < m["doc_b"]]
+        parts.append(m[["doc_a", "block_a", "doc_b", "block_b", "similarity"]])
+    pairs = pd.concat(parts, ignore_index=True)
+    ca, cb = cluster[pairs["doc_a"].to_numpy()], cluster[pairs["doc_b"].to_numpy()]
+    pairs = pairs[~((ca == cb) & (ca >= 0))]
+    columns = ["a", "b", "blocks", "a_coverage", "b_coverage"]
+    if len(pairs) == 0:
+        return pd.DataFrame({c: [] for c in columns})
+    # one match per block of a: the most similar, then the earliest
+    pairs = pairs.sort_values(["doc_a", "doc_b", "block_a", "similarity", "block_b"],
+                              ascending=[True, True, True, False, True])
+    pairs = pairs.drop_duplicates(["doc_a", "doc_b", "block_a"], keep="first")
+    length = (tb.block_end - tb.block_start).astype(np.float64)
+    content = np.bincount(tb.block_doc, weights=length * content_block, minlength=tb.n_docs)
+    first_block = tb.doc_block_offsets[:-1]
+    rows = []
+    for (a, b), g in pairs.groupby(["doc_a", "doc_b"], sort=True):
+        ba, bb, sim = g["block_a"].to_numpy(), g["block_b"].to_numpy(), g["similarity"].to_numpy()
+        rows.append((int(a), int(b),
+                     [[int(x - first_block[a]), int(y - first_block[b]), round(float(s), 4)]
+                      for x, y, s in zip(ba, bb, sim)],
+                     float(length[np.unique(ba)].sum() / max(content[a], 1)),
+                     float(length[np.unique(bb)].sum() / max(content[b], 1))))
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,111 @@
+"""The ``dedup`` command line: parses options, calls the library, renders the report.
+
+No logic lives here that the library lacks. Library errors (:class:`DedupError`)
+become a one-line message on stderr and exit code 2, in one place (:class:`DedupGroup`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import click
+
+from .errors import DedupError
+from .io import atomic_open, read_documents
+from .report import FORMATS, Report
+from .scan import Params, Scanner
+
+_DEFAULTS = Params()
+
+
+class UserError(click.ClickException):
+    """A user's mistake: one line on stderr, exit code 2 (click's own exits 1)."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"dedup: error: {self.format_message()}", err=True)
+
+
+def input_options(f: Callable) -> Callable:
+    """Options naming the fields of record formats (JSONL, JSON, CSV, Parquet)."""
+    f = click.option("--id-field", default="id", show_default=True,
+                     help="Field holding the document id (row number when absent).")(f)
+    f = click.option("--text-field", default="text", show_default=True,
+                     help="Field holding the document text.")(f)
+    return f
+
+
+def match_options(f: Callable) -> Callable:
+    """Options of the matching rules, shared by every command that scans."""
+    options = [
+        click.option("--threshold", type=click.FloatRange(0, 1), default=_DEFAULTS.threshold, show_default=True,
+                     help="Jaccard similarity of shingle sets for near-duplicate documents."),
+        click.option("--containment", type=click.FloatRange(0, 1), default=_DEFAULTS.containment,
+                     show_default=True, help="Share of a smaller document inside a larger one that makes it a copy."),
+        click.option("--min-shingles", type=click.IntRange(0), default=_DEFAULTS.min_shingles, show_default=True,
+                     help="Shingles a smaller document needs for the containment rule."),
+        click.option("--ngram", type=click.IntRange(1), default=_DEFAULTS.ngram, show_default=True,
+                     help="Words per shingle."),
+        click.option("--num-perm", type=click.IntRange(1), default=_DEFAULTS.num_perm, show_default=True,
+                     help="Signature length (MinHash permutations)."),
+        click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="Signature hash seed."),
+        click.option("--scheme", type=click.Choice(["fast", "datasketch"]), default=_DEFAULTS.scheme,
+                     show_default=True, help="Signature scheme: one-permutation hashing, or datasketch's MinHash."),
+        click.option("--block-threshold", type=click.FloatRange(0, 1), default=_DEFAULTS.block_threshold,
+                     show_default=True, help="Word-set Jaccard for two long paragraphs to match."),
+        click.option("--boilerplate-min-docs", type=click.IntRange(1), default=_DEFAULTS.boilerplate_min_docs,
+                     show_default=True, help="Groups of related documents a block must appear in to be boilerplate."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _params(kwargs: dict) -> dict:
+    names = set(Params.__dataclass_fields__)
+    return {k: v for k, v in kwargs.items() if k in names}
+
+
+class DedupGroup(click.Group):
+    """Turns library errors of any subcommand into :class:`UserError` (exit code 2)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DedupError as err:
+            raise UserError(str(err)) from err
+
+
+@click.group(cls=DedupGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dedup")
+def cli() -> None:
+    """Find duplicate and near-duplicate news articles.
+
+    Reports paragraphs repeated inside an article, clusters of near-duplicate
+    articles, partial overlap between articles, and boilerplate shared by many.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format.")
+@click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
+@input_options
+@match_options
+def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, **kwargs) -> None:
+    """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin)."""
+    documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
+    report = Report(Scanner(**_params(kwargs)).scan(documents))
+    with atomic_open(output) as f:
+        f.write(report.render(fmt))
+
+
+def main() -> None:
+    """Entry point of the ``dedup`` console script."""
+    try:
+        cli(prog_name="dedup")
+    except BrokenPipeError:  # e.g. `dedup scan ... | head`
+        sys.exit(0)

@@ -1,0 +1,50 @@
+"""Group near-duplicate documents into clusters and pick what each keeps.
+
+Clusters are the connected components of the graph of verified pairs (scipy's
+``connected_components``), numbered in order of their first document, so that ids
+are deterministic. The **representative** of a cluster is the document ``clean``
+keeps: the longest one (in characters), ties going to the earliest in input order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+def components(n: int, pairs: np.ndarray) -> np.ndarray:
+    """Component label of each of ``n`` nodes; labels ordered by each component's first node."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    # relabel by first occurrence so the numbering follows input order
+    _, first = np.unique(labels, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[labels]
+
+
+def clusters(n: int, pairs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster label (-1 for a document with no near-duplicate) and representative of each document.
+
+    Returns:
+        ``(cluster, representative)``: ``cluster[i]`` is 0.. for documents in a
+        cluster of two or more, else -1; ``representative[i]`` is the index of the
+        representative of ``i``'s cluster (``i`` itself when alone).
+    """
+    labels = components(n, pairs)
+    sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
+    in_cluster = sizes[labels] >= 2
+    # longest first, then input order
+    order = np.lexsort((np.arange(n), -np.asarray(lengths, dtype=np.int64), labels))
+    first_of_label = np.full(len(sizes), -1, dtype=np.int64)
+    seen = np.concatenate(([True], labels[order][1:] != labels[order][:-1])) if n else np.zeros(0, bool)
+    first_of_label[labels[order][seen]] = order[seen]
+    representative = first_of_label[labels]
+    cluster = np.full(n, -1, dtype=np.int64)
+    if in_cluster.any():
+        _, cluster[in_cluster] = np.unique(labels[in_cluster], return_inverse=True)
+    return cluster, representative

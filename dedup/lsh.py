@@ -1,0 +1,136 @@
+"""Locality-sensitive hashing: bands of signatures into buckets, buckets into pairs.
+
+A signature of ``num_perm`` values is cut into ``b`` bands of ``r`` rows. Two sets
+whose signatures agree on all rows of at least one band become a **candidate** pair.
+With Jaccard similarity ``s`` that happens with probability ``1 - (1 - s**r)**b``,
+an S-curve whose steep part sits near ``(1/b) ** (1/r)``.
+
+:func:`optimal_params` picks ``b`` and ``r`` the way datasketch's ``MinHashLSH`` does:
+it minimises the weighted sum of the false-positive area (below the threshold) and
+the false-negative area (above it) under that curve. Candidates are verified exactly
+afterwards (``match.py``), so a false positive costs only time while a false
+negative is a missed duplicate; the default weights are datasketch's (0.5, 0.5).
+
+Bucketing is vectorised: keys are sorted, equal keys form a bucket, and the pairs of
+each bucket are generated with numpy. A bucket larger than ``max_bucket`` (thousands
+of identical documents, say) does not explode into O(k^2) pairs: its members are
+linked to its first member only, which keeps them connected for clustering.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from scipy.integrate import quad
+
+from .shingles import fmix64, ragged_arange
+
+_U64 = np.uint64
+
+#: buckets with more members than this are linked as a star (k - 1 pairs), not all pairs
+MAX_BUCKET = 64
+
+
+def false_positive_area(threshold: float, b: int, r: int) -> float:
+    """Probability mass of becoming candidates below the threshold: integral of the S-curve on [0, t]."""
+    return quad(lambda s: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold)[0]
+
+
+def false_negative_area(threshold: float, b: int, r: int) -> float:
+    """Probability mass of being missed above the threshold: integral of 1 - S-curve on [t, 1]."""
+    return quad(lambda s: 1 - (1 - (1 - s ** float(r)) ** float(b)), threshold, 1.0)[0]
+
+
+@lru_cache(maxsize=64)
+def optimal_params(threshold: float, num_perm: int, weights: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int]:
+    """Bands and rows ``(b, r)``, ``b * r <= num_perm``, that minimise the weighted error.
+
+    Examples:
+        >>> optimal_params(0.8, 128)
+        (9, 13)
+    """
+    fp_weight, fn_weight = weights
+    best, best_error = (1, num_perm), float("inf")
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            error = fp_weight * false_positive_area(threshold, b, r) + fn_weight * false_negative_area(threshold, b, r)
+            if error < best_error:
+                best, best_error = (b, r), error
+    return best
+
+
+def band_keys(signatures: np.ndarray, b: int, r: int) -> np.ndarray:
+    """A 64-bit key per band: ``(n, b)`` uint64; equal bands give equal keys."""
+    sig = np.asarray(signatures).astype(_U64)
+    n = sig.shape[0]
+    keys = np.empty((n, b), dtype=_U64)
+    for band in range(b):
+        h = np.full(n, _U64(band + 1), dtype=_U64)
+        for col in range(band * r, band * r + r):
+            h = fmix64(h ^ sig[:, col]) + _U64(col)
+        keys[:, band] = h
+    return keys
+
+
+def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """All pairs of distinct ``items`` that share a key, as an ``(m, 2)`` array with ``a < b``.
+
+    ``keys[i]`` is the bucket of ``items[i]``; an item may be in many buckets (one row
+    each). Buckets with more than ``max_bucket`` members contribute a star (first
+    member with each other one) instead of every pair. Duplicates are removed.
+    """
+    keys = np.asarray(keys)
+    items = np.asarray(items, dtype=np.int64)
+    if len(keys) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.lexsort((items, keys))
+    k, it = keys[order], items[order]
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    sizes = np.diff(np.concatenate((starts, [len(k)])))
+    parts = []
+    small = (sizes >= 2) & (sizes <= max_bucket)
+    if small.any():
+        # every member pairs with the members after it in its bucket
+        s_start, s_size = starts[small], sizes[small]
+        pos = ragged_arange(s_start, s_size)
+        rank = pos - np.repeat(s_start, s_size)
+        later = np.repeat(s_size, s_size) - rank - 1
+        left = np.repeat(pos, later)
+        right = ragged_arange(pos + 1, later)
+        parts.append(np.stack((it[left], it[right]), axis=1))
+    big = sizes > max_bucket
+    if big.any():
+        b_start, b_size = starts[big], sizes[big]
+        first = np.repeat(b_start, b_size - 1)
+        rest = ragged_arange(b_start + 1, b_size - 1)
+        parts.append(np.stack((it[first], it[rest]), axis=1))
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    return unique_pairs(np.concatenate(parts))
+
+
+def unique_pairs(pairs: np.ndarray) -> np.ndarray:
+    """Pairs with ``a < b``, self-pairs dropped, sorted and without repeats."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    a = np.minimum(pairs[:, 0], pairs[:, 1])
+    b = np.maximum(pairs[:, 0], pairs[:, 1])
+    keep = a != b
+    packed = np.unique((a[keep].astype(_U64) << _U64(32)) | b[keep].astype(_U64))
+    return np.stack(((packed >> _U64(32)).astype(np.int64), (packed & _U64(0xFFFFFFFF)).astype(np.int64)), axis=1)
+
+
+def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | None = None,
+                    max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """Pairs of rows of ``signatures`` that share at least one band bucket.
+
+    Rows where ``valid`` is False (empty documents) never enter a bucket.
+    """
+    n = signatures.shape[0]
+    rows = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
+    if len(rows) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    keys = band_keys(signatures[rows], b, r)
+    # make keys of different bands distinct, then bucket all bands in one pass
+    keyed = keys ^ fmix64(np.arange(b, dtype=_U64) + _U64(0xB00))[None, :]
+    return pairs_sharing_key(keyed.reshape(-1), np.repeat(rows, b), max_bucket)

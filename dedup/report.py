@@ -1,0 +1,307 @@
+"""The findings of a scan as pandas DataFrames, and their renderers.
+
+One data model (:class:`Report`), several renderers: a table for people, JSON (the
+schema in DESIGN.md), JSONL (one finding a line, with a ``type``), CSV (one row per
+document) and a self-contained HTML page. The command line only picks a renderer.
+"""
+
+from __future__ import annotations
+
+import html
+import io as _io
+import json
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .minhash import to_lean_minhash
+from .scan import ScanResult
+from .text import line_of
+
+FORMATS = ("table", "json", "jsonl", "csv", "html")
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("dedup")
+    except Exception:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+class Report:
+    """What a scan found.
+
+    Attributes:
+        documents: one row per input document: ``doc, path, line, cluster`` (-1 if
+            none), ``representative``, ``is_duplicate``, ``similarity`` (to the
+            representative), ``repeats``, ``blocks``, ``empty``.
+        clusters: one row per cluster member other than its representative:
+            ``cluster, representative, size, doc, similarity, containment, exact``.
+        repeats: ``doc, block, start, end, line, repeat_of, repeat_of_line, similarity, text``.
+        overlaps: ``a, b, blocks, a_coverage, b_coverage``.
+        boilerplate: ``text, documents, docs``.
+        summary: counts (dict); params: the parameters used (dict).
+    """
+
+    def __init__(self, result: ScanResult):
+        self._result = result
+        docs = result.documents
+        ids = np.array([d.id for d in docs], dtype=object)
+        tb = result.tokens
+        self.params = result.params.as_dict()
+        n = len(docs)
+
+        rep = result.repeats
+        first = tb.doc_block_offsets[:-1]
+        rows = []
+        for d, b, of, sim in zip(rep["doc_index"], rep["block"], rep["repeat_of"], rep["similarity"]):
+            text = docs[d].text
+            s, e = int(tb.block_start[b]), int(tb.block_end[b])
+            rows.append({"doc": ids[d], "block": int(b - first[d]), "start": s, "end": e, "line": line_of(text, s),
+                         "repeat_of": int(of - first[d]), "repeat_of_line": line_of(text, int(tb.block_start[of])),
+                         "similarity": round(float(sim), 4), "text": text[s:e]})
+        self.repeats = pd.DataFrame(rows, columns=["doc", "block", "start", "end", "line", "repeat_of",
+                                                   "repeat_of_line", "similarity", "text"])
+        repeat_counts = np.bincount(rep["doc_index"].to_numpy(dtype=np.int64), minlength=n)
+
+        cluster, representative = result.cluster, result.representative
+        sizes = np.bincount(cluster[cluster >= 0]) if (cluster >= 0).any() else np.zeros(0, dtype=np.int64)
+        ms = result.member_stats
+        mi = ms["doc_index"].to_numpy(dtype=np.int64)
+        self.clusters = pd.DataFrame({
+            "cluster": cluster[mi].astype(np.int64),
+            "representative": ids[representative[mi]],
+            "size": sizes[cluster[mi]] if len(mi) else np.zeros(0, dtype=np.int64),
+            "doc": ids[mi],
+            "similarity": ms["similarity"].round(4).to_numpy(),
+            "containment": ms["containment"].round(4).to_numpy(),
+            "exact": result.exact[mi],
+        }).iloc[np.lexsort((mi, cluster[mi]))].reset_index(drop=True)
+
+        similarity = np.full(n, np.nan)
+        similarity[ms["doc_index"].to_numpy(dtype=np.int64)] = ms["similarity"].to_numpy()
+        in_cluster = cluster >= 0
+        self.documents = pd.DataFrame({
+            "doc": ids,
+            "path": [d.path for d in docs],
+            "line": pd.array([d.line for d in docs], dtype="Int64"),
+            "cluster": cluster,
+            "representative": np.where(in_cluster, ids[representative], None),
+            "is_duplicate": in_cluster & (representative != np.arange(n)),
+            "similarity": similarity,
+            "repeats": repeat_counts,
+            "blocks": np.diff(tb.doc_block_offsets),
+            "empty": result.empty,
+        })
+
+        ov = result.overlaps
+        self.overlaps = pd.DataFrame({
+            "a": ids[ov["a"].to_numpy(dtype=np.int64)], "b": ids[ov["b"].to_numpy(dtype=np.int64)],
+            "blocks": list(ov["blocks"]),
+            "a_coverage": ov["a_coverage"].astype(float).round(4).to_numpy(),
+            "b_coverage": ov["b_coverage"].astype(float).round(4).to_numpy(),
+        })
+
+        index = result.index
+        bp_rows = []
+        occ = index.occurrences
+        for t in np.flatnonzero(result.boilerplate):
+            b = index.type_first_block[t]
+            d = tb.block_doc[b]
+            doc_idx = np.unique(occ["doc"].to_numpy()[occ["type"].to_numpy() == t])
+            bp_rows.append({"text": docs[d].text[tb.block_start[b]:tb.block_end[b]],
+                            "documents": len(doc_idx), "docs": [ids[i] for i in doc_idx]})
+        self.boilerplate = pd.DataFrame(bp_rows, columns=["text", "documents", "docs"])
+        if len(self.boilerplate):
+            self.boilerplate = self.boilerplate.sort_values(["documents", "text"], ascending=[False, True],
+                                                            ignore_index=True)
+
+        self.summary = {
+            "documents": n,
+            "empty": int(result.empty.sum()),
+            "blocks": int(tb.n_blocks),
+            "clusters": int(len(sizes)),
+            "duplicate_documents": int(self.documents["is_duplicate"].sum()),
+            "documents_with_repeats": int((repeat_counts > 0).sum()),
+            "repeats": int(len(self.repeats)),
+            "overlaps": int(len(self.overlaps)),
+            "boilerplate": int(len(self.boilerplate)),
+        }
+
+    # ---------------------------------------------------------------- data access
+    @property
+    def signature_matrix(self) -> np.ndarray:
+        """The ``(documents, num_perm)`` uint32 signature array."""
+        return self._result.signatures
+
+    @property
+    def signatures(self) -> pd.Series:
+        """Each document's signature as a ``datasketch.LeanMinHash``, indexed by document id."""
+        seed = self._result.params.seed
+        return pd.Series([to_lean_minhash(row, seed) for row in self._result.signatures],
+                         index=self.documents["doc"].to_numpy(), name="signature")
+
+    @property
+    def empty_documents(self) -> list[str]:
+        return self.documents.loc[self.documents["empty"], "doc"].tolist()
+
+    @property
+    def has_findings(self) -> bool:
+        s = self.summary
+        return bool(s["clusters"] or s["repeats"] or s["overlaps"])
+
+    # ---------------------------------------------------------------- renderers
+    def to_dict(self) -> dict:
+        """The JSON report (DESIGN.md's schema) as plain Python objects."""
+        clusters = []
+        for c, g in self.clusters.groupby("cluster", sort=True):
+            clusters.append({
+                "cluster": int(c), "representative": g["representative"].iloc[0], "size": int(g["size"].iloc[0]),
+                "members": [{"doc": r.doc, "similarity": float(r.similarity), "containment": float(r.containment),
+                             "exact": bool(r.exact)} for r in g.itertuples()],
+            })
+        return {
+            "version": _version(),
+            "params": self.params,
+            "summary": self.summary,
+            "empty": self.empty_documents,
+            "clusters": clusters,
+            "repeats": [_plain(r) for r in self.repeats.to_dict("records")],
+            "overlaps": [_plain(r) for r in self.overlaps.to_dict("records")],
+            "boilerplate": [_plain(r) for r in self.boilerplate.to_dict("records")],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
+
+    def to_jsonl(self) -> str:
+        d = self.to_dict()
+        lines = [json.dumps({"type": "summary", **d["summary"]}, ensure_ascii=False)]
+        for kind in ("cluster", "repeat", "overlap", "boilerplate"):
+            for item in d[kind + "s" if kind != "boilerplate" else kind]:
+                lines.append(json.dumps({"type": kind, **item}, ensure_ascii=False))
+        for doc in d["empty"]:
+            lines.append(json.dumps({"type": "empty", "doc": doc}, ensure_ascii=False))
+        return "\n".join(lines) + "\n"
+
+    def to_csv(self) -> str:
+        cols = ["doc", "cluster", "representative", "is_duplicate", "similarity", "repeats", "empty"]
+        buf = _io.StringIO()
+        self.documents[cols].to_csv(buf, index=False, lineterminator="\n")
+        return buf.getvalue()
+
+    def to_table(self) -> str:
+        """A plain-text report for people."""
+        s = self.summary
+        out = [f"{s['documents']} documents, {s['blocks']} blocks: {s['clusters']} clusters "
+               f"({s['duplicate_documents']} duplicate documents), {s['repeats']} repeats in "
+               f"{s['documents_with_repeats']} documents, {s['overlaps']} overlaps, "
+               f"{s['boilerplate']} boilerplate blocks, {s['empty']} empty documents"]
+        if len(self.clusters):
+            out += ["", "Clusters (representative <- member: similarity, containment)"]
+            for c, g in self.clusters.groupby("cluster", sort=True):
+                out.append(f"  #{c} {g['representative'].iloc[0]} ({len(g) + 1} documents)")
+                for r in g.itertuples():
+                    tag = " exact" if r.exact else ""
+                    out.append(f"      <- {r.doc}: {r.similarity:.2f}, {r.containment:.2f}{tag}")
+        if len(self.repeats):
+            out += ["", "Repeats (document:line  block <- earlier block  similarity  text)"]
+            for r in self.repeats.itertuples():
+                out.append(f"  {r.doc}:{r.line}  block {r.block} <- block {r.repeat_of} (line {r.repeat_of_line})"
+                           f"  {r.similarity:.2f}  {_clip(r.text)}")
+        if len(self.overlaps):
+            out += ["", "Overlaps (a ~ b: shared blocks, coverage of a, coverage of b)"]
+            for r in self.overlaps.itertuples():
+                out.append(f"  {r.a} ~ {r.b}: {len(r.blocks)} blocks, {r.a_coverage:.0%} of a, {r.b_coverage:.0%} of b")
+        if len(self.boilerplate):
+            out += ["", "Boilerplate (documents  text)"]
+            for r in self.boilerplate.itertuples():
+                out.append(f"  {r.documents:>4}  {_clip(r.text)}")
+        if s["empty"]:
+            out += ["", "Empty documents", *("  " + d for d in self.empty_documents)]
+        return "\n".join(out) + "\n"
+
+    def to_html(self) -> str:
+        """One self-contained HTML page (no network): summary, clusters, repeats, overlaps, boilerplate."""
+        e = html.escape
+        s = self.summary
+        parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>dedup report</title><style>",
+                 "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
+                 "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
+                 "mark{background:#ffe08a}.pair{display:flex;gap:1em}.pair>div{flex:1;border:1px solid #ddd;"
+                 "padding:.5em;white-space:pre-wrap}</style></head><body><h1>dedup report</h1>",
+                 self._summary_html()]
+        if len(self.clusters):
+            parts.append("<h2>Clusters</h2><table><tr><th>cluster</th><th>representative</th><th>member</th>"
+                         "<th>similarity</th><th>containment</th><th>exact</th></tr>")
+            for r in self.clusters.itertuples():
+                parts.append(f"<tr><td>{r.cluster}</td><td>{e(str(r.representative))}</td><td>{e(str(r.doc))}</td>"
+                             f"<td>{r.similarity:.3f}</td><td>{r.containment:.3f}</td><td>{r.exact}</td></tr>")
+            parts.append("</table>")
+        if len(self.repeats):
+            parts.append("<h2>Repeats</h2>")
+            for r in self.repeats.itertuples():
+                earlier = self._block_text(r.doc, r.repeat_of)
+                parts.append(f"<h3>{e(str(r.doc))}: block {r.block} (line {r.line}) repeats block {r.repeat_of} "
+                             f"(line {r.repeat_of_line}), similarity {r.similarity:.2f}</h3><div class='pair'>"
+                             f"<div><mark>{e(earlier)}</mark></div><div><mark>{e(r.text)}</mark></div></div>")
+        if len(self.overlaps):
+            parts.append("<h2>Overlaps</h2>")
+            for r in self.overlaps.itertuples():
+                parts.append(f"<h3>{e(str(r.a))} ~ {e(str(r.b))}: {r.a_coverage:.0%} / {r.b_coverage:.0%}</h3>")
+                for ba, bb, sim in r.blocks:
+                    parts.append(f"<div class='pair'><div><mark>{e(self._block_text(r.a, ba))}</mark></div>"
+                                 f"<div><mark>{e(self._block_text(r.b, bb))}</mark></div></div>")
+        if len(self.boilerplate):
+            parts.append("<h2>Boilerplate</h2><table><tr><th>documents</th><th>text</th></tr>")
+            for r in self.boilerplate.itertuples():
+                parts.append(f"<tr><td>{r.documents}</td><td>{e(r.text)}</td></tr>")
+            parts.append("</table>")
+        parts.append("</body></html>\n")
+        return "".join(parts)
+
+    def _summary_html(self) -> str:
+        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in self.summary.items())
+        return f"<table class='summary'>{rows}</table>"
+
+    def _repr_html_(self) -> str:
+        parts = ["<div><strong>dedup report</strong>", self._summary_html()]
+        if len(self.clusters):
+            parts.append("<p>Top clusters</p>" + self.clusters.head(5).to_html(index=False, escape=True))
+        if len(self.repeats):
+            parts.append("<p>Repeats</p>" + self.repeats[["doc", "block", "repeat_of", "similarity", "text"]]
+                         .head(5).to_html(index=False, escape=True))
+        return "".join(parts) + "</div>"
+
+    def __repr__(self) -> str:
+        return f"<Report {self.summary}>"
+
+    def _block_text(self, doc_id: str, block: int) -> str:
+        r = self._result
+        d = int(np.flatnonzero(self.documents["doc"].to_numpy() == doc_id)[0])
+        g = r.tokens.doc_block_offsets[d] + block
+        return r.documents[d].text[r.tokens.block_start[g]:r.tokens.block_end[g]]
+
+    def render(self, fmt: str) -> str:
+        """The report in format ``fmt`` (one of :data:`FORMATS`)."""
+        renderers: dict[str, Callable[[], str]] = {"table": self.to_table, "json": self.to_json,
+                                                   "jsonl": self.to_jsonl, "csv": self.to_csv, "html": self.to_html}
+        return renderers[fmt]()
+
+
+def _plain(record: dict) -> dict:
+    """numpy scalars to Python ones, for json."""
+    out = {}
+    for k, v in record.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        out[k] = v
+    return out
+
+
+def _clip(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

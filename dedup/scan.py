@@ -1,0 +1,233 @@
+"""The scan pipeline: read -> blocks -> shingles -> signatures -> LSH -> verify -> group -> report.
+
+:class:`Scanner` holds the parameters (scikit-learn style: the constructor stores
+them, :meth:`Scanner.scan` does the work) and runs the stages of the other modules:
+
+1. ``text.tokenize``: blocks, their spans and word hashes, a whole batch at once.
+2. ``blocks.build_index``: the type (normalised-text hash) of every block.
+3. Document shingle sets (``shingles``) and signatures (``minhash``); LSH candidates
+   (``lsh``), plus every pair of documents that share a block of at least
+   ``min_block_words`` words. The second source finds what LSH at the Jaccard
+   threshold cannot: a copy truncated to a third (Jaccard ~0.3, containment 1.0) or
+   a copy wrapped in heavy site chrome still shares whole paragraphs with its original.
+4. **Groups** of related documents: candidate pairs that are near-duplicates on their
+   full text, or whose shared blocks cover at least ``group_coverage`` (half) of both
+   documents' words. Copies of one story land in one group even when each carries
+   another site's chrome.
+5. **Boilerplate**: block types found in enough different groups (``blocks``).
+6. Final verification on shingle sets without boilerplate blocks (``match``), then
+   clusters and representatives (``cluster``).
+7. Repeats inside documents and overlap between documents not in the same cluster,
+   from exact block types and near-matching long blocks (``blocks``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import blocks as blk
+from . import lsh
+from .cluster import clusters as cluster_documents
+from .cluster import components
+from .errors import ParameterError
+from .io import Document
+from .match import is_near_duplicate, pair_stats
+from .minhash import make_scheme
+from .shingles import SetBatch, intersection_sizes, ngram_hashes, sequence_hashes
+from .text import TokenizedBatch, tokenize
+
+
+@dataclass(frozen=True)
+class Params:
+    """Every parameter of a scan, with the reason for its default.
+
+    Attributes:
+        threshold: Jaccard similarity of shingle sets at or above which two documents
+            are near-duplicates. See ``benchmarks/quality.py`` for the measurement.
+        ngram: words per shingle.
+        num_perm: signature length. 128: estimate error ~0.035 at J = 0.8.
+        seed: seed of the signature hash functions.
+        scheme: ``fast`` (one-permutation hashing) or ``datasketch`` (bit-identical to
+            ``datasketch.MinHash``, slower).
+        containment: share of the smaller document's shingles found in the larger one
+            that makes it a copy (a teaser, a truncated copy). 0.9 tolerates a few edits.
+        min_shingles: the smaller document needs at least this many shingles for the
+            containment rule, so a one-line text inside an article is not its duplicate.
+        min_figure_agreement: share of the distinct figures of the document with fewer
+            figures that must also occur in the other. 0.5: templated reports whose
+            figures differ are different news; a correction of one figure in many is not.
+        block_threshold: word-set Jaccard at or above which two long blocks match.
+        min_block_words: blocks shorter than this never count as repeats or overlap
+            (page furniture like "5 minutes ago").
+        short_block_words: blocks shorter than this match only when equal.
+        boilerplate_min_docs: a block is boilerplate when found in this many groups of
+            related documents (one fewer, at least 2, for short blocks).
+        group_coverage: two documents are related (one group) when the blocks they share
+            cover at least this share of both.
+    """
+
+    threshold: float = 0.8
+    ngram: int = 5
+    num_perm: int = 128
+    seed: int = 1
+    scheme: str = "fast"
+    containment: float = 0.9
+    min_shingles: int = 20
+    min_figure_agreement: float = 0.5
+    block_threshold: float = 0.8
+    min_block_words: int = 4
+    short_block_words: int = 8
+    boilerplate_min_docs: int = 3
+    group_coverage: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "containment", "min_figure_agreement", "block_threshold", "group_coverage"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ParameterError(f"{name} must be between 0 and 1, not {value}")
+        for name in ("ngram", "num_perm", "boilerplate_min_docs"):
+            if getattr(self, name) < 1:
+                raise ParameterError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.scheme not in ("fast", "datasketch"):
+            raise ParameterError(f"scheme must be 'fast' or 'datasketch', not {self.scheme!r}")
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        """LSH ``(b, r)`` for ``threshold`` and ``num_perm`` (datasketch's optimiser)."""
+        return lsh.optimal_params(self.threshold, self.num_perm)
+
+    def as_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["bands"], d["rows"] = self.bands
+        return d
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan computed, as arrays indexed by document / global block number."""
+
+    documents: list[Document]
+    params: Params
+    tokens: TokenizedBatch
+    index: blk.BlockIndex
+    signatures: np.ndarray
+    empty: np.ndarray
+    cluster: np.ndarray
+    representative: np.ndarray
+    member_stats: pd.DataFrame
+    exact: np.ndarray
+    boilerplate: np.ndarray
+    repeats: pd.DataFrame
+    overlaps: pd.DataFrame
+
+
+class Scanner:
+    """Find repeats, near-duplicate clusters, overlap and boilerplate in documents.
+
+    Args:
+        **params: any field of :class:`Params`.
+
+    Examples:
+        >>> from dedup.io import documents_from_texts
+        >>> result = Scanner(threshold=0.8).scan(documents_from_texts(["a b c d e f", "a b c d e f"]))
+        >>> result.cluster.tolist()
+        [0, 0]
+    """
+
+    def __init__(self, **params):
+        self.params = Params(**params)
+
+    def scan(self, documents: Sequence[Document]) -> ScanResult:
+        p = self.params
+        docs = list(documents)
+        n = len(docs)
+        tb = tokenize([d.text for d in docs])
+        index = blk.build_index(tb)
+        doc_words = np.add.reduceat(tb.block_words, tb.doc_block_offsets[:-1]) if tb.n_blocks else np.zeros(n, int)
+        doc_words = np.where(np.diff(tb.doc_block_offsets) > 0, doc_words, 0)
+        empty = doc_words == 0
+
+        # shingles of every block, then per document (all blocks / without boilerplate)
+        sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, p.ngram)
+        full_sets = SetBatch.from_pairs(sh_hash, tb.block_doc[sh_block], n)
+        scheme = make_scheme(p.scheme, p.num_perm, p.seed)
+        signatures = scheme.sign(full_sets)
+        b, r = p.bands
+        cand = lsh.candidate_pairs(signatures, b, r, valid=~empty)
+
+        # documents sharing a block long enough to count
+        countable_len = index.type_words >= p.min_block_words
+        occ = index.occurrences
+        occ_c = occ[countable_len[occ["type"].to_numpy()]]
+        shared = lsh.pairs_sharing_key(occ_c["type"].to_numpy(), occ_c["doc"].to_numpy())
+        cand = lsh.unique_pairs(np.concatenate((cand, shared)))
+
+        # groups of related documents, for boilerplate
+        figures_all = _figure_sets(tb, n, None, index)
+        related = is_near_duplicate(pair_stats(full_sets, figures_all, cand[:, 0], cand[:, 1]),
+                                    p.threshold, p.containment, p.min_shingles, 0.0)
+        type_sets = blk.doc_type_sets(index, n, countable_len)
+        weights = index.type_words.astype(np.float64)
+        shared_words = intersection_sizes(type_sets, cand[:, 0], type_sets, cand[:, 1], weights=weights)
+        own_words = np.bincount(occ_c["doc"].to_numpy(), weights=weights[occ_c["type"].to_numpy()], minlength=n)
+        cover = shared_words / np.maximum(np.maximum(own_words[cand[:, 0]], own_words[cand[:, 1]]), 1)
+        related |= cover >= p.group_coverage
+        groups = components(n, cand[related])
+        boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
+
+        # final near-duplicate verification without boilerplate
+        keep_block = np.ones(tb.n_blocks, dtype=bool)
+        has_type = index.block_type >= 0
+        keep_block[has_type] = ~boilerplate[index.block_type[has_type]]
+        keep_sh = keep_block[sh_block]
+        clean_sets = SetBatch.from_pairs(sh_hash[keep_sh], tb.block_doc[sh_block[keep_sh]], n)
+        figures = _figure_sets(tb, n, keep_block, index)
+        countable = countable_len & ~boilerplate
+        near = blk.near_type_pairs(tb, index, countable & (index.type_words >= p.short_block_words), p.block_threshold)
+        near_docs = _near_doc_pairs(index, near)
+        cand = lsh.unique_pairs(np.concatenate((cand, near_docs)))
+        stats = pair_stats(clean_sets, figures, cand[:, 0], cand[:, 1])
+        dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+        lengths = np.array([len(d.text) for d in docs], dtype=np.int64)
+        cluster, representative = cluster_documents(n, cand[dup], lengths)
+
+        members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
+        mstats = pair_stats(clean_sets, figures, representative[members], members)
+        member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
+                                     "containment": mstats.containment})
+        doc_hash = sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets])
+        exact = np.zeros(n, dtype=bool)
+        exact[members] = doc_hash[members] == doc_hash[representative[members]]
+
+        reps = blk.repeats(tb, index, countable, near)
+        overlaps = blk.overlaps(tb, index, countable, near, cluster, keep_block)
+        return ScanResult(docs, p, tb, index, signatures, empty, cluster, representative, member_stats,
+                          exact, boilerplate, reps, overlaps)
+
+
+def _figure_sets(tb: TokenizedBatch, n: int, keep_block: np.ndarray | None, index: blk.BlockIndex) -> SetBatch:
+    """Distinct figures (words with a digit) of each document, from the kept blocks."""
+    word_block = np.repeat(np.arange(tb.n_blocks), tb.block_words)
+    mask = tb.word_is_number.copy()
+    if keep_block is not None:
+        mask &= keep_block[word_block]
+    return SetBatch.from_pairs(tb.word_hash[mask].astype(np.uint32), tb.block_doc[word_block[mask]], n)
+
+
+def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:
+    """Document pairs holding the two types of a near-matching pair."""
+    if len(near) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    occ = index.occurrences[["doc", "type"]]
+    m = near.merge(occ, left_on="t1", right_on="type").merge(occ, left_on="t2", right_on="type", suffixes=("_a", "_b"))
+    return lsh.unique_pairs(m[["doc_a", "doc_b"]].to_numpy())
+
+
+def scan_documents(documents: Iterable[Document], **params) -> ScanResult:
+    """Run a :class:`Scanner` with ``params`` over ``documents``."""
+    return Scanner(**params).scan(list(documents))

@@ -1,0 +1,203 @@
+"""Word n-gram shingles, and sets of them stored flat for exact comparison.
+
+A **shingle** is a run of ``n`` consecutive words inside one block; a block shorter
+than ``n`` words is one shingle of all its words (so a short title still counts).
+Shingles never span two blocks: a document's shingle set is the union of its blocks'
+sets, so leaving a block out (boilerplate) removes exactly that block's shingles.
+
+Shingle hashes are computed from the 64-bit word hashes with a polynomial over the
+window followed by a 64-bit finaliser (murmur3's ``fmix64``), all in numpy. They are
+kept as their low 32 bits (:data:`SHINGLE_DTYPE`): half the memory, and a single sort
+of ``set_id << 32 | hash`` sorts every set at once. The price is a chance of one
+spurious shared shingle between two 1,000-shingle documents of about
+``1000 * 1000 / 2**32 = 2e-4``, which would move their Jaccard by 0.0005.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SHINGLE_DTYPE = np.uint32
+_U64 = np.uint64
+_POLY = _U64(0x100000001B3)  # FNV-64 prime: the window polynomial's base
+_LEN_SALT = 0x9E3779B97F4A7C15
+_C1 = _U64(0xFF51AFD7ED558CCD)
+_C2 = _U64(0xC4CEB9FE1A85EC53)
+
+#: how many (set, element) pairs :func:`intersection_sizes` sorts at once
+_CHUNK = 8_000_000
+
+
+def fmix64(x: np.ndarray) -> np.ndarray:
+    """murmur3's 64-bit finaliser, vectorised: every input bit affects every output bit."""
+    x = np.asarray(x, dtype=_U64).copy()
+    x ^= x >> _U64(33)
+    x *= _C1
+    x ^= x >> _U64(33)
+    x *= _C2
+    x ^= x >> _U64(33)
+    return x
+
+
+def _salt(k: int) -> np.uint64:
+    """A constant that tells windows of k words from windows of other lengths."""
+    return _U64((_LEN_SALT * k) & 0xFFFFFFFFFFFFFFFF)
+
+
+def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    out = np.ones(total, dtype=np.int64)
+    nz = lengths > 0
+    first = (ends - lengths)[nz]
+    s = np.asarray(starts, dtype=np.int64)[nz]
+    # at each segment start, jump from the previous segment's last value to s
+    prev_last = np.concatenate(([0], (s + lengths[nz] - 1)[:-1]))
+    out[first] = s - prev_last
+    out[0] = s[0]
+    return np.cumsum(out)
+
+
+def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hash the word n-grams of every block.
+
+    Args:
+        word_hash: 64-bit hash of every word, blocks one after the other.
+        word_offsets: block ``b`` holds words ``word_offsets[b]:word_offsets[b+1]``.
+        n: words per shingle (>= 1).
+
+    Returns:
+        ``(hashes, block)``: one 32-bit hash per shingle and the block it belongs to,
+        not sorted and not deduplicated. Blocks with no words have no shingle; blocks of
+        1..n-1 words have exactly one.
+    """
+    if n < 1:
+        raise ValueError("n must be >= 1")
+    word_hash = np.asarray(word_hash, dtype=_U64)
+    lengths = np.diff(word_offsets)
+    n_words = len(word_hash)
+    block_of_word = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    remaining = word_offsets[1:][block_of_word] - np.arange(n_words)  # words left in block, incl. this
+    short = np.flatnonzero((lengths > 0) & (lengths < n))
+    short_hash = np.zeros(len(short), dtype=_U64)
+    acc = word_hash.copy()
+    for k in range(1, n + 1):
+        if k > 1:
+            m = n_words - k + 1
+            if m > 0:
+                acc[:m] = acc[:m] * _POLY + word_hash[k - 1 :]
+        sel = lengths[short] == k
+        if sel.any():
+            short_hash[sel] = acc[word_offsets[short[sel]]] + _salt(k)
+    full = remaining >= n
+    hashes = np.concatenate((acc[full] + _salt(n), short_hash))
+    blocks = np.concatenate((block_of_word[full], short))
+    return fmix64(hashes).astype(SHINGLE_DTYPE), blocks
+
+
+def sequence_hashes(word_hash: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of the word sequence of each segment ``offsets[i]:offsets[i+1]``.
+
+    Equal sequences give equal hashes; order matters. Each word's hash is mixed with
+    its position in the segment and the mixed values are summed (a cumulative sum
+    makes this one pass over all words); the sum is finalised with the length.
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    pos = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
+    words = np.asarray(word_hash, dtype=_U64)[offsets[0] : offsets[-1]]
+    mixed = fmix64(words ^ fmix64(pos.astype(_U64) + _U64(0x51ED)))
+    csum = np.concatenate(([_U64(0)], np.cumsum(mixed, dtype=_U64)))
+    rel = offsets - offsets[0]
+    return fmix64((csum[rel[1:]] - csum[rel[:-1]]) ^ lengths.astype(_U64))
+
+
+@dataclass
+class SetBatch:
+    """Many sets of 32-bit hashes, each sorted and without repeats, stored flat.
+
+    Set ``i`` is ``values[offsets[i]:offsets[i+1]]``.
+    """
+
+    values: np.ndarray
+    offsets: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def set_ids(self) -> np.ndarray:
+        """The set of every element of ``values``."""
+        return np.repeat(np.arange(len(self), dtype=np.int64), self.sizes)
+
+    @classmethod
+    def from_pairs(cls, values: np.ndarray, set_ids: np.ndarray, n_sets: int) -> "SetBatch":
+        """Build sets from unordered ``(value, set)`` pairs: one sort, then drop repeats."""
+        key = (np.asarray(set_ids, dtype=_U64) << _U64(32)) | np.asarray(values, dtype=SHINGLE_DTYPE).astype(_U64)
+        key.sort()
+        if len(key) > 1:
+            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        sets = (key >> _U64(32)).astype(np.int64)
+        offsets = np.zeros(n_sets + 1, dtype=np.int64)
+        np.cumsum(np.bincount(sets, minlength=n_sets), out=offsets[1:])
+        return cls(values=key.astype(SHINGLE_DTYPE), offsets=offsets)
+
+    def select(self, keep: np.ndarray) -> "SetBatch":
+        """The sets whose index is in ``keep`` (in that order)."""
+        keep = np.asarray(keep, dtype=np.int64)
+        sizes = self.sizes[keep]
+        offsets = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        return SetBatch(self.values[ragged_arange(self.offsets[keep], sizes)], offsets)
+
+
+def intersection_sizes(a: SetBatch, ia: np.ndarray, b: SetBatch, ib: np.ndarray,
+                       weights: np.ndarray | None = None) -> np.ndarray:
+    """``len(a[ia[k]] & b[ib[k]])`` for every k, vectorised.
+
+    With ``weights``, the sum of ``weights[v]`` over the common values ``v`` instead
+    (the values are then indexes into ``weights``).
+
+    The elements of both sets of each pair are tagged with the pair's number and
+    sorted together; a value present in both sets shows up twice in a row. Pairs are
+    processed in chunks so that memory stays bounded.
+    """
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    out = np.zeros(len(ia), dtype=np.int64)
+    if len(ia) == 0:
+        return out
+    cum = np.cumsum(a.sizes[ia] + b.sizes[ib])
+    lo = 0
+    while lo < len(ia):
+        done = cum[lo - 1] if lo else 0
+        hi = max(int(np.searchsorted(cum, done + _CHUNK, side="right")), lo + 1)
+        pa, pb = ia[lo:hi], ib[lo:hi]
+        sa, sb = a.sizes[pa], b.sizes[pb]
+        pair = np.arange(hi - lo, dtype=_U64)
+        key = np.concatenate(
+            (
+                (np.repeat(pair, sa) << _U64(32)) | a.values[ragged_arange(a.offsets[pa], sa)].astype(_U64),
+                (np.repeat(pair, sb) << _U64(32)) | b.values[ragged_arange(b.offsets[pb], sb)].astype(_U64),
+            )
+        )
+        key.sort()
+        dup = key[1:] == key[:-1]
+        common = key[1:][dup]
+        w = None if weights is None else weights[(common & _U64(0xFFFFFFFF)).astype(np.int64)]
+        out[lo:hi] = np.bincount((common >> _U64(32)).astype(np.int64), weights=w, minlength=hi - lo)
+        lo = hi
+    return out
