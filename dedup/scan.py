@@ -59,8 +59,9 @@ class Params:
         min_shingles: the smaller document needs at least this many shingles for the
             containment rule, so a one-line text inside an article is not its duplicate.
         min_figure_agreement: share of the distinct figures of the document with fewer
-            figures that must also occur in the other. 0.5: templated reports whose
-            figures differ are different news; a correction of one figure in many is not.
+            figures that must also occur in the other. 0.75: two Fed repurchase notices
+            that differ in one of their two figures (0.5) are different news; a
+            correction of one figure among many (>= 0.75) is the same story.
         block_threshold: word-set Jaccard at or above which two long blocks match.
         min_block_words: blocks shorter than this never count as repeats or overlap
             (page furniture like "5 minutes ago").
@@ -78,7 +79,7 @@ class Params:
     scheme: str = "fast"
     containment: float = 0.9
     min_shingles: int = 20
-    min_figure_agreement: float = 0.5
+    min_figure_agreement: float = 0.75
     block_threshold: float = 0.8
     min_block_words: int = 4
     short_block_words: int = 8

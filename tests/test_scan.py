@@ -1,0 +1,168 @@
+"""The scan pipeline on real articles: repeats, clusters, overlap, boilerplate."""
+
+from pathlib import Path
+
+import datasketch
+import numpy as np
+import pandas as pd
+import pytest
+
+import dedup
+from dedup.io import read_documents
+
+NEWS = Path(__file__).parents[1] / "examples" / "news"
+SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))}
+
+# Reuters-21578 (Distribution 1.0): two Fed notices on different days that differ only in a figure,
+# and two earnings tables of different companies. Different news despite the template.
+FED_1 = ("FED ADDS RESERVES VIA CUSTOMER REPURCHASES\n\nThe Federal Reserve entered the U.S. Government securities "
+         "market to arrange 1.5 billion dlrs of customer repurchase agreements, a Fed spokesman said.\n\nDealers "
+         "said Federal funds were trading at 6-3/16 pct when the Fed began its temporary and indirect supply of "
+         "reserves to the banking system.\n\nReuter")
+FED_2 = FED_1.replace("6-3/16", "6-1/4")
+CHROME_HEAD = ["Daily Planet News", "Home | World | Business | Sports | Opinion", "Sign in", "Subscribe"]
+CHROME_FOOT = ["Related Articles", "Share this article on Facebook, Twitter and by email with your friends",
+               "Get our free newsletter with the day's top stories delivered to your inbox every morning",
+               "Copyright 2025 Daily Planet Media Group. All rights reserved."]
+
+
+def wrap(text: str) -> str:
+    return "\n".join(CHROME_HEAD) + "\n" + text + "\n" + "\n".join(CHROME_FOOT) + "\n"
+
+
+def curly(text: str) -> str:
+    return text.replace("'", "\u2019").replace("\n", "\r\n").replace(" the ", "\u00a0the ")
+
+
+def truncate(text: str, fraction: float) -> str:
+    words = text.split(" ")
+    return " ".join(words[: int(len(words) * fraction)])
+
+
+def scan(texts: dict, **params):
+    return dedup.scan(pd.DataFrame({"id": list(texts), "text": list(texts.values())}), text="text", id="id",
+                      **params)
+
+
+def cluster_of(report, doc):
+    return int(report.documents.set_index("doc").loc[doc, "cluster"])
+
+
+def test_seed_articles_exact_findings():
+    report = dedup.Report(dedup.Scanner().scan(read_documents([NEWS])))
+    reps = report.repeats
+    assert reps["doc"].unique().tolist() == ["000_2ea5d5c95082bfe6.txt"]
+    assert list(zip(reps["block"], reps["repeat_of"])) == [(2, 1), (7, 5), (8, 6)]
+    text = SEEDS["000"]
+    for r in reps.itertuples():
+        assert text[r.start:r.end] == r.text
+    assert report.summary["clusters"] == 0 and report.summary["overlaps"] == 0
+    assert report.boilerplate["text"].tolist() == ["Related Articles"]
+    assert report.boilerplate["docs"][0] == ["002_b6f423c43c4fe5ed.txt", "004_6f8f0e370cf2be10.txt"]
+
+
+def test_four_copies_cluster_and_keep_their_paragraphs_as_content():
+    base = SEEDS["002"]
+    docs = {"orig": base, "exact": base, "typo": curly(base), "chrome": wrap(base), "trunc": truncate(base, 0.35),
+            "other1": SEEDS["001"], "other3": SEEDS["003"], "other4": SEEDS["004"]}
+    report = scan(docs)
+    c = cluster_of(report, "orig")
+    assert c >= 0
+    assert {d: cluster_of(report, d) for d in ["exact", "typo", "chrome", "trunc"]} == dict.fromkeys(
+        ["exact", "typo", "chrome", "trunc"], c)
+    assert all(cluster_of(report, d) == -1 for d in ["other1", "other3", "other4"])
+    # the story's own paragraphs are content, not boilerplate
+    paragraphs = [line.strip() for line in base.splitlines() if len(line.split()) >= 8]
+    assert not set(report.boilerplate["text"]) & set(paragraphs)
+    members = report.clusters.set_index("doc")
+    assert members.loc["trunc", "containment"] >= 0.9
+    assert not members["exact"].any()  # exact is relative to the representative: the chrome-wrapped copy
+    assert report.clusters["representative"].unique().tolist() == ["chrome"]  # the longest copy
+
+
+def test_unrelated_articles_sharing_site_chrome_do_not_cluster():
+    docs = {k: wrap(v) for k, v in SEEDS.items()}
+    report = scan(docs)
+    assert report.summary["clusters"] == 0
+    assert report.summary["overlaps"] == 0
+    assert set(CHROME_HEAD + CHROME_FOOT) <= set(report.boilerplate["text"])
+
+
+def test_templated_reports_that_differ_in_figures_are_different_news():
+    report = scan({"fed1": FED_1, "fed2": FED_2, "fed1-again": FED_1})
+    assert cluster_of(report, "fed1") == cluster_of(report, "fed1-again") >= 0
+    assert cluster_of(report, "fed2") == -1
+
+
+def test_a_sentence_inside_an_article_is_not_its_duplicate():
+    sentence = " ".join(SEEDS["004"].splitlines()[2].split()[:18])  # 18 words: 14 shingles
+    report = scan({"article": SEEDS["004"], "sentence": sentence})
+    assert report.summary["clusters"] == 0
+
+
+def test_near_repeat_of_a_paragraph_with_a_typo_fixed():
+    lines = SEEDS["003"].splitlines()
+    fixed = lines[1].replace("reminder", "remindr", 1)
+    assert fixed != lines[1]
+    report = scan({"a": "\n".join(lines + [fixed])})
+    rep = report.repeats
+    assert len(rep) == 1
+    assert rep["repeat_of"][0] == 1 and 0.8 <= rep["similarity"][0] < 1.0
+
+
+def test_partial_overlap_reports_shared_paragraphs_and_coverage():
+    a_lines = SEEDS["001"].splitlines()
+    shared = [line for line in SEEDS["004"].splitlines() if len(line.split()) > 30][:2]
+    docs = {"a": "\n".join(a_lines + shared), "b": SEEDS["004"]}
+    report = scan(docs)
+    assert report.summary["clusters"] == 0
+    ov = report.overlaps
+    assert len(ov) == 1 and len(ov["blocks"][0]) == 2
+    assert 0 < ov["b_coverage"][0] < ov["a_coverage"][0] < 0.6
+
+
+def test_empty_documents_are_counted_and_never_cluster():
+    report = scan({"e1": "", "e2": "   \n\n ", "e3": "---", "a": SEEDS["001"], "one": "word"})
+    assert report.summary["empty"] == 3
+    assert sorted(report.empty_documents) == ["e1", "e2", "e3"]
+    assert report.summary["clusters"] == 0
+
+
+def test_a_huge_group_of_identical_documents_is_one_cluster():
+    docs = {f"copy{i:03d}": SEEDS["003"] for i in range(300)}
+    report = scan(docs)
+    assert report.summary["clusters"] == 1
+    assert report.summary["duplicate_documents"] == 299
+    assert report.clusters["exact"].all()
+
+
+def test_dataframe_in_dataframes_out_and_datasketch_signatures():
+    df = pd.DataFrame({"url": ["u1", "u2", "u3"], "body": [SEEDS["001"], curly(SEEDS["001"]), SEEDS["003"]]})
+    report = dedup.scan(df, text="body", id="url")
+    for name in ("documents", "clusters", "repeats", "overlaps", "boilerplate"):
+        assert isinstance(getattr(report, name), pd.DataFrame)
+    assert report.documents["doc"].tolist() == ["u1", "u2", "u3"]
+    # the typographic copy is longer (CRLF), so it represents the cluster; the original is its exact copy
+    assert report.documents["is_duplicate"].tolist() == [True, False, False]
+    assert report.clusters["exact"].tolist() == [True]
+    sigs = report.signatures
+    assert isinstance(sigs["u1"], datasketch.LeanMinHash)
+    assert sigs["u1"].jaccard(sigs["u2"]) > 0.9
+    lsh = datasketch.MinHashLSH(threshold=0.8, num_perm=128)
+    lsh.insert("u1", sigs["u1"])
+    assert lsh.query(sigs["u2"]) == ["u1"]
+
+
+@pytest.mark.parametrize("scheme", ["fast", "datasketch"])
+def test_both_schemes_find_the_same_clusters(scheme):
+    docs = {"a": SEEDS["002"], "b": curly(SEEDS["002"]), "c": SEEDS["003"]}
+    report = scan(docs, scheme=scheme)
+    assert report.documents["cluster"].tolist() == [0, 0, -1]
+    assert report.params["scheme"] == scheme
+
+
+def test_bad_parameters_are_library_errors():
+    with pytest.raises(dedup.ParameterError):
+        dedup.scan(["a"], threshold=1.5)
+    with pytest.raises(dedup.InputError):
+        dedup.scan(pd.DataFrame({"x": ["a"]}), text="body")

@@ -1,0 +1,52 @@
+"""Blocks, spans and normalisation on real scraped text."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup.text import block_spans, normalize, tokenize, words
+
+NEWS = Path(__file__).parents[1] / "examples" / "news"
+
+
+@pytest.mark.parametrize("path", sorted(NEWS.glob("*.txt")), ids=lambda p: p.name)
+def test_block_spans_slice_the_non_blank_lines(path):
+    text = path.read_text(encoding="utf-8")
+    spans = block_spans(text)
+    expected = [line.strip() for line in text.splitlines() if line.strip()]
+    assert [text[s:e] for s, e in spans] == expected
+
+
+def test_crlf_and_cr_end_lines_and_spans_exclude_them():
+    text = "Title\r\n\r\n  First paragraph here.  \r\nSecond\rThird"
+    assert [text[s:e] for s, e in block_spans(text)] == ["Title", "First paragraph here.", "Second", "Third"]
+
+
+def test_typography_does_not_change_the_normalised_text():
+    plain = 'Xi said: "We are old friends" - it\'s a U.S. problem, not ours.'
+    fancy = "Xi\u00a0said: \u201cWe are old friends\u201d \u2014 it\u2019s a U.S. pro\u00adblem, not\u200b ours."
+    assert normalize(fancy) == normalize(plain)
+    assert normalize("ＡＢＣ ﬁnance") == "abc finance"  # NFKC: full-width letters, ligature
+
+
+def test_figures_stay_one_word():
+    assert words("Fed funds at 6-3/16 pct, 1,234 mln, 1.5 billion at 12:30") == [
+        "fed", "funds", "at", "6-3/16", "pct", "1,234", "mln", "1.5", "billion", "at", "12:30"]
+    assert words("COVID-19 and U.S.") == ["covid", "19", "and", "u", "s"]
+
+
+def test_tokenize_batch_matches_per_document_words():
+    texts = [p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))] + ["", "   \n  ", "---\nOne"]
+    tb = tokenize(texts)
+    assert tb.n_docs == len(texts)
+    for d, text in enumerate(texts):
+        spans = block_spans(text)
+        blocks = range(tb.doc_block_offsets[d], tb.doc_block_offsets[d + 1])
+        assert [(tb.block_start[b], tb.block_end[b]) for b in blocks] == spans
+        for b, (s, e) in zip(blocks, spans):
+            assert tb.block_words[b] == len(words(text[s:e]))
+    # the same word hashes to the same value everywhere, different words differ
+    tb2 = tokenize(["putin xi", "xi putin"])
+    assert tb2.word_hash[0] == tb2.word_hash[3] and tb2.word_hash[0] != tb2.word_hash[1]
+    assert tb.word_is_number.dtype == np.bool_
