@@ -16,8 +16,8 @@ site's typography has been taken away:
 5. the text is cut into **words**: runs of letters, digits and ``_``. Every other
    character (punctuation, quotes of any kind, symbols) separates words and is
    dropped. One exception keeps figures intact: a number with inner separators
-   (``1.5``, ``6-3/16``, ``1,234``, ``12:30``) stays one word, because the figures
-   are what tell two templated reports apart.
+   (``1.5``, ``6-3/16``, ``1,234``, ``12:30``, ``5.6mln``) stays one word, because the
+   figures are what tell two templated reports apart.
 
 The normalised text is the words joined by single spaces.
 
@@ -31,7 +31,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -43,23 +42,15 @@ import xxhash
 WORD_HASH_SEED = 0x5EED_D0C5
 
 BLOCK_RE = re.compile(r"[^\s\r\n](?:[^\r\n]*[^\s\r\n])?")
-_WORD = r"\w*\d(?:[.,:/-]\d+)+|\w+"
+_WORD = r"\d+(?:[.,:/-]\d+)+\w*|\w+"
 WORD_RE = re.compile(_WORD)
 _WORD_OR_BREAK_RE = re.compile(_WORD + r"|\n")
-_DASH_RE = re.compile("[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]")
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _DIGIT_RE = re.compile(r"\d")
 
 
-@lru_cache(maxsize=1)
-def _format_chars_re() -> re.Pattern[str]:
-    ranges = [(0, 0x10000), (0x11000, 0x1D200), (0xE0000, 0xE0080)]
-    chars = [
-        chr(c)
-        for lo, hi in ranges
-        for c in range(lo, hi)
-        if unicodedata.category(chr(c)) == "Cf"
-    ]
-    return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
+def _is_format_char(c: str) -> bool:
+    return unicodedata.category(c) == "Cf"
 
 
 def block_spans(text: str) -> list[tuple[int, int]]:
@@ -71,8 +62,15 @@ def _fold(text: str) -> str:
     """Steps 1-4 of normalisation: NFKC, drop format characters, ASCII dashes, casefold."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-        text = _format_chars_re().sub("", text)
-        text = _DASH_RE.sub("-", text)
+        # build a pattern from the characters actually present: one pass over a small
+        # character class is ~100x faster than a class of all ~170 format characters
+        present = {c for c in set(text) if c > "\x7f"}
+        drop = [c for c in present if _is_format_char(c)]
+        if drop:
+            text = re.sub("[" + "".join(map(re.escape, drop)) + "]", "", text)
+        dashes = present & _DASHES
+        if dashes:
+            text = re.sub("[" + "".join(map(re.escape, dashes)) + "]", "-", text)
     return text.casefold()
 
 
