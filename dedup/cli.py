@@ -69,7 +69,26 @@ def _params(kwargs: dict) -> dict:
 
 
 class DedupGroup(click.Group):
-    """Turns library errors of any subcommand into :class:`UserError` (exit code 2)."""
+    """Turns library errors of any subcommand into :class:`UserError` (exit code 2),
+    and prints usage errors on one line too."""
+
+    def main(self, *args, **kwargs):
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.UsageError as err:
+            where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            click.echo(f"dedup: error: {err.format_message()}{where}", err=True)
+            sys.exit(2)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:

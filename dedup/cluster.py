@@ -3,7 +3,9 @@
 Clusters are the connected components of the graph of verified pairs (scipy's
 ``connected_components``), numbered in order of their first document, so that ids
 are deterministic. The **representative** of a cluster is the document ``clean``
-keeps: the longest one (in characters), ties going to the earliest in input order.
+keeps: the longest one, ties going to the earliest in input order. Length is counted
+in words, not characters, so that a copy with CRLF line endings or extra white space
+does not win over its original.
 """
 
 from __future__ import annotations

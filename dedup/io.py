@@ -207,6 +207,10 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
         raise ValueError(f"atomic_open supports modes 'w' and 'wb', not {mode!r}")
     binary = "b" in mode
     path = os.fsdecode(path)
+    if not path:
+        raise DedupError("cannot write: empty output path")
+    if os.path.isdir(path):
+        raise DedupError("cannot write: is a directory", path)
     if path == STDIN:
         stream = sys.stdout.buffer if binary else sys.stdout
         yield stream
@@ -225,7 +229,10 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:
+            raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     except BaseException:
         try:
             os.remove(tmp)

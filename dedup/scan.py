@@ -149,8 +149,7 @@ class Scanner:
         n = len(docs)
         tb = tokenize([d.text for d in docs])
         index = blk.build_index(tb)
-        doc_words = np.add.reduceat(tb.block_words, tb.doc_block_offsets[:-1]) if tb.n_blocks else np.zeros(n, int)
-        doc_words = np.where(np.diff(tb.doc_block_offsets) > 0, doc_words, 0)
+        doc_words = np.bincount(tb.block_doc, weights=tb.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
 
         # shingles of every block, then per document (all blocks / without boilerplate)
@@ -194,8 +193,7 @@ class Scanner:
         cand = lsh.unique_pairs(np.concatenate((cand, near_docs)))
         stats = pair_stats(clean_sets, figures, cand[:, 0], cand[:, 1])
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
-        lengths = np.array([len(d.text) for d in docs], dtype=np.int64)
-        cluster, representative = cluster_documents(n, cand[dup], lengths)
+        cluster, representative = cluster_documents(n, cand[dup], doc_words)
 
         members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
         mstats = pair_stats(clean_sets, figures, representative[members], members)

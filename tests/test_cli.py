@@ -307,10 +307,6 @@ def test_copies_in_csv(copies_corpus):
         assert rows[name]["cluster"] == "-1" and rows[name]["is_duplicate"] == "False"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the representative is the longest document by raw characters, so a copy whose only "
-    "difference is CRLF line endings (one more character per line) is kept instead of the "
-    "original, although their content is identical and ties should go to input order"))
 def test_original_is_kept_over_a_crlf_copy(copies_corpus):
     rows = {r["doc"]: r for r in scan_csv(copies_corpus)}
     assert rows[DOC1]["is_duplicate"] == "False"
@@ -428,9 +424,6 @@ def test_empty_and_one_word_documents_are_not_errors(tmp_path):
     assert "1 empty documents" in table or "1 empty document" in table
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an empty or blank document that comes last in the input (after a non-empty one) crashes "
-    "scan.py's np.add.reduceat with IndexError (exit 1, traceback) instead of being counted as empty"))
 @pytest.mark.parametrize("last", ["", "  \n\n \t\n"], ids=["empty", "blank"])
 def test_empty_document_last_is_not_an_error(tmp_path, last):
     corpus = copy_seeds(tmp_path / "corpus")
@@ -563,9 +556,6 @@ def test_output_directory_missing(tmp_path):
     assert not target.parent.exists()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: -o naming an existing directory (or the empty string) raises an uncaught OSError from "
-    "os.replace in io.atomic_open: exit 1 with a traceback instead of exit 2 and one line"))
 @pytest.mark.parametrize("kind", ["directory", "empty"])
 def test_output_path_not_writable_as_file(tmp_path, monkeypatch, kind):
     monkeypatch.chdir(tmp_path)

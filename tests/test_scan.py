@@ -142,8 +142,8 @@ def test_dataframe_in_dataframes_out_and_datasketch_signatures():
     for name in ("documents", "clusters", "repeats", "overlaps", "boilerplate"):
         assert isinstance(getattr(report, name), pd.DataFrame)
     assert report.documents["doc"].tolist() == ["u1", "u2", "u3"]
-    # the typographic copy is longer (CRLF), so it represents the cluster; the original is its exact copy
-    assert report.documents["is_duplicate"].tolist() == [True, False, False]
+    # same words, so the first in input order represents the cluster; the typographic copy is exact
+    assert report.documents["is_duplicate"].tolist() == [False, True, False]
     assert report.clusters["exact"].tolist() == [True]
     sigs = report.signatures
     assert isinstance(sigs["u1"], datasketch.LeanMinHash)
