@@ -10,10 +10,20 @@ shingle sets themselves, never estimated from signatures. A pair of documents is
   ``min_shingles`` shingles: a teaser or a copy truncated to a third of the article
   is a duplicate; a one-line text that happens to sit inside an article is not;
 
-and, in both cases, the two agree on their **figures**: of the distinct numbers
-(words with a digit) of the document that has fewer, at least ``min_figure_agreement``
-also occur in the other. Templated reports (earnings tables, central bank notices)
-share nearly every word and differ in their figures; they are different news.
+and, in both cases, the two agree on their **figures**: of the figures (words with a
+digit, and English number words, counted with their repeats) of the document that has
+fewer, at least ``min_figure_agreement`` also occur in the other. Templated reports
+(earnings tables, central bank notices) share nearly every word and differ in their
+figures; they are different news.
+
+Figures also decide the other way. A short table re-sent with its note reworded
+(Reuters' earnings re-sends) shares few shingles (each line is a block of a few words)
+but every figure: a pair whose documents have at least :data:`SAME_FIGURES_MIN` figures
+each, agree on at least :data:`SAME_FIGURES_AGREEMENT` of them and share at least
+:data:`SAME_FIGURES_CONTAINMENT` of the smaller one's shingles is the same story.
+Measured on the labelled Reuters sample (tests/data): re-sends agree on 0.95-1.0 of
+their figures; templated reports of different days or companies on 0-0.67, with three
+crop/price tables between 0.86 and 0.94.
 """
 
 from __future__ import annotations
@@ -23,6 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .shingles import SetBatch, intersection_sizes
+
+#: the "same figures" rule: figures each document needs, share of them that must agree,
+#: and containment of shingles needed alongside (so that a table and an unrelated
+#: story quoting the same numbers stay apart)
+SAME_FIGURES_MIN = 5
+SAME_FIGURES_AGREEMENT = 0.95
+SAME_FIGURES_CONTAINMENT = 0.5
 
 
 @dataclass
@@ -35,6 +52,7 @@ class PairStats:
     size_a: np.ndarray
     size_b: np.ndarray
     figure_agreement: np.ndarray
+    figures_min: np.ndarray
 
     @property
     def jaccard(self) -> np.ndarray:
@@ -55,7 +73,7 @@ def pair_stats(shingles: SetBatch, figures: SetBatch, a: np.ndarray, b: np.ndarr
     fig_inter = intersection_sizes(figures, a, figures, b)
     fig_min = np.minimum(figures.sizes[a], figures.sizes[b])
     agreement = np.where(fig_min > 0, fig_inter / np.maximum(fig_min, 1), 1.0)
-    return PairStats(a, b, inter, shingles.sizes[a], shingles.sizes[b], agreement)
+    return PairStats(a, b, inter, shingles.sizes[a], shingles.sizes[b], agreement, fig_min)
 
 
 def is_near_duplicate(stats: PairStats, threshold: float, containment: float, min_shingles: int,
@@ -63,4 +81,6 @@ def is_near_duplicate(stats: PairStats, threshold: float, containment: float, mi
     """Which pairs pass the near-duplicate rule (see the module docstring)."""
     smaller = np.minimum(stats.size_a, stats.size_b)
     similar = (stats.jaccard >= threshold) | ((stats.containment >= containment) & (smaller >= min_shingles))
-    return similar & (smaller > 0) & (stats.figure_agreement >= min_figure_agreement)
+    same_figures = ((stats.figures_min >= SAME_FIGURES_MIN) & (stats.figure_agreement >= SAME_FIGURES_AGREEMENT)
+                    & (stats.containment >= SAME_FIGURES_CONTAINMENT))
+    return (smaller > 0) & ((similar & (stats.figure_agreement >= min_figure_agreement)) | same_figures)

@@ -38,7 +38,7 @@ from .errors import ParameterError
 from .io import Document
 from .match import is_near_duplicate, pair_stats
 from .minhash import make_scheme
-from .shingles import SetBatch, intersection_sizes, ngram_hashes, sequence_hashes
+from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, sequence_hashes
 from .text import TokenizedBatch, tokenize
 
 
@@ -210,12 +210,16 @@ class Scanner:
 
 
 def _figure_sets(tb: TokenizedBatch, n: int, keep_block: np.ndarray | None, index: blk.BlockIndex) -> SetBatch:
-    """Distinct figures (words with a digit) of each document, from the kept blocks."""
+    """The figures of each document, from the kept blocks, as a set that counts repeats:
+    the k-th occurrence of a figure in a document is its own element."""
     word_block = np.repeat(np.arange(tb.n_blocks), tb.block_words)
     mask = tb.word_is_number.copy()
     if keep_block is not None:
         mask &= keep_block[word_block]
-    return SetBatch.from_pairs(tb.word_hash[mask].astype(np.uint32), tb.block_doc[word_block[mask]], n)
+    doc = tb.block_doc[word_block[mask]]
+    h = tb.word_hash[mask]
+    nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
+    return SetBatch.from_pairs(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, n)
 
 
 def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:

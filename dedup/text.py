@@ -48,6 +48,17 @@ _WORD_OR_BREAK_RE = re.compile(_WORD + r"|\n")
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _DIGIT_RE = re.compile(r"\d")
 
+#: English number words count as figures too: "six ships" vs "eight ships" is different news.
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety".split()
+)
+
+
+def is_figure(word: str) -> bool:
+    """Whether a normalised word is a figure: it has a digit, or is an English number word."""
+    return _DIGIT_RE.search(word) is not None or word in NUMBER_WORDS
+
 
 def _is_format_char(c: str) -> bool:
     return unicodedata.category(c) == "Cf"
@@ -101,7 +112,7 @@ class TokenizedBatch:
         doc_block_offsets: blocks of document ``d`` are ``doc_block_offsets[d]:doc_block_offsets[d+1]``.
         word_offsets: word range of each block (length n_blocks + 1).
         word_hash: 64-bit hash of each word (uint64).
-        word_is_number: whether each word contains a digit (a figure).
+        word_is_number: whether each word is a figure (see :func:`is_figure`).
     """
 
     block_doc: np.ndarray
@@ -170,7 +181,7 @@ def tokenize(texts: Sequence[str]) -> TokenizedBatch:
         (xxhash.xxh64_intdigest(u.encode("utf-8"), seed) for u in uniques), dtype=np.uint64, count=len(uniques)
     )
     uniq_number = np.fromiter(
-        (_DIGIT_RE.search(u) is not None for u in uniques), dtype=bool, count=len(uniques)
+        (is_figure(u) for u in uniques), dtype=bool, count=len(uniques)
     )
     return TokenizedBatch(
         block_doc=block_doc,
