@@ -216,13 +216,21 @@ def overlaps(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near:
     pairs = pairs.drop_duplicates(["doc_a", "doc_b", "block_a"], keep="first")
     length = (tb.block_end - tb.block_start).astype(np.float64)
     content = np.bincount(tb.block_doc, weights=length * content_block, minlength=tb.n_docs)
+    da, db = pairs["doc_a"].to_numpy(), pairs["doc_b"].to_numpy()
+    ba, bb = pairs["block_a"].to_numpy(), pairs["block_b"].to_numpy()
+    new_pair = np.concatenate(([True], (da[1:] != da[:-1]) | (db[1:] != db[:-1])))
+    group = np.cumsum(new_pair) - 1
+    starts = np.flatnonzero(new_pair)
+    # blocks of a are unique within a pair (one match each); blocks of b may repeat
+    cover_a = np.bincount(group, weights=length[ba])
+    first_b = ~pd.DataFrame({"g": group, "b": bb}).duplicated().to_numpy()
+    cover_b = np.bincount(group[first_b], weights=length[bb[first_b]], minlength=len(starts))
     first_block = tb.doc_block_offsets[:-1]
-    rows = []
-    for (a, b), g in pairs.groupby(["doc_a", "doc_b"], sort=True):
-        ba, bb, sim = g["block_a"].to_numpy(), g["block_b"].to_numpy(), g["similarity"].to_numpy()
-        rows.append((int(a), int(b),
-                     [[int(x - first_block[a]), int(y - first_block[b]), round(float(s), 4)]
-                      for x, y, s in zip(ba, bb, sim)],
-                     float(length[np.unique(ba)].sum() / max(content[a], 1)),
-                     float(length[np.unique(bb)].sum() / max(content[b], 1))))
-    return pd.DataFrame(rows, columns=columns)
+    local = np.stack((ba - first_block[da], bb - first_block[db], pairs["similarity"].round(4).to_numpy()), axis=1)
+    local_rows = local.tolist()
+    bounds = np.append(starts, len(local_rows)).tolist()
+    blocks = [[[int(x), int(y), s] for x, y, s in local_rows[lo:hi]] for lo, hi in zip(bounds[:-1], bounds[1:])]
+    a, b = da[starts], db[starts]
+    return pd.DataFrame({"a": a, "b": b, "blocks": blocks,
+                         "a_coverage": cover_a / np.maximum(content[a], 1),
+                         "b_coverage": cover_b / np.maximum(content[b], 1)}, columns=columns)

@@ -21,6 +21,8 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import pytest
+
+import dedup
 from click.testing import CliRunner
 
 from dedup.cli import cli
@@ -141,7 +143,7 @@ def test_json_schema(report):
     assert report["version"] == installed_version("dedup")
     params = report["params"]
     assert {"threshold", "ngram", "num_perm", "seed", "bands", "rows"} <= set(params)
-    assert params["threshold"] == 0.8 and params["num_perm"] == 128 and params["seed"] == 1
+    assert params["threshold"] == dedup.Params().threshold and params["num_perm"] == 128 and params["seed"] == 1
     assert params["ngram"] >= 1
     assert params["bands"] * params["rows"] <= params["num_perm"]
     summary = report["summary"]
