@@ -42,6 +42,13 @@ from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, sequen
 from .text import TokenizedBatch, tokenize
 
 
+#: Pairs of documents that share blocks are verified only when the shared blocks make up
+#: this share of the smaller document's words: a truncated or re-wrapped copy shares most
+#: of its paragraphs, two articles of one site share a line of chrome. Copies whose every
+#: paragraph was edited still come through LSH and near-matching paragraphs.
+SHARED_MIN_COVER = 0.3
+
+
 @dataclass(frozen=True)
 class Params:
     """Every parameter of a scan, with the reason for its default.
@@ -175,19 +182,23 @@ class Scanner:
         occ = index.occurrences
         occ_c = occ[countable_len[occ["type"].to_numpy()]]
         shared = lsh.pairs_sharing_key(occ_c["type"].to_numpy(), occ_c["doc"].to_numpy())
+        type_sets = blk.doc_type_sets(index, n, countable_len)
+        weights = index.type_words.astype(np.float64)
+        shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
+        own_words = np.bincount(occ_c["doc"].to_numpy(), weights=weights[occ_c["type"].to_numpy()], minlength=n)
+        own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
+        # related by shared text: the shared blocks cover group_coverage of both documents
+        grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
+        # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
+        # (pairs that share only a line of site chrome are not)
+        shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
         cand = lsh.unique_pairs(np.concatenate((cand, shared)))
 
         # groups of related documents, for boilerplate
         figures_all = _figure_sets(tb, n, None, index)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, cand[:, 0], cand[:, 1]),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
-        type_sets = blk.doc_type_sets(index, n, countable_len)
-        weights = index.type_words.astype(np.float64)
-        shared_words = intersection_sizes(type_sets, cand[:, 0], type_sets, cand[:, 1], weights=weights)
-        own_words = np.bincount(occ_c["doc"].to_numpy(), weights=weights[occ_c["type"].to_numpy()], minlength=n)
-        cover = shared_words / np.maximum(np.maximum(own_words[cand[:, 0]], own_words[cand[:, 1]]), 1)
-        related |= cover >= p.group_coverage
-        groups = components(n, cand[related])
+        groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
 
         # final near-duplicate verification without boilerplate

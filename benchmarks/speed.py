@@ -1,0 +1,167 @@
+"""Speed and memory of dedup against its peers, on one generated corpus, in one run.
+
+    python benchmarks/speed.py                # 10k and 100k articles
+    python benchmarks/speed.py --sizes 20000  # any sizes
+    python benchmarks/speed.py --large        # also 1M
+
+The job is the same for every tool: read a JSONL corpus and find all near-duplicate
+document pairs at Jaccard >= 0.8 with word 5-grams and 128 permutations. Tools:
+
+- ``floor``: reading and tokenising alone (json.loads, lowercase, split, 5-gram strings),
+  the least any Python pipeline does;
+- ``dedup``: the library (``read_documents`` + ``Scanner.scan`` + ``Report``), which also
+  verifies every pair exactly and finds repeats, overlaps and boilerplate; ``dedup-jobs2``
+  is the same with ``jobs=2``; ``dedup-cli`` is the command line writing JSON;
+- ``datasketch``: ``MinHash.bulk`` + ``MinHashLSH`` with an insertion session, then a
+  query per document (its documented bulk path);
+- ``rensa``: ``RMinHash`` + ``RMinHashLSH`` (insert, then a query per document).
+
+Each tool runs in its own process, so its peak resident memory (``ru_maxrss``) is its
+own. Prints docs/s, the ratio of each tool's time to dedup's, peak RSS, pairs found and
+how time grows with size; writes ``benchmarks/results/speed.json``. The corpus comes from
+``benchmarks/generate.py`` (real-text vocabulary, 5-15 paragraphs, ~10 % near-copies).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+TOOLS = ["floor", "dedup", "dedup-jobs2", "dedup-cli", "rensa", "datasketch"]
+PARAMS = {"threshold": 0.8, "ngram": 5, "num_perm": 128}
+
+
+def read_texts(path: str) -> list[str]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line)["text"] for line in f]
+
+
+def five_grams(text: str) -> list[str]:
+    w = text.lower().split()
+    return [" ".join(w[i:i + 5]) for i in range(max(1, len(w) - 4))]
+
+
+def run_floor(path: str) -> int:
+    for text in read_texts(path):
+        five_grams(text)
+    return 0
+
+
+def run_dedup(path: str, jobs: int = 1) -> int:
+    sys.path.insert(0, str(ROOT))
+    import dedup
+    from dedup.io import read_documents
+
+    report = dedup.Report(dedup.Scanner(jobs=jobs, **PARAMS).scan(read_documents([path])))
+    return int(report.clusters.groupby("cluster")["size"].first().map(lambda k: k * (k - 1) // 2).sum())
+
+
+def run_dedup_cli(path: str) -> int:
+    out = subprocess.run(["dedup", "scan", path, "--format", "json", "--threshold", "0.8", "--ngram", "5"],
+                         check=True, capture_output=True, text=True).stdout
+    return sum(c["size"] * (c["size"] - 1) // 2 for c in json.loads(out)["clusters"])
+
+
+def run_rensa(path: str) -> int:
+    from rensa import RMinHash, RMinHashLSH
+
+    lsh = RMinHashLSH(threshold=0.8, num_perm=128, num_bands=16)
+    sigs = []
+    for i, text in enumerate(read_texts(path)):
+        m = RMinHash(num_perm=128, seed=1)
+        m.update(five_grams(text))
+        lsh.insert(i, m)
+        sigs.append(m)
+    return len({(min(i, j), max(i, j)) for i, m in enumerate(sigs) for j in lsh.query(m) if j != i})
+
+
+def run_datasketch(path: str) -> int:
+    from datasketch import MinHash, MinHashLSH
+
+    mhs = MinHash.bulk([[s.encode() for s in five_grams(t)] for t in read_texts(path)], num_perm=128)
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    with lsh.insertion_session() as session:
+        for i, m in enumerate(mhs):
+            session.insert(i, m)
+    return len({(min(i, j), max(i, j)) for i, m in enumerate(mhs) for j in lsh.query(m) if j != i})
+
+
+def child(tool: str, path: str) -> None:
+    t0 = time.perf_counter()
+    fn = {"floor": run_floor, "dedup": run_dedup, "dedup-jobs2": lambda p: run_dedup(p, jobs=2),
+          "dedup-cli": run_dedup_cli, "rensa": run_rensa, "datasketch": run_datasketch}[tool]
+    found = fn(path)
+    seconds = time.perf_counter() - t0
+    rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": rss / 1024, "pairs": found}))
+
+
+def corpus(n: int) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"corpus-{n}.jsonl"
+    if not path.exists():
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(n), "-o", str(path)], check=True)
+    return path
+
+
+def measure(tool: str, path: Path) -> dict | None:
+    proc = subprocess.run([sys.executable, __file__, "--child", tool, str(path)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  {tool} failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}")
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--large", action="store_true", help="also 1,000,000 articles")
+    ap.add_argument("--tools", nargs="*", default=TOOLS, choices=TOOLS)
+    ap.add_argument("--child", nargs=2, metavar=("TOOL", "CORPUS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    sizes = args.sizes + ([1_000_000] if args.large else [])
+    print(f"machine: {os.cpu_count()} cores; job: all pairs at Jaccard >= 0.8, word 5-grams, 128 permutations")
+    results: dict = {"params": PARAMS, "sizes": {}}
+    for n in sizes:
+        path = corpus(n)
+        print(f"\n{n:,} articles ({path.stat().st_size / 1e6:.0f} MB)")
+        rows = {}
+        for tool in args.tools:
+            if n >= 1_000_000 and tool == "datasketch":
+                continue  # hours at this size
+            r = measure(tool, path)
+            if r:
+                r["docs_per_s"] = n / r["seconds"]
+                rows[tool] = r
+        base = rows.get("dedup", {}).get("seconds")
+        print(f"  {'tool':<13}{'seconds':>9}{'docs/s':>10}{'x dedup time':>14}{'peak RSS MB':>13}{'pairs':>9}")
+        for tool, r in rows.items():
+            ratio = f"{r['seconds'] / base:.2f}" if base else "-"
+            print(f"  {tool:<13}{r['seconds']:>9.2f}{r['docs_per_s']:>10,.0f}{ratio:>14}{r['peak_rss_mb']:>13,.0f}"
+                  f"{r['pairs']:>9,}")
+        results["sizes"][n] = rows
+    if len(sizes) > 1:
+        print("\ntime growth per 10x articles (1.0 = linear):")
+        for tool in args.tools:
+            times = [results["sizes"][n].get(tool, {}).get("seconds") for n in sizes]
+            growth = [f"{b / a / (m / k):.2f}" for a, b, k, m in zip(times, times[1:], sizes, sizes[1:]) if a and b]
+            if growth:
+                print(f"  {tool:<13}{' '.join(growth)}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "speed.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nwrote {RESULTS / 'speed.json'}")
+
+
+if __name__ == "__main__":
+    main()
