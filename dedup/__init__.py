@@ -19,6 +19,7 @@ from .errors import DedupError, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents, read_documents
 from .report import Report
 from .scan import Params, Scanner
+from . import accessor as _accessor  # noqa: F401  (registers the df.dedup accessor)
 
 __all__ = ["scan", "Report", "Scanner", "Params", "Document", "DedupError", "InputError", "ParameterError",
            "read_documents"]

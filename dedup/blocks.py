@@ -64,10 +64,12 @@ class BlockIndex:
         return len(self.type_words)
 
 
-def build_index(tb: TokenizedBatch) -> BlockIndex:
-    """Assign every block its type (hash of its word sequence)."""
+def build_index(tb: TokenizedBatch, type_hash: np.ndarray | None = None) -> BlockIndex:
+    """Assign every block its type (``type_hash``: the hash of its word sequence, computed
+    here when not given)."""
     words = tb.block_words
-    type_hash = sequence_hashes(tb.word_hash, tb.word_offsets)
+    if type_hash is None:
+        type_hash = sequence_hashes(tb.word_hash, tb.word_offsets)
     has_words = words > 0
     block_type = np.full(tb.n_blocks, -1, dtype=np.int64)
     codes, _ = pd.factorize(type_hash[has_words])

@@ -12,7 +12,8 @@ from typing import Callable
 import click
 
 from .errors import DedupError
-from .io import atomic_open, read_documents
+from .io import atomic_open, iter_documents
+from .progress import bar
 from .report import FORMATS, Report
 from .scan import Params, Scanner
 
@@ -116,10 +117,40 @@ def cli() -> None:
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, **kwargs) -> None:
     """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin)."""
-    documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
+    documents = list(bar(iter_documents(list(paths), text_field=text_field, id_field=id_field), desc="reading",
+                         unit="doc"))
     report = Report(Scanner(**_params(kwargs)).scan(documents))
     with atomic_open(output) as f:
         f.write(report.render(fmt))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--baseline", type=click.Path(dir_okay=False),
+              help="Do not report the findings recorded in this file. [default: [tool.dedup] baseline]")
+@click.option("--write-baseline", type=click.Path(dir_okay=False),
+              help="Record the findings of PATHS in this file (keeping other files' entries) and exit 0.")
+@match_options
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, write_baseline: str | None,
+          **kwargs) -> None:
+    """Check changed files PATHS against the corpus (the pre-commit hook).
+
+    Prints one `path:line:col: CODE message` line a finding (DUP001 repeated paragraph,
+    DUP002 near-duplicate, DUP003 shared paragraphs) and a summary on stderr; exits 1
+    when there are findings, 0 when clean. The corpus is the git-tracked files matching
+    [tool.dedup] include/exclude; its other settings are the defaults, and options win.
+    """
+    from click.core import ParameterSource
+
+    from .check import check as run_check
+
+    flags = {k: v for k, v in _params(kwargs).items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
+    result = run_check(paths, baseline=baseline, write_baseline=write_baseline, **flags)
+    for finding in result.findings:
+        click.echo(str(finding))
+    click.echo(result.summary(), err=True)
+    ctx.exit(result.exit_code)
 
 
 def main() -> None:

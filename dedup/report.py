@@ -7,7 +7,6 @@ document) and a self-contained HTML page. The command line only picks a renderer
 
 from __future__ import annotations
 
-import html
 import io as _io
 import json
 from typing import Callable
@@ -225,56 +224,16 @@ class Report:
         return "\n".join(out) + "\n"
 
     def to_html(self) -> str:
-        """One self-contained HTML page (no network): summary, clusters, repeats, overlaps, boilerplate."""
-        e = html.escape
-        s = self.summary
-        parts = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>dedup report</title><style>",
-                 "body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
-                 "td,th{border:1px solid #ccc;padding:.2em .5em;vertical-align:top;text-align:left}"
-                 "mark{background:#ffe08a}.pair{display:flex;gap:1em}.pair>div{flex:1;border:1px solid #ddd;"
-                 "padding:.5em;white-space:pre-wrap}</style></head><body><h1>dedup report</h1>",
-                 self._summary_html()]
-        if len(self.clusters):
-            parts.append("<h2>Clusters</h2><table><tr><th>cluster</th><th>representative</th><th>member</th>"
-                         "<th>similarity</th><th>containment</th><th>exact</th></tr>")
-            for r in self.clusters.itertuples():
-                parts.append(f"<tr><td>{r.cluster}</td><td>{e(str(r.representative))}</td><td>{e(str(r.doc))}</td>"
-                             f"<td>{r.similarity:.3f}</td><td>{r.containment:.3f}</td><td>{r.exact}</td></tr>")
-            parts.append("</table>")
-        if len(self.repeats):
-            parts.append("<h2>Repeats</h2>")
-            for r in self.repeats.itertuples():
-                earlier = self._block_text(r.doc, r.repeat_of)
-                parts.append(f"<h3>{e(str(r.doc))}: block {r.block} (line {r.line}) repeats block {r.repeat_of} "
-                             f"(line {r.repeat_of_line}), similarity {r.similarity:.2f}</h3><div class='pair'>"
-                             f"<div><mark>{e(earlier)}</mark></div><div><mark>{e(r.text)}</mark></div></div>")
-        if len(self.overlaps):
-            parts.append("<h2>Overlaps</h2>")
-            for r in self.overlaps.itertuples():
-                parts.append(f"<h3>{e(str(r.a))} ~ {e(str(r.b))}: {r.a_coverage:.0%} / {r.b_coverage:.0%}</h3>")
-                for ba, bb, sim in r.blocks:
-                    parts.append(f"<div class='pair'><div><mark>{e(self._block_text(r.a, ba))}</mark></div>"
-                                 f"<div><mark>{e(self._block_text(r.b, bb))}</mark></div></div>")
-        if len(self.boilerplate):
-            parts.append("<h2>Boilerplate</h2><table><tr><th>documents</th><th>text</th></tr>")
-            for r in self.boilerplate.itertuples():
-                parts.append(f"<tr><td>{r.documents}</td><td>{e(r.text)}</td></tr>")
-            parts.append("</table>")
-        parts.append("</body></html>\n")
-        return "".join(parts)
+        """One self-contained HTML page (no network, everything escaped); see :mod:`dedup.html`."""
+        from .html import page
 
-    def _summary_html(self) -> str:
-        rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in self.summary.items())
-        return f"<table class='summary'>{rows}</table>"
+        return page(self)
 
     def _repr_html_(self) -> str:
-        parts = ["<div><strong>dedup report</strong>", self._summary_html()]
-        if len(self.clusters):
-            parts.append("<p>Top clusters</p>" + self.clusters.head(5).to_html(index=False, escape=True))
-        if len(self.repeats):
-            parts.append("<p>Repeats</p>" + self.repeats[["doc", "block", "repeat_of", "similarity", "text"]]
-                         .head(5).to_html(index=False, escape=True))
-        return "".join(parts) + "</div>"
+        """The compact summary Jupyter shows: counts, largest clusters, first repeats."""
+        from .html import summary
+
+        return summary(self)
 
     def __repr__(self) -> str:
         return f"<Report {self.summary}>"

@@ -30,6 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from . import batch
 from . import blocks as blk
 from . import lsh
 from .cluster import clusters as cluster_documents
@@ -37,9 +38,8 @@ from .cluster import components
 from .errors import ParameterError
 from .io import Document
 from .match import is_near_duplicate, pair_stats
-from .minhash import make_scheme
-from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, sequence_hashes
-from .text import TokenizedBatch, tokenize
+from .shingles import SetBatch, fmix64, intersection_sizes
+from .text import TokenizedBatch
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -148,6 +148,9 @@ class Scanner:
     """Find repeats, near-duplicate clusters, overlap and boilerplate in documents.
 
     Args:
+        jobs: processes for the per-document work (tokenising, shingling, signing), which
+            is most of a scan; ``-1`` for all cores. Results do not depend on it. Corpora
+            under ``2 * batch.MIN_DOCS_PER_JOB`` documents always run in one process.
         **params: any field of :class:`Params`.
 
     Examples:
@@ -157,23 +160,20 @@ class Scanner:
         [0, 0]
     """
 
-    def __init__(self, **params):
+    def __init__(self, jobs: int = 1, **params):
+        self.jobs = jobs
         self.params = Params(**params)
 
     def scan(self, documents: Sequence[Document]) -> ScanResult:
         p = self.params
         docs = list(documents)
         n = len(docs)
-        tb = tokenize([d.text for d in docs])
-        index = blk.build_index(tb)
+        feats = batch.compute_parallel([d.text for d in docs], p.ngram, p.scheme, p.num_perm, p.seed, self.jobs)
+        tb, sh_hash, sh_block = feats.tokens, feats.shingle_hash, feats.shingle_block
+        full_sets, signatures = feats.full_sets, feats.signatures
+        index = blk.build_index(tb, feats.type_hash)
         doc_words = np.bincount(tb.block_doc, weights=tb.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
-
-        # shingles of every block, then per document (all blocks / without boilerplate)
-        sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, p.ngram)
-        full_sets = SetBatch.from_pairs(sh_hash, tb.block_doc[sh_block], n)
-        scheme = make_scheme(p.scheme, p.num_perm, p.seed)
-        signatures = scheme.sign(full_sets)
         b, r = p.bands
         cand = lsh.candidate_pairs(signatures, b, r, valid=~empty)
 
@@ -220,7 +220,7 @@ class Scanner:
         mstats = pair_stats(clean_sets, figures, representative[members], members)
         member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
                                      "containment": mstats.containment})
-        doc_hash = sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets])
+        doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)
         exact[members] = doc_hash[members] == doc_hash[representative[members]]
 

@@ -166,3 +166,16 @@ def test_bad_parameters_are_library_errors():
         dedup.scan(["a"], threshold=1.5)
     with pytest.raises(dedup.InputError):
         dedup.scan(pd.DataFrame({"x": ["a"]}), text="body")
+
+
+def test_jobs_give_identical_results(monkeypatch):
+    from benchmarks.generate import generate_articles
+    from dedup import batch
+
+    monkeypatch.setattr(batch, "MIN_DOCS_PER_JOB", 50)  # so that 400 documents use the pool
+    df = pd.DataFrame(list(generate_articles(400, seed=3)))
+    one = dedup.Report(dedup.Scanner(jobs=1).scan(dedup.read_dataframe_documents(df, text="text", id="id")))
+    two = dedup.Report(dedup.Scanner(jobs=2).scan(dedup.read_dataframe_documents(df, text="text", id="id")))
+    assert one.summary["clusters"] > 0
+    assert one.to_json() == two.to_json()
+    assert (one.signature_matrix == two.signature_matrix).all()

@@ -1,0 +1,435 @@
+"""``dedup check``: the pre-commit check of a text corpus kept in git.
+
+The files named on the command line are the **changed** ones. Each is scanned together
+with the whole **corpus**: the git-tracked files that match the ``include`` / ``exclude``
+globs of ``[tool.dedup]`` (see :mod:`dedup.config`). A file outside a git repository
+is compared with the other files named with it.
+
+Only findings *located in a changed file* are reported, one line each, in the form
+editors and pre-commit understand::
+
+    articles/b.txt:4:1: DUP001 repeated paragraph (first at line 2)
+    articles/c.txt:1:1: DUP002 near-duplicate of articles/a.txt (similarity 0.93)
+    articles/d.txt:7:1: DUP003 shares 2 paragraphs with articles/a.txt
+
+``line`` is the 1-based line of the paragraph as an editor counts lines (``\\n`` only),
+``col`` the 1-based column of its first non-blank character. Since every finding is a
+function of the corpus and of the file it is located in, and the corpus does not depend
+on which files are named, any split of the changed files into several runs (pre-commit
+splits long argument lists) reports exactly the findings of one run over all of them,
+each exactly once. The same holds for the order of the files.
+
+Codes:
+
+* ``DUP001`` a paragraph repeated inside the file (exact, or a near-exact long paragraph);
+  the finding is on the later copy.
+* ``DUP002`` the file is a near-duplicate of another (``--threshold`` Jaccard, or contained
+  in it, ``--containment``); the other file is its cluster's representative, or, for the
+  representative itself, its most similar member.
+* ``DUP003`` the file shares paragraphs with another without being a near-duplicate;
+  the finding is on the first shared paragraph.
+
+**Baseline** (as detect-secrets does): ``--write-baseline FILE`` records the current
+findings of the named files; ``--baseline FILE`` then reports only findings not recorded.
+Findings are matched on file, code and a fingerprint of their content (the normalised
+paragraph, the other file), not on line numbers, so moving text around does not bring
+an accepted finding back. Writing a baseline for some files keeps the entries of others.
+
+``check`` never modifies a checked file; it writes nothing but the baseline asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import subprocess
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .config import Config, load_config
+from .errors import InputError
+from .io import Document, _read_text, atomic_write
+from .progress import bar
+from .report import Report
+from .scan import Params, Scanner
+from .text import block_spans, line_of, normalize
+
+#: The finding codes and what they mean.
+CODES = {
+    "DUP001": "a paragraph repeated inside the file",
+    "DUP002": "the file is a near-duplicate of another file",
+    "DUP003": "the file shares paragraphs with another file",
+}
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One finding, located in a checked file.
+
+    Attributes:
+        path: the file, relative to the working directory, ``/``-separated.
+        line, col: 1-based line (``\\n``-counted) and column (characters) of the paragraph.
+        code: ``DUP001`` .. ``DUP003`` (:data:`CODES`).
+        message: what was found, e.g. ``repeated paragraph (first at line 2)``.
+        fingerprint: what a baseline matches on: the code with the normalised paragraph
+            or the other file, independent of line numbers.
+    """
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    fingerprint: str = field(default="", compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+
+@dataclass
+class CheckResult:
+    """The outcome of :func:`check`.
+
+    Attributes:
+        findings: the findings to report (not in the baseline), sorted by file and line.
+        baselined: findings left out because the baseline has them.
+        checked: the changed files checked (display paths).
+        skipped: named files that the corpus globs leave out.
+        corpus: number of documents each changed file was compared with (largest group).
+        source: where the corpus came from: ``"git"`` or ``"files"`` (not in a git repository).
+        wrote_baseline: the baseline file written, if asked.
+    """
+
+    findings: list[Finding]
+    baselined: list[Finding] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    corpus: int = 0
+    source: str = "git"
+    wrote_baseline: str | None = None
+    written: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """1 when there are findings to report, else 0."""
+        return 1 if self.findings else 0
+
+    def summary(self) -> str:
+        """One line for standard error."""
+        n = len(self.checked)
+        if self.source == "git":
+            where = f"checked {_count(n, 'file')} against a corpus of {_count(self.corpus, 'file')}"
+        else:
+            others = "on its own" if n == 1 else "against each other"
+            where = f"checked {_count(n, 'file')} {others} (not in a git repository)"
+        if self.wrote_baseline is not None:
+            head = f"wrote {_count(self.written, 'finding')} to baseline {self.wrote_baseline}"
+        elif self.findings:
+            head = f"{_count(len(self.findings), 'finding')} in {_count(len({f.path for f in self.findings}), 'file')}"
+        else:
+            head = "no findings"
+        parts = [f"dedup check: {head}; {where}"]
+        if self.baselined:
+            parts.append(f"{_count(len(self.baselined), 'finding')} accepted in the baseline")
+        if self.skipped:
+            parts.append(f"{_count(len(self.skipped), 'file')} skipped (not in the corpus globs)")
+        return "; ".join(parts)
+
+
+def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | None = None,
+          write_baseline: str | os.PathLike | None = None, **params: Any) -> CheckResult:
+    """Check changed files against the corpus; see the module docstring.
+
+    Args:
+        paths: the changed files (directories stand for the corpus files below them).
+        baseline: findings to accept (a file written by ``write_baseline``); default
+            ``[tool.dedup] baseline``, if any.
+        write_baseline: record the findings of ``paths`` in this file (keeping its entries
+            for other files) instead of reporting them.
+        **params: scan parameters (:class:`~dedup.scan.Params` fields); they win over
+            ``[tool.dedup]``, which wins over the built-in defaults.
+
+    Raises:
+        InputError: a path that does not exist or cannot be read as UTF-8 text.
+        ConfigError: a ``[tool.dedup]`` table that cannot be used.
+    """
+    config_for = _ConfigCache()
+    changed, skipped = _changed_files(paths, config_for)
+    result = CheckResult(findings=[], skipped=skipped)
+    all_findings: list[Finding] = []
+    groups: dict[tuple, tuple[Config, list[str]]] = {}
+    for path in changed:
+        config = config_for(os.path.dirname(path))
+        groups.setdefault((config.path, config.root), (config, []))[1].append(path)
+    for config, files in groups.values():
+        found, corpus_size, source = _check_group(config, files, params)
+        all_findings += found
+        result.corpus = max(result.corpus, corpus_size)
+        result.source = source if source == "files" else result.source
+    result.checked = sorted(_display(p) for p in changed)
+    all_findings.sort()
+
+    if write_baseline is not None:
+        result.written = _write_baseline(Path(write_baseline), all_findings, changed)
+        result.wrote_baseline = os.fspath(write_baseline)
+        return result
+    baseline_path = Path(baseline) if baseline is not None else _configured_baseline(c for c, _ in groups.values())
+    if baseline_path is None:
+        result.findings = all_findings
+    else:
+        result.findings, result.baselined = _apply_baseline(all_findings, baseline_path)
+    return result
+
+
+def findings(report: Report, texts: dict[str, str], changed: set[str],
+             rel: Any = lambda doc: doc) -> list[Finding]:
+    """The findings of ``report`` located in the documents ``changed``.
+
+    Args:
+        report: a scan of the corpus with the changed documents.
+        texts: the text of each document, by id (the ids are the display paths).
+        changed: ids of the changed documents.
+        rel: maps a document id to the path fingerprints use (relative to the project root).
+    """
+    out: list[Finding] = []
+    threshold = report.params["threshold"]
+
+    def at(doc: str, block: int) -> tuple[int, int]:
+        text = texts[doc]
+        return _line_col(text, block_spans(text)[block][0])
+
+    for r in report.repeats.itertuples(index=False):
+        if r.doc not in changed:
+            continue
+        extra = "" if r.similarity >= 1.0 else f", similarity {_ratio(r.similarity)}"
+        out.append(Finding(r.doc, r.line, _line_col(texts[r.doc], r.start)[1], "DUP001",
+                           f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
+                           _digest("DUP001", normalize(r.text))))
+
+    for _, g in report.clusters.groupby("cluster", sort=True):
+        representative = g["representative"].iloc[0]
+        pairs = [(r.doc, representative, r.similarity, r.containment) for r in g.itertuples(index=False)]
+        best = g.sort_values("similarity", ascending=False, kind="stable").iloc[0]
+        pairs.append((representative, best["doc"], best["similarity"], best["containment"]))
+        for doc, other, similarity, containment in pairs:
+            if doc not in changed:
+                continue
+            extra = f", containment {_ratio(containment)}" if similarity < threshold else ""
+            out.append(Finding(doc, *at(doc, 0), "DUP002",
+                               f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
+                               _digest("DUP002", rel(other))))
+
+    for r in report.overlaps.itertuples(index=False):
+        for doc, other, blocks in ((r.a, r.b, [x[0] for x in r.blocks]), (r.b, r.a, [x[1] for x in r.blocks])):
+            if doc not in changed:
+                continue
+            blocks = sorted(set(blocks))
+            text = texts[doc]
+            spans = block_spans(text)
+            shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
+            n = len(blocks)
+            out.append(Finding(doc, *_line_col(text, spans[blocks[0]][0]), "DUP003",
+                               f"shares {n} paragraph{'s' if n != 1 else ''} with {other}",
+                               _digest("DUP003", rel(other), *shared)))
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------------
+# The corpus
+# ---------------------------------------------------------------------------
+
+
+def git_toplevel(directory: str | os.PathLike) -> Path | None:
+    """The top directory of the git work tree holding ``directory``, or ``None``."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=directory, capture_output=True,
+                             text=True, check=False)
+    except OSError:  # git not installed
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def tracked_files(root: Path) -> list[str]:
+    """Absolute paths of the files git tracks (in the index) below ``root``."""
+    out = subprocess.run(["git", "-c", "core.quotePath=false", "ls-files", "-z", "--cached"], cwd=root,
+                         capture_output=True, check=False)
+    if out.returncode != 0:
+        raise InputError(f"git ls-files failed: {out.stderr.decode(errors='replace').strip()}", str(root))
+    names = sorted({n for n in out.stdout.decode("utf-8", errors="surrogateescape").split("\0") if n})
+    return [os.path.join(root, n) for n in names]
+
+
+class _ConfigCache:
+    """The configuration of files in a directory: its ``[tool.dedup]``, else the git repository's defaults.
+
+    One per run (a pyproject.toml may change between runs of one process), cached per directory.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Config] = {}
+
+    def __call__(self, directory: str) -> Config:
+        if directory not in self._cache:
+            config = load_config(directory)
+            if config.path is None:
+                top = git_toplevel(directory)
+                if top is not None:
+                    config = dataclasses.replace(config, root=top)
+            self._cache[directory] = config
+        return self._cache[directory]
+
+
+def _changed_files(paths: Iterable[str | os.PathLike], config_for: _ConfigCache) -> tuple[list[str], list[str]]:
+    """Absolute paths of the named files (directories expanded) that the corpus globs select."""
+    selected: dict[str, None] = {}
+    skipped: list[str] = []
+    for raw in paths:
+        path = os.path.abspath(os.fspath(raw))
+        if os.path.isdir(path):
+            for directory, subdirs, files in os.walk(path):
+                subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+                for name in sorted(files):
+                    full = os.path.join(directory, name)
+                    if not name.startswith(".") and config_for(directory).selects(full):
+                        selected.setdefault(full)
+        elif os.path.exists(path):
+            if config_for(os.path.dirname(path)).selects(path):
+                selected.setdefault(path)
+            else:
+                skipped.append(_display(path))
+        else:
+            raise InputError("no such file or directory", os.fspath(raw))
+    return list(selected), skipped
+
+
+def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[Finding], int, str]:
+    """Findings of the changed files that share one configuration, against its corpus."""
+    params = {**config.params, **{k: v for k, v in flags.items() if v is not None}}
+    Params(**params)  # fail early on bad parameters
+    top = git_toplevel(config.root) if config.root.is_dir() else None
+    if top is not None:
+        corpus = [p for p in tracked_files(config.root) if os.path.isfile(p) and config.selects(p)]
+        source = "git"
+    else:
+        corpus, source = [], "files"
+    files: dict[str, str] = {}  # real path -> absolute path, changed files first
+    for p in [*changed, *corpus]:
+        files.setdefault(os.path.realpath(p), p)
+    documents = []
+    texts: dict[str, str] = {}
+    for path in bar(sorted(files.values(), key=_display), desc="reading", unit="file"):
+        doc_id = _display(path)
+        try:
+            text = _read_text(path)
+        except InputError as e:
+            raise InputError(e.message, doc_id, e.line) from None
+        texts[doc_id] = text
+        documents.append(Document(doc_id, text, path, None))
+    report = Report(Scanner(**params).scan(documents))
+    changed_ids = {_display(p) for p in changed}
+
+    def rel(doc_id: str) -> str:
+        return _relative(os.path.abspath(doc_id), config.root)
+
+    found = findings(report, texts, changed_ids, rel)
+    return found, (len(documents) if source == "git" else len(changed)), source
+
+
+# ---------------------------------------------------------------------------
+# Baseline
+# ---------------------------------------------------------------------------
+
+
+def _configured_baseline(configs: Iterable[Config]) -> Path | None:
+    paths = {c.baseline for c in configs if c.baseline is not None}
+    if len(paths) > 1:
+        raise InputError("the files named belong to projects with different [tool.dedup] baselines; "
+                         "check them separately or give --baseline")
+    return paths.pop() if paths else None
+
+
+def read_baseline(path: Path) -> list[dict]:
+    """The entries of a baseline file (``path`` relative to the file's directory, ``code``, ``fingerprint``)."""
+    try:
+        data = json.loads(_read_text(os.fspath(path)))
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed baseline JSON: {e.msg} (column {e.colno})", os.fspath(path), e.lineno) from None
+    entries = data.get("findings") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not all(
+            isinstance(e, dict) and {"path", "code", "fingerprint"} <= set(e) for e in entries):
+        raise InputError("not a dedup baseline (expected {\"findings\": [{\"path\", \"code\", \"fingerprint\", ...}]})",
+                         os.fspath(path))
+    return entries
+
+
+def _baseline_key(finding: Finding, base: Path) -> tuple[str, str, str]:
+    return _relative(os.path.abspath(finding.path), base), finding.code, finding.fingerprint
+
+
+def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], list[Finding]]:
+    """Split findings into (new, accepted); an entry accepts one finding (a paragraph repeated twice needs two)."""
+    base = path.resolve().parent
+    accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in read_baseline(path))
+    new, old = [], []
+    for f in found:
+        key = _baseline_key(f, base)
+        if accepted[key] > 0:
+            accepted[key] -= 1
+            old.append(f)
+        else:
+            new.append(f)
+    return new, old
+
+
+def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int:
+    base = path.resolve().parent
+    checked_rel = {_relative(p, base) for p in checked}
+    kept = [e for e in read_baseline(path) if e["path"] not in checked_rel] if path.exists() else []
+    entries = kept + [{"path": _baseline_key(f, base)[0], "line": f.line, "code": f.code, "message": f.message,
+                       "fingerprint": f.fingerprint} for f in found]
+    entries.sort(key=lambda e: (e["path"], e.get("line", 0), e["code"], e["fingerprint"]))
+    document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries}
+    atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return len(found)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line (``\\n`` only) and column (characters) of ``offset``."""
+    return line_of(text, offset), offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _display(path: str) -> str:
+    """A path as shown: relative to the working directory when below it, ``/``-separated."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        rel = path
+    return rel.replace(os.sep, "/")
+
+
+def _relative(path: str, base: Path) -> str:
+    return os.path.relpath(path, base).replace(os.sep, "/")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def _ratio(x: float) -> str:
+    """Two decimals, never rounding a near-copy up to ``1.00``."""
+    s = f"{x:.2f}"
+    return "0.99" if s == "1.00" and x < 1.0 else s
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
