@@ -18,6 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .blocks import long_block_signatures
 from .minhash import make_scheme
 from .shingles import SetBatch, ngram_hashes, sequence_hashes
 from .text import TokenizedBatch, tokenize
@@ -37,6 +38,9 @@ class BatchFeatures:
         shingle_hash, shingle_block: every shingle and its block (unsorted).
         full_sets: each document's shingle set over all its blocks.
         signatures: ``(documents, num_perm)`` uint32 signatures of ``full_sets``.
+        long_blocks, long_block_signatures: the blocks of at least ``short_block_words``
+            words and the signatures of their word sets (for near-matching paragraphs).
+        figure_hash, figure_block: every figure (word with a digit, number word) and its block.
     """
 
     tokens: TokenizedBatch
@@ -46,11 +50,17 @@ class BatchFeatures:
     shingle_block: np.ndarray
     full_sets: SetBatch
     signatures: np.ndarray
+    long_blocks: np.ndarray
+    long_block_signatures: np.ndarray
+    figure_hash: np.ndarray
+    figure_block: np.ndarray
 
 
-def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int) -> BatchFeatures:
+def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
+            short_block_words: int) -> BatchFeatures:
     """Everything of :class:`BatchFeatures` for ``texts``, in this process."""
     tb = tokenize(texts)
+    long_blocks, long_sigs = long_block_signatures(tb, short_block_words)
     n = tb.n_docs
     sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram)
     full_sets = SetBatch.from_pairs(sh_hash, tb.block_doc[sh_block], n)
@@ -62,6 +72,10 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
         shingle_block=sh_block,
         full_sets=full_sets,
         signatures=make_scheme(scheme, num_perm, seed).sign(full_sets),
+        long_blocks=long_blocks,
+        long_block_signatures=long_sigs,
+        figure_hash=tb.word_hash[tb.word_is_number],
+        figure_block=np.repeat(np.arange(tb.n_blocks), tb.block_words)[tb.word_is_number],
     )
 
 
@@ -70,16 +84,17 @@ def _compute_args(args: tuple) -> BatchFeatures:
 
 
 def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
-                     jobs: int = 1) -> BatchFeatures:
+                     short_block_words: int, jobs: int = 1) -> BatchFeatures:
     """:func:`compute` over ``jobs`` processes (``-1``: all cores); identical results."""
     if jobs < 0:
         jobs = os.cpu_count() or 1
     jobs = max(1, min(jobs, len(texts) // MIN_DOCS_PER_JOB))
     if jobs == 1:
-        return compute(texts, ngram, scheme, num_perm, seed)
+        return compute(texts, ngram, scheme, num_perm, seed, short_block_words)
     # a few batches per worker keep both busy when batches differ in cost
     bounds = np.linspace(0, len(texts), 4 * jobs + 1).astype(int)
-    tasks = [(list(texts[a:b]), ngram, scheme, num_perm, seed) for a, b in zip(bounds[:-1], bounds[1:])]
+    tasks = [(list(texts[a:b]), ngram, scheme, num_perm, seed, short_block_words)
+             for a, b in zip(bounds[:-1], bounds[1:])]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         parts = list(pool.map(_compute_args, tasks))
     return concat(parts)
@@ -110,4 +125,8 @@ def concat(parts: Sequence[BatchFeatures]) -> BatchFeatures:
         full_sets=SetBatch(np.concatenate([p.full_sets.values for p in parts]),
                            np.concatenate([[0]] + [p.full_sets.offsets[1:] + o for p, o in zip(parts, set_off)])),
         signatures=np.concatenate([p.signatures for p in parts]),
+        long_blocks=np.concatenate([p.long_blocks + o for p, o in zip(parts, block_off)]),
+        long_block_signatures=np.concatenate([p.long_block_signatures for p in parts]),
+        figure_hash=np.concatenate([p.figure_hash for p in parts]),
+        figure_block=np.concatenate([p.figure_block + o for p, o in zip(parts, block_off)]),
     )

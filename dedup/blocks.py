@@ -105,34 +105,46 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
     return n_groups >= need
 
 
-def type_word_sets(tb: TokenizedBatch, index: BlockIndex, types: np.ndarray) -> SetBatch:
-    """The word sets (32-bit word hashes) of the given types, from their first block."""
-    blocks = index.type_first_block[types]
+def block_word_sets(tb: TokenizedBatch, blocks: np.ndarray) -> SetBatch:
+    """The word sets (32-bit word hashes) of the given blocks."""
     sizes = tb.block_words[blocks]
     word_idx = ragged_arange(tb.word_offsets[blocks], sizes)
     values = tb.word_hash[word_idx].astype(np.uint32)
-    return SetBatch.from_pairs(values, np.repeat(np.arange(len(types)), sizes), len(types))
+    return SetBatch.from_pairs(values, np.repeat(np.arange(len(blocks)), sizes), len(blocks))
 
 
-def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray, threshold: float) -> pd.DataFrame:
+def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(blocks, signatures)``: the blocks of at least ``short_block_words`` words and the
+    ``BLOCK_NUM_PERM``-value signatures of their word sets (per-document work, done in
+    ``batch`` so that it runs in parallel)."""
+    blocks = np.flatnonzero(tb.block_words >= short_block_words)
+    return blocks, OnePermutationHashing(BLOCK_NUM_PERM, _BLOCK_SEED).sign(block_word_sets(tb, blocks))
+
+
+def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray, threshold: float,
+                    signed: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
     """Pairs of distinct long types whose word sets have Jaccard >= ``threshold``.
 
-    Candidates come from LSH over 32-value signatures of the word sets; every
-    candidate is verified exactly. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
+    Candidates come from LSH over the 32-value signatures of the types' first blocks
+    (``signed``, from :func:`long_block_signatures`); every candidate is verified exactly
+    on the word sets. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
     """
     types = np.flatnonzero(eligible)
     empty = pd.DataFrame({"t1": np.zeros(0, np.int64), "t2": np.zeros(0, np.int64), "similarity": np.zeros(0)})
     if len(types) < 2:
         return empty
-    sets = type_word_sets(tb, index, types)
-    sig = OnePermutationHashing(BLOCK_NUM_PERM, _BLOCK_SEED).sign(sets)
+    signed_blocks, signatures = signed
+    sig = signatures[np.searchsorted(signed_blocks, index.type_first_block[types])]
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
     cand = lsh.candidate_pairs(sig, b, r)
     if len(cand) == 0:
         return empty
-    inter = intersection_sizes(sets, cand[:, 0], sets, cand[:, 1])
-    union = sets.sizes[cand[:, 0]] + sets.sizes[cand[:, 1]] - inter
+    involved, local = np.unique(cand, return_inverse=True)
+    local = local.reshape(cand.shape)
+    sets = block_word_sets(tb, index.type_first_block[types[involved]])
+    inter = intersection_sizes(sets, local[:, 0], sets, local[:, 1])
+    union = sets.sizes[local[:, 0]] + sets.sizes[local[:, 1]] - inter
     sim = inter / np.maximum(union, 1)
     ok = sim >= threshold
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})

@@ -168,7 +168,8 @@ class Scanner:
         p = self.params
         docs = list(documents)
         n = len(docs)
-        feats = batch.compute_parallel([d.text for d in docs], p.ngram, p.scheme, p.num_perm, p.seed, self.jobs)
+        feats = batch.compute_parallel([d.text for d in docs], p.ngram, p.scheme, p.num_perm, p.seed,
+                                       p.short_block_words, self.jobs)
         tb, sh_hash, sh_block = feats.tokens, feats.shingle_hash, feats.shingle_block
         full_sets, signatures = feats.full_sets, feats.signatures
         index = blk.build_index(tb, feats.type_hash)
@@ -195,7 +196,7 @@ class Scanner:
         cand = lsh.unique_pairs(np.concatenate((cand, shared)))
 
         # groups of related documents, for boilerplate
-        figures_all = _figure_sets(tb, n, None, index)
+        figures_all = _figure_sets(feats, n, None)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, cand[:, 0], cand[:, 1]),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         groups = components(n, np.concatenate((cand[related], grouped)))
@@ -207,9 +208,10 @@ class Scanner:
         keep_block[has_type] = ~boilerplate[index.block_type[has_type]]
         keep_sh = keep_block[sh_block]
         clean_sets = SetBatch.from_pairs(sh_hash[keep_sh], tb.block_doc[sh_block[keep_sh]], n)
-        figures = _figure_sets(tb, n, keep_block, index)
+        figures = _figure_sets(feats, n, keep_block)
         countable = countable_len & ~boilerplate
-        near = blk.near_type_pairs(tb, index, countable & (index.type_words >= p.short_block_words), p.block_threshold)
+        near = blk.near_type_pairs(tb, index, countable & (index.type_words >= p.short_block_words),
+                                   p.block_threshold, (feats.long_blocks, feats.long_block_signatures))
         near_docs = _near_doc_pairs(index, near)
         cand = lsh.unique_pairs(np.concatenate((cand, near_docs)))
         stats = pair_stats(clean_sets, figures, cand[:, 0], cand[:, 1])
@@ -230,15 +232,14 @@ class Scanner:
                           exact, boilerplate, reps, overlaps)
 
 
-def _figure_sets(tb: TokenizedBatch, n: int, keep_block: np.ndarray | None, index: blk.BlockIndex) -> SetBatch:
+def _figure_sets(feats: batch.BatchFeatures, n: int, keep_block: np.ndarray | None) -> SetBatch:
     """The figures of each document, from the kept blocks, as a set that counts repeats:
     the k-th occurrence of a figure in a document is its own element."""
-    word_block = np.repeat(np.arange(tb.n_blocks), tb.block_words)
-    mask = tb.word_is_number.copy()
+    h, block = feats.figure_hash, feats.figure_block
     if keep_block is not None:
-        mask &= keep_block[word_block]
-    doc = tb.block_doc[word_block[mask]]
-    h = tb.word_hash[mask]
+        keep = keep_block[block]
+        h, block = h[keep], block[keep]
+    doc = feats.tokens.block_doc[block]
     nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
     return SetBatch.from_pairs(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, n)
 
