@@ -19,10 +19,12 @@ from .errors import DedupError, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents, read_documents
 from .report import Report
 from .scan import Params, Scanner
+from .clean import clean
+from .index import Index, QueryReport
 from . import accessor as _accessor  # noqa: F401  (registers the df.dedup accessor)
 
 __all__ = ["scan", "Report", "Scanner", "Params", "Document", "DedupError", "InputError", "ParameterError",
-           "read_documents"]
+           "read_documents", "clean", "Index", "QueryReport"]
 
 
 def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) -> Report:

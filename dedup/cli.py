@@ -153,6 +153,105 @@ def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, writ
     ctx.exit(result.exit_code)
 
 
+def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
+    """The matching options given on the command line (an index keeps its own defaults)."""
+    from click.core import ParameterSource
+
+    return {k: v for k, v in _params(kwargs).items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", required=True,
+              help="Write the cleaned corpus here, in INPUT's format (atomically).")
+@click.option("--removed", "manifest", help="Write the manifest of removals here (JSONL). "
+              "[default: OUTPUT.removed.jsonl]")
+@click.option("--keep-duplicates", is_flag=True, help="Keep every member of a cluster, not only its representative.")
+@click.option("--keep-repeats", is_flag=True, help="Keep blocks that repeat an earlier block of their document.")
+@click.option("--keep-boilerplate", is_flag=True, help="Keep boilerplate blocks.")
+@click.option("--index", "index_path", help="Also drop records that duplicate documents of this index, "
+              "and add the kept ones to it in the same transaction.")
+@input_options
+@match_options
+@click.pass_context
+def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None, keep_duplicates: bool,
+          keep_repeats: bool, keep_boilerplate: bool, index_path: str | None, text_field: str, id_field: str,
+          **kwargs) -> None:
+    """Clean INPUT into OUTPUT: one document per cluster, no repeated or boilerplate blocks.
+
+    OUTPUT keeps INPUT's format (a directory of .txt/.md, .jsonl, .json, .csv,
+    .parquet; - reads JSONL from stdin) and every field of each kept record, but the
+    repaired text. Each removed record or block is a line of the manifest, with the
+    reason (duplicate_of, repeat_removed, boilerplate_removed, empty), what it
+    duplicates, the exact similarity and the removed text.
+    """
+    from .clean import clean_file
+
+    params = _explicit_params(ctx, kwargs) if index_path else _params(kwargs)
+    result = clean_file(input_path, output, removed=manifest, text_field=text_field, id_field=id_field,
+                        keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,
+                        keep_boilerplate=keep_boilerplate, index=index_path, **params)
+    click.echo(f"{result.describe()}; wrote {output} and {result.manifest}")
+
+
+@cli.group("index")
+def index_group() -> None:
+    """A persistent index of ingested documents (one SQLite file).
+
+    Add each day's articles with `dedup index add`; ask which new articles duplicate
+    indexed ones with `dedup index query` (or drop them with `dedup clean --index`).
+    """
+
+
+@index_group.command("add")
+@click.argument("db")
+@click.argument("paths", nargs=-1, required=True)
+@input_options
+@match_options
+@click.pass_context
+def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: str, id_field: str,
+              **kwargs) -> None:
+    """Add the documents of PATHS to the index DB (created if missing), all or none.
+
+    A new index stores the matching options; an existing one keeps those it was built
+    with (giving a different --ngram, --num-perm, --seed or --scheme is an error).
+    """
+    from .index import Index
+    from .io import read_documents
+
+    documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
+    with Index(db, **_explicit_params(ctx, kwargs)) as idx:
+        added = idx.add(documents)
+        click.echo(f"added {added} documents to {db} ({len(idx)} indexed)")
+
+
+@index_group.command("query")
+@click.argument("db")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
+@input_options
+@match_options
+@click.pass_context
+def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, output: str, text_field: str,
+                id_field: str, **kwargs) -> None:
+    """Report which documents of PATHS duplicate documents of the index DB (opened read-only).
+
+    For each document: the indexed documents it duplicates with exact similarity and
+    containment, its repeated paragraphs, and the indexed documents it shares
+    paragraphs with.
+    """
+    from .index import Index
+    from .io import read_documents
+
+    documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
+    with Index(db, readonly=True, **_explicit_params(ctx, kwargs)) as idx:
+        report = idx.query(documents)
+    with atomic_open(output) as f:
+        f.write(report.render(fmt))
+
+
 def main() -> None:
     """Entry point of the ``dedup`` console script."""
     try:

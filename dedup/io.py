@@ -33,7 +33,7 @@ import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .errors import DedupError, InputError, ParameterError
@@ -72,12 +72,16 @@ class Document:
         path: the file it came from; ``"-"`` for stdin, ``"<memory>"`` for in-memory input.
         line: 1-based line (JSONL) or record number (JSON array, CSV, Parquet,
             in-memory input); ``None`` for a whole-file text document.
+        record: every field of the record as read (JSONL, JSON, CSV, stdin), when
+            reading with ``keep_records=True``; ``None`` otherwise. ``clean`` writes it
+            back with only the text replaced. Not part of equality or hashing.
     """
 
     id: str
     text: str
     path: str
     line: int | None
+    record: dict | None = field(default=None, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------------------
@@ -106,6 +110,7 @@ def iter_documents(
     text_field: str = "text",
     id_field: str = "id",
     stdin: IO[bytes] | None = None,
+    keep_records: bool = False,
 ) -> Iterator[Document]:
     """Yield the documents of every path in turn, checking that ids are unique.
 
@@ -117,6 +122,8 @@ def iter_documents(
             without it get their 0-based record number as id, prefixed with
             ``"{path}#"`` when several paths are given so that ids stay unique.
         stdin: binary stream read for ``"-"``; defaults to ``sys.stdin.buffer``.
+        keep_records: keep each JSONL / JSON / CSV record's full field dict on
+            :attr:`Document.record` (Parquet is rewritten from its table instead).
 
     Raises:
         InputError: on the first input that cannot be read, or on a duplicate id.
@@ -125,7 +132,8 @@ def iter_documents(
         paths = [paths]
     paths = [os.fsdecode(p) for p in paths]
     prefix_row_ids = len(paths) > 1
-    docs = (doc for path in paths for doc in _iter_path(path, text_field, id_field, stdin, prefix_row_ids))
+    docs = (doc for path in paths
+            for doc in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records))
     yield from _unique(docs)
 
 
@@ -134,9 +142,11 @@ def read_documents(
     text_field: str = "text",
     id_field: str = "id",
     stdin: IO[bytes] | None = None,
+    keep_records: bool = False,
 ) -> list[Document]:
     """Read all documents at once; see :func:`iter_documents`."""
-    return list(iter_documents(paths, text_field=text_field, id_field=id_field, stdin=stdin))
+    return list(iter_documents(paths, text_field=text_field, id_field=id_field, stdin=stdin,
+                               keep_records=keep_records))
 
 
 def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None) -> list[Document]:
@@ -253,7 +263,8 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
 
 
 def _iter_path(
-    path: str, text_field: str, id_field: str, stdin: IO[bytes] | None, prefix_row_ids: bool
+    path: str, text_field: str, id_field: str, stdin: IO[bytes] | None, prefix_row_ids: bool,
+    keep_records: bool = False,
 ) -> Iterator[Document]:
     """Yield the documents of one path (ids are checked for uniqueness by the caller)."""
     if path != STDIN and not os.path.exists(path):
@@ -276,11 +287,12 @@ def _iter_path(
     else:
         records = _parquet_records(path, text_field, id_field)
     prefix = f"{path}#" if prefix_row_ids else ""
-    return _records_to_documents(records, path, text_field, id_field, prefix)
+    return _records_to_documents(records, path, text_field, id_field, prefix, keep_records and kind != "parquet")
 
 
 def _records_to_documents(
-    records: Iterable[tuple[int, dict]], path: str, text_field: str, id_field: str, prefix: str
+    records: Iterable[tuple[int, dict]], path: str, text_field: str, id_field: str, prefix: str,
+    keep_records: bool = False,
 ) -> Iterator[Document]:
     """Turn ``(line, record)`` pairs into documents; ids fall back to the record number."""
     for number, (line, record) in enumerate(records):
@@ -298,7 +310,7 @@ def _records_to_documents(
             doc_id = str(value)
         else:
             doc_id = f"{prefix}{number}"
-        yield Document(doc_id, text, path, line)
+        yield Document(doc_id, text, path, line, record if keep_records else None)
 
 
 def _iter_directory(root: str) -> Iterator[Document]:

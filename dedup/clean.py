@@ -1,0 +1,458 @@
+"""Clean a corpus: drop duplicate and empty records, cut repeated and boilerplate blocks.
+
+``clean`` never loses a record. Every input record ends up either in the output,
+with every field as it was except its repaired text, or in the **manifest** (JSONL,
+one line per removal) with the reason and what it duplicates:
+
+====================  ========================================================================
+reason                what was removed
+====================  ========================================================================
+``duplicate_of``      a whole record: a near-duplicate of its cluster's representative (the
+                      longest member, which is kept), or of an indexed document (``indexed``)
+``empty``             a whole record with no words, or none left once its blocks were cut
+``repeat_removed``    a block repeating an earlier block of the same record (the first stays)
+``boilerplate_removed``  a boilerplate block (site chrome found in unrelated records)
+====================  ========================================================================
+
+Every line has ``id``, ``reason``, ``of`` (the id it duplicates), ``similarity`` (exact,
+never estimated) and ``text`` (the removed text: the whole record, or the block as
+written). Block lines also give the block's number, line and span ``[start, end)`` in
+the original text, and ``cut_start`` and ``removed``: the exact characters cut (the
+block's whole line with its line break), so :func:`restore` puts them back and gives
+the original text, character for character.
+
+Cutting a block removes its whole line and that line's break, so every other line of
+the text is kept exactly, blank lines included.
+
+``clean`` is **idempotent**: cleaning its output removes nothing. Cutting blocks and
+dropping records changes the corpus the findings were computed on (a document whose
+only copy is dropped may now share a block with two unrelated documents, making it
+boilerplate), so the scan is repeated on the cleaned corpus until it finds nothing
+more to remove; in practice one extra scan, which confirms the fixed point.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import json
+import os
+import re
+from collections import Counter
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DedupError, ParameterError
+from .io import Document, read_documents
+from .index import story_boilerplate
+from .records import Pending, check_output, write_documents
+from .scan import Params, Scanner
+from .text import block_spans, line_of
+
+__all__ = ["Cleaner", "CleanResult", "clean_documents", "clean_file", "restore", "REASONS"]
+
+REASONS = ("duplicate_of", "repeat_removed", "boilerplate_removed", "empty")
+RECORD_REASONS = frozenset(("duplicate_of", "empty"))
+
+
+class InvariantError(RuntimeError):
+    """``clean`` would have lost or duplicated a record: a bug, reported instead of writing."""
+
+
+@dataclass
+class CleanResult:
+    """What a clean did.
+
+    Attributes:
+        documents: the input documents, in input order.
+        texts: the cleaned text of each document, or None when the record was removed.
+        removed: the manifest: one dict per removed record or block (see the module
+            docstring), in input order, blocks in text order.
+        rounds: scans run (the last one found nothing more to remove).
+    """
+
+    documents: list[Document]
+    texts: list[str | None]
+    removed: list[dict]
+    rounds: int = 1
+    output: str | None = None
+    manifest: str | None = None
+
+    @property
+    def kept(self) -> list[int]:
+        return [i for i, t in enumerate(self.texts) if t is not None]
+
+    @property
+    def summary(self) -> dict:
+        reasons = Counter(r["reason"] for r in self.removed)
+        return {"records": len(self.documents), "kept": len(self.kept),
+                "removed_records": reasons["duplicate_of"] + reasons["empty"],
+                "changed_records": sum(1 for d, t in zip(self.documents, self.texts) if t is not None and t != d.text),
+                **{reason: reasons[reason] for reason in REASONS}, "rounds": self.rounds}
+
+    def describe(self) -> str:
+        """One line for people: what was kept and removed."""
+        s = self.summary
+        return (f"{s['records']} records: {s['kept']} kept ({s['changed_records']} with blocks cut), "
+                f"{s['removed_records']} removed ({s['duplicate_of']} duplicates, {s['empty']} empty); "
+                f"{s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut")
+
+
+@dataclass
+class _State:
+    """One document during cleaning: its original text and the cuts made so far."""
+
+    text: str
+    cuts: list[tuple[int, int]] = field(default_factory=list)  # sorted, original coordinates
+    entries: list[dict] = field(default_factory=list)
+    record: dict | None = None  # set when the whole record is removed
+
+    def current(self) -> str:
+        out, pos = [], 0
+        for cs, ce in self.cuts:
+            out.append(self.text[pos:cs])
+            pos = ce
+        out.append(self.text[pos:])
+        return "".join(out)
+
+    def original(self, p: int) -> int:
+        """The original position of position ``p`` of the current text."""
+        for cs, ce in self.cuts:
+            if cs <= p:
+                p += ce - cs
+            else:
+                break
+        return p
+
+    def cut(self, cs: int, ce: int, entry: dict) -> None:
+        bisect.insort(self.cuts, (cs, ce))
+        self.entries.append(entry)
+
+
+#: line breaks, as ``str.splitlines`` knows them (``\r\n`` is one)
+_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK_RE = re.compile("\r\n|[" + _BREAKS + "]")
+
+
+def line_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the whole line holding ``text[start:end]``, with its line break.
+
+    Lines end where ``str.splitlines`` ends them (``\n``, ``\r\n``, ``\r``, ...); the last
+    line may have no break. Cutting this span leaves every other line exactly as it was.
+    """
+    cs = max(text.rfind(c, 0, start) for c in _BREAKS) + 1
+    m = _BREAK_RE.search(text, end)
+    return cs, (m.end() if m else len(text))
+
+
+def restore(text: str, entries: Sequence[dict]) -> str:
+    """Undo the block cuts of one record: ``text`` is its cleaned text, ``entries`` its
+    ``repeat_removed`` / ``boilerplate_removed`` manifest lines."""
+    for e in sorted(entries, key=lambda e: e["cut_start"]):
+        cs = e["cut_start"]
+        text = text[:cs] + e["removed"] + text[cs:]
+    return text
+
+
+class Cleaner:
+    """Decide what ``clean`` removes (scikit-learn style: parameters here, work in :meth:`clean`).
+
+    Args:
+        keep_duplicates: keep every member of a cluster, not only its representative.
+        keep_repeats: keep blocks that repeat an earlier block of their record.
+        keep_boilerplate: keep boilerplate blocks.
+        **params: any :class:`~dedup.scan.Params` field.
+    """
+
+    def __init__(self, keep_duplicates: bool = False, keep_repeats: bool = False, keep_boilerplate: bool = False,
+                 **params: Any):
+        self.keep_duplicates = keep_duplicates
+        self.keep_repeats = keep_repeats
+        self.keep_boilerplate = keep_boilerplate
+        self.params = Params(**params)
+
+    def clean(self, documents: Sequence[Document], index=None) -> CleanResult:
+        """Clean ``documents``; with an :class:`~dedup.index.Index`, also drop those that
+        duplicate indexed documents (the index is only read here)."""
+        docs = list(documents)
+        states = [_State(d.text) for d in docs]
+        if index is not None and docs:
+            self._drop_indexed(docs, states, index)
+        rounds = 0
+        while True:
+            rounds += 1
+            if not self._round(docs, states):
+                break
+        texts = [None if s.record is not None else s.current() for s in states]
+        removed: list[dict] = []
+        for s in states:
+            if s.record is not None:
+                removed.append(s.record)
+            else:
+                removed.extend(sorted(s.entries, key=lambda e: e["start"]))
+        return CleanResult(docs, texts, removed, rounds)
+
+    def _drop_indexed(self, docs: list[Document], states: list[_State], index) -> None:
+        q = index.query(docs)
+        d = q.documents
+        for i in np.flatnonzero(d["is_duplicate"].to_numpy()):
+            states[i].record = {"id": docs[i].id, "reason": "duplicate_of", "of": d["duplicate_of"].iloc[i],
+                                "similarity": float(d["similarity"].iloc[i]),
+                                "containment": float(d["containment"].iloc[i]),
+                                "exact": bool(d["exact"].iloc[i]), "indexed": True, "text": docs[i].text}
+
+    def _round(self, docs: list[Document], states: list[_State]) -> bool:
+        """One scan of the records still kept; apply what it finds. Returns whether anything was removed."""
+        active = [i for i, s in enumerate(states) if s.record is None]
+        if not active:
+            return False
+        current = [states[i].current() for i in active]
+        round_docs = [Document(docs[i].id, t, docs[i].path, docs[i].line) for i, t in zip(active, current)]
+        r = Scanner(**dataclasses.asdict(self.params)).scan(round_docs)
+        tb, bi = r.tokens, r.index
+        changed = False
+        dropped = np.zeros(len(active), dtype=bool)
+
+        for k in np.flatnonzero(r.empty):
+            i = active[k]
+            states[i].record = {"id": docs[i].id, "reason": "empty", "of": None, "similarity": None,
+                                "text": docs[i].text}
+            dropped[k] = changed = True
+        if not self.keep_duplicates:
+            ms = r.member_stats
+            for k, sim, cont in zip(ms["doc_index"].tolist(), ms["similarity"].tolist(), ms["containment"].tolist()):
+                if dropped[k]:
+                    continue
+                i, rep = active[k], active[int(r.representative[k])]
+                states[i].record = {"id": docs[i].id, "reason": "duplicate_of", "of": docs[rep].id,
+                                    "similarity": round(float(sim), 4), "containment": round(float(cont), 4),
+                                    "exact": bool(r.exact[k]), "text": docs[i].text}
+                dropped[k] = changed = True
+
+        # block cuts: positions are mapped to the original text with the cuts made
+        # before this round, so all are computed first and applied together
+        pending: list[tuple[int, int, dict]] = []
+        if not self.keep_repeats and len(r.repeats):
+            for k, b, of, sim in zip(r.repeats["doc_index"].tolist(), r.repeats["block"].tolist(),
+                                     r.repeats["repeat_of"].tolist(), r.repeats["similarity"].tolist()):
+                if not dropped[k]:
+                    s = states[active[k]]
+                    of_start = s.original(int(tb.block_start[of]))
+                    pending.append((k, b, {"reason": "repeat_removed", "of": docs[active[k]].id,
+                                           "of_block": _block_number(s.text, of_start),
+                                           "of_line": line_of(s.text, of_start), "similarity": round(float(sim), 4)}))
+        boilerplate = story_boilerplate(r)
+        if not self.keep_boilerplate and boilerplate.any():
+            bt = bi.block_type
+            blocks = np.flatnonzero((bt >= 0) & boilerplate[np.maximum(bt, 0)])
+            holders = bi.occurrences.groupby("type")["doc"].apply(lambda x: sorted(x.tolist())).to_dict()
+            for b in blocks.tolist():
+                k = int(tb.block_doc[b])
+                if not dropped[k]:
+                    h = holders[int(bt[b])]
+                    other = next((x for x in h if x != k), None)
+                    pending.append((k, b, {"reason": "boilerplate_removed",
+                                           "of": docs[active[other]].id if other is not None else None,
+                                           "documents": len(h), "similarity": 1.0}))
+        cuts = []
+        for k, b, extra in pending:
+            s = states[active[k]]
+            start = s.original(int(tb.block_start[b]))
+            end = start + int(tb.block_end[b] - tb.block_start[b])
+            cs, ce = line_span(s.text, start, end)
+            entry = {"id": docs[active[k]].id, "reason": extra.pop("reason"), "of": extra.pop("of"),
+                     "block": _block_number(s.text, start), "line": line_of(s.text, start), **extra,
+                     "start": start, "end": end, "text": s.text[start:end], "cut_start": cs, "removed": s.text[cs:ce]}
+            cuts.append((s, cs, ce, entry))
+        for s, cs, ce, entry in cuts:
+            s.cut(cs, ce, entry)
+        return changed or bool(cuts)
+
+
+def _block_number(text: str, start: int) -> int:
+    """The number of the block of ``text`` that starts at ``start``."""
+    starts = [s for s, _ in block_spans(text)]
+    return bisect.bisect_left(starts, start)
+
+
+def clean_documents(documents: Sequence[Document], keep_duplicates: bool = False, keep_repeats: bool = False,
+                    keep_boilerplate: bool = False, index=None, **params: Any) -> CleanResult:
+    """Clean in memory; see :class:`Cleaner`. The result is checked (:func:`check_result`)."""
+    cleaner = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, **params)
+    result = cleaner.clean(documents, index=index)
+    check_result(result)
+    return result
+
+
+def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] | None = None,
+                 manifest: Sequence[dict] | None = None) -> None:
+    """The invariant: every input id is exactly once in the output or among the removed records.
+
+    Args:
+        written: ``(id, text)`` of the records actually written (read back from the
+            output; id None where the format gives no stable id); checked against the
+            kept records, in order.
+        manifest: the manifest as read back from its file; checked against ``result``.
+
+    Raises:
+        InvariantError: if a record would be lost, duplicated or changed unexpectedly.
+    """
+    ids = [d.id for d in result.documents]
+    removed = [r["id"] for r in (manifest if manifest is not None else result.removed)
+               if r["reason"] in RECORD_REASONS]
+    kept = [result.documents[i].id for i in result.kept]
+    everything = Counter(kept) + Counter(removed)
+    lost = [i for i in ids if everything[i] == 0]
+    twice = [i for i, c in everything.items() if c > 1]
+    unknown = set(everything) - set(ids)
+    if lost or twice or unknown or len(ids) != len(set(ids)):
+        raise InvariantError(f"clean would lose {lost[:5]}, duplicate {twice[:5]} or invent {sorted(unknown)[:5]}")
+    if manifest is not None and list(manifest) != list(json.loads(json.dumps(result.removed))):
+        raise InvariantError("the manifest written differs from the removals made")
+    if written is not None:
+        expected = [(result.documents[i].id, result.texts[i]) for i in result.kept]
+        if len(written) != len(expected):
+            raise InvariantError(f"the output holds {len(written)} records, not {len(expected)}")
+        for (wid, wtext), (eid, etext) in zip(written, expected):
+            if wtext != etext or (wid is not None and wid != eid):
+                raise InvariantError(f"record {eid!r} was not written as cleaned (read back {wid!r})")
+
+
+def clean_file(input: str, output: str, removed: str | None = None, text_field: str = "text",
+               id_field: str = "id", keep_duplicates: bool = False, keep_repeats: bool = False,
+               keep_boilerplate: bool = False, index: Any = None, **params: Any) -> CleanResult:
+    """Clean the corpus at ``input`` into ``output`` (same format) and write the manifest.
+
+    Args:
+        input: a directory of ``.txt``/``.md``, a text file, ``.jsonl``, ``.json``,
+            ``.csv``, ``.parquet``, or ``-`` (JSONL on standard input, written as JSONL).
+        output: where the cleaned corpus goes; replaced atomically.
+        removed: the manifest (JSONL); default ``OUTPUT.removed.jsonl``.
+        index: an :class:`~dedup.index.Index` or the path of one: records that duplicate
+            indexed documents are removed too, and the kept records are added to it in
+            the same transaction (committed only once the output is in place).
+        **params: :class:`~dedup.scan.Params` fields (with an index: those it was built with,
+            unless given).
+
+    Both files are written to temporary files next to their destination, read back and
+    checked (:func:`check_result`), then renamed into place: the manifest first, then the
+    output. An interrupted run leaves no partial output.
+    """
+    from .index import Index
+
+    if output in ("-", ""):
+        raise ParameterError("clean writes a file or directory: give -o a path")
+    fmt = check_output(input, output)
+    manifest_path = removed if removed is not None else output.rstrip("/" + os.sep) + ".removed.jsonl"
+    if os.path.abspath(manifest_path) == os.path.abspath(output):
+        raise ParameterError("the manifest and the output must be different files", manifest_path)
+    docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
+    own_index = isinstance(index, (str, os.PathLike))
+    idx = Index(index, **params) if own_index else index
+    try:
+        if idx is not None:
+            params = {**dataclasses.asdict(idx.params), **params}
+        with idx.transaction() if idx is not None else nullcontext():
+            result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, **params).clean(docs, index=idx)
+            check_result(result)
+            out = Pending(output, is_dir=fmt == "dir")
+            man = Pending(manifest_path)
+            try:
+                write_documents(fmt, input, docs, result.texts, out.path, text_field)
+                with open(man.path, "w", encoding="utf-8") as f:
+                    for entry in result.removed:
+                        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+                check_result(result, _read_back(fmt, input, out.path, result, text_field, id_field),
+                             _read_manifest(man.path))
+                if idx is not None:
+                    idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
+                man.commit()
+                out.commit()
+            except BaseException:
+                out.discard()
+                man.discard()
+                raise
+            result.output, result.manifest = output, manifest_path
+    finally:
+        if own_index and idx is not None:
+            idx.close()
+    return result
+
+
+def _read_back(fmt: str, input: str, path: str, result: CleanResult, text_field: str,
+               id_field: str) -> list[tuple[str | None, str]]:
+    """The ``(id, text)`` of every record written, id None where the format gives none."""
+    if fmt == "text":
+        with open(path, encoding="utf-8", newline="") as f:
+            return [(None, f.read())] if result.kept else []
+    docs = read_documents([path], text_field=text_field, id_field=id_field, keep_records=True)
+    if fmt == "dir":
+        return [(d.id, d.text) for d in docs]
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        has_id = id_field in pq.read_schema(path).names
+        return [(d.id if has_id else None, d.text) for d in docs]
+    return [(d.id if id_field in d.record else None, d.text) for d in docs]
+
+
+def _read_manifest(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates: bool = False,
+          keep_repeats: bool = False, keep_boilerplate: bool = False, index: Any = None,
+          **params: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Clean a DataFrame (or a list of texts); return ``(clean_df, removed_df)``.
+
+    ``clean_df`` holds the kept rows, every column as it was but ``text``, repaired;
+    ``removed_df`` is the manifest (see the module docstring), one row per removal. With
+    ``index`` (an :class:`~dedup.index.Index` or a path), rows duplicating indexed
+    documents are removed and the kept rows added to it, in one transaction.
+
+    Examples:
+        >>> import dedup
+        >>> story = "Putin and Xi met in Moscow to discuss trade, energy and the war in Ukraine."
+        >>> kept, removed = dedup.clean([story, story, ""])
+        >>> kept["id"].tolist(), removed[["id", "reason", "of"]].values.tolist()
+        (['0'], [['1', 'duplicate_of', '0'], ['2', 'empty', None]])
+    """
+    from .index import Index, as_documents
+
+    docs, labels = as_documents(data, text, id)
+    own_index = isinstance(index, (str, os.PathLike))
+    idx = Index(index, **params) if own_index else index
+    try:
+        if idx is not None:
+            params = {**dataclasses.asdict(idx.params), **params}
+        with idx.transaction() if idx is not None else nullcontext():
+            result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, **params)
+            if idx is not None:
+                idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
+    finally:
+        if own_index and idx is not None:
+            idx.close()
+    kept = result.kept
+    if isinstance(data, pd.DataFrame):
+        clean_df = data.iloc[kept].copy()
+        changed = [j for j, i in enumerate(kept) if result.texts[i] != docs[i].text]
+        if changed:
+            column = clean_df.columns.get_loc(text)
+            clean_df.iloc[changed, column] = [result.texts[kept[j]] for j in changed]
+    else:
+        clean_df = pd.DataFrame({"id": pd.Series([docs[i].id for i in kept], dtype=object),
+                                 "text": pd.Series([result.texts[i] for i in kept], dtype=object)},
+                                index=labels[kept])
+    columns = ["id", "reason", "of", "similarity", "text"]
+    removed_df = pd.DataFrame(result.removed)
+    if removed_df.empty:
+        removed_df = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    removed_df["of"] = pd.Series([r.get("of") for r in result.removed], dtype=object, index=removed_df.index)
+    return clean_df, removed_df

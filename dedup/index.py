@@ -1,0 +1,837 @@
+"""A persistent, incremental index of documents: "which old article does this new one duplicate?"
+
+:class:`Index` keeps, in one SQLite file (stdlib ``sqlite3``, WAL mode, never pickle),
+what it takes to answer that for a batch of new documents without their old texts:
+
+============  ==========================================================================
+table         one row per
+============  ==========================================================================
+``meta``      parameter: schema version, ``ngram``, ``num_perm``, ``seed``, ``scheme``,
+              bands x rows, ``min_block_words``, the word-hash seed, and the other
+              :class:`~dedup.scan.Params` used as defaults for queries
+``docs``      document: its id, signature (``num_perm`` little-endian uint32, usable as
+              a ``datasketch.LeanMinHash``), its shingle and figure hashes for exact
+              verification (sorted 32-bit hashes, Elias-Fano coded: about
+              ``2 + log2(2**32 / n)`` bits each, 25 bits for a 500-shingle article), the
+              number of content words and a hash of its normalised text (equal: exact copy)
+``bands``     (band key, document): LSH buckets, keys cut to 32 bits (a collision only
+              adds a candidate, and candidates are verified exactly)
+``blocks``    (block key, document): the paragraphs of at least ``min_block_words``
+              words, keys cut to 48 bits. Shared paragraphs are the second source of
+              candidates, as in ``scan``: a copy truncated to a third has Jaccard ~0.3
+              and no band in common, but shares its paragraphs whole
+``boilerplate``  block type learnt as boilerplate from an added batch (its 64-bit hash
+              and text): left out of every later document's shingles and candidates
+============  ==========================================================================
+
+Shingle sets leave boilerplate out, as ``scan`` does: a batch's boilerplate (found by
+the scanner in the batch: site chrome shared by unrelated documents) and the
+boilerplate learnt from earlier batches. So a story re-wrapped in another site's
+chrome still matches its indexed copy exactly. Similarities are exact (computed on the
+shingle sets), never MinHash estimates, and equal to what ``scan`` reports for the
+same pair when both documents come with the same boilerplate.
+
+Writes are transactions: an :meth:`Index.add` or :meth:`Index.remove` is committed
+whole or not at all, even when the process is killed. :meth:`Index.query` only reads;
+open the index with ``readonly=True`` to make that a guarantee (the command line does).
+
+Examples:
+    >>> import dedup, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "news.db")
+    >>> story = "The central bank left rates unchanged on Thursday, citing slowing inflation and a weak labour market."
+    >>> with dedup.Index(path) as idx:
+    ...     idx.add([story], ids=["old-1"])
+    ...     fresh = idx.query([story.replace("Thursday", "Thursday,"), "A different story about a football final."])
+    1
+    >>> fresh.documents[["doc", "is_duplicate", "duplicate_of", "similarity"]].values.tolist()
+    [['0', True, 'old-1', 1.0], ['1', False, None, nan]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import lsh
+from .errors import DedupError, InputError, ParameterError
+from .io import Document, documents_from_texts, read_dataframe_documents
+from .match import is_near_duplicate, pair_stats
+from .minhash import make_scheme, to_lean_minhash
+from .report import Report, _clip, _version
+from .scan import Params, ScanResult, Scanner
+from .shingles import SetBatch, fmix64, ngram_hashes, sequence_hashes
+from .text import WORD_HASH_SEED
+
+__all__ = ["Index", "QueryReport", "encode_set", "decode_set", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+#: parameters that decide what is stored: an index opened with other values would
+#: give silently wrong answers, so that is an error
+STORED_PARAMS = ("ngram", "num_perm", "seed", "scheme", "bands", "rows", "min_block_words", "word_hash_seed")
+#: a paragraph key found in more indexed documents than this is not used for candidates
+#: or overlap (as ``scan`` does with blocks in more than ``lsh.MAX_BUCKET`` documents)
+MAX_BLOCK_DOCS = lsh.MAX_BUCKET
+_U64 = np.uint64
+_BAND_SALT = fmix64(np.arange(1024, dtype=_U64) + _U64(0xB00))
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS docs (
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    words INTEGER NOT NULL,
+    text_hash INTEGER NOT NULL,
+    signature BLOB NOT NULL,
+    shingles BLOB NOT NULL,
+    figures BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS boilerplate (hash INTEGER PRIMARY KEY, text TEXT NOT NULL, documents INTEGER NOT NULL);
+"""
+
+
+# ---------------------------------------------------------------------------
+# Compact sets: Elias-Fano code of sorted 32-bit hashes
+# ---------------------------------------------------------------------------
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _read_varint(blob: bytes, pos: int = 0) -> tuple[int, int]:
+    n = shift = 0
+    while True:
+        byte = blob[pos]
+        pos += 1
+        n |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return n, pos
+        shift += 7
+
+
+def encode_set(values: np.ndarray, bits: int = 32) -> bytes:
+    """Elias-Fano code of a sorted array of distinct integers below ``2**bits``.
+
+    Each value is cut into ``l = floor(log2(2**bits / n))`` low bits, stored as they are,
+    and high bits, stored as a unary-coded increasing sequence (one 1-bit per value,
+    one 0-bit per step up): at most ``n * (2 + log2(2**bits / n))`` bits in all, two
+    bits a value above the entropy of a random set (25 bits for n = 500). Layout: varint ``n``, one byte ``l``, the low bits, the high bits.
+    """
+    v = np.asarray(values, dtype=np.uint64)
+    n = len(v)
+    if n == 0:
+        return b"\x00"
+    low_bits = max(0, int(math.floor(math.log2((1 << bits) / n))))
+    high = (v >> _U64(low_bits)).astype(np.int64)
+    ones = high + np.arange(n, dtype=np.int64)
+    upper = np.zeros(int(ones[-1]) + 1, dtype=np.uint8)
+    upper[ones] = 1
+    parts = [_varint(n), bytes([low_bits])]
+    if low_bits:
+        shifts = np.arange(low_bits - 1, -1, -1, dtype=_U64)
+        parts.append(np.packbits(((v[:, None] >> shifts) & _U64(1)).astype(np.uint8).ravel()).tobytes())
+    parts.append(np.packbits(upper).tobytes())
+    return b"".join(parts)
+
+
+def decode_set(blob: bytes) -> np.ndarray:
+    """The sorted ``uint32`` values coded by :func:`encode_set`."""
+    n, pos = _read_varint(blob)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32)
+    low_bits = blob[pos]
+    pos += 1
+    raw = np.frombuffer(blob, dtype=np.uint8, offset=pos)
+    low_bytes = (n * low_bits + 7) // 8
+    ones = np.flatnonzero(np.unpackbits(raw[low_bytes:]))[:n]
+    values = (ones - np.arange(n)).astype(_U64) << _U64(low_bits)
+    if low_bits:
+        bits = np.unpackbits(raw[:low_bytes])[: n * low_bits].reshape(n, low_bits).astype(_U64)
+        values |= bits @ (_U64(1) << np.arange(low_bits - 1, -1, -1, dtype=_U64))
+    return values.astype(np.uint32)
+
+
+def _set_batch(arrays: Sequence[np.ndarray]) -> SetBatch:
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in arrays], out=offsets[1:])
+    values = np.concatenate(arrays).astype(np.uint32) if arrays else np.zeros(0, dtype=np.uint32)
+    return SetBatch(values, offsets)
+
+
+def _concat(a: SetBatch, b: SetBatch) -> SetBatch:
+    return SetBatch(np.concatenate((a.values, b.values)), np.concatenate((a.offsets, b.offsets[1:] + a.offsets[-1])))
+
+
+def _signed(u: np.ndarray, bits: int) -> np.ndarray:
+    """The top ``bits`` of 64-bit hashes as signed integers (SQLite stores them in bits/8 bytes)."""
+    return (np.asarray(u, dtype=_U64) >> _U64(64 - bits)).astype(np.int64) - (1 << (bits - 1))
+
+
+# ---------------------------------------------------------------------------
+# Features of a batch of documents
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """What the index stores and compares of a batch of documents.
+
+    Attributes:
+        documents: the documents; ``result``: the scanner's findings in the batch.
+        type_hash: 64-bit hash of every block type of ``result.index``.
+        boilerplate: boilerplate mask over types: found so in the batch, or learnt earlier.
+        learnt: boilerplate found in the batch (:func:`story_boilerplate`), which an add stores.
+        shingles, figures: each document's shingle and figure hashes, boilerplate left out.
+        words: content words (boilerplate left out); ``empty``: no content shingles.
+        signatures: ``(n, num_perm)`` uint32; ``band_keys``: ``(n, bands)`` 32-bit keys.
+        text_hash: hash of the whole normalised text (equal for exact copies).
+        blocks: DataFrame ``doc, block, key, words``: each document's distinct content
+            paragraphs of at least ``min_block_words`` words (first block of the type,
+            global number), with their 48-bit key.
+    """
+
+    documents: list[Document]
+    result: ScanResult
+    type_hash: np.ndarray
+    boilerplate: np.ndarray
+    learnt: np.ndarray
+    shingles: SetBatch
+    figures: SetBatch
+    words: np.ndarray
+    empty: np.ndarray
+    signatures: np.ndarray
+    band_keys: np.ndarray
+    text_hash: np.ndarray
+    blocks: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
+def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np.ndarray | None = None) -> Batch:
+    """Compute a batch's features (see :class:`Batch`) with the core's public functions.
+
+    Args:
+        known_boilerplate: 64-bit hashes of block types to treat as boilerplate besides
+            the batch's own (those learnt by an index).
+    """
+    p = params
+    docs = list(documents)
+    n = len(docs)
+    result = Scanner(**dataclasses.asdict(p)).scan(docs)
+    tb, bi = result.tokens, result.index
+    block_hash = sequence_hashes(tb.word_hash, tb.word_offsets) if tb.n_blocks else np.zeros(0, dtype=_U64)
+    type_hash = block_hash[bi.type_first_block] if bi.n_types else np.zeros(0, dtype=_U64)
+    learnt = story_boilerplate(result)
+    boilerplate = learnt.copy()
+    if known_boilerplate is not None and len(known_boilerplate):
+        boilerplate |= np.isin(type_hash.view(np.int64), np.asarray(known_boilerplate, dtype=np.int64))
+    keep_block = np.ones(tb.n_blocks, dtype=bool)
+    has_type = bi.block_type >= 0
+    keep_block[has_type] = ~boilerplate[bi.block_type[has_type]]
+
+    sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, p.ngram)
+    keep = keep_block[sh_block]
+    shingles = SetBatch.from_pairs(sh_hash[keep], tb.block_doc[sh_block[keep]], n)
+    figures = figure_sets(result, keep_block)
+    words = np.bincount(tb.block_doc, weights=tb.block_words * keep_block, minlength=n).astype(np.int64)
+    empty = shingles.sizes == 0
+    signatures = make_scheme(p.scheme, p.num_perm, p.seed).sign(shingles)
+    b, r = p.bands
+    band_keys = _signed(lsh.band_keys(signatures, b, r) ^ _BAND_SALT[None, :b], 32)
+    text_hash = sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets]).view(np.int64)
+
+    occ = bi.occurrences
+    countable = (bi.type_words >= p.min_block_words) & ~boilerplate
+    occ = occ[countable[occ["type"].to_numpy()]] if len(occ) else occ
+    types = occ["type"].to_numpy(dtype=np.int64)
+    blocks = pd.DataFrame({"doc": occ["doc"].to_numpy(dtype=np.int64), "block": occ["block"].to_numpy(dtype=np.int64),
+                           "key": _signed(type_hash[types], 48), "words": bi.type_words[types].astype(np.int64)})
+    return Batch(docs, result, type_hash, boilerplate, learnt, shingles, figures, words, empty, signatures,
+                 band_keys, text_hash, blocks)
+
+
+def story_boilerplate(result: ScanResult) -> np.ndarray:
+    """The scan's boilerplate, less the block types found only in copies of one story.
+
+    Copies of one story never make its paragraphs boilerplate (DESIGN.md). The scanner
+    forms its groups before all its candidates are known (pairs found through
+    near-matching paragraphs join later), so an article and its edited copy can count
+    as two groups, making their shared title and sign-off "boilerplate" of the pair.
+    A block type all of whose documents are in one cluster is not boilerplate here.
+    """
+    mask = result.boilerplate.copy()
+    occ = result.index.occurrences
+    if not mask.any() or len(occ) == 0:
+        return mask
+    doc = occ["doc"].to_numpy(dtype=np.int64)
+    cluster = result.cluster[doc]
+    story = np.where(cluster >= 0, cluster, len(result.documents) + doc)
+    stories = pd.DataFrame({"type": occ["type"].to_numpy(), "story": story}).drop_duplicates().groupby("type").size()
+    n_stories = np.zeros(len(mask), dtype=np.int64)
+    n_stories[stories.index.to_numpy()] = stories.to_numpy()
+    return mask & (n_stories >= 2)
+
+
+def figure_sets(result: ScanResult, keep_block: np.ndarray) -> SetBatch:
+    """Each document's figures from the kept blocks, counted with repeats (the k-th
+    occurrence of a figure is its own element): the sets ``scan`` verifies figures on."""
+    tb = result.tokens
+    word_block = np.repeat(np.arange(tb.n_blocks), tb.block_words)
+    mask = tb.word_is_number & keep_block[word_block]
+    doc = tb.block_doc[word_block[mask]]
+    h = tb.word_hash[mask]
+    nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
+    return SetBatch.from_pairs(fmix64(h ^ nth.astype(_U64)).astype(np.uint32), doc, tb.n_docs)
+
+
+def as_documents(data: Any, text: str = "text", id: str | None = None,
+                 ids: Iterable[Any] | None = None) -> tuple[list[Document], pd.Index]:
+    """Documents from a DataFrame, texts or :class:`Document` objects, and the index
+    results are aligned to (the DataFrame's own, else 0..n-1)."""
+    if isinstance(data, pd.DataFrame):
+        return read_dataframe_documents(data, text=text, id=id), data.index
+    if isinstance(data, (str, bytes)):
+        raise ParameterError("expected a list of texts or a DataFrame, not a single string")
+    items = list(data)
+    if items and all(isinstance(x, Document) for x in items):
+        return items, pd.RangeIndex(len(items))
+    return documents_from_texts(items, ids), pd.RangeIndex(len(items))
+
+
+# ---------------------------------------------------------------------------
+# The index
+# ---------------------------------------------------------------------------
+
+
+class Index:
+    """A persistent, incremental index of documents in an SQLite file.
+
+    Args:
+        path: the index file; created (with its parameters) when missing.
+        readonly: open without the right to write (for queries; the file must exist).
+        **params: any :class:`~dedup.scan.Params` field. A new index stores them. An
+            existing index keeps the ones it was built with; giving one that decides
+            what is stored (``ngram``, ``num_perm``, ``seed``, ``scheme``,
+            ``min_block_words``, or a ``threshold`` that needs other bands x rows) with
+            another value raises :class:`~dedup.errors.ParameterError`. The others
+            (``containment``, ``min_shingles``, ...) apply to this session's queries.
+
+    Note:
+        Each :meth:`add` runs the scanner on its batch to find the batch's boilerplate,
+        and stores it, so that later batches leave that chrome out too. Add articles in
+        daily batches (hundreds or more), not one by one, so that site chrome is seen
+        on several unrelated pages at once; or clean them first (``dedup clean``).
+
+    Examples:
+        >>> import dedup, tempfile, os
+        >>> idx = dedup.Index(os.path.join(tempfile.mkdtemp(), "i.db"), num_perm=64)
+        >>> idx.params.bands, len(idx)
+        ((6, 10), 0)
+        >>> idx.close()
+    """
+
+    def __init__(self, path: str | os.PathLike, readonly: bool = False, **params: Any):
+        self.path = os.fsdecode(path)
+        self.readonly = readonly
+        self._depth = 0
+        if readonly and not os.path.exists(self.path):
+            raise DedupError("no such index", self.path)
+        if not readonly and os.path.isdir(self.path):
+            raise DedupError("is a directory, not an index file", self.path)
+        try:
+            if readonly:
+                uri = "file:" + _uri_path(self.path) + "?mode=ro"
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA busy_timeout = 30000")
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self.params = self._open(params)
+        except sqlite3.DatabaseError as e:
+            self._close_quietly()
+            raise DedupError(f"not a dedup index ({e})", self.path) from None
+        except DedupError:
+            self._close_quietly()
+            raise
+
+    # ------------------------------------------------------------------ opening
+    def _open(self, given: dict) -> Params:
+        unknown = set(given) - set(Params.__dataclass_fields__)
+        if unknown:
+            raise ParameterError(f"unknown index parameter(s): {', '.join(sorted(unknown))}")
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            if self.readonly:
+                raise DedupError("not a dedup index (no meta table)", self.path)
+            with self.transaction():
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                if self._db.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0:
+                    params = Params(**given)
+                    self._write_meta(params)
+        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        if "schema_version" not in meta or "params" not in meta:
+            raise DedupError("not a dedup index (no parameters stored)", self.path)
+        if int(meta["schema_version"]) != SCHEMA_VERSION:
+            raise ParameterError(f"index schema version {meta['schema_version']} is not supported "
+                                 f"(this dedup reads version {SCHEMA_VERSION})", self.path)
+        stored = Params(**json.loads(meta["params"]))
+        wanted = dataclasses.replace(stored, **given)
+        stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
+        stored_key["word_hash_seed"] = int(meta.get("word_hash_seed", WORD_HASH_SEED))
+        diffs = [k for k in STORED_PARAMS if stored_key[k] != wanted_key[k]]
+        if diffs:
+            have = ", ".join(f"{k}={stored_key[k]}" for k in diffs)
+            want = ", ".join(f"{k}={wanted_key[k]}" for k in diffs)
+            raise ParameterError(f"index was built with {have}, not {want}; use those parameters or a new index",
+                                 self.path)
+        return wanted
+
+    def _write_meta(self, params: Params) -> None:
+        b, r = params.bands
+        rows = {"schema_version": str(SCHEMA_VERSION), "params": json.dumps(dataclasses.asdict(params)),
+                "bands": str(b), "rows": str(r), "word_hash_seed": str(WORD_HASH_SEED), "created_by": _version()}
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone() is not None
+
+    def __repr__(self) -> str:
+        return f"<Index {self.path!r}: {len(self)} documents>"
+
+    def ids(self) -> list[str]:
+        """The ids of the indexed documents, in the order they were added."""
+        return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY doc")]
+
+    def signature(self, doc_id: str):
+        """The signature of an indexed document as a ``datasketch.LeanMinHash``."""
+        row = self._db.execute("SELECT signature FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return to_lean_minhash(np.frombuffer(row[0], dtype="<u4"), self.params.seed)
+
+    @property
+    def boilerplate(self) -> pd.DataFrame:
+        """The boilerplate learnt so far: ``text, documents`` (in the batch it was found in)."""
+        rows = self._db.execute("SELECT text, documents FROM boilerplate ORDER BY documents DESC, text").fetchall()
+        return pd.DataFrame(rows, columns=["text", "documents"])
+
+    def close(self) -> None:
+        """Close the file (an open transaction is rolled back)."""
+        if self._db is not None:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            self._db.close()
+            self._db = None
+
+    def _close_quietly(self) -> None:
+        try:
+            self._db.close()
+        except Exception:  # pragma: no cover
+            pass
+        self._db = None
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator["Index"]:
+        """Group queries and writes into one transaction, committed when the block ends.
+
+        Writers are serialised (``BEGIN IMMEDIATE``): between a query and an add made in
+        one transaction no other process can add. If the block raises, nothing is written.
+        Nested calls join the outer transaction.
+        """
+        if self._db is None:
+            raise DedupError("the index is closed", self.path)
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN" if self.readonly else "BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    def _known_boilerplate(self) -> np.ndarray:
+        return np.fromiter((r[0] for r in self._db.execute("SELECT hash FROM boilerplate")), dtype=np.int64)
+
+    # ------------------------------------------------------------------ writing
+    def add(self, data: Any, text: str = "text", id: str | None = None, ids: Iterable[Any] | None = None) -> int:
+        """Add documents (a DataFrame, texts, or :class:`~dedup.io.Document` objects).
+
+        All of them are added in one transaction, or none (an id already in the index
+        raises :class:`~dedup.errors.InputError` and adds nothing). Returns how many
+        were added.
+
+        Args:
+            text, id: the text and id columns of a DataFrame (without ``id``, its index).
+            ids: ids for a list of texts (default ``"0"``, ``"1"``, ...).
+        """
+        self._writable()
+        docs, _ = as_documents(data, text, id, ids)
+        if not docs:
+            return 0
+        with self.transaction():
+            batch = analyse(docs, self.params, self._known_boilerplate())
+            self._insert(batch)
+        return len(docs)
+
+    def _insert(self, batch: Batch) -> None:
+        db = self._db
+        ids = [d.id for d in batch.documents]
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (id TEXT)")
+        db.execute("DELETE FROM temp.new_ids")
+        db.executemany("INSERT INTO temp.new_ids VALUES (?)", ((i,) for i in ids))
+        taken = db.execute("SELECT id FROM docs WHERE id IN (SELECT id FROM temp.new_ids) LIMIT 1").fetchone()
+        if taken is not None:
+            d = next(d for d in batch.documents if d.id == taken[0])
+            raise InputError(f"id {taken[0]!r} is already in the index {self.path}", d.path, d.line)
+        first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1
+        numbers = np.arange(first, first + len(ids), dtype=np.int64)
+        sh, fg = batch.shingles, batch.figures
+        sig = batch.signatures.astype("<u4")
+        db.executemany(
+            "INSERT INTO docs (doc, id, words, text_hash, signature, shingles, figures) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((int(numbers[i]), ids[i], int(batch.words[i]), int(batch.text_hash[i]), sig[i].tobytes(),
+              encode_set(sh[i]), encode_set(fg[i])) for i in range(len(ids))))
+        live = np.flatnonzero(~batch.empty)
+        keys = batch.band_keys[live]
+        db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                       zip(keys.ravel().tolist(), np.repeat(numbers[live], keys.shape[1]).tolist()))
+        bl = batch.blocks
+        db.executemany("INSERT OR IGNORE INTO blocks VALUES (?, ?)",
+                       zip(bl["key"].tolist(), numbers[bl["doc"].to_numpy()].tolist()))
+        # boilerplate found in this batch, for later batches
+        r, tb, bi = batch.result, batch.result.tokens, batch.result.index
+        occ = bi.occurrences
+        counts = np.bincount(occ["type"].to_numpy(dtype=np.int64), minlength=bi.n_types) if len(occ) else []
+        rows = []
+        for t in np.flatnonzero(batch.learnt):
+            blk = bi.type_first_block[t]
+            text = batch.documents[tb.block_doc[blk]].text[tb.block_start[blk]:tb.block_end[blk]]
+            rows.append((int(batch.type_hash[t:t + 1].view(np.int64)[0]), text, int(counts[t])))
+        db.executemany("INSERT INTO boilerplate VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE "
+                       "SET documents = MAX(documents, excluded.documents)", rows)
+
+    def remove(self, ids: Iterable[str] | str) -> int:
+        """Remove documents by id, in one transaction; returns how many were found.
+
+        Band rows are found again from the stored signatures; paragraph rows by one
+        pass over the ``blocks`` table (remove in batches, not one id at a time).
+        """
+        self._writable()
+        ids = [ids] if isinstance(ids, str) else [str(i) for i in ids]
+        with self.transaction():
+            db = self._db
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (doc INTEGER PRIMARY KEY)")
+            db.execute("DELETE FROM temp.gone")
+            rows = []
+            for lo in range(0, len(ids), 500):
+                chunk = ids[lo:lo + 500]
+                rows += db.execute(f"SELECT doc, signature FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            if not rows:
+                return 0
+            numbers = np.array([r[0] for r in rows], dtype=np.int64)
+            db.executemany("INSERT INTO temp.gone VALUES (?)", ((int(x),) for x in numbers))
+            sig = np.stack([np.frombuffer(r[1], dtype="<u4") for r in rows])
+            b, r_ = self.params.bands
+            keys = _signed(lsh.band_keys(sig, b, r_) ^ _BAND_SALT[None, :b], 32)
+            db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?",
+                           zip(keys.ravel().tolist(), np.repeat(numbers, b).tolist()))
+            db.execute("DELETE FROM blocks WHERE doc IN (SELECT doc FROM temp.gone)")
+            db.execute("DELETE FROM docs WHERE doc IN (SELECT doc FROM temp.gone)")
+        return len(rows)
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise DedupError("the index was opened read-only", self.path)
+        if self._db is None:
+            raise DedupError("the index is closed", self.path)
+
+    # ------------------------------------------------------------------ querying
+    def query(self, data: Any, text: str = "text", id: str | None = None,
+              ids: Iterable[Any] | None = None) -> "QueryReport":
+        """Which of these new documents duplicate indexed ones; their repeats and overlap.
+
+        Nothing is written. Returns a :class:`QueryReport` whose ``documents`` has one
+        row per input document (indexed like the input DataFrame), so
+        ``df[~index.query(df).is_duplicate]`` keeps the new ones.
+        """
+        if self._db is None:
+            raise DedupError("the index is closed", self.path)
+        docs, labels = as_documents(data, text, id, ids)
+        with self.transaction():
+            batch = analyse(docs, self.params, self._known_boilerplate())
+            return self._query(batch, labels)
+
+    def _query(self, batch: Batch, labels: pd.Index) -> "QueryReport":
+        db, p = self._db, self.params
+        n = len(batch)
+        live = np.flatnonzero(~batch.empty)
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS q_keys (q INTEGER, key INTEGER)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS q_blocks (q INTEGER, block INTEGER, key INTEGER, words INTEGER)")
+        db.execute("DELETE FROM temp.q_keys")
+        db.execute("DELETE FROM temp.q_blocks")
+        keys = batch.band_keys[live]
+        db.executemany("INSERT INTO temp.q_keys VALUES (?, ?)",
+                       zip(np.repeat(live, keys.shape[1]).tolist(), keys.ravel().tolist()))
+        bl = batch.blocks
+        db.executemany("INSERT INTO temp.q_blocks VALUES (?, ?, ?, ?)",
+                       zip(bl["doc"].tolist(), bl["block"].tolist(), bl["key"].tolist(), bl["words"].tolist()))
+        band_pairs = np.array(db.execute(
+            "SELECT DISTINCT q.q, b.doc FROM temp.q_keys q JOIN bands b ON b.key = q.key").fetchall(),
+            dtype=np.int64).reshape(-1, 2)
+        shared = pd.DataFrame(db.execute(
+            "SELECT q.q, q.block, q.key, q.words, b.doc FROM temp.q_blocks q JOIN blocks b ON b.key = q.key"
+        ).fetchall(), columns=["q", "block", "key", "words", "doc"])
+        if len(shared):
+            per_key = shared.drop_duplicates(["key", "doc"]).groupby("key").size()
+            shared = shared[shared["key"].map(per_key).to_numpy() <= MAX_BLOCK_DOCS]
+        pairs = np.concatenate((band_pairs, shared[["q", "doc"]].to_numpy(dtype=np.int64).reshape(-1, 2)))
+        pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
+
+        # the candidates' stored sets
+        cand_docs = np.unique(pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
+        rows: dict[int, tuple] = {}
+        for lo in range(0, len(cand_docs), 500):
+            chunk = cand_docs[lo:lo + 500].tolist()
+            for r in db.execute("SELECT doc, id, words, text_hash, shingles, figures FROM docs "
+                                f"WHERE doc IN ({','.join('?' * len(chunk))})", chunk):
+                rows[r[0]] = r
+        position = {d: i for i, d in enumerate(cand_docs.tolist())}
+        stored_sh = _set_batch([decode_set(rows[d][4]) for d in cand_docs.tolist()])
+        stored_fg = _set_batch([decode_set(rows[d][5]) for d in cand_docs.tolist()])
+        shingles = _concat(batch.shingles, stored_sh)
+        figures = _concat(batch.figures, stored_fg)
+        qa = pairs[:, 0]
+        da = np.array([position[d] for d in pairs[:, 1].tolist()], dtype=np.int64)
+        stats = pair_stats(shingles, figures, qa, n + da)
+        dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+        cand_ids = np.array([rows[d][1] for d in cand_docs.tolist()], dtype=object)
+        cand_hash = np.array([rows[d][3] for d in cand_docs.tolist()], dtype=np.int64)
+        matches = pd.DataFrame({
+            "doc_index": qa[dup], "doc": np.array([d.id for d in batch.documents], dtype=object)[qa[dup]],
+            "indexed": cand_ids[da[dup]], "similarity": stats.jaccard[dup].round(4),
+            "containment": stats.containment[dup].round(4),
+            "exact": batch.text_hash[qa[dup]] == cand_hash[da[dup]],
+        }).sort_values(["doc_index", "similarity", "containment", "indexed"], ascending=[True, False, False, True],
+                       ignore_index=True)
+
+        # overlap: shared paragraphs with indexed documents that are not duplicates
+        overlaps = _overlaps(batch, shared, set(zip(qa[dup].tolist(), pairs[dup, 1].tolist())), rows)
+        return QueryReport(batch, labels, matches, overlaps, p, len(self))
+
+
+def _overlaps(batch: Batch, shared: pd.DataFrame, dup_pairs: set, rows: dict) -> pd.DataFrame:
+    columns = ["doc_index", "doc", "indexed", "blocks", "coverage", "indexed_coverage"]
+    if len(shared) == 0:
+        return pd.DataFrame({c: [] for c in columns})
+    s = shared.drop_duplicates(["q", "key", "doc"])
+    keep = [(q, d) not in dup_pairs for q, d in zip(s["q"].tolist(), s["doc"].tolist())]
+    s = s[keep]
+    if len(s) == 0:
+        return pd.DataFrame({c: [] for c in columns})
+    first = batch.result.tokens.doc_block_offsets[:-1]
+    out = []
+    for (q, d), g in s.groupby(["q", "doc"], sort=True):
+        shared_words = int(g["words"].sum())
+        out.append((int(q), batch.documents[q].id, rows[d][1], sorted((g["block"] - first[q]).astype(int).tolist()),
+                    round(shared_words / max(int(batch.words[q]), 1), 4),
+                    round(shared_words / max(int(rows[d][2]), 1), 4)))
+    return pd.DataFrame(out, columns=columns)
+
+
+def _stored_key(p: Params) -> dict:
+    b, r = p.bands
+    return {"ngram": p.ngram, "num_perm": p.num_perm, "seed": p.seed, "scheme": p.scheme, "bands": b, "rows": r,
+            "min_block_words": p.min_block_words, "word_hash_seed": WORD_HASH_SEED}
+
+
+def _uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(os.path.abspath(path))
+
+
+# ---------------------------------------------------------------------------
+# The answer to a query
+# ---------------------------------------------------------------------------
+
+
+class QueryReport:
+    """What a query found, for each new document.
+
+    Attributes:
+        documents: one row per queried document, indexed like the input: ``doc``,
+            ``is_duplicate``, ``duplicate_of`` (the most similar indexed duplicate, or
+            None), ``similarity``, ``containment``, ``exact`` (of that one),
+            ``duplicates`` (how many indexed documents it duplicates), ``repeats``,
+            ``overlaps``, ``empty``.
+        matches: every (document, indexed duplicate) pair: ``doc, indexed, similarity,
+            containment, exact``, most similar first.
+        repeats: blocks repeated inside a new document, as in :class:`~dedup.report.Report`.
+        overlaps: ``doc, indexed, blocks`` (the document's shared paragraphs),
+            ``coverage`` (share of the document's content words they make up) and
+            ``indexed_coverage`` (share of the indexed document's), for indexed documents
+            that share paragraphs without being duplicates.
+        summary: counts; params: the parameters used.
+    """
+
+    def __init__(self, batch: Batch, labels: pd.Index, matches: pd.DataFrame, overlaps: pd.DataFrame,
+                 params: Params, indexed: int):
+        n = len(batch)
+        ids = [d.id for d in batch.documents]
+        self.params = params.as_dict()
+        self.matches = matches.drop(columns="doc_index").reset_index(drop=True)
+        self.overlaps = overlaps.drop(columns="doc_index").reset_index(drop=True)
+        self.repeats = Report(batch.result).repeats
+        best = matches.drop_duplicates("doc_index", keep="first").set_index("doc_index")
+        count = np.bincount(matches["doc_index"].to_numpy(dtype=np.int64), minlength=n)
+        rep_count = self.repeats["doc"].value_counts()
+        ov_count = np.bincount(overlaps["doc_index"].to_numpy(dtype=np.int64), minlength=n)
+        pos = np.arange(n)
+        self.documents = pd.DataFrame({
+            "doc": ids,
+            "is_duplicate": count > 0,
+            "duplicate_of": pd.Series([best["indexed"].get(i) if count[i] else None for i in range(n)], dtype=object,
+                                      index=labels),
+            "similarity": pd.Series(best["similarity"]).reindex(pos).to_numpy(dtype=float),
+            "containment": pd.Series(best["containment"]).reindex(pos).to_numpy(dtype=float),
+            "exact": pd.Series(best["exact"]).reindex(pos).fillna(False).to_numpy(dtype=bool),
+            "duplicates": count,
+            "repeats": np.array([int(rep_count.get(i, 0)) for i in ids], dtype=np.int64),
+            "overlaps": ov_count,
+            "empty": batch.result.empty,
+        }, index=labels)
+        self.summary = {
+            "documents": n,
+            "indexed": indexed,
+            "duplicates": int((count > 0).sum()),
+            "documents_with_repeats": int((self.documents["repeats"] > 0).sum()),
+            "repeats": int(len(self.repeats)),
+            "overlaps": int(len(self.overlaps)),
+            "empty": int(batch.result.empty.sum()),
+        }
+
+    @property
+    def is_duplicate(self) -> pd.Series:
+        """Whether each document duplicates an indexed one (indexed like the input)."""
+        return self.documents["is_duplicate"]
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __repr__(self) -> str:
+        return f"<QueryReport {self.summary}>"
+
+    # ------------------------------------------------------------------ renderers
+    def to_dict(self) -> dict:
+        dups = []
+        for doc, g in self.matches.groupby("doc", sort=False):
+            dups.append({"doc": doc, "of": [{"doc": r.indexed, "similarity": float(r.similarity),
+                                             "containment": float(r.containment), "exact": bool(r.exact)}
+                                            for r in g.itertuples()]})
+        return {
+            "version": _version(),
+            "params": self.params,
+            "summary": self.summary,
+            "empty": self.documents.loc[self.documents["empty"], "doc"].tolist(),
+            "duplicates": dups,
+            "repeats": [_plain(r) for r in self.repeats.to_dict("records")],
+            "overlaps": [_plain(r) for r in self.overlaps.to_dict("records")],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
+
+    def to_jsonl(self) -> str:
+        d = self.to_dict()
+        lines = [{"type": "summary", **d["summary"]}]
+        lines += [{"type": "duplicate", **x} for x in d["duplicates"]]
+        lines += [{"type": "repeat", **x} for x in d["repeats"]]
+        lines += [{"type": "overlap", **x} for x in d["overlaps"]]
+        lines += [{"type": "empty", "doc": x} for x in d["empty"]]
+        return "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+
+    def to_csv(self) -> str:
+        cols = ["doc", "is_duplicate", "duplicate_of", "similarity", "containment", "exact", "duplicates",
+                "repeats", "overlaps", "empty"]
+        return self.documents[cols].to_csv(index=False, lineterminator="\n")
+
+    def to_table(self) -> str:
+        s = self.summary
+        out = [f"{s['documents']} documents against {s['indexed']} indexed: {s['duplicates']} duplicates, "
+               f"{s['repeats']} repeats in {s['documents_with_repeats']} documents, {s['overlaps']} overlaps, "
+               f"{s['empty']} empty documents"]
+        if len(self.matches):
+            out += ["", "Duplicates (document <- indexed document: similarity, containment)"]
+            for r in self.matches.itertuples():
+                out.append(f"  {r.doc} <- {r.indexed}: {r.similarity:.2f}, {r.containment:.2f}"
+                           + (" exact" if r.exact else ""))
+        if len(self.repeats):
+            out += ["", "Repeats (document:line  block <- earlier block  similarity  text)"]
+            for r in self.repeats.itertuples():
+                out.append(f"  {r.doc}:{r.line}  block {r.block} <- block {r.repeat_of} (line {r.repeat_of_line})"
+                           f"  {r.similarity:.2f}  {_clip(r.text)}")
+        if len(self.overlaps):
+            out += ["", "Overlaps (document ~ indexed document: shared blocks, coverage of each)"]
+            for r in self.overlaps.itertuples():
+                out.append(f"  {r.doc} ~ {r.indexed}: {len(r.blocks)} blocks, {r.coverage:.0%} of the document, "
+                           f"{r.indexed_coverage:.0%} of the indexed one")
+        return "\n".join(out) + "\n"
+
+    def render(self, fmt: str) -> str:
+        """The report as ``table``, ``json``, ``jsonl`` or ``csv``."""
+        renderers: dict[str, Callable[[], str]] = {"table": self.to_table, "json": self.to_json,
+                                                   "jsonl": self.to_jsonl, "csv": self.to_csv}
+        if fmt not in renderers:
+            raise ParameterError(f"a query report has no {fmt!r} format; choose from {', '.join(renderers)}")
+        return renderers[fmt]()
+
+
+QUERY_FORMATS = ("table", "json", "jsonl", "csv")
+
+
+def _plain(record: dict) -> dict:
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()}

@@ -1,0 +1,205 @@
+"""Write documents back in the format they were read from, changing only their text.
+
+``clean`` reads a corpus, drops some records and repairs the text of others; what it
+writes must look like its input to whatever reads it next. So each format is written
+as it was read:
+
+==========  ==============================================================================
+input       output
+==========  ==============================================================================
+directory   a directory with the kept files under the same relative paths (UTF-8)
+text file   a text file
+JSONL, ``-``  one JSON object a line: each kept record's fields in their order, values as
+            parsed, only the text field replaced (and only where the text changed)
+JSON        a JSON array of the kept records, likewise
+CSV         the header, then the kept rows: every value as read, the same line ending
+Parquet     the kept rows of the input table: same schema, types and metadata, with
+            the text column replaced only in rows whose text changed
+==========  ==============================================================================
+
+Output is first written to a temporary file or directory next to its destination
+(:class:`Pending`), checked, and then renamed into place in one step, so an
+interrupted run leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import uuid
+from typing import Sequence
+
+from .errors import DedupError, ParameterError
+from .io import Document, detect_format
+
+__all__ = ["Pending", "output_format", "write_documents"]
+
+
+def output_format(input_path: str) -> str:
+    """The format ``clean`` writes for ``input_path``: ``dir``, ``text``, ``jsonl``, ``json``, ``csv`` or ``parquet``."""
+    kind = detect_format(input_path)
+    return "jsonl" if kind == "stdin" else kind
+
+
+def check_output(input_path: str, output: str) -> str:
+    """Check that ``output`` can take the cleaned ``input_path``; return the format.
+
+    The output keeps the input's format, so its extension must say the same (a ``.csv``
+    input cannot be written to ``out.jsonl``); it must not be the input itself; an
+    output directory must not exist yet, or be empty, and must not lie inside the input.
+    """
+    fmt = output_format(input_path)
+    out_abs = os.path.abspath(output)
+    if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
+        raise ParameterError("the output is the input; write the cleaned corpus to another path", output)
+    if fmt == "dir":
+        if os.path.exists(output) and (not os.path.isdir(output) or os.listdir(output)):
+            raise ParameterError("the output directory exists and is not empty", output)
+        in_abs = os.path.abspath(input_path)
+        if out_abs.startswith(in_abs.rstrip(os.sep) + os.sep):
+            raise ParameterError("the output directory lies inside the input directory", output)
+        return fmt
+    if os.path.isdir(output):
+        raise ParameterError("is a directory; the output of a file is a file", output)
+    out_kind = detect_format(output)
+    if fmt in ("jsonl", "json", "csv", "parquet") and out_kind != fmt:
+        raise ParameterError(f"the output keeps the input's format ({fmt}); give it a .{fmt} name", output)
+    return fmt
+
+
+class Pending:
+    """A temporary file or directory next to ``target``, renamed over it by :meth:`commit`.
+
+    The temporary name keeps the target's extension, so it can be read back in the
+    same format before it is committed. :meth:`discard` removes it.
+    """
+
+    def __init__(self, target: str, is_dir: bool = False):
+        self.target = os.fsdecode(target)
+        directory, name = os.path.split(os.path.abspath(self.target))
+        if not os.path.isdir(directory):
+            raise DedupError("cannot write: no such directory", self.target)
+        self.path = os.path.join(directory, f".{uuid.uuid4().hex[:12]}.tmp.{name}")
+        self.is_dir = is_dir
+
+    def commit(self) -> None:
+        """Move the temporary output into place (an empty target directory is replaced)."""
+        if self.is_dir and os.path.isdir(self.target):
+            os.rmdir(self.target)  # empty (checked before writing)
+        os.replace(self.path, self.target)
+
+    def discard(self) -> None:
+        if self.is_dir:
+            shutil.rmtree(self.path, ignore_errors=True)
+        elif os.path.exists(self.path):
+            os.remove(self.path)
+
+
+def write_documents(fmt: str, input_path: str, documents: Sequence[Document], texts: Sequence[str | None],
+                    dest: str, text_field: str = "text") -> int:
+    """Write the documents whose ``texts[i]`` is not None, with that text, to ``dest``.
+
+    Args:
+        fmt: the output format (:func:`output_format` of ``input_path``).
+        input_path: where the documents were read from (CSV header, Parquet table).
+        documents: every input document, in input order (record formats read with
+            ``keep_records=True``).
+        texts: the new text of each document, or None to leave it out.
+        dest: the path to write (a temporary one: this function does not rename).
+
+    Returns the number of documents written.
+    """
+    kept = [(d, t) for d, t in zip(documents, texts) if t is not None]
+    if fmt == "dir":
+        _write_directory(kept, dest)
+    elif fmt == "text":
+        if len(kept) > 1:  # pragma: no cover - one text file is one document
+            raise ParameterError("a text file holds one document")
+        _write_text(dest, kept[0][1] if kept else "")
+    elif fmt == "jsonl":
+        with open(dest, "w", encoding="utf-8", newline="") as f:
+            for d, t in kept:
+                f.write(json.dumps(_record(d, t, text_field), ensure_ascii=False))
+                f.write("\n")
+            _sync(f)
+    elif fmt == "json":
+        with open(dest, "w", encoding="utf-8", newline="") as f:
+            f.write("[\n" + ",\n".join(json.dumps(_record(d, t, text_field), ensure_ascii=False) for d, t in kept)
+                    + ("\n]\n" if kept else "]\n"))
+            _sync(f)
+    elif fmt == "csv":
+        _write_csv(input_path, kept, dest, text_field)
+    elif fmt == "parquet":
+        _write_parquet(input_path, kept, dest, text_field)
+    else:  # pragma: no cover
+        raise ValueError(f"unknown format {fmt!r}")
+    return len(kept)
+
+
+def _record(doc: Document, text: str, text_field: str) -> dict:
+    if doc.record is None:
+        raise ValueError("records must be read with keep_records=True")  # pragma: no cover
+    if text == doc.text:
+        return doc.record
+    record = dict(doc.record)
+    record[text_field] = text
+    return record
+
+
+def _sync(f) -> None:
+    f.flush()
+    os.fsync(f.fileno())
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        _sync(f)
+
+
+def _write_directory(kept: list[tuple[Document, str]], dest: str) -> None:
+    os.makedirs(dest)
+    for doc, text in kept:
+        path = os.path.join(dest, *doc.id.split("/"))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _write_text(path, text)
+
+
+def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str) -> None:
+    with open(input_path, "rb") as f:
+        first = f.readline()
+    terminator = "\r\n" if first.endswith(b"\r\n") else "\n"
+    with open(input_path, encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f), [])
+    with open(dest, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator=terminator)
+        writer.writerow(header)
+        for doc, text in kept:
+            record = _record(doc, text, text_field)
+            writer.writerow([record.get(column, "") for column in header])
+        _sync(f)
+
+
+def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(input_path)
+    rows = [d.line - 1 for d, _ in kept]
+    out = table.take(pa.array(rows, type=pa.int64()))
+    changed = [(i, t) for i, (d, t) in enumerate(kept) if t != d.text]
+    if changed:
+        position = out.schema.get_field_index(text_field)
+        field = out.schema.field(position)
+        values = out.column(position).to_pylist()
+        for i, t in changed:
+            values[i] = t
+        column = pa.array(values, type=pa.large_string() if pa.types.is_large_string(field.type) else pa.string())
+        if column.type != field.type:
+            column = column.cast(field.type)
+        out = out.set_column(position, field, column)
+    pq.write_table(out, dest)
+    with open(dest, "rb+") as f:
+        os.fsync(f.fileno())

@@ -1,0 +1,466 @@
+"""The persistent index, on real text: Reuters-21578 articles, the seed articles, and
+synthetic articles drawn from the Reuters vocabulary (``benchmarks/generate.py``).
+
+The scenario test is the issue's: day 1 ingests 500 articles; day 2 is a scrape of 500
+in which 150 are copies of day-1 articles (exact, edited, re-wrapped in other site
+chrome, truncated); exactly those are reported, each with its original's id; day 3
+repeats day 2 and is all duplicates. The crash test kills ``dedup index add`` with
+SIGKILL in the middle of its transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import datasketch
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import dedup
+from benchmarks.corpus import (SITE_CHROMES, article_vocab, labelled_corpus, load_sample, perturb_typographic,
+                               perturb_words, truncate, wrap_chrome)
+from benchmarks.generate import generate_articles
+from dedup.cli import cli
+from dedup.index import SCHEMA_VERSION, decode_set, encode_set
+from dedup.io import read_documents
+
+REPO = Path(__file__).resolve().parents[1]
+NEWS = REPO / "examples" / "news"
+SAMPLE = load_sample()
+VOCAB = article_vocab(SAMPLE["text"].tolist())
+DISTINCT = SAMPLE[SAMPLE["kind"] == "distinct"][["id", "text"]].reset_index(drop=True)
+
+
+def generated(n: int, seed: int, prefix: str) -> pd.DataFrame:
+    df = pd.DataFrame(list(generate_articles(n, seed=seed, dup_rate=0)))
+    df["id"] = prefix + df["id"]
+    return df
+
+
+def runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
+def ok(*args):
+    result = runner().invoke(cli, [str(a) for a in args])
+    assert result.exit_code == 0, (result.output, result.stderr, result.exception)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# the scenario of the issue
+# ---------------------------------------------------------------------------
+
+KINDS = ("exact", "edited", "chrome", "truncated", "republished")
+
+
+def copy_of(text: str, kind: str, k: int, rng: np.random.Generator) -> str:
+    if kind == "exact":
+        return text
+    if kind == "edited":  # 1 % of the words substituted, deleted or inserted
+        return perturb_words(text, 0.01, rng, VOCAB)
+    if kind == "chrome":  # the article inside another site's header and footer
+        return wrap_chrome(text, SITE_CHROMES[k % len(SITE_CHROMES)], rng)
+    if kind == "truncated":  # a teaser: the first half of the words
+        return truncate(text, 0.5)
+    # re-published elsewhere: edited, in the site's typography and chrome
+    return wrap_chrome(perturb_typographic(perturb_words(text, 0.01, rng, VOCAB), rng),
+                       SITE_CHROMES[k % len(SITE_CHROMES)], rng)
+
+
+@pytest.fixture(scope="module")
+def days():
+    """Day 1: 200 real Reuters stories + 300 generated; day 2: 150 copies of day-1
+    articles (half real, half generated; 30 of each kind) + 350 new articles (the first
+    article of every real multi-article Reuters family and every templated report, and
+    generated ones); day 3: day 2 again, under new ids."""
+    day1 = pd.concat([DISTINCT, generated(300, 11, "day1-")], ignore_index=True)
+    rng = np.random.default_rng(5)
+    real = day1.iloc[:200].sample(75, random_state=1)
+    synth = day1.iloc[200:].sample(75, random_state=2)
+    copies = []
+    for k, (_, row) in enumerate(pd.concat([real, synth]).iterrows()):
+        kind = KINDS[k % len(KINDS)]
+        copies.append({"id": f"day2-copy{k:03d}-{kind}", "text": copy_of(row["text"], kind, k, rng),
+                       "source": row["id"]})
+    others = SAMPLE[SAMPLE["kind"] != "distinct"].drop_duplicates("family")[["id", "text"]]
+    new = pd.concat([others, generated(350 - len(others), 12, "day2-")], ignore_index=True)
+    day2 = pd.concat([pd.DataFrame(copies), new], ignore_index=True).sample(frac=1, random_state=3)
+    day2 = day2.reset_index(drop=True)
+    assert len(day1) == 500 and len(day2) == 500 and day2["source"].notna().sum() == 150
+    day3 = day2.assign(id="day3-" + day2["id"])
+    return day1, day2, day3
+
+
+def test_scenario_day_two_reports_exactly_the_copies_with_their_original_ids(tmp_path, days):
+    day1, day2, day3 = days
+    db = tmp_path / "news.db"
+    with dedup.Index(db) as idx:
+        assert idx.add(day1, id="id") == 500
+        assert len(idx) == 500
+    with dedup.Index(db, readonly=True) as idx:
+        fresh = idx.query(day2, id="id")
+    docs = fresh.documents
+    found = dict(zip(docs.loc[docs["is_duplicate"], "doc"], docs.loc[docs["is_duplicate"], "duplicate_of"]))
+    truth = dict(zip(day2.loc[day2["source"].notna(), "id"], day2.loc[day2["source"].notna(), "source"]))
+    assert found == truth
+    # each copy duplicates its original only, and the similarities are what the kind implies
+    assert fresh.matches.groupby("doc").size().max() == 1
+    m = fresh.matches.set_index("doc")
+    kind = m.index.str.extract(r"-(\w+)$", expand=False).to_numpy()
+    assert (m["similarity"][kind == "exact"] == 1.0).all() and m["exact"][kind == "exact"].all()
+    assert (m["similarity"][kind == "chrome"] == 1.0).all()  # the chrome is boilerplate of the batch
+    assert (m["containment"][kind == "truncated"] >= 0.95).all()
+    assert (m["similarity"][kind == "truncated"] < 0.6).all()  # found by containment, not Jaccard
+    assert (m["similarity"][np.isin(kind, ["edited", "republished"])] >= 0.85).all()
+    assert not m["exact"][kind != "exact"].any()
+
+    # ingest the new articles of day 2; day 3 repeats day 2: all duplicates
+    with dedup.Index(db) as idx:
+        idx.add(day2[~fresh.is_duplicate.to_numpy()], id="id")
+        assert len(idx) == 850
+        again = idx.query(day3, id="id")
+    assert again.is_duplicate.all()
+    expected = np.where(day2["source"].notna(), day2["source"], day2["id"])
+    assert again.documents["duplicate_of"].tolist() == expected.tolist()
+
+
+def test_scenario_through_the_command_line(tmp_path, days):
+    day1, day2, _ = days
+    day1.to_json(tmp_path / "day1.jsonl", orient="records", lines=True)
+    day2[["id", "text"]].to_json(tmp_path / "day2.jsonl", orient="records", lines=True)
+    db = tmp_path / "news.db"
+    assert ok("index", "add", db, tmp_path / "day1.jsonl").output == f"added 500 documents to {db} (500 indexed)\n"
+    out = ok("index", "query", db, tmp_path / "day2.jsonl", "--format", "json").output
+    report = json.loads(out)
+    assert report["summary"]["duplicates"] == 150 and report["summary"]["indexed"] == 500
+    found = {d["doc"]: [o["doc"] for o in d["of"]] for d in report["duplicates"]}
+    truth = day2[day2["source"].notna()]
+    assert found == {i: [s] for i, s in zip(truth["id"], truth["source"])}
+    table = ok("index", "query", db, tmp_path / "day2.jsonl").output
+    assert table.startswith("500 documents against 500 indexed: 150 duplicates")
+    row = truth.iloc[0]
+    assert f"  {row['id']} <- {row['source']}: " in table
+    csv = pd.read_csv(pd.io.common.StringIO(ok("index", "query", db, tmp_path / "day2.jsonl",
+                                               "--format", "csv").output))
+    assert csv["is_duplicate"].sum() == 150
+    lines = [json.loads(x) for x in ok("index", "query", db, tmp_path / "day2.jsonl", "--format", "jsonl")
+             .output.splitlines()]
+    assert lines[0]["type"] == "summary" and sum(x["type"] == "duplicate" for x in lines) == 150
+
+
+# ---------------------------------------------------------------------------
+# what a query reports
+# ---------------------------------------------------------------------------
+
+
+def test_similarities_are_exact_and_agree_with_scan():
+    corpus = labelled_corpus(seed=3)
+    copies = corpus[corpus["kind"].isin(["exact", "typographic", "edit_1pct", "edit_3pct", "truncated_70",
+                                         "truncated_35"])].sort_values("id").groupby("kind").head(5)
+    text = corpus.set_index("id")["text"]
+    checked = 0
+    # one document a batch: no boilerplate on either side, as in a scan of the pair alone
+    for copy_id, source in zip(copies["id"], copies["source"]):
+        with dedup.Index(":memory:") as idx:
+            idx.add([text[source]], ids=[source])
+            fresh = idx.query([text[copy_id]], ids=[copy_id]).documents.iloc[0]
+        report = dedup.scan([text[source], text[copy_id]])
+        if report.clusters.empty:  # the scan does not call them duplicates: neither does the index
+            assert not fresh["is_duplicate"], copy_id
+            continue
+        assert fresh["duplicate_of"] == source
+        if len(report.boilerplate):  # the scanner's groups split the pair (see story_boilerplate)
+            continue
+        member = report.clusters.iloc[0]
+        assert fresh["similarity"] == member["similarity"], copy_id
+        assert fresh["containment"] == member["containment"], copy_id
+        checked += 1
+    assert checked >= 0.9 * len(copies)
+
+
+def test_templated_reports_with_other_figures_are_not_duplicates():
+    # real Reuters templates: same wording, other figures or dates: different news
+    template = SAMPLE[SAMPLE["kind"] == "template"]
+    first = template.drop_duplicates("template")
+    rest = template.drop(first.index)
+    with dedup.Index(":memory:") as idx:
+        idx.add(first, id="id")
+        fresh = idx.query(rest, id="id")
+    scan_pairs = dedup.scan(template, id="id").clusters
+    assert fresh.is_duplicate.sum() <= len(scan_pairs)  # never more than scan itself finds
+    assert fresh.is_duplicate.mean() < 0.1
+
+
+def test_query_reports_repeats_and_overlap_with_indexed_documents():
+    seeds = read_documents([NEWS])
+    story = DISTINCT["text"][0]
+    paragraphs = [p for p in story.split("\n") if len(p.split()) >= 8]
+    other = DISTINCT["text"][1]
+    # a new article quoting two paragraphs of an indexed one, inside its own text
+    quoting = other + "\n\n" + paragraphs[0] + "\n\n" + paragraphs[1]
+    with dedup.Index(":memory:") as idx:
+        idx.add(DISTINCT.iloc[[0, 2, 3]], id="id")
+        fresh = idx.query([seeds[0].text, quoting], ids=["000", "quoting"])
+    docs = fresh.documents.set_index("doc")
+    assert not docs["is_duplicate"].any()
+    assert docs.loc["000", "repeats"] == 3
+    assert list(zip(fresh.repeats["block"], fresh.repeats["repeat_of"])) == [(2, 1), (7, 5), (8, 6)]
+    ov = fresh.overlaps.set_index("doc").loc["quoting"]
+    assert ov["indexed"] == DISTINCT["id"][0]
+    n_blocks = len([line for line in other.split("\n") if line.strip()])
+    assert ov["blocks"] == [n_blocks, n_blocks + 1]
+    shared = sum(len(dedup.text.words(p)) for p in paragraphs[:2])
+    assert ov["indexed_coverage"] == pytest.approx(shared / len(dedup.text.words(story)), abs=0.05)
+    assert 0 < ov["coverage"] < 0.7
+    assert "quoting ~ " in fresh.to_table()
+
+
+def test_query_results_align_with_the_input_dataframe():
+    df = DISTINCT.iloc[:20].copy()
+    df.index = [f"row{i}" for i in range(20)]
+    with dedup.Index(":memory:") as idx:
+        idx.add(df.iloc[:10], id="id")
+        new = pd.concat([df.iloc[5:15]])
+        fresh = idx.query(new, id="id")
+        kept = new[~fresh.is_duplicate]
+    assert kept["id"].tolist() == df["id"].iloc[10:15].tolist()
+    assert fresh.documents.index.tolist() == new.index.tolist()
+
+
+def test_empty_documents_are_indexed_but_match_nothing():
+    with dedup.Index(":memory:") as idx:
+        idx.add(["", "   \n", DISTINCT["text"][0]], ids=["e1", "e2", "a"])
+        fresh = idx.query(["", DISTINCT["text"][0]], ids=["new-empty", "copy"])
+        assert len(idx) == 3
+    assert fresh.documents["is_duplicate"].tolist() == [False, True]
+    assert fresh.documents["empty"].tolist() == [True, False]
+    assert fresh.summary["empty"] == 1
+
+
+def test_learnt_boilerplate_is_left_out_of_later_single_document_queries():
+    chrome = SITE_CHROMES[0]
+    rng = np.random.default_rng(0)
+    day1 = [wrap_chrome(t, chrome, rng) for t in DISTINCT["text"][:12]]
+    other_site = SITE_CHROMES[2]
+    with dedup.Index(":memory:") as idx:
+        idx.add(day1, ids=[f"d{i}" for i in range(12)])
+        learnt = set(idx.boilerplate["text"])
+        assert {"Skip to main content", "Related Articles", "Sign in"} <= learnt
+        assert not any(p in learnt for p in DISTINCT["text"][0].split("\n") if len(p.split()) > 8)
+        # a day-2 scrape of one page of another site: its own chrome is not known
+        page = wrap_chrome(DISTINCT["text"][0], other_site, rng)
+        fresh = idx.query([page], ids=["page"]).documents.iloc[0]
+        assert fresh["duplicate_of"] == "d0"
+        # the stored article left its site's chrome out: the page is the article plus other chrome
+        assert fresh["containment"] == 1.0
+        # another page of the first site, alone in its batch: the learnt chrome is left out
+        same_site = wrap_chrome(DISTINCT["text"][0], chrome, rng)
+        fresh = idx.query([same_site], ids=["same"]).documents.iloc[0]
+        assert (fresh["duplicate_of"], fresh["similarity"]) == ("d0", 1.0)
+
+
+# ---------------------------------------------------------------------------
+# storage
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 100, 1000, 5000])
+def test_elias_fano_code_round_trips_in_about_two_plus_log_bits(n):
+    rng = np.random.default_rng(n)
+    values = np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint64)).astype(np.uint32)
+    if n >= 2:
+        values[0], values[-1] = 0, 2**32 - 1
+        values = np.unique(values)
+    blob = encode_set(values)
+    assert np.array_equal(decode_set(blob), values)
+    if n >= 100:
+        bits = 2 + np.log2(2**32 / len(values))  # the Elias-Fano bound
+        assert len(blob) <= len(values) * bits / 8 + 8
+
+
+def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path):
+    db = tmp_path / "i.db"
+    docs = read_documents([NEWS])
+    with dedup.Index(db) as idx:
+        idx.add(docs)
+        sig = idx.signature(docs[1].id)
+    con = sqlite3.connect(db)
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"meta", "docs", "bands", "blocks", "boilerplate"}
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    meta = dict(con.execute("SELECT key, value FROM meta"))
+    params = json.loads(meta["params"])
+    assert int(meta["schema_version"]) == SCHEMA_VERSION
+    assert (params["ngram"], params["num_perm"], params["seed"], params["scheme"]) == (dedup.Params().ngram, 128, 1,
+                                                                                       "fast")
+    assert (int(meta["bands"]), int(meta["rows"])) == dedup.Params().bands
+    for doc_id, signature, shingles, figures in con.execute("SELECT id, signature, shingles, figures FROM docs"):
+        for blob in (signature, shingles, figures):
+            assert not blob.startswith(b"\x80")  # no pickle protocol header
+        assert len(signature) == 4 * 128
+        assert np.all(np.diff(decode_set(shingles).astype(np.int64)) > 0)
+    b, _ = dedup.Params().bands
+    assert con.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 5 * b
+    assert con.execute("SELECT COUNT(*) FROM blocks").fetchone()[0] > 40
+    con.close()
+    # the stored signature is a datasketch LeanMinHash of the document's shingles
+    report = dedup.scan(docs)
+    assert isinstance(sig, datasketch.LeanMinHash)
+    assert sig.jaccard(report.signatures[docs[1].id]) == 1.0  # 001 has no boilerplate
+
+
+def test_opening_with_other_parameters_is_a_clear_error(tmp_path):
+    db = tmp_path / "i.db"
+    with dedup.Index(db, ngram=4, num_perm=64) as idx:
+        idx.add([DISTINCT["text"][0]])
+    for bad in ({"ngram": 5}, {"num_perm": 128}, {"seed": 2}, {"scheme": "datasketch"}, {"threshold": 0.3}):
+        with pytest.raises(dedup.ParameterError, match="index was built with") as err:
+            dedup.Index(db, **bad)
+        assert str(db) in str(err.value)
+    with dedup.Index(db) as idx:  # no parameters: the stored ones
+        assert (idx.params.ngram, idx.params.num_perm) == (4, 64)
+    with dedup.Index(db, ngram=4, containment=0.5) as idx:  # query-time parameters may change
+        assert idx.params.containment == 0.5
+    with dedup.Index(db) as idx:
+        assert idx.params.containment == dedup.Params().containment  # ... for that session only
+    result = runner().invoke(cli, ["index", "query", str(db), str(NEWS), "--ngram", "3"])
+    assert result.exit_code == 2
+    assert f"{db}: index was built with ngram=4, not ngram=3" in result.stderr
+
+
+def test_not_an_index_and_missing_index_are_one_line_errors(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_text("not sqlite\n")
+    with pytest.raises(dedup.DedupError, match="not a dedup index"):
+        dedup.Index(junk)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(dedup.DedupError, match="not a dedup index"):
+        dedup.Index(other, readonly=True)
+    with pytest.raises(dedup.DedupError, match="no such index"):
+        dedup.Index(tmp_path / "missing.db", readonly=True)
+    result = runner().invoke(cli, ["index", "query", str(tmp_path / "missing.db"), str(NEWS)])
+    assert result.exit_code == 2 and result.stderr == f"dedup: error: {tmp_path / 'missing.db'}: no such index\n"
+    newer = tmp_path / "newer.db"
+    dedup.Index(newer).close()
+    con = sqlite3.connect(newer)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(dedup.ParameterError, match="schema version 99 is not supported"):
+        dedup.Index(newer)
+
+
+def test_query_opens_read_only_and_writes_nothing(tmp_path):
+    db = tmp_path / "i.db"
+    with dedup.Index(db) as idx:
+        idx.add(DISTINCT.iloc[:30], id="id")
+    before = db.read_bytes()
+    with dedup.Index(db, readonly=True) as idx:
+        idx.query(DISTINCT.iloc[20:40], id="id")
+        with pytest.raises(dedup.DedupError, match="read-only"):
+            idx.add(["x"])
+        with pytest.raises(dedup.DedupError, match="read-only"):
+            idx.remove(["x"])
+    ok("index", "query", db, REPO / "tests" / "data" / "reuters_sample.jsonl")
+    assert db.read_bytes() == before
+
+
+def test_add_is_all_or_nothing_when_an_id_is_taken(tmp_path):
+    with dedup.Index(tmp_path / "i.db") as idx:
+        idx.add(DISTINCT.iloc[:10], id="id")
+        with pytest.raises(dedup.InputError, match="is already in the index"):
+            idx.add(DISTINCT.iloc[5:15], id="id")
+        assert len(idx) == 10
+        assert idx.ids() == DISTINCT["id"].iloc[:10].tolist()
+
+
+def test_remove_takes_documents_out_of_every_table(tmp_path):
+    db = tmp_path / "i.db"
+    with dedup.Index(db) as idx:
+        idx.add(DISTINCT.iloc[:40], id="id")
+        gone = DISTINCT["id"].iloc[:20].tolist()
+        assert idx.remove(gone + ["no-such-id"]) == 20
+        assert len(idx) == 20 and gone[0] not in idx and DISTINCT["id"][25] in idx
+        fresh = idx.query(DISTINCT.iloc[:40], id="id")
+        assert fresh.is_duplicate.tolist() == [False] * 20 + [True] * 20
+        idx.add(DISTINCT.iloc[:20], id="id")  # and back
+        assert idx.query(DISTINCT.iloc[:40], id="id").is_duplicate.all()
+        idx.remove(DISTINCT["id"].tolist()[:40])
+        assert len(idx) == 0
+    con = sqlite3.connect(db)
+    assert [con.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("docs", "bands", "blocks")] == [0, 0, 0]
+
+
+def test_a_transaction_groups_query_and_add(tmp_path):
+    with dedup.Index(tmp_path / "i.db") as idx:
+        idx.add(DISTINCT.iloc[:10], id="id")
+        with pytest.raises(RuntimeError):
+            with idx.transaction():
+                fresh = idx.query(DISTINCT.iloc[5:15], id="id")
+                idx.add(DISTINCT.iloc[5:15][~fresh.is_duplicate], id="id")
+                assert len(idx) == 15
+                raise RuntimeError("the caller failed before committing")
+        assert len(idx) == 10
+        with idx.transaction():
+            fresh = idx.query(DISTINCT.iloc[5:15], id="id")
+            idx.add(DISTINCT.iloc[5:15][~fresh.is_duplicate], id="id")
+        assert len(idx) == 15
+
+
+# ---------------------------------------------------------------------------
+# crash safety
+# ---------------------------------------------------------------------------
+
+
+def _dedup_command() -> list[str]:
+    return [sys.executable, "-c", "from dedup.cli import main; main()"]
+
+
+def test_kill_9_during_index_add_leaves_all_or_none_of_the_batch(tmp_path):
+    db = tmp_path / "news.db"
+    with dedup.Index(db) as idx:
+        idx.add(DISTINCT, id="id")
+    big = tmp_path / "big.jsonl"
+    with open(big, "w", encoding="utf-8") as f:
+        for doc in generate_articles(3000, seed=7, dup_rate=0):
+            f.write(json.dumps(doc) + "\n")
+    wal = Path(str(db) + "-wal")
+    outcomes = []
+    for attempt in range(3):
+        before = len(dedup.Index(db, readonly=True))
+        proc = subprocess.Popen(_dedup_command() + ["index", "add", str(db), str(big)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # kill once the transaction has started writing pages (the WAL grows), a bit later each time
+        deadline = time.monotonic() + 120
+        start_size = wal.stat().st_size if wal.exists() else 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            if wal.exists() and wal.stat().st_size > start_size + (1 + attempt) * 1_500_000:
+                break
+            time.sleep(0.002)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        with dedup.Index(db) as idx:  # opens, recovers, answers
+            after = len(idx)
+            assert after in (before, before + 3000), (before, after)
+            assert idx._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert idx.query(DISTINCT.iloc[:5], id="id").is_duplicate.all()
+        outcomes.append((proc.returncode, after - before))
+        if after > before:  # committed before the kill: start again on a fresh batch of ids
+            with dedup.Index(db) as idx:
+                idx.remove([f"gen-{i:08d}" for i in range(3000)])
+    assert any(code == -signal.SIGKILL and added == 0 for code, added in outcomes), outcomes
