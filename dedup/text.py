@@ -13,8 +13,8 @@ site's typography has been taken away:
    joiners, directional marks) are dropped, so ``inter\\u00adnational`` is one word;
 3. typographic dashes and minus signs become ``-``;
 4. case folding (``str.casefold``);
-5. the text is cut into **words**: runs of letters, digits and ``_`` (any non-ASCII
-   letter or digit counts). Every other character (punctuation, quotes of any kind,
+5. the text is cut into **words**: runs of letters, digits, combining marks and ``_``
+   (any non-ASCII letter or digit counts). Every other character (punctuation, quotes of any kind,
    symbols) separates words and is dropped, with one exception that keeps figures
    intact: one of ``. , : / -`` between two digits stays (``1.5``, ``6-3/16``,
    ``1,234``, ``12:30``, ``5.6mln`` are one word each), because figures are what tell
@@ -95,18 +95,65 @@ def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold()
-    present = set(_NON_ASCII_RE.findall(text))
-    drop = [c for c in present if unicodedata.category(c) == "Cf"]
-    if drop:
-        text = re.sub("[" + "".join(map(re.escape, drop)) + "]", "", text)
-    dashes = present & _DASHES
-    if dashes:
-        text = re.sub("[" + "".join(map(re.escape, dashes)) + "]", "-", text)
-    spaces = [c for c in present if c not in _DASHES and not c.isalnum() and unicodedata.category(c) != "Cf"]
-    if spaces:
-        # line breaks other than \n (U+2028, U+0085...) never reach here inside a block
-        text = re.sub("[" + "".join(map(re.escape, spaces)) + "]", " ", text)
-    return text
+    return "".join(_fold_chars(text)) if not text.isascii() else text
+
+
+def _fold_chars(text: str):
+    """Characters of an NFKC-normalised, case-folded text after steps 2-3 and the mapping
+    of non-ASCII non-alphanumerics to spaces (ASCII characters pass unchanged)."""
+    for c in text:
+        if c < "\x80":
+            yield c
+        elif c in _DASHES:
+            yield "-"
+        elif unicodedata.category(c) == "Cf":
+            continue
+        elif c.isalnum() or unicodedata.category(c)[0] == "M":  # a combining mark belongs to its word
+            yield c
+        else:
+            yield " "
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str | None:
+    """The fold of one non-ASCII character on its own, or None when its fold may depend on
+    its neighbours (combining marks, conjoining jamo), which needs the whole-text path."""
+    if unicodedata.combining(c) or unicodedata.category(c).startswith("M") or "\u1100" <= c <= "\u11ff":
+        return None
+    folded = unicodedata.normalize("NFKC", c).casefold()
+    if unicodedata.normalize("NFKC", folded) != folded:
+        return None
+    return "".join(_fold_chars(folded))
+
+
+_WIDTH_MASK = np.array([0, 0, 0xFFFF0000, 0xFFFFFF00, 0xFFFFFFFF], dtype=np.uint32)
+
+
+def _fold_bytes(text: str) -> bytes:
+    """:func:`_fold` as UTF-8 bytes, fast when non-ASCII characters are few: ASCII is
+    lowered with ``bytes.lower`` and each distinct non-ASCII character is folded once
+    and replaced throughout. Text where folding depends on neighbouring characters
+    (combining marks, conjoining jamo) takes the whole-text path; the result is the same."""
+    raw = text.encode("utf-8", "surrogatepass")
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    high = np.flatnonzero(buf >= 0x80)
+    if len(high) == 0:
+        return raw.lower()
+    # each non-ASCII character starts at a byte that is not a continuation byte (10xxxxxx)
+    starts = high[(buf[high] & 0xC0) != 0x80]
+    lead = buf[starts]
+    width = np.where(lead >= 0xF0, 4, np.where(lead >= 0xE0, 3, 2))
+    pad = np.concatenate((buf, np.zeros(3, dtype=np.uint8))).astype(np.uint32)
+    code = (pad[starts] << 24) | (pad[starts + 1] << 16) | (pad[starts + 2] << 8) | pad[starts + 3]
+    _, first = np.unique(code & _WIDTH_MASK[width], return_index=True)
+    chars = {raw[a:a + w].decode("utf-8", "surrogatepass") for a, w in zip(starts[first].tolist(), width[first].tolist())}
+    folds = {c: _fold_char(c) for c in chars}
+    if any(f is None for f in folds.values()):
+        return _fold(text).encode("utf-8", "surrogatepass")
+    for c, f in folds.items():
+        if f != c:
+            raw = raw.replace(c.encode("utf-8", "surrogatepass"), f.encode("utf-8"))
+    return raw.lower()
 
 
 _POWER_TABLES: list[tuple[np.ndarray, np.ndarray]] = []
@@ -164,9 +211,9 @@ def _number_word_hashes() -> np.ndarray:
 
 def words(text: str) -> list[str]:
     """The normalised words of ``text`` (see the module docstring)."""
-    raw = _fold(text).encode("utf-8")
+    raw = _fold_bytes(text)
     starts, ends = _word_spans(np.frombuffer(raw, dtype=np.uint8))
-    return [raw[s:e].decode("utf-8") for s, e in zip(starts.tolist(), ends.tolist())]
+    return [raw[s:e].decode("utf-8", "surrogatepass") for s, e in zip(starts.tolist(), ends.tolist())]
 
 
 def normalize(text: str) -> str:
@@ -251,7 +298,7 @@ def tokenize(texts: Sequence[str]) -> TokenizedBatch:
         while last < n_blocks and (size < _CHUNK_BYTES or last == first):
             size += len(pieces[last]) + 1
             last += 1
-        raw = _fold("\n".join(pieces[first:last])).encode("utf-8")
+        raw = _fold_bytes("\n".join(pieces[first:last]))
         buf = np.frombuffer(raw, dtype=np.uint8)
         ws, we = _word_spans(buf)
         breaks = np.concatenate(([0], np.cumsum(buf == 10)))
