@@ -101,18 +101,29 @@ def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tup
     return fmix64(hashes).astype(SHINGLE_DTYPE), blocks
 
 
+_POSITION_KEYS: list[np.ndarray] = []
+
+
+def _position_keys(n: int) -> np.ndarray:
+    """``fmix64(i + C)`` for positions ``i < n`` (at least), cached and grown as needed."""
+    if not _POSITION_KEYS or len(_POSITION_KEYS[0]) < n:
+        _POSITION_KEYS[:] = [fmix64(np.arange(max(n, 4096), dtype=_U64) + _U64(0x51ED))]
+    return _POSITION_KEYS[0]
+
+
 def sequence_hashes(word_hash: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """A 64-bit hash of the word sequence of each segment ``offsets[i]:offsets[i+1]``.
 
-    Equal sequences give equal hashes; order matters. Each word's hash is mixed with
-    its position in the segment and the mixed values are summed (a cumulative sum
-    makes this one pass over all words); the sum is finalised with the length.
+    Equal sequences give equal hashes; order matters. Each word's hash is combined with a
+    random key for its position in the segment (xor, then an odd multiplier) and the
+    results are summed with one cumulative sum; the sum is finalised with the length.
     """
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
     pos = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
     words = np.asarray(word_hash, dtype=_U64)[offsets[0] : offsets[-1]]
-    mixed = fmix64(words ^ fmix64(pos.astype(_U64) + _U64(0x51ED)))
+    keys = _position_keys(int(lengths.max()) if len(lengths) else 0)
+    mixed = (words ^ keys[pos]) * _C1
     csum = np.concatenate(([_U64(0)], np.cumsum(mixed, dtype=_U64)))
     rel = offsets - offsets[0]
     return fmix64((csum[rel[1:]] - csum[rel[:-1]]) ^ lengths.astype(_U64))
