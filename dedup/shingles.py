@@ -64,6 +64,10 @@ def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(out)
 
 
+#: words hashed into n-grams at once (bounds the temporaries: ~60 bytes a word)
+_NGRAM_CHUNK_WORDS = 1 << 21
+
+
 def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Hash the word n-grams of every block.
 
@@ -79,7 +83,22 @@ def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tup
     """
     if n < 1:
         raise ValueError("n must be >= 1")
-    word_hash = np.asarray(word_hash, dtype=_U64)
+    word_offsets = np.asarray(word_offsets, dtype=np.int64)
+    if word_offsets[-1] - word_offsets[0] > _NGRAM_CHUNK_WORDS:
+        # whole blocks at a time; a shingle never spans two blocks, so chunks are independent
+        cuts = np.unique(np.searchsorted(word_offsets, np.arange(word_offsets[0], word_offsets[-1],
+                                                                 _NGRAM_CHUNK_WORDS), side="right") - 1)
+        cuts = np.unique(np.concatenate((cuts, [len(word_offsets) - 1])))
+        parts = [_ngram_hashes(word_hash, word_offsets[a:b + 1], n) for a, b in zip(cuts[:-1], cuts[1:])]
+        return (np.concatenate([h for h, _ in parts]),
+                np.concatenate([blk + a for (_, blk), a in zip(parts, cuts[:-1])]))
+    return _ngram_hashes(word_hash, word_offsets, n)
+
+
+def _ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ngram_hashes` for blocks whose words are ``word_hash[word_offsets[0]:word_offsets[-1]]``."""
+    word_hash = np.asarray(word_hash, dtype=_U64)[word_offsets[0]:word_offsets[-1]]
+    word_offsets = word_offsets - word_offsets[0]
     lengths = np.diff(word_offsets)
     n_words = len(word_hash)
     block_of_word = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)

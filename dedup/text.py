@@ -49,7 +49,7 @@ _U64 = np.uint64
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 #: bytes of text tokenised at once (bounds the memory of the per-byte arrays: ~40 bytes a byte)
-_CHUNK_BYTES = 4 << 20
+_CHUNK_BYTES = 1 << 20
 #: odd, so that it is invertible modulo 2**64
 _POLY = 0x100000001B3
 
@@ -267,7 +267,7 @@ def tokenize(texts: Sequence[str]) -> TokenizedBatch:
     """Cut ``texts`` into blocks and hashed words, a whole batch at a time.
 
     The blocks of the batch are joined with ``\\n``, folded as one string, and cut into
-    words on their UTF-8 bytes in chunks of about 4 MB (see the module docstring).
+    words on their UTF-8 bytes in chunks of about 1 MB (see the module docstring).
     """
     starts: list[int] = []
     ends: list[int] = []
