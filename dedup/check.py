@@ -3,7 +3,10 @@
 The files named on the command line are the **changed** ones. Each is scanned together
 with the whole **corpus**: the git-tracked files that match the ``include`` / ``exclude``
 globs of ``[tool.dedup]`` (see :mod:`dedup.config`). A file outside a git repository
-is compared with the other files named with it.
+is compared with the other files named with it. With an **index** (``--index DB`` or
+``[tool.dedup] index``, a :class:`~dedup.index.Index` of the corpus), each changed file
+is instead queried against the index, on its own; an indexed document whose id is the
+file's path (as shown, or relative to the project root) is the file itself, not a copy.
 
 Only findings *located in a changed file* are reported, one line each, in the form
 editors and pre-commit understand::
@@ -101,7 +104,9 @@ class CheckResult:
         checked: the changed files checked (display paths).
         skipped: named files that the corpus globs leave out.
         corpus: number of documents each changed file was compared with (largest group).
-        source: where the corpus came from: ``"git"`` or ``"files"`` (not in a git repository).
+        source: where the corpus came from: ``"git"``, ``"index"`` or ``"files"`` (not in a
+            git repository).
+        index: the index file, when the corpus is an index.
         wrote_baseline: the baseline file written, if asked.
     """
 
@@ -113,6 +118,7 @@ class CheckResult:
     source: str = "git"
     wrote_baseline: str | None = None
     written: int = 0
+    index: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -124,6 +130,8 @@ class CheckResult:
         n = len(self.checked)
         if self.source == "git":
             where = f"checked {_count(n, 'file')} against a corpus of {_count(self.corpus, 'file')}"
+        elif self.source == "index":
+            where = f"checked {_count(n, 'file')} against the index {self.index} of {_count(self.corpus, 'document')}"
         else:
             others = "on its own" if n == 1 else "against each other"
             where = f"checked {_count(n, 'file')} {others} (not in a git repository)"
@@ -142,7 +150,8 @@ class CheckResult:
 
 
 def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | None = None,
-          write_baseline: str | os.PathLike | None = None, **params: Any) -> CheckResult:
+          write_baseline: str | os.PathLike | None = None, index: str | os.PathLike | None = None,
+          **params: Any) -> CheckResult:
     """Check changed files against the corpus; see the module docstring.
 
     Args:
@@ -151,6 +160,8 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
             ``[tool.dedup] baseline``, if any.
         write_baseline: record the findings of ``paths`` in this file (keeping its entries
             for other files) instead of reporting them.
+        index: compare with this :class:`~dedup.index.Index` instead of the git-tracked
+            files; default ``[tool.dedup] index``, if any.
         **params: scan parameters (:class:`~dedup.scan.Params` fields); they win over
             ``[tool.dedup]``, which wins over the built-in defaults.
 
@@ -167,10 +178,15 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
         config = config_for(os.path.dirname(path))
         groups.setdefault((config.path, config.root), (config, []))[1].append(path)
     for config, files in groups.values():
-        found, corpus_size, source = _check_group(config, files, params)
+        index_path = Path(index) if index is not None else config.index
+        if index_path is not None:
+            found, corpus_size, source = _check_against_index(index_path, config, files, params)
+            result.index = _display(os.fspath(index_path))
+        else:
+            found, corpus_size, source = _check_group(config, files, params)
         all_findings += found
         result.corpus = max(result.corpus, corpus_size)
-        result.source = source if source == "files" else result.source
+        result.source = source if source != "git" else result.source
     result.checked = sorted(_display(p) for p in changed)
     all_findings.sort()
 
@@ -338,6 +354,49 @@ def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[
 
     found = findings(report, texts, changed_ids, rel)
     return found, (len(documents) if source == "git" else len(changed)), source
+
+
+def _check_against_index(index_path: Path, config: Config, changed: list[str],
+                         flags: dict) -> tuple[list[Finding], int, str]:
+    """Findings of each changed file queried alone against an index of the corpus."""
+    from .index import Index
+
+    params = {**config.params, **{k: v for k, v in flags.items() if v is not None}}
+    found: list[Finding] = []
+    with Index(index_path, readonly=True, **params) as idx:
+        size = len(idx)
+        for path in sorted(changed, key=_display):
+            doc_id = _display(path)
+            try:
+                text = _read_text(path)
+            except InputError as e:
+                raise InputError(e.message, doc_id, e.line) from None
+            itself = {doc_id, _relative(os.path.abspath(path), config.root)}
+            q = idx.query([Document(doc_id, text, path, None)])
+            for r in q.repeats.itertuples(index=False):
+                extra = "" if r.similarity >= 1.0 else f", similarity {_ratio(r.similarity)}"
+                found.append(Finding(doc_id, r.line, _line_col(text, r.start)[1], "DUP001",
+                                     f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
+                                     _digest("DUP001", normalize(r.text))))
+            matches = q.matches[~q.matches["indexed"].isin(itself)]
+            if len(matches):
+                m = matches.iloc[0]
+                extra = f", containment {_ratio(m['containment'])}" if m["similarity"] < idx.params.threshold else ""
+                spans = block_spans(text)
+                found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
+                                     f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
+                                     _digest("DUP002", str(m["indexed"]))))
+            for r in q.overlaps.itertuples(index=False):  # (duplicate pairs are not overlaps)
+                if r.indexed in itself:
+                    continue
+                spans = block_spans(text)
+                blocks = sorted(set(r.blocks))
+                shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
+                n = len(blocks)
+                found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
+                                     f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}",
+                                     _digest("DUP003", str(r.indexed), *shared)))
+    return found, size, "index"
 
 
 # ---------------------------------------------------------------------------

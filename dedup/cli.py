@@ -130,10 +130,13 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
               help="Do not report the findings recorded in this file. [default: [tool.dedup] baseline]")
 @click.option("--write-baseline", type=click.Path(dir_okay=False),
               help="Record the findings of PATHS in this file (keeping other files' entries) and exit 0.")
+@click.option("--index", "index_path", type=click.Path(dir_okay=False),
+              help="Compare with this index (dedup index add) instead of the git-tracked files. "
+                   "[default: [tool.dedup] index]")
 @match_options
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, write_baseline: str | None,
-          **kwargs) -> None:
+          index_path: str | None, **kwargs) -> None:
     """Check changed files PATHS against the corpus (the pre-commit hook).
 
     Prints one `path:line:col: CODE message` line a finding (DUP001 repeated paragraph,
@@ -146,7 +149,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, writ
     from .check import check as run_check
 
     flags = {k: v for k, v in _params(kwargs).items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
-    result = run_check(paths, baseline=baseline, write_baseline=write_baseline, **flags)
+    result = run_check(paths, baseline=baseline, write_baseline=write_baseline, index=index_path, **flags)
     for finding in result.findings:
         click.echo(str(finding))
     click.echo(result.summary(), err=True)

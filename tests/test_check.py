@@ -32,7 +32,8 @@ SEED = {p.name: p.read_text(encoding="utf-8") for p in NEWS.glob("*.txt")}
 REUTERS = {r["id"]: r for r in map(json.loads, (REPO / "tests" / "data" / "reuters_sample.jsonl").open())}
 DISTINCT = [r["text"] for r in REUTERS.values() if r["kind"] == "distinct"]
 
-GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+#: git's variables of an enclosing run (a hook sets GIT_INDEX_FILE, GIT_DIR) must not reach the test repositories
+GIT_ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
@@ -40,6 +41,17 @@ GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@ex
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _own_git_environment(monkeypatch):
+    """``dedup check`` runs git in-process here: give it the test repositories' environment."""
+    for key in list(os.environ):
+        if key.startswith("GIT_"):
+            monkeypatch.delenv(key)
+    for key, value in GIT_ENV.items():
+        if key.startswith("GIT_"):
+            monkeypatch.setenv(key, value)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -74,10 +86,13 @@ class Corpus:
         git(self.root, "commit", "-q", "--no-verify", "-m", message)
 
     def check(self, *args: str):
+        return self.run("check", *args)
+
+    def run(self, *args: str):
         cwd = os.getcwd()
         os.chdir(self.root)
         try:
-            return _runner().invoke(cli, ["check", *map(str, args)])
+            return _runner().invoke(cli, list(map(str, args)))
         finally:
             os.chdir(cwd)
 
@@ -339,6 +354,54 @@ def test_outside_git_the_named_files_are_compared_with_each_other(tmp_path):
         "DUP002 near-duplicate of b.txt", "DUP002 near-duplicate of a.txt"]
     assert "checked 3 files against each other (not in a git repository)" in result.stderr
     assert corpus.check("a.txt", "c.txt").exit_code == 0
+
+
+# ---------------------------------------------------------------------------
+# an index as the corpus
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def indexed(busy_corpus) -> tuple[Corpus, list[str]]:
+    """The busy corpus, with its committed articles in an index (ids: their paths)."""
+    corpus, changed = busy_corpus
+    added = corpus.run("index", "add", "corpus.db", *(f"articles/{d}" for d in (DOC0, DOC1, DOC2, DOC3, DOC4)))
+    assert added.exit_code == 0, added.output
+    return corpus, changed
+
+
+def test_index_gives_the_findings_of_the_git_corpus(indexed):
+    corpus, changed = indexed
+    new = [c for c in changed if c.startswith("incoming/")]
+    via_git = corpus.findings(*new)
+    via_index = corpus.findings(*new, index="corpus.db")
+    assert via_index == via_git
+    assert {line.split(": ")[1].split()[0] for line in via_index} == {"DUP001", "DUP002", "DUP003"}
+    result = corpus.check("--index", "corpus.db", *new)
+    assert result.exit_code == 1 and result.stdout.splitlines() == via_index
+    assert f"checked {len(new)} files against the index corpus.db of 5 documents" in result.stderr
+
+
+def test_index_an_indexed_file_is_not_its_own_copy(indexed):
+    corpus, _ = indexed
+    assert corpus.check("--index", "corpus.db", f"articles/{DOC1}").exit_code == 0
+    assert corpus.check("--index", "corpus.db", f"articles/{DOC0}").stdout.count("DUP001") == 3
+
+
+def test_index_any_split_gives_the_same_findings(indexed):
+    corpus, changed = indexed
+    full = corpus.findings(*changed, index="corpus.db")
+    assert sorted(line for path in changed for line in corpus.findings(path, index="corpus.db")) == sorted(full)
+    assert len(full) == len(set(full)) and {line.split(": ")[1][:6] for line in full} == {"DUP001", "DUP002", "DUP003"}
+
+
+def test_index_from_pyproject(indexed, tmp_path):
+    corpus, changed = indexed
+    corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\n')
+    result = corpus.check("incoming/near_001.txt")
+    assert "against the index corpus.db of 5 documents" in result.stderr
+    missing = corpus.check("--index", tmp_path / "missing.db", "incoming/near_001.txt")
+    assert missing.exit_code == 2 and "missing.db: no such index" in missing.stderr
 
 
 # ---------------------------------------------------------------------------
