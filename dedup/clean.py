@@ -153,7 +153,7 @@ def restore(text: str, entries: Sequence[dict]) -> str:
     """Undo the block cuts of one record: ``text`` is its cleaned text, ``entries`` its
     ``repeat_removed`` / ``boilerplate_removed`` manifest lines."""
     for e in sorted(entries, key=lambda e: e["cut_start"]):
-        cs = e["cut_start"]
+        cs = int(e["cut_start"])  # a float in a DataFrame that also holds record lines
         text = text[:cs] + e["removed"] + text[cs:]
     return text
 

@@ -1,0 +1,492 @@
+"""``dedup clean`` on real text: the seed articles, the Reuters-21578 sample and copies of
+its stories made the way the web makes them (``benchmarks/corpus.py``).
+
+What must hold, whatever the input: every record ends up exactly once in the output or
+in the manifest; kept records keep every field but their repaired text; a cut removes
+a block's line and nothing else, and the manifest has what it takes to put it back;
+cleaning the output removes nothing; a killed run leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import dedup
+from benchmarks.corpus import SITE_CHROMES, load_sample, repeat_paragraph, truncate, wrap_chrome
+from benchmarks.generate import generate_articles
+from dedup.clean import InvariantError, check_result, clean_documents, clean_file, restore
+from dedup.cli import cli
+from dedup.io import Document, read_documents
+
+REPO = Path(__file__).resolve().parents[1]
+NEWS = REPO / "examples" / "news"
+SEEDS = {p.name: p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))}
+DOC0, DOC2, DOC4 = "000_2ea5d5c95082bfe6.txt", "002_b6f423c43c4fe5ed.txt", "004_6f8f0e370cf2be10.txt"
+SAMPLE = load_sample()
+DISTINCT = SAMPLE[SAMPLE["kind"] == "distinct"].reset_index(drop=True)
+
+
+def runner() -> CliRunner:
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:
+        return CliRunner()
+
+
+def manifest(path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+def lines_kept_in_order(original: str, cleaned: str) -> bool:
+    """Whether the lines of ``cleaned`` are lines of ``original``, in order, unchanged."""
+    it = iter(original.splitlines(True))
+    return all(any(line == o for o in it) for line in cleaned.splitlines(True))
+
+
+def block_entries(removed: list[dict], doc_id: str) -> list[dict]:
+    return [e for e in removed if e["id"] == doc_id and e["reason"] in ("repeat_removed", "boilerplate_removed")]
+
+
+# ---------------------------------------------------------------------------
+# the seed articles (a directory of .txt)
+# ---------------------------------------------------------------------------
+
+
+def test_seed_articles_lose_their_repeats_and_boilerplate_and_nothing_else(tmp_path):
+    out = tmp_path / "clean"
+    result = runner().invoke(cli, ["clean", str(NEWS), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.output == (f"5 records: 5 kept (3 with blocks cut), 0 removed (0 duplicates, 0 empty); "
+                             f"3 repeated and 2 boilerplate blocks cut; wrote {out} and {out}.removed.jsonl\n")
+    assert sorted(p.name for p in out.iterdir()) == sorted(SEEDS)
+    removed = manifest(f"{out}.removed.jsonl")
+    assert [(e["id"], e["reason"], e["block"], e["line"]) for e in removed] == [
+        (DOC0, "repeat_removed", 2, 4), (DOC0, "repeat_removed", 7, 9), (DOC0, "repeat_removed", 8, 10),
+        (DOC2, "boilerplate_removed", 11, 23), (DOC4, "boilerplate_removed", 26, 29)]
+    repeat = removed[0]
+    assert (repeat["of"], repeat["of_block"], repeat["of_line"], repeat["similarity"]) == (DOC0, 1, 2, 1.0)
+    assert repeat["text"] == "Putin and Xi: Defining Alliances Ahead of Historical Commemoration"
+    assert removed[3]["text"] == "Related Articles" and removed[3]["of"] == DOC4 and removed[3]["documents"] == 2
+    for name, original in SEEDS.items():
+        cleaned = (out / name).read_text(encoding="utf-8")
+        entries = block_entries(removed, name)
+        assert len(cleaned) == len(original) - sum(len(e["removed"]) for e in entries)
+        assert lines_kept_in_order(original, cleaned)
+        for e in entries:
+            assert original[e["start"]:e["end"]] == e["text"]
+            assert e["removed"] in (e["text"] + "\n", e["text"] + "\r\n", e["text"])  # the last line has no break
+            assert e["text"] not in cleaned.splitlines() or e["reason"] == "repeat_removed"
+        assert restore(cleaned, entries) == original
+    # the first occurrence of each repeated paragraph stays
+    assert (out / DOC0).read_text(encoding="utf-8").count(removed[1]["text"]) == 1
+
+
+# ---------------------------------------------------------------------------
+# every format: fields kept, text repaired, records conserved, idempotent
+# ---------------------------------------------------------------------------
+
+
+def corpus_records() -> list[dict]:
+    """Real Reuters stories with extra fields of every JSON type, and the web's copies of some.
+
+    Six pages of one site (same chrome), an exact and a truncated copy of a story, a
+    scrape that emitted a paragraph twice, an empty record and one with null text.
+    """
+    rng = np.random.default_rng(1)
+    texts = DISTINCT["text"].tolist()
+    chrome = SITE_CHROMES[1]
+    rows = []
+    for i, text in enumerate(texts[:14]):
+        if i < 6:
+            text = wrap_chrome(text, chrome, np.random.default_rng(7))
+        rows.append({"id": DISTINCT["id"][i], "text": text})
+    rows += [{"id": "copy-exact", "text": texts[8]},
+             {"id": "copy-truncated", "text": truncate(texts[9], 0.6)},
+             {"id": "repeated", "text": repeat_paragraph(texts[20], rng)},
+             {"id": "empty", "text": "  \n\n"},
+             {"id": "null-text", "text": None}]
+    for i, r in enumerate(rows):
+        r.update({"url": f"https://news.example/{i}", "rank": i, "score": i / 7, "flag": i % 2 == 0,
+                  "tags": ["a", i], "meta": {"site": "wire", "n": [1, 2.5, None]}, "note": None,
+                  "title": "Zürich \u2014 \u201cquoted\u201d"})
+    return rows
+
+
+EXPECTED_REMOVED = {"copy-exact": "duplicate_of", "copy-truncated": "duplicate_of", "empty": "empty",
+                    "null-text": "empty"}
+
+
+def write(fmt: str, rows: list[dict], path: Path) -> Path:
+    if fmt == "jsonl":
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    elif fmt == "json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    elif fmt == "csv":
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\r\n")
+            w.writerow(["id", "text", "url", "rank"])
+            for r in rows:
+                w.writerow([r["id"], r["text"] or "", r["url"], r["rank"]])
+    elif fmt == "parquet":
+        table = pa.table({"id": [r["id"] for r in rows], "text": pa.array([r["text"] for r in rows], pa.large_string()),
+                          "rank": pa.array([r["rank"] for r in rows], pa.int16()),
+                          "score": [r["score"] for r in rows], "tags": [[str(t) for t in r["tags"]] for r in rows],
+                          "when": pa.array(np.arange(len(rows)) * 86_400_000, pa.timestamp("ms"))},
+                         metadata={"source": "test"})
+        pq.write_table(table, path)
+    else:  # a directory of .txt, in sub-directories
+        path.mkdir()
+        for r in rows:
+            sub = path / ("even" if r["rank"] % 2 == 0 else "odd")
+            sub.mkdir(exist_ok=True)
+            (sub / f"{r['id']}.txt").write_text(r["text"] or "", encoding="utf-8", newline="")
+    return path
+
+
+def read_rows(fmt: str, path: Path) -> list[dict]:
+    if fmt == "jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    if fmt == "json":
+        return json.loads(path.read_text(encoding="utf-8"))
+    if fmt == "csv":
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+    if fmt == "parquet":
+        return pq.read_table(path).to_pylist()
+    return [{"id": d.id, "text": d.text} for d in read_documents([path])]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "parquet", "dir"])
+def test_every_format_keeps_its_fields_and_conserves_records(tmp_path, fmt):
+    rows = corpus_records()
+    src = write(fmt, rows, tmp_path / (f"in.{fmt}" if fmt != "dir" else "in"))
+    out = tmp_path / (f"out.{fmt}" if fmt != "dir" else "out")
+    result = clean_file(str(src), str(out))
+    removed = manifest(f"{out}.removed.jsonl")
+    before = read_rows(fmt, src)
+    after = read_rows(fmt, out)
+    if fmt == "dir":
+        ids = lambda rs: [r["id"].split("/")[1][:-4] for r in rs]  # noqa: E731
+        for r in before + after:
+            r["id_path"], r["id"] = r["id"], ids([r])[0]
+    # conservation: every input id once, in the output or as a removed record
+    removed_records = {e["id"].split("/")[-1].removesuffix(".txt"): e["reason"] for e in removed
+                       if e["reason"] in ("duplicate_of", "empty")}
+    # of two exact copies, the first in input order stays (a directory is read in path order)
+    order = [r["id"] for r in before]
+    twins = sorted(["copy-exact", rows[8]["id"]], key=order.index)
+    expected = {**EXPECTED_REMOVED, twins[1]: "duplicate_of"}
+    if twins[0] == "copy-exact":
+        del expected["copy-exact"]
+    assert removed_records == expected
+    assert sorted([r["id"] for r in after] + list(removed_records)) == sorted(r["id"] for r in before)
+    # kept records: every field as it was, the text only where blocks were cut
+    by_id = {r["id"]: r for r in before}
+    cut = {e["id"].split("/")[-1].removesuffix(".txt") for e in removed if e["reason"].endswith("_removed")}
+    chrome_lines = set(SITE_CHROMES[1]["header"] + SITE_CHROMES[1]["footer"] + SITE_CHROMES[1]["related"])
+    pages = {r["id"] for r in rows[:6]}
+    for e in removed:
+        doc = e["id"].split("/")[-1].removesuffix(".txt")
+        if e["reason"] == "boilerplate_removed":  # the site's chrome, and the wire's sign-off
+            assert e["text"].lower() == "reuter" or (doc in pages and e["text"] in chrome_lines), e
+        elif e["reason"] == "repeat_removed":  # the scraper's repeated paragraph
+            assert doc == "repeated" and e["text"] in DISTINCT["text"][20]
+    signed = {r["id"] for r in after if r["id"] != "repeated" and "\nReuter" in by_id[r["id"]]["text"]}
+    assert cut == signed | pages | {"repeated"}
+    for r in after:
+        original = by_id[r["id"]]
+        assert {k: v for k, v in r.items() if k != "text"} == {k: v for k, v in original.items() if k != "text"}
+        if r["id"] in cut:
+            assert r["text"] != original["text"] and lines_kept_in_order(original["text"], r["text"])
+        else:
+            assert r["text"] == original["text"]
+    assert [r["id"] for r in after] == [r["id"] for r in before if r["id"] in {a["id"] for a in after}]
+    if fmt == "parquet":
+        assert pq.read_schema(out) == pq.read_schema(src)
+        assert pq.read_schema(out).metadata[b"source"] == b"test"
+    if fmt == "csv":
+        assert out.read_bytes().startswith(b"id,text,url,rank\r\n")
+    # the chrome pages lost their chrome and kept their story
+    page = next(r for r in after if r["id"] == rows[0]["id"])
+    assert "Metro Herald" not in page["text"] and DISTINCT["text"][0].split("\n")[2] in page["text"]
+    # cleaning the output removes nothing and writes the same bytes
+    again = tmp_path / (f"again.{fmt}" if fmt != "dir" else "again")
+    result2 = clean_file(str(out), str(again))
+    assert result2.removed == [] and Path(f"{again}.removed.jsonl").read_text() == ""
+    if fmt in ("jsonl", "json", "csv"):
+        assert again.read_bytes() == out.read_bytes()
+    elif fmt == "dir":
+        assert [(p.relative_to(again), p.read_bytes()) for p in sorted(again.rglob("*.txt"))] == \
+               [(p.relative_to(out), p.read_bytes()) for p in sorted(out.rglob("*.txt"))]
+    assert result.rounds == 2 and result2.rounds == 1
+
+
+def test_records_without_ids_are_named_by_their_input_row(tmp_path):
+    texts = [DISTINCT["text"][0], DISTINCT["text"][1], DISTINCT["text"][0], ""]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"body": t, "n": i}) + "\n" for i, t in enumerate(texts)))
+    out = tmp_path / "out.jsonl"
+    ok = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--text-field", "body",
+                               "--removed", str(tmp_path / "removed.jsonl")])
+    assert ok.exit_code == 0, ok.stderr
+    assert [json.loads(x)["n"] for x in out.read_text().splitlines()] == [0, 1]
+    removed = [e for e in manifest(tmp_path / "removed.jsonl") if e["reason"] in ("duplicate_of", "empty")]
+    assert [(e["id"], e["reason"], e["of"]) for e in removed] == [("2", "duplicate_of", "0"), ("3", "empty", None)]
+    assert removed[0]["similarity"] == 1.0 and removed[0]["exact"] is True
+
+
+def test_csv_with_quoted_multiline_text_and_crlf_round_trips(tmp_path):
+    story = DISTINCT["text"][3].replace("\n", "\r\n")
+    src = tmp_path / "in.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "id", "when"])
+        w.writerow([story, "a", "2024-01-01"])
+        w.writerow([story + "\r\n", "b", "2024-01-02"])
+        w.writerow(["Say \"hi\", then \"bye\"", "c", ""])
+    result = clean_file(str(src), str(tmp_path / "out.csv"))
+    assert [e["id"] for e in result.removed] == ["b"]
+    with open(tmp_path / "out.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["text", "id", "when"], [story, "a", "2024-01-01"], ["Say \"hi\", then \"bye\"", "c", ""]]
+
+
+def test_keep_options_turn_each_removal_off(tmp_path):
+    rows = corpus_records()
+    src = write("jsonl", rows, tmp_path / "in.jsonl")
+    reasons = {}
+    for flag in ["--keep-duplicates", "--keep-repeats", "--keep-boilerplate"]:
+        out = tmp_path / f"out{flag}.jsonl"
+        result = runner().invoke(cli, ["clean", str(src), "-o", str(out), flag])
+        assert result.exit_code == 0, result.stderr
+        reasons[flag] = {e["reason"] for e in manifest(f"{out}.removed.jsonl")}
+    everything = {"duplicate_of", "empty", "repeat_removed", "boilerplate_removed"}
+    assert reasons["--keep-duplicates"] == everything - {"duplicate_of"}
+    assert reasons["--keep-repeats"] == everything - {"repeat_removed"}
+    assert reasons["--keep-boilerplate"] == everything - {"boilerplate_removed"}
+
+
+def test_real_reuters_copies_are_dropped_for_a_member_of_their_own_family(tmp_path):
+    result = clean_file(str(REPO / "tests" / "data" / "reuters_sample.jsonl"), str(tmp_path / "out.jsonl"))
+    family = dict(zip(SAMPLE["id"], SAMPLE["family"]))
+    kind = dict(zip(SAMPLE["id"], SAMPLE["kind"]))
+    dropped = [e for e in result.removed if e["reason"] == "duplicate_of"]
+    # what is dropped is what the scan clusters, pointing at the cluster's representative
+    clusters = dedup.scan(SAMPLE, id="id").clusters
+    assert {(e["id"], e["of"]) for e in dropped} == set(zip(clusters["doc"], clusters["representative"]))
+    assert sum(family[e["id"]] == family[e["of"]] for e in dropped) >= 0.95 * len(dropped)
+    # every exact re-transmission is found, with similarity 1.0
+    exact = [e for e in dropped if kind[e["id"]] == "exact"]
+    assert len(exact) == 15 and all(e["similarity"] == 1.0 and e["exact"] for e in exact)
+    # the wire's sign-off is boilerplate: cut from every kept story, with its line break
+    signoffs = [e for e in result.removed if e["reason"] == "boilerplate_removed" and e["text"].lower() == "reuter"]
+    signed = [i for i in result.kept if "reuter" in [x.strip().lower() for x in result.documents[i].text.split("\n")]]
+    assert sorted({e["id"] for e in signoffs}) == sorted(result.documents[i].id for i in signed)
+    assert {e["removed"].lower() for e in signoffs} <= {"reuter", "reuter\n"}
+    assert not any(i in signed and "reuter" in result.texts[i].lower().split() for i in result.kept)
+
+
+# ---------------------------------------------------------------------------
+# the invariant, checked at run time and over generated corpora
+# ---------------------------------------------------------------------------
+
+
+def test_the_run_time_check_catches_a_lost_or_altered_record():
+    docs = [Document(i, t, "<memory>", n) for n, (i, t) in enumerate(zip(DISTINCT["id"][:4], DISTINCT["text"]), 1)]
+    result = clean_documents(docs)
+    written = [(docs[i].id, result.texts[i]) for i in result.kept]
+    check_result(result, written)
+    with pytest.raises(InvariantError, match="holds 3 records, not 4"):
+        check_result(result, written[:3])
+    with pytest.raises(InvariantError, match="was not written as cleaned"):
+        check_result(result, written[:3] + [(docs[3].id, "changed")])
+    result.texts[2] = None  # a record dropped without a manifest line
+    with pytest.raises(InvariantError, match="would lose"):
+        check_result(result)
+
+
+PARAGRAPHS = sorted({p.strip() for t in list(SEEDS.values()) + DISTINCT["text"].tolist()[:60]
+                     for p in t.splitlines() if len(p.split()) >= 6})
+SHORT_LINES = ["Related Articles", "Sign in", "Reuter", "Share this article", "- Yahoo", "5 minutes ago"]
+
+
+@st.composite
+def corpora(draw):
+    """Up to 12 documents of real paragraphs: originals, copies (exact, truncated,
+    chrome-wrapped), paragraphs repeated, short chrome lines, blank and empty documents,
+    \\n or \\r\\n line ends."""
+    n = draw(st.integers(1, 12))
+    docs: list[str] = []
+    for _ in range(n):
+        kind = draw(st.sampled_from(["new", "new", "new", "copy", "empty"]))
+        if kind == "copy" and docs:
+            source = docs[draw(st.integers(0, len(docs) - 1))]
+            how = draw(st.sampled_from(["exact", "truncated", "chrome"]))
+            if how == "truncated":
+                text = truncate(source, draw(st.sampled_from([0.5, 0.8])))
+            elif how == "chrome":
+                text = wrap_chrome(source, SITE_CHROMES[draw(st.integers(0, 2))], np.random.default_rng(0))
+            else:
+                text = source
+        elif kind == "empty":
+            text = draw(st.sampled_from(["", " \n\n", "\r\n"]))
+        else:
+            picks = draw(st.lists(st.integers(0, len(PARAGRAPHS) - 1), min_size=1, max_size=6))
+            lines = [PARAGRAPHS[i] for i in picks]
+            if draw(st.booleans()):
+                lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(SHORT_LINES)))
+            if draw(st.booleans()) and lines:  # a scraper emits a paragraph twice
+                lines.insert(draw(st.integers(0, len(lines))), lines[draw(st.integers(0, len(lines) - 1))])
+            sep = draw(st.sampled_from(["\n", "\n\n", "\r\n", "\n  \n"]))
+            text = sep.join(lines) + draw(st.sampled_from(["", "\n", "  \n"]))
+        docs.append(text)
+    return docs
+
+
+@settings(max_examples=int(os.environ.get("DEDUP_HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(corpora())
+def test_clean_conserves_records_is_undoable_and_idempotent(texts):
+    docs = [Document(f"d{i}", t, "<memory>", i + 1) for i, t in enumerate(texts)]
+    result = clean_documents(docs)  # checks conservation itself; check it here too
+    removed_ids = [e["id"] for e in result.removed if e["reason"] in ("duplicate_of", "empty")]
+    kept_ids = [docs[i].id for i in result.kept]
+    assert sorted(kept_ids + removed_ids) == sorted(d.id for d in docs)
+    assert not set(kept_ids) & set(removed_ids)
+    for e in result.removed:
+        if e["reason"] in ("duplicate_of", "empty"):
+            assert e["text"] == docs[int(e["id"][1:])].text
+    for i in result.kept:
+        cleaned = result.texts[i]
+        assert lines_kept_in_order(docs[i].text, cleaned)
+        assert restore(cleaned, block_entries(result.removed, docs[i].id)) == docs[i].text
+        assert dedup.text.words(cleaned)  # nothing empty is kept
+    # idempotent: cleaning the output removes nothing
+    output = [Document(docs[i].id, result.texts[i], "<memory>", k) for k, i in enumerate(result.kept, 1)]
+    again = clean_documents(output)
+    assert again.removed == [] and again.texts == [d.text for d in output]
+
+
+# ---------------------------------------------------------------------------
+# atomic output
+# ---------------------------------------------------------------------------
+
+
+def test_kill_9_while_writing_leaves_no_partial_output(tmp_path):
+    src = tmp_path / "big.jsonl"
+    with open(src, "w", encoding="utf-8") as f:
+        for doc in generate_articles(800, seed=3, dup_rate=0.1):
+            f.write(json.dumps(doc) + "\n")
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-c", "from dedup.cli import main; main()", "clean", str(src), "-o", str(out)]
+    killed_while_writing = 0
+    for attempt in range(3):
+        if attempt == 1:
+            out.write_text("yesterday's output\n")  # an output already in place stays whole
+        previous = out.read_bytes() if out.exists() else None
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(name.endswith(".tmp.out.jsonl") for name in os.listdir(tmp_path)):
+                os.kill(proc.pid, signal.SIGKILL)
+                killed_while_writing += 1
+                break
+        proc.wait()
+        if proc.returncode == -signal.SIGKILL:
+            assert (out.read_bytes() if out.exists() else None) == previous
+        else:  # finished before the temporary file was seen: then it is complete
+            assert proc.returncode == 0 and len(out.read_text().splitlines()) > 600
+        for name in os.listdir(tmp_path):  # the temporary files a killed run cannot remove
+            if ".tmp." in name:
+                os.remove(tmp_path / name)
+    assert killed_while_writing >= 2
+
+
+# ---------------------------------------------------------------------------
+# the command line and the index
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["{src}", "-o", "{tmp}/out.csv"], "{tmp}/out.csv: the output keeps the input's format (jsonl); "
+                                       "give it a .jsonl name"),
+    (["{src}", "-o", "{src}"], "{src}: the output is the input; write the cleaned corpus to another path"),
+    (["{src}", "-o", "-"], "clean writes a file or directory: give -o a path"),
+    (["{news}", "-o", "{news}/sub"], "{news}/sub: the output directory lies inside the input directory"),
+    (["{news}", "-o", "{tmp}"], "{tmp}: the output directory exists and is not empty"),
+    (["{tmp}/missing.jsonl", "-o", "{tmp}/out.jsonl"], "{tmp}/missing.jsonl: no such file or directory"),
+])
+def test_bad_usage_is_one_line_and_exit_2(tmp_path, args, message):
+    src = write("jsonl", corpus_records()[:3], tmp_path / "in.jsonl")
+    fill = {"src": src, "tmp": tmp_path, "news": NEWS}
+    result = runner().invoke(cli, ["clean"] + [a.format(**fill) for a in args])
+    assert result.exit_code == 2
+    assert result.stderr == f"dedup: error: {message.format(**fill)}\n"
+    assert not (tmp_path / "out.jsonl").exists() and not (NEWS / "sub").exists()
+
+
+def test_clean_with_an_index_drops_what_was_ingested_before_and_adds_the_rest(tmp_path):
+    db = tmp_path / "news.db"
+    day1 = DISTINCT.iloc[:40][["id", "text"]]
+    rng = np.random.default_rng(2)
+    day2 = pd.concat([
+        DISTINCT.iloc[40:70][["id", "text"]],
+        pd.DataFrame({"id": [f"copy-{i}" for i in range(10)],
+                      "text": [wrap_chrome(t, SITE_CHROMES[i % 3], rng) if i % 2 else truncate(t, 0.6)
+                               for i, t in enumerate(day1["text"][:10])]}),
+        pd.DataFrame({"id": ["dup-in-batch"], "text": [DISTINCT["text"][45]]}),
+    ], ignore_index=True)
+    day1.to_json(tmp_path / "day1.jsonl", orient="records", lines=True)
+    day2.to_json(tmp_path / "day2.jsonl", orient="records", lines=True)
+    for day in ("day1", "day2"):
+        result = runner().invoke(cli, ["clean", str(tmp_path / f"{day}.jsonl"), "-o", str(tmp_path / f"{day}.out.jsonl"),
+                                       "--index", str(db)])
+        assert result.exit_code == 0, result.stderr
+    removed = manifest(tmp_path / "day2.out.jsonl.removed.jsonl")
+    records = {e["id"]: e for e in removed if e["reason"] == "duplicate_of"}
+    assert {i: e["of"] for i, e in records.items() if e.get("indexed")} == {
+        f"copy-{i}": day1["id"].iloc[i] for i in range(10)}
+    assert records["dup-in-batch"]["of"] == DISTINCT["id"][45] and "indexed" not in records["dup-in-batch"]
+    with dedup.Index(db) as idx:
+        assert len(idx) == 70 and idx.ids()[40:] == DISTINCT["id"].iloc[40:70].tolist()
+    # running day 2 again: everything is already indexed
+    result = clean_file(str(tmp_path / "day2.jsonl"), str(tmp_path / "again.jsonl"), index=str(db))
+    assert result.kept == [] and all(e.get("indexed") for e in result.removed)
+
+
+def test_clean_with_an_index_commits_nothing_when_writing_fails(tmp_path):
+    db = tmp_path / "news.db"
+    src = write("jsonl", corpus_records(), tmp_path / "in.jsonl")
+    with pytest.raises(dedup.DedupError, match="no such directory"):
+        clean_file(str(src), str(tmp_path / "missing" / "out.jsonl"), index=str(db))
+    with dedup.Index(db) as idx:
+        assert len(idx) == 0
+
+
+def test_library_clean_returns_the_kept_rows_and_the_manifest():
+    df = pd.DataFrame({"body": [DISTINCT["text"][0], DISTINCT["text"][0], "", DISTINCT["text"][1]],
+                       "url": ["u0", "u1", "u2", "u3"]}, index=[10, 11, 12, 13])
+    kept, removed = dedup.clean(df, text="body", id="url", keep_boilerplate=True)
+    assert kept.index.tolist() == [10, 13] and kept["url"].tolist() == ["u0", "u3"]
+    assert kept["body"].tolist() == df["body"].iloc[[0, 3]].tolist()
+    assert removed[["id", "reason", "of"]].values.tolist() == [["u1", "duplicate_of", "u0"], ["u2", "empty", None]]
+    kept, removed = dedup.clean(df, text="body", id="url")  # the shared sign-off "Reuter" is boilerplate
+    assert removed["reason"].tolist() == ["boilerplate_removed", "duplicate_of", "empty", "boilerplate_removed"]
+    assert [restore(t, [e]) for t, e in zip(kept["body"], removed.iloc[[0, 3]].to_dict("records"))] == \
+        df["body"].iloc[[0, 3]].tolist()
