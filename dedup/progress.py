@@ -19,11 +19,19 @@ from typing import Any, Iterable
 DELAY = 1.0
 
 
+_BAR_CLASS: type | None = None
+
+
 def _tqdm_class() -> type:
-    with warnings.catch_warnings():  # "IProgress not found": Jupyter without ipywidgets falls back to text
-        warnings.simplefilter("ignore")
-        from tqdm.auto import tqdm
-    return tqdm
+    """tqdm.auto's class (the widget in Jupyter), without tqdm's monitor thread: a scan may
+    fork worker processes after a bar exists, and forking a process with threads can deadlock."""
+    global _BAR_CLASS
+    if _BAR_CLASS is None:
+        with warnings.catch_warnings():  # "IProgress not found": Jupyter without ipywidgets falls back to text
+            warnings.simplefilter("ignore")
+            from tqdm.auto import tqdm
+        _BAR_CLASS = type("DedupBar", (tqdm,), {"monitor_interval": 0, "__module__": __name__})
+    return _BAR_CLASS
 
 
 def bar(iterable: Iterable | None = None, *, total: int | None = None, desc: str | None = None,

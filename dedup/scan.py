@@ -38,6 +38,7 @@ from .cluster import components
 from .errors import ParameterError
 from .io import Document
 from .match import is_near_duplicate, pair_stats
+from .progress import Stages
 from .shingles import SetBatch, fmix64, intersection_sizes
 from .text import TokenizedBatch
 
@@ -168,8 +169,10 @@ class Scanner:
         p = self.params
         docs = list(documents)
         n = len(docs)
+        stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
         feats = batch.compute_parallel([d.text for d in docs], p.ngram, p.scheme, p.num_perm, p.seed,
                                        p.short_block_words, self.jobs)
+        stages("signatures")
         tb, sh_hash, sh_block = feats.tokens, feats.shingle_hash, feats.shingle_block
         full_sets, signatures = feats.full_sets, feats.signatures
         index = blk.build_index(tb, feats.type_hash)
@@ -194,6 +197,7 @@ class Scanner:
         # (pairs that share only a line of site chrome are not)
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
         cand = lsh.unique_pairs(np.concatenate((cand, shared)))
+        stages("candidates")
 
         # groups of related documents, for boilerplate
         figures_all = _figure_sets(feats, n, None)
@@ -201,6 +205,7 @@ class Scanner:
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
+        stages("boilerplate")
 
         # final near-duplicate verification without boilerplate
         keep_block = np.ones(tb.n_blocks, dtype=bool)
@@ -225,9 +230,12 @@ class Scanner:
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)
         exact[members] = doc_hash[members] == doc_hash[representative[members]]
+        stages("clusters")
 
         reps = blk.repeats(tb, index, countable, near)
         overlaps = blk.overlaps(tb, index, countable, near, cluster, keep_block)
+        stages("findings")
+        stages.close()
         return ScanResult(docs, p, tb, index, signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
 
