@@ -293,9 +293,10 @@ class _ConfigCache:
         if directory not in self._cache:
             config = load_config(directory)
             if config.path is None:
+                # no [tool.dedup]: the git repository is the project; outside one, the working
+                # directory (so that all the files named are compared with each other)
                 top = git_toplevel(directory)
-                if top is not None:
-                    config = dataclasses.replace(config, root=top)
+                config = dataclasses.replace(config, root=top if top is not None else Path(os.getcwd()))
             self._cache[directory] = config
         return self._cache[directory]
 

@@ -104,7 +104,7 @@ def summary(report: Report, max_rows: int = 5) -> str:
               ("duplicate documents", s["duplicate_documents"]), ("repeats", s["repeats"]),
               ("overlaps", s["overlaps"]), ("boilerplate", s["boilerplate"]), ("empty", s["empty"])]
     out = ["<div class='dedup-report'><strong>dedup report</strong>",
-           f"<table style='border-collapse:collapse;margin:4px 0'><tr>"
+           "<table style='border-collapse:collapse;margin:4px 0'><tr>"
            + "".join(f"<th style='{cell}'>{_e(k)}</th>" for k, _ in counts) + "</tr><tr>"
            + "".join(f"<td style='{cell}'>{v}</td>" for _, v in counts) + "</tr></table>"]
     clusters = report.clusters

@@ -33,7 +33,8 @@ REUTERS = {r["id"]: r for r in map(json.loads, (REPO / "tests" / "data" / "reute
 DISTINCT = [r["text"] for r in REUTERS.values() if r["kind"] == "distinct"]
 
 #: git's variables of an enclosing run (a hook sets GIT_INDEX_FILE, GIT_DIR) must not reach the test repositories
-GIT_ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
+GIT_ENV = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+           "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com",
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
@@ -347,11 +348,11 @@ def test_outside_git_the_named_files_are_compared_with_each_other(tmp_path):
     folder = tmp_path / "loose"
     corpus = Corpus(folder)
     corpus.write("a.txt", SEED[DOC1])
-    corpus.write("b.txt", edited(SEED[DOC1]))
+    corpus.write("copies/b.txt", edited(SEED[DOC1]))
     corpus.write("c.txt", SEED[DOC3])
-    result = corpus.check("a.txt", "b.txt", "c.txt")
+    result = corpus.check("a.txt", "copies/b.txt", "c.txt")
     assert [line.split(": ")[1].split(" (")[0] for line in result.stdout.splitlines()] == [
-        "DUP002 near-duplicate of b.txt", "DUP002 near-duplicate of a.txt"]
+        "DUP002 near-duplicate of copies/b.txt", "DUP002 near-duplicate of a.txt"]
     assert "checked 3 files against each other (not in a git repository)" in result.stderr
     assert corpus.check("a.txt", "c.txt").exit_code == 0
 
