@@ -80,6 +80,8 @@ STORED_PARAMS = ("ngram", "num_perm", "seed", "scheme", "bands", "rows", "min_bl
 #: a paragraph key found in more indexed documents than this is not used for candidates
 #: or overlap (as ``scan`` does with blocks in more than ``lsh.MAX_BUCKET`` documents)
 MAX_BLOCK_DOCS = lsh.MAX_BUCKET
+#: SQLite page size of a new index: rows of ~1-3 KB fill 16 KB pages to ~90 %
+PAGE_SIZE = int(os.environ.get("DEDUP_INDEX_PAGE_SIZE", 16384))
 _U64 = np.uint64
 _BAND_SALT = fmix64(np.arange(1024, dtype=_U64) + _U64(0xB00))
 
@@ -129,26 +131,28 @@ def _read_varint(blob: bytes, pos: int = 0) -> tuple[int, int]:
 
 
 def encode_set(values: np.ndarray, bits: int = 32) -> bytes:
-    """Elias-Fano code of a sorted array of distinct integers below ``2**bits``.
+    """Elias-Fano code of a sorted array of distinct integers below ``2**bits`` (``bits <= 32``).
 
     Each value is cut into ``l = floor(log2(2**bits / n))`` low bits, stored as they are,
     and high bits, stored as a unary-coded increasing sequence (one 1-bit per value,
     one 0-bit per step up): at most ``n * (2 + log2(2**bits / n))`` bits in all, two
-    bits a value above the entropy of a random set (25 bits for n = 500). Layout: varint ``n``, one byte ``l``, the low bits, the high bits.
+    bits a value above the entropy of a random set (25 bits for n = 500).
+    Layout: varint ``n``, one byte ``l``, the low bits, the high bits.
     """
-    v = np.asarray(values, dtype=np.uint64)
+    v = np.asarray(values, dtype=np.uint32)
     n = len(v)
     if n == 0:
         return b"\x00"
     low_bits = max(0, int(math.floor(math.log2((1 << bits) / n))))
-    high = (v >> _U64(low_bits)).astype(np.int64)
-    ones = high + np.arange(n, dtype=np.int64)
+    ones = (v >> np.uint32(low_bits)).astype(np.int64) + np.arange(n, dtype=np.int64) if low_bits < 32 \
+        else np.arange(n, dtype=np.int64)
     upper = np.zeros(int(ones[-1]) + 1, dtype=np.uint8)
     upper[ones] = 1
     parts = [_varint(n), bytes([low_bits])]
     if low_bits:
-        shifts = np.arange(low_bits - 1, -1, -1, dtype=_U64)
-        parts.append(np.packbits(((v[:, None] >> shifts) & _U64(1)).astype(np.uint8).ravel()).tobytes())
+        # the big-endian bytes of each value, as bits: the low bits are the last columns
+        bit_rows = np.unpackbits(v.astype(">u4").view(np.uint8)).reshape(n, 32)[:, 32 - low_bits:]
+        parts.append(np.packbits(bit_rows.ravel()).tobytes())
     parts.append(np.packbits(upper).tobytes())
     return b"".join(parts)
 
@@ -163,11 +167,15 @@ def decode_set(blob: bytes) -> np.ndarray:
     raw = np.frombuffer(blob, dtype=np.uint8, offset=pos)
     low_bytes = (n * low_bits + 7) // 8
     ones = np.flatnonzero(np.unpackbits(raw[low_bytes:]))[:n]
-    values = (ones - np.arange(n)).astype(_U64) << _U64(low_bits)
-    if low_bits:
-        bits = np.unpackbits(raw[:low_bytes])[: n * low_bits].reshape(n, low_bits).astype(_U64)
-        values |= bits @ (_U64(1) << np.arange(low_bits - 1, -1, -1, dtype=_U64))
-    return values.astype(np.uint32)
+    high = (ones - np.arange(n)).astype(np.uint32)
+    if low_bits == 0:
+        return high
+    if low_bits == 32:
+        high = np.zeros(n, dtype=np.uint32)
+    bit_rows = np.zeros((n, 32), dtype=np.uint8)
+    bit_rows[:, 32 - low_bits:] = np.unpackbits(raw[:low_bytes])[: n * low_bits].reshape(n, low_bits)
+    low = np.packbits(bit_rows, axis=1).view(">u4").ravel().astype(np.uint32)
+    return (high << np.uint32(low_bits)) | low if low_bits < 32 else low
 
 
 def _set_batch(arrays: Sequence[np.ndarray]) -> SetBatch:
@@ -366,6 +374,8 @@ class Index:
                 self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 30000")
             if not readonly:
+                # a new file only: one article's row (~2 KB) per 4 KB page would leave pages half empty
+                self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self.params = self._open(params)
@@ -465,12 +475,13 @@ class Index:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator["Index"]:
+    def transaction(self, write: bool = True) -> Iterator["Index"]:
         """Group queries and writes into one transaction, committed when the block ends.
 
         Writers are serialised (``BEGIN IMMEDIATE``): between a query and an add made in
         one transaction no other process can add. If the block raises, nothing is written.
-        Nested calls join the outer transaction.
+        Nested calls join the outer transaction. ``write=False`` only reads (a snapshot,
+        taking no lock that would keep writers out).
         """
         if self._db is None:
             raise DedupError("the index is closed", self.path)
@@ -481,7 +492,7 @@ class Index:
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN" if self.readonly else "BEGIN IMMEDIATE")
+        self._db.execute("BEGIN IMMEDIATE" if write and not self.readonly else "BEGIN")
         self._depth = 1
         try:
             yield self
@@ -601,7 +612,7 @@ class Index:
         if self._db is None:
             raise DedupError("the index is closed", self.path)
         docs, labels = as_documents(data, text, id, ids)
-        with self.transaction():
+        with self.transaction(write=False):
             batch = analyse(docs, self.params, self._known_boilerplate())
             return self._query(batch, labels)
 
@@ -728,14 +739,14 @@ class QueryReport:
         self.repeats = Report(batch.result).repeats
         best = matches.drop_duplicates("doc_index", keep="first").set_index("doc_index")
         count = np.bincount(matches["doc_index"].to_numpy(dtype=np.int64), minlength=n)
+        best_of = dict(zip(best.index.tolist(), best["indexed"].tolist()))
         rep_count = self.repeats["doc"].value_counts()
         ov_count = np.bincount(overlaps["doc_index"].to_numpy(dtype=np.int64), minlength=n)
         pos = np.arange(n)
         self.documents = pd.DataFrame({
             "doc": ids,
             "is_duplicate": count > 0,
-            "duplicate_of": pd.Series([best["indexed"].get(i) if count[i] else None for i in range(n)], dtype=object,
-                                      index=labels),
+            "duplicate_of": pd.Series([best_of.get(i) for i in range(n)], dtype=object, index=labels),
             "similarity": pd.Series(best["similarity"]).reindex(pos).to_numpy(dtype=float),
             "containment": pd.Series(best["containment"]).reindex(pos).to_numpy(dtype=float),
             "exact": pd.Series(best["exact"]).reindex(pos).fillna(False).to_numpy(dtype=bool),

@@ -464,3 +464,23 @@ def test_kill_9_during_index_add_leaves_all_or_none_of_the_batch(tmp_path):
             with dedup.Index(db) as idx:
                 idx.remove([f"gen-{i:08d}" for i in range(3000)])
     assert any(code == -signal.SIGKILL and added == 0 for code, added in outcomes), outcomes
+
+
+def test_a_read_snapshot_keeps_writers_out_of_nothing(tmp_path):
+    db = tmp_path / "i.db"
+    with dedup.Index(db) as reader, dedup.Index(db) as writer:
+        writer.add(DISTINCT.iloc[:10], id="id")
+        with reader.transaction(write=False):
+            assert reader.query(DISTINCT.iloc[10:12], id="id").is_duplicate.tolist() == [False, False]
+            writer.add(DISTINCT.iloc[10:12], id="id")  # not blocked by the reader
+            assert len(reader) == 10  # the reader's snapshot
+        assert len(reader) == 12
+        assert reader.query(DISTINCT.iloc[10:12], id="id").is_duplicate.all()
+
+
+def test_empty_batches():
+    with dedup.Index(":memory:") as idx:
+        assert idx.add([]) == 0
+        idx.add(DISTINCT.iloc[:3], id="id")
+        fresh = idx.query([])
+    assert len(fresh) == 0 and fresh.summary["documents"] == 0 and fresh.to_json()
