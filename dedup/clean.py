@@ -46,7 +46,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import DedupError, ParameterError
+from .errors import ParameterError
 from .io import Document, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, write_documents

@@ -38,7 +38,8 @@ __all__ = ["Pending", "output_format", "write_documents"]
 
 
 def output_format(input_path: str) -> str:
-    """The format ``clean`` writes for ``input_path``: ``dir``, ``text``, ``jsonl``, ``json``, ``csv`` or ``parquet``."""
+    """The format ``clean`` writes for ``input_path``: ``dir``, ``text``, ``jsonl``, ``json``,
+    ``csv`` or ``parquet`` (standard input is JSONL)."""
     kind = detect_format(input_path)
     return "jsonl" if kind == "stdin" else kind
 

@@ -10,7 +10,6 @@ cleaning the output removes nothing; a killed run leaves no partial output.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import signal
@@ -360,7 +359,8 @@ def corpora(draw):
     return docs
 
 
-@settings(max_examples=int(os.environ.get("DEDUP_HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("DEDUP_HYPOTHESIS_EXAMPLES", 40)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(corpora())
 def test_clean_conserves_records_is_undoable_and_idempotent(texts):
     docs = [Document(f"d{i}", t, "<memory>", i + 1) for i, t in enumerate(texts)]
@@ -455,8 +455,8 @@ def test_clean_with_an_index_drops_what_was_ingested_before_and_adds_the_rest(tm
     day1.to_json(tmp_path / "day1.jsonl", orient="records", lines=True)
     day2.to_json(tmp_path / "day2.jsonl", orient="records", lines=True)
     for day in ("day1", "day2"):
-        result = runner().invoke(cli, ["clean", str(tmp_path / f"{day}.jsonl"), "-o", str(tmp_path / f"{day}.out.jsonl"),
-                                       "--index", str(db)])
+        result = runner().invoke(cli, ["clean", str(tmp_path / f"{day}.jsonl"),
+                                       "-o", str(tmp_path / f"{day}.out.jsonl"), "--index", str(db)])
         assert result.exit_code == 0, result.stderr
     removed = manifest(tmp_path / "day2.out.jsonl.removed.jsonl")
     records = {e["id"]: e for e in removed if e["reason"] == "duplicate_of"}
