@@ -113,13 +113,16 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
+@click.option("-j", "--jobs", type=int, default=1, show_default=True,
+              help="Processes for tokenising and signing (-1: all cores); results do not change.")
 @input_options
 @match_options
-def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, **kwargs) -> None:
+def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
+         **kwargs) -> None:
     """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin)."""
     documents = list(bar(iter_documents(list(paths), text_field=text_field, id_field=id_field), desc="reading",
                          unit="doc"))
-    report = Report(Scanner(**_params(kwargs)).scan(documents))
+    report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
     with atomic_open(output) as f:
         f.write(report.render(fmt))
 

@@ -179,3 +179,20 @@ def test_jobs_give_identical_results(monkeypatch):
     assert one.summary["clusters"] > 0
     assert one.to_json() == two.to_json()
     assert (one.signature_matrix == two.signature_matrix).all()
+
+
+def test_cli_jobs_option_gives_the_same_report(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from benchmarks.generate import generate_articles
+    from dedup import batch
+    from dedup.cli import cli
+
+    monkeypatch.setattr(batch, "MIN_DOCS_PER_JOB", 50)
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in generate_articles(300, seed=5)), encoding="utf-8")
+    outs = [CliRunner().invoke(cli, ["scan", str(corpus), "--format", "json", "--jobs", j]) for j in ("1", "2")]
+    assert [o.exit_code for o in outs] == [0, 0]
+    assert outs[0].output == outs[1].output and json.loads(outs[0].output)["summary"]["clusters"] > 0
