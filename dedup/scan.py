@@ -196,7 +196,10 @@ class Scanner:
         # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
         # (pairs that share only a line of site chrome are not)
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
-        cand = lsh.unique_pairs(np.concatenate((cand, shared)))
+        # documents holding near-matching long paragraphs (a copy with every paragraph edited)
+        near_all = blk.near_type_pairs(tb, index, countable_len & (index.type_words >= p.short_block_words),
+                                       p.block_threshold, (feats.long_blocks, feats.long_block_signatures))
+        cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
 
         # groups of related documents, for boilerplate
@@ -215,10 +218,7 @@ class Scanner:
         clean_sets = SetBatch.from_pairs(sh_hash[keep_sh], tb.block_doc[sh_block[keep_sh]], n)
         figures = _figure_sets(feats, n, keep_block)
         countable = countable_len & ~boilerplate
-        near = blk.near_type_pairs(tb, index, countable & (index.type_words >= p.short_block_words),
-                                   p.block_threshold, (feats.long_blocks, feats.long_block_signatures))
-        near_docs = _near_doc_pairs(index, near)
-        cand = lsh.unique_pairs(np.concatenate((cand, near_docs)))
+        near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, cand[:, 0], cand[:, 1])
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         cluster, representative = cluster_documents(n, cand[dup], doc_words)
