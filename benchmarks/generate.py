@@ -264,10 +264,16 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")
     try:
+        # ids are plain ASCII; json.dumps with its default ensure_ascii is the fastest
+        # way to encode the text (non-ASCII chrome characters become \uXXXX escapes)
         dumps = json.dumps
+        lines: list[str] = []
         for doc in generate_articles(args.n, seed=args.seed, dup_rate=args.dup_rate):
-            out.write(dumps(doc, ensure_ascii=False))
-            out.write("\n")
+            lines.append(f'{{"id": "{doc["id"]}", "text": {dumps(doc["text"])}}}\n')
+            if len(lines) >= 1024:
+                out.writelines(lines)
+                lines.clear()
+        out.writelines(lines)
     finally:
         if out is not sys.stdout:
             out.close()

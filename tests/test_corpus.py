@@ -22,7 +22,7 @@ from benchmarks.corpus import (
     truncate,
     wrap_chrome,
 )
-from benchmarks.generate import generate_articles
+from benchmarks.generate import generate_articles, main as generate_main
 
 WORD = re.compile(r"\w+")
 
@@ -374,3 +374,12 @@ def test_unrelated_generated_articles_share_almost_no_shingles():
     df = Counter(sh for t in docs for sh in shingles(t))
     shared = sum(1 for n in df.values() if n > 1)
     assert shared / len(df) < 0.002
+
+
+def test_generate_cli_writes_the_same_articles_as_jsonl(tmp_path, capsys):
+    out = tmp_path / "corpus.jsonl"
+    generate_main(["120", "-o", str(out), "--seed", "2"])
+    rows = pd.read_json(out, lines=True)
+    expected = pd.DataFrame(list(generate_articles(120, seed=2)))
+    pd.testing.assert_frame_equal(rows, expected)
+    assert "articles/s" in capsys.readouterr().err
