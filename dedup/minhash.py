@@ -23,13 +23,15 @@ An empty set has every value equal to :data:`EMPTY` (as in datasketch).
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import datasketch
 import numpy as np
 
 from .errors import ParameterError
 from .shingles import SetBatch, fmix64
+
+if TYPE_CHECKING:  # datasketch (and the scipy it imports) loads on first use: `import dedup` stays quick
+    import datasketch
 
 EMPTY = np.uint32(0xFFFFFFFF)
 _U64 = np.uint64
@@ -125,6 +127,8 @@ class DatasketchMinHash:
             raise ParameterError("num_perm must be at least 1")
         self.num_perm = num_perm
         self.seed = seed
+        import datasketch
+
         m = datasketch.MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
         if getattr(m, "scheme", "legacy") != "affine32":  # pragma: no cover - old datasketch
             raise ParameterError("the datasketch scheme needs datasketch >= 2.0")
@@ -168,6 +172,8 @@ def make_scheme(name: str, num_perm: int = 128, seed: int = 1) -> Scheme:
 
 def to_lean_minhash(signature: np.ndarray, seed: int = 1) -> datasketch.LeanMinHash:
     """One signature row as a ``datasketch.LeanMinHash`` (scheme ``affine32``)."""
+    import datasketch
+
     return datasketch.LeanMinHash(seed=seed, hashvalues=np.asarray(signature, dtype=np.uint32), scheme="affine32")
 
 

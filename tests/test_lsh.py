@@ -1,0 +1,39 @@
+"""LSH: the band/row optimiser mirrors datasketch's, bucketing finds every pair sharing a key."""
+
+import itertools
+
+import numpy as np
+import pytest
+from datasketch.lsh import _optimal_param
+
+from dedup.lsh import candidate_pairs, optimal_params, pairs_sharing_key
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.78, 0.8, 0.9])
+@pytest.mark.parametrize("num_perm", [32, 128, 256])
+def test_bands_and_rows_are_datasketchs(threshold, num_perm):
+    assert optimal_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def test_pairs_sharing_key_is_every_pair_of_every_bucket():
+    rng = np.random.default_rng(1)
+    keys, items = rng.integers(0, 40, 500), rng.integers(0, 150, 500)
+    expected = set()
+    for k in np.unique(keys):
+        expected |= set(itertools.combinations(sorted(set(items[keys == k].tolist())), 2))
+    assert set(map(tuple, pairs_sharing_key(keys, items, max_bucket=1000).tolist())) == expected
+
+
+def test_an_oversized_bucket_becomes_a_star_not_all_pairs():
+    keys = np.zeros(1000, dtype=np.int64)
+    pairs = pairs_sharing_key(keys, np.arange(1000), max_bucket=64)
+    assert len(pairs) == 999 and set(pairs[:, 0].tolist()) == {0}
+
+
+def test_identical_signatures_are_candidates_and_invalid_rows_never_are():
+    rng = np.random.default_rng(2)
+    sig = rng.integers(0, 2**32, (6, 128), dtype=np.uint64).astype(np.uint32)
+    sig[3] = sig[1]
+    sig[5] = sig[4]
+    valid = np.array([True, True, True, True, False, True])
+    assert candidate_pairs(sig, 9, 13, valid=valid).tolist() == [[1, 3]]
