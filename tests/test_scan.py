@@ -208,3 +208,14 @@ def test_a_copy_found_only_through_edited_paragraphs_keeps_its_title_as_content(
     report = dedup.scan([a, b])
     assert report.summary["clusters"] == 1
     assert report.summary["boilerplate"] == 0
+
+
+def test_a_paragraph_with_the_same_words_in_another_order_is_not_an_exact_match():
+    lines = SEEDS["003"].splitlines()
+    words = lines[1].split()
+    swapped = " ".join([words[-1]] + words[1:-1] + [words[0]])  # same word set, first and last swapped
+    assert set(swapped.split()) == set(words) and swapped != lines[1]
+    report = scan({"a": "\n".join(lines + [swapped])})
+    rep = report.repeats
+    assert len(rep) == 1 and rep["repeat_of"][0] == 1
+    assert 0.8 <= rep["similarity"][0] < 1.0
