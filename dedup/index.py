@@ -66,7 +66,7 @@ from .errors import DedupError, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import is_near_duplicate, pair_stats
 from .minhash import make_scheme, to_lean_minhash
-from .report import Report, _clip, _version
+from .report import Report, _clip, _plain, _version, jsonl
 from .scan import Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, ngram_hashes, sequence_hashes
 from .text import WORD_HASH_SEED
@@ -797,13 +797,7 @@ class QueryReport:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
 
     def to_jsonl(self) -> str:
-        d = self.to_dict()
-        lines = [{"type": "summary", **d["summary"]}]
-        lines += [{"type": "duplicate", **x} for x in d["duplicates"]]
-        lines += [{"type": "repeat", **x} for x in d["repeats"]]
-        lines += [{"type": "overlap", **x} for x in d["overlaps"]]
-        lines += [{"type": "empty", "doc": x} for x in d["empty"]]
-        return "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines)
+        return jsonl(self.to_dict(), {"duplicate": "duplicates", "repeat": "repeats", "overlap": "overlaps"})
 
     def to_csv(self) -> str:
         cols = ["doc", "is_duplicate", "duplicate_of", "similarity", "containment", "exact", "duplicates",
@@ -843,6 +837,3 @@ class QueryReport:
 
 QUERY_FORMATS = ("table", "json", "jsonl", "csv")
 
-
-def _plain(record: dict) -> dict:
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in record.items()}

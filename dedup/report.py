@@ -177,14 +177,8 @@ class Report:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
 
     def to_jsonl(self) -> str:
-        d = self.to_dict()
-        lines = [json.dumps({"type": "summary", **d["summary"]}, ensure_ascii=False)]
-        for kind in ("cluster", "repeat", "overlap", "boilerplate"):
-            for item in d[kind + "s" if kind != "boilerplate" else kind]:
-                lines.append(json.dumps({"type": kind, **item}, ensure_ascii=False))
-        for doc in d["empty"]:
-            lines.append(json.dumps({"type": "empty", "doc": doc}, ensure_ascii=False))
-        return "\n".join(lines) + "\n"
+        return jsonl(self.to_dict(), {"cluster": "clusters", "repeat": "repeats", "overlap": "overlaps",
+                                      "boilerplate": "boilerplate"})
 
     def to_csv(self) -> str:
         cols = ["doc", "cluster", "representative", "is_duplicate", "similarity", "repeats", "empty"]
@@ -249,6 +243,16 @@ class Report:
         renderers: dict[str, Callable[[], str]] = {"table": self.to_table, "json": self.to_json,
                                                    "jsonl": self.to_jsonl, "csv": self.to_csv, "html": self.to_html}
         return renderers[fmt]()
+
+
+def jsonl(report: dict, kinds: dict[str, str]) -> str:
+    """A JSON report as JSON lines: the summary, then one line per finding with its ``type``
+    (``kinds`` maps each type to its list in ``report``), then the empty documents."""
+    lines = [{"type": "summary", **report["summary"]}]
+    for kind, key in kinds.items():
+        lines += [{"type": kind, **item} for item in report[key]]
+    lines += [{"type": "empty", "doc": doc} for doc in report["empty"]]
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
 def _plain(record: dict) -> dict:
