@@ -66,7 +66,7 @@ from .errors import DedupError, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import is_near_duplicate, pair_stats
 from .minhash import make_scheme, to_lean_minhash
-from .report import Report, _clip, _plain, _version, jsonl
+from .report import Report, _plain, _version, jsonl, repeats_table
 from .scan import Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, ngram_hashes, sequence_hashes
 from .text import WORD_HASH_SEED
@@ -814,11 +814,7 @@ class QueryReport:
             for r in self.matches.itertuples():
                 out.append(f"  {r.doc} <- {r.indexed}: {r.similarity:.2f}, {r.containment:.2f}"
                            + (" exact" if r.exact else ""))
-        if len(self.repeats):
-            out += ["", "Repeats (document:line  block <- earlier block  similarity  text)"]
-            for r in self.repeats.itertuples():
-                out.append(f"  {r.doc}:{r.line}  block {r.block} <- block {r.repeat_of} (line {r.repeat_of_line})"
-                           f"  {r.similarity:.2f}  {_clip(r.text)}")
+        out += repeats_table(self.repeats)
         if len(self.overlaps):
             out += ["", "Overlaps (document ~ indexed document: shared blocks, coverage of each)"]
             for r in self.overlaps.itertuples():

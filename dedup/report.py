@@ -200,11 +200,7 @@ class Report:
                 for r in g.itertuples():
                     tag = " exact" if r.exact else ""
                     out.append(f"      <- {r.doc}: {r.similarity:.2f}, {r.containment:.2f}{tag}")
-        if len(self.repeats):
-            out += ["", "Repeats (document:line  block <- earlier block  similarity  text)"]
-            for r in self.repeats.itertuples():
-                out.append(f"  {r.doc}:{r.line}  block {r.block} <- block {r.repeat_of} (line {r.repeat_of_line})"
-                           f"  {r.similarity:.2f}  {_clip(r.text)}")
+        out += repeats_table(self.repeats)
         if len(self.overlaps):
             out += ["", "Overlaps (a ~ b: shared blocks, coverage of a, coverage of b)"]
             for r in self.overlaps.itertuples():
@@ -243,6 +239,17 @@ class Report:
         renderers: dict[str, Callable[[], str]] = {"table": self.to_table, "json": self.to_json,
                                                    "jsonl": self.to_jsonl, "csv": self.to_csv, "html": self.to_html}
         return renderers[fmt]()
+
+
+def repeats_table(repeats: pd.DataFrame) -> list[str]:
+    """The lines of the table report's repeats section (none when there are no repeats)."""
+    if not len(repeats):
+        return []
+    out = ["", "Repeats (document:line  block <- earlier block  similarity  text)"]
+    for r in repeats.itertuples():
+        out.append(f"  {r.doc}:{r.line}  block {r.block} <- block {r.repeat_of} (line {r.repeat_of_line})"
+                   f"  {r.similarity:.2f}  {_clip(r.text)}")
+    return out
 
 
 def jsonl(report: dict, kinds: dict[str, str]) -> str:
