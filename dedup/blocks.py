@@ -30,6 +30,7 @@ Rules, with the reason for each default:
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,12 +127,17 @@ def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[n
 
 
 def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray, threshold: float,
-                    signed: tuple[np.ndarray, np.ndarray]) -> pd.DataFrame:
-    """Pairs of distinct long types whose word sets have Jaccard >= ``threshold``.
+                    signed: tuple[np.ndarray, np.ndarray], min_figure_agreement: float = 0.9) -> pd.DataFrame:
+    """Pairs of distinct long types that match: their words agree in order on at least
+    ``threshold`` of their length, and on their figures as documents must.
 
     Candidates come from LSH over the 32-value signatures of the types' first blocks
-    (``signed``, from :func:`long_block_signatures`); every candidate is verified exactly
-    on the word sets. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
+    (``signed``, from :func:`long_block_signatures`) and must have word-set Jaccard of at
+    least ``threshold``; the survivors are scored on their word sequences. Like
+    documents, two paragraphs that differ in their figures ("convertible at 54.55 dlrs a
+    share" / "at 40.50 dlrs") are different text: of the figures (counted with repeats)
+    of the paragraph that has fewer, ``min_figure_agreement`` must occur in the other.
+    Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
     """
     types = np.flatnonzero(eligible)
     empty = pd.DataFrame({"t1": np.zeros(0, np.int64), "t2": np.zeros(0, np.int64), "similarity": np.zeros(0)})
@@ -153,8 +159,19 @@ def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray,
     # word sets ignore order: score the survivors on their word sequences
     first = index.type_first_block[types]
     sim = np.array([_sequence_similarity(tb, first[i], first[j]) for i, j in cand.tolist()], dtype=np.float64)
-    ok = sim >= threshold
+    figures = np.array([_figure_agreement(tb, first[i], first[j]) for i, j in cand.tolist()], dtype=np.float64)
+    ok = (sim >= threshold) & (figures >= min_figure_agreement)
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
+
+
+def _figure_agreement(tb: TokenizedBatch, a: int, b: int) -> float:
+    """Share of the figures of the block with fewer that the other has too (repeats counted)."""
+    fa = Counter(tb.word_hash[tb.word_offsets[a]:tb.word_offsets[a + 1]][
+        tb.word_is_number[tb.word_offsets[a]:tb.word_offsets[a + 1]]].tolist())
+    fb = Counter(tb.word_hash[tb.word_offsets[b]:tb.word_offsets[b + 1]][
+        tb.word_is_number[tb.word_offsets[b]:tb.word_offsets[b + 1]]].tolist())
+    fewer = min(sum(fa.values()), sum(fb.values()))
+    return sum((fa & fb).values()) / fewer if fewer else 1.0
 
 
 def _sequence_similarity(tb: TokenizedBatch, a: int, b: int) -> float:

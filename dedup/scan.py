@@ -198,7 +198,8 @@ class Scanner:
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
         # documents holding near-matching long paragraphs (a copy with every paragraph edited)
         near_all = blk.near_type_pairs(tb, index, countable_len & (index.type_words >= p.short_block_words),
-                                       p.block_threshold, (feats.long_blocks, feats.long_block_signatures))
+                                       p.block_threshold, (feats.long_blocks, feats.long_block_signatures),
+                                       p.min_figure_agreement)
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
 

@@ -169,7 +169,8 @@ def test_a_near_repeat_leaves_the_edited_words_unmarked():
     paragraph = ("The United Auto Workers confirmed an earlier company statement that contract talks between "
                  "striking workers at a General Motors Corp's Michigan plant and the union will resume at 1000 EST "
                  "tomorrow.")
-    edited = paragraph.replace("1000 EST tomorrow", "1100 EST on Friday").replace("earlier company", "earlier")
+    # edited words, same figures (paragraphs whose figures differ are different text, not repeats)
+    edited = paragraph.replace("EST tomorrow", "EST on Friday").replace("earlier company", "earlier")
     text = "UAW CONFIRMS TALKS AT GM PLANT TO RESUME\n\n" + paragraph + "\n\n" + edited + "\n"
     report = dedup.scan([text])
     assert len(report.repeats) == 1 and report.repeats["similarity"].iloc[0] < 1
@@ -182,8 +183,8 @@ def test_a_near_repeat_leaves_the_edited_words_unmarked():
             text = text.replace(m, "|", 1)
         return text
 
-    assert unmarked(left) == "| company | 1000 EST tomorrow."
-    assert unmarked(right) == "| | 1100 EST on Friday."
+    assert unmarked(left) == "| company | tomorrow."
+    assert unmarked(right) == "| | on Friday."
     assert right["marks"][0] == "The United Auto Workers confirmed an earlier"
 
 

@@ -219,3 +219,15 @@ def test_a_paragraph_with_the_same_words_in_another_order_is_not_an_exact_match(
     rep = report.repeats
     assert len(rep) == 1 and rep["repeat_of"][0] == 1
     assert 0.8 <= rep["similarity"][0] < 1.0
+
+
+def test_paragraphs_that_differ_in_their_figures_do_not_match():
+    # Reuters-21578: two convertible-debenture notices, same formula, different conversion prices
+    a = ("The debentures are convertible into the company's common stock at 54.55 dlrs per share, "
+         "representing a premium of 25 pct over the closing price, the company said.")
+    b = a.replace("54.55", "40.50")
+    c = a.replace("the company said", "the company added")
+    report = scan({"a": SEEDS["001"] + "\n" + a, "b": SEEDS["003"] + "\n" + b, "c": SEEDS["004"] + "\n" + c})
+    pairs = {(r.a, r.b) for r in report.overlaps.itertuples()}
+    assert ("a", "c") in pairs            # same figures, one word changed: a shared paragraph
+    assert ("a", "b") not in pairs and ("b", "c") not in pairs
