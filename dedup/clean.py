@@ -39,9 +39,9 @@ import json
 import os
 import re
 from collections import Counter
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -342,8 +342,6 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
     checked (:func:`check_result`), then renamed into place: the manifest first, then the
     output. An interrupted run leaves no partial output.
     """
-    from .index import Index
-
     if output in ("-", ""):
         raise ParameterError("clean writes a file or directory: give -o a path")
     fmt = check_output(input, output)
@@ -351,38 +349,49 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
     if os.path.abspath(manifest_path) == os.path.abspath(output):
         raise ParameterError("the manifest and the output must be different files", manifest_path)
     docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
+    with _index_session(index, params) as (idx, params):
+        result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, **params).clean(docs, index=idx)
+        check_result(result)
+        out = Pending(output, is_dir=fmt == "dir")
+        man = Pending(manifest_path)
+        try:
+            write_documents(fmt, input, docs, result.texts, out.path, text_field)
+            with open(man.path, "w", encoding="utf-8") as f:
+                for entry in result.removed:
+                    f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            check_result(result, _read_back(fmt, input, out.path, result, text_field, id_field),
+                         _read_manifest(man.path))
+            if idx is not None:
+                idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
+            man.commit()
+            out.commit()
+        except BaseException:
+            out.discard()
+            man.discard()
+            raise
+        result.output, result.manifest = output, manifest_path
+    return result
+
+
+@contextmanager
+def _index_session(index: Any, params: dict) -> Iterator[tuple[Any, dict]]:
+    """``(index, params)`` inside one transaction of ``index`` (a path, an open ``Index``
+    or None): an index given as a path is opened with ``params`` and closed afterwards;
+    the parameters stored in the index fill in those not given."""
+    from .index import Index
+
     own_index = isinstance(index, (str, os.PathLike))
     idx = Index(index, **params) if own_index else index
     try:
         if idx is not None:
             params = {**dataclasses.asdict(idx.params), **params}
         with idx.transaction() if idx is not None else nullcontext():
-            result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, **params).clean(docs, index=idx)
-            check_result(result)
-            out = Pending(output, is_dir=fmt == "dir")
-            man = Pending(manifest_path)
-            try:
-                write_documents(fmt, input, docs, result.texts, out.path, text_field)
-                with open(man.path, "w", encoding="utf-8") as f:
-                    for entry in result.removed:
-                        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                    f.flush()
-                    os.fsync(f.fileno())
-                check_result(result, _read_back(fmt, input, out.path, result, text_field, id_field),
-                             _read_manifest(man.path))
-                if idx is not None:
-                    idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
-                man.commit()
-                out.commit()
-            except BaseException:
-                out.discard()
-                man.discard()
-                raise
-            result.output, result.manifest = output, manifest_path
+            yield idx, params
     finally:
         if own_index and idx is not None:
             idx.close()
-    return result
 
 
 def _read_back(fmt: str, input: str, path: str, result: CleanResult, text_field: str,
@@ -424,21 +433,13 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
         >>> kept["id"].tolist(), removed[["id", "reason", "of"]].values.tolist()
         (['0'], [['1', 'duplicate_of', '0'], ['2', 'empty', None]])
     """
-    from .index import Index, as_documents
+    from .index import as_documents
 
     docs, labels = as_documents(data, text, id)
-    own_index = isinstance(index, (str, os.PathLike))
-    idx = Index(index, **params) if own_index else index
-    try:
+    with _index_session(index, params) as (idx, params):
+        result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, **params)
         if idx is not None:
-            params = {**dataclasses.asdict(idx.params), **params}
-        with idx.transaction() if idx is not None else nullcontext():
-            result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, **params)
-            if idx is not None:
-                idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
-    finally:
-        if own_index and idx is not None:
-            idx.close()
+            idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
     kept = result.kept
     if isinstance(data, pd.DataFrame):
         clean_df = data.iloc[kept].copy()

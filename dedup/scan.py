@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -260,8 +260,3 @@ def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:
     occ = index.occurrences[["doc", "type"]]
     m = near.merge(occ, left_on="t1", right_on="type").merge(occ, left_on="t2", right_on="type", suffixes=("_a", "_b"))
     return lsh.unique_pairs(m[["doc_a", "doc_b"]].to_numpy())
-
-
-def scan_documents(documents: Iterable[Document], **params) -> ScanResult:
-    """Run a :class:`Scanner` with ``params`` over ``documents``."""
-    return Scanner(**params).scan(list(documents))

@@ -50,3 +50,14 @@ def test_tokenize_batch_matches_per_document_words():
     tb2 = tokenize(["putin xi", "xi putin"])
     assert tb2.word_hash[0] == tb2.word_hash[3] and tb2.word_hash[0] != tb2.word_hash[1]
     assert tb.word_is_number.dtype == np.bool_
+
+
+def test_the_tokeniser_marks_figures_as_is_figure_defines_them():
+    from dedup.text import is_figure
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))]
+    texts.append("Six ships loading, eight waiting; 1.5 billion dlrs at 6-3/16 pct on April 7, 1987.")
+    tb = tokenize(texts)
+    expected = [is_figure(w) for t in texts for s, e in block_spans(t) for w in words(t[s:e])]
+    assert tb.word_is_number.tolist() == expected
+    assert sum(expected) >= 10
