@@ -29,8 +29,6 @@ Rules, with the reason for each default:
 
 from __future__ import annotations
 
-import difflib
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,7 +121,10 @@ def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[n
     ``BLOCK_NUM_PERM``-value signatures of their word sets (per-document work, done in
     ``batch`` so that it runs in parallel)."""
     blocks = np.flatnonzero(tb.block_words >= short_block_words)
-    return blocks, OnePermutationHashing(BLOCK_NUM_PERM, _BLOCK_SEED).sign(block_word_sets(tb, blocks))
+    signer = OnePermutationHashing(BLOCK_NUM_PERM, _BLOCK_SEED)
+    # the word set's signature, from the words with their repeats (a repeat never changes a minimum)
+    return blocks, signer.sign_segments(tb.word_hash.astype(np.uint32), tb.word_offsets[blocks],
+                                        tb.word_offsets[blocks + 1])
 
 
 def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray, threshold: float,
@@ -156,31 +157,16 @@ def near_type_pairs(tb: TokenizedBatch, index: BlockIndex, eligible: np.ndarray,
     inter = intersection_sizes(sets, local[:, 0], sets, local[:, 1])
     union = sets.sizes[local[:, 0]] + sets.sizes[local[:, 1]] - inter
     cand = cand[inter >= threshold * union]
-    # word sets ignore order: score the survivors on their word sequences
+    # word sets ignore order: score the survivors on their word sequences (compiled loops)
+    from . import kernels
+
     first = index.type_first_block[types]
-    sim = np.array([_sequence_similarity(tb, first[i], first[j]) for i, j in cand.tolist()], dtype=np.float64)
-    figures = np.array([_figure_agreement(tb, first[i], first[j]) for i, j in cand.tolist()], dtype=np.float64)
+    a, b = first[cand[:, 0]], first[cand[:, 1]]
+    wo = tb.word_offsets
+    sim = kernels.sequence_ratios(tb.word_hash, wo[a], wo[a + 1], wo[b], wo[b + 1])
+    figures = kernels.figure_agreements(tb.word_hash, tb.word_is_number, wo[a], wo[a + 1], wo[b], wo[b + 1])
     ok = (sim >= threshold) & (figures >= min_figure_agreement)
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
-
-
-def _figure_agreement(tb: TokenizedBatch, a: int, b: int) -> float:
-    """Share of the figures of the block with fewer that the other has too (repeats counted)."""
-    fa = Counter(tb.word_hash[tb.word_offsets[a]:tb.word_offsets[a + 1]][
-        tb.word_is_number[tb.word_offsets[a]:tb.word_offsets[a + 1]]].tolist())
-    fb = Counter(tb.word_hash[tb.word_offsets[b]:tb.word_offsets[b + 1]][
-        tb.word_is_number[tb.word_offsets[b]:tb.word_offsets[b + 1]]].tolist())
-    fewer = min(sum(fa.values()), sum(fb.values()))
-    return sum((fa & fb).values()) / fewer if fewer else 1.0
-
-
-def _sequence_similarity(tb: TokenizedBatch, a: int, b: int) -> float:
-    """Share of the words of blocks ``a`` and ``b`` that match in order (difflib's ratio,
-    ``2 * matched / (len_a + len_b)``): one word changed in a 30-word paragraph gives 0.97;
-    the same words rearranged give less than 1."""
-    wa = tb.word_hash[tb.word_offsets[a]:tb.word_offsets[a + 1]].tolist()
-    wb = tb.word_hash[tb.word_offsets[b]:tb.word_offsets[b + 1]].tolist()
-    return difflib.SequenceMatcher(None, wa, wb, autojunk=False).ratio()
 
 
 def repeats(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: pd.DataFrame) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 from .shingles import fmix64, ragged_arange
 
 _U64 = np.uint64
@@ -94,8 +95,11 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     items = np.asarray(items, dtype=np.int64)
     if len(keys) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.lexsort((items, keys))
-    k, it = keys[order], items[order]
+    # sort by (key, item) in one pass: dense key numbers above the item in one uint64
+    codes, _ = pd.factorize(keys)
+    packed = np.sort((codes.astype(_U64) << _U64(32)) | items.astype(_U64))
+    k = packed >> _U64(32)
+    it = (packed & _U64(0xFFFFFFFF)).astype(np.int64)
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(k)])))
     parts = []

@@ -80,36 +80,22 @@ class OnePermutationHashing:
 
     def sign(self, sets: SetBatch) -> np.ndarray:
         """Signatures of ``sets``: a ``(len(sets), num_perm)`` uint32 array."""
-        k = self.num_perm
-        n = len(sets)
-        sig = np.full((n, k), EMPTY, dtype=np.uint32)
-        if len(sets.values) == 0:
-            return sig
-        g = fmix64(sets.values.astype(_U64) ^ self._salt)
-        cell = sets.set_ids * k + (g % _U64(k)).astype(np.int64)
-        np.minimum.at(sig.reshape(-1), cell, (g >> _U64(32)).astype(np.uint32))
-        self._densify(sig, sets.sizes > 0)
-        return sig
+        return self.sign_segments(sets.values, sets.offsets[:-1], sets.offsets[1:])
 
-    def _densify(self, sig: np.ndarray, nonempty: np.ndarray) -> None:
-        filled = sig != EMPTY
-        rows, cols = np.nonzero(~filled & nonempty[:, None])
-        if len(rows) == 0:
-            return
-        src = sig.copy()
-        for t in range(_MAX_PROBES):
-            cand = self._probes[cols, t]
-            ok = filled[rows, cand]
-            sig[rows[ok], cols[ok]] = src[rows[ok], cand[ok]]
-            rows, cols = rows[~ok], cols[~ok]
-            if len(rows) == 0:
-                return
-        # rare: very sparse sets; take the next filled bin to the right, circularly
-        k = self.num_perm
-        for r, c in zip(rows.tolist(), cols.tolist()):
-            row_filled = np.flatnonzero(filled[r])
-            j = row_filled[np.searchsorted(row_filled, c) % len(row_filled)]
-            sig[r, c] = src[r, j]
+    def sign_segments(self, values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Signatures of the segments ``values[starts[i]:ends[i]]`` of 32-bit hashes.
+
+        A segment need not be sorted nor free of repeats (a repeat never changes a bin's
+        minimum), so a document's shingles are signed straight from
+        :func:`~dedup.shingles.ngram_hashes` without building its set first. A compiled
+        loop (:func:`dedup.kernels.oph_sign`).
+        """
+        from . import kernels
+
+        return kernels.oph_sign(np.ascontiguousarray(values, dtype=np.uint32),
+                                np.ascontiguousarray(starts, dtype=np.int64),
+                                np.ascontiguousarray(ends, dtype=np.int64),
+                                self.num_perm, _U64(self._salt), self._probes)
 
 
 class DatasketchMinHash:

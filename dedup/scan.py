@@ -39,7 +39,7 @@ from .errors import ParameterError
 from .io import Document
 from .match import is_near_duplicate, pair_stats
 from .progress import Stages
-from .shingles import SetBatch, fmix64, intersection_sizes
+from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, ragged_arange
 from .text import TokenizedBatch
 
 
@@ -173,8 +173,7 @@ class Scanner:
         feats = batch.compute_parallel([d.text for d in docs], p.ngram, p.scheme, p.num_perm, p.seed,
                                        p.short_block_words, self.jobs)
         stages("signatures")
-        tb, sh_hash, sh_block = feats.tokens, feats.shingle_hash, feats.shingle_block
-        full_sets, signatures = feats.full_sets, feats.signatures
+        tb, signatures = feats.tokens, feats.signatures
         index = blk.build_index(tb, feats.type_hash)
         doc_words = np.bincount(tb.block_doc, weights=tb.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
@@ -203,9 +202,16 @@ class Scanner:
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
 
+        # exact sets, only for the documents in candidate pairs (``local`` numbers them)
+        involved = np.unique(cand)
+        local = np.full(n, -1, dtype=np.int64)
+        local[involved] = np.arange(len(involved))
+        ca, cb = local[cand[:, 0]], local[cand[:, 1]]
+
         # groups of related documents, for boilerplate
-        figures_all = _figure_sets(feats, n, None)
-        related = is_near_duplicate(pair_stats(full_sets, figures_all, cand[:, 0], cand[:, 1]),
+        full_sets = _shingle_sets(tb, involved, p.ngram, None)
+        figures_all = _figure_sets(tb, involved, None)
+        related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
@@ -215,17 +221,16 @@ class Scanner:
         keep_block = np.ones(tb.n_blocks, dtype=bool)
         has_type = index.block_type >= 0
         keep_block[has_type] = ~boilerplate[index.block_type[has_type]]
-        keep_sh = keep_block[sh_block]
-        clean_sets = SetBatch.from_pairs(sh_hash[keep_sh], tb.block_doc[sh_block[keep_sh]], n)
-        figures = _figure_sets(feats, n, keep_block)
+        clean_sets = _shingle_sets(tb, involved, p.ngram, keep_block)
+        figures = _figure_sets(tb, involved, keep_block)
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
-        stats = pair_stats(clean_sets, figures, cand[:, 0], cand[:, 1])
+        stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         cluster, representative = cluster_documents(n, cand[dup], doc_words)
 
         members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
-        mstats = pair_stats(clean_sets, figures, representative[members], members)
+        mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members])
         member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
                                      "containment": mstats.containment})
         doc_hash = feats.doc_hash
@@ -241,16 +246,42 @@ class Scanner:
                           exact, boilerplate, reps, overlaps)
 
 
-def _figure_sets(feats: batch.BatchFeatures, n: int, keep_block: np.ndarray | None) -> SetBatch:
-    """The figures of each document, from the kept blocks, as a set that counts repeats:
-    the k-th occurrence of a figure in a document is its own element."""
-    h, block = feats.figure_hash, feats.figure_block
+def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The blocks of documents ``docs`` in order, and the position in ``docs`` of each."""
+    counts = np.diff(tb.doc_block_offsets)[docs]
+    return ragged_arange(tb.doc_block_offsets[docs], counts), np.repeat(np.arange(len(docs)), counts)
+
+
+def _shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None) -> SetBatch:
+    """The shingle sets of documents ``docs`` (set ``i`` is ``docs[i]``'s), from the kept blocks."""
+    blocks, owner = _doc_blocks(tb, docs)
     if keep_block is not None:
-        keep = keep_block[block]
-        h, block = h[keep], block[keep]
-    doc = feats.tokens.block_doc[block]
+        kept = keep_block[blocks]
+        blocks, owner = blocks[kept], owner[kept]
+    sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram, blocks)
+    # shingles come in the order of ``blocks``: the owner of each shingle's block
+    return SetBatch.from_pairs(sh_hash, np.repeat(owner, _shingle_counts(tb, blocks, ngram)), len(docs))
+
+
+def _shingle_counts(tb: TokenizedBatch, blocks: np.ndarray, ngram: int) -> np.ndarray:
+    words = tb.block_words[blocks]
+    return np.where(words > 0, np.maximum(words - ngram + 1, 1), 0)
+
+
+def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> SetBatch:
+    """The figures of documents ``docs``, from the kept blocks, as a set that counts
+    repeats: the k-th occurrence of a figure in a document is its own element."""
+    blocks, owner = _doc_blocks(tb, docs)
+    if keep_block is not None:
+        kept = keep_block[blocks]
+        blocks, owner = blocks[kept], owner[kept]
+    sizes = tb.block_words[blocks]
+    words = ragged_arange(tb.word_offsets[blocks], sizes)
+    figure = tb.word_is_number[words]
+    h = tb.word_hash[words[figure]]
+    doc = np.repeat(owner, sizes)[figure]
     nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
-    return SetBatch.from_pairs(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, n)
+    return SetBatch.from_pairs(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
 
 
 def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:

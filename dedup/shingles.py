@@ -6,7 +6,7 @@ Shingles never span two blocks: a document's shingle set is the union of its blo
 sets, so leaving a block out (boilerplate) removes exactly that block's shingles.
 
 Shingle hashes are computed from the 64-bit word hashes with a polynomial over the
-window followed by a 64-bit finaliser (murmur3's ``fmix64``), all in numpy. They are
+window followed by a 64-bit finaliser (murmur3's ``fmix64``), in a compiled loop. They are
 kept as their low 32 bits (:data:`SHINGLE_DTYPE`): half the memory, and a single sort
 of ``set_id << 32 | hash`` sorts every set at once. The price is a chance of one
 spurious shared shingle between two 1,000-shingle documents of about
@@ -25,9 +25,6 @@ _POLY = _U64(0x100000001B3)  # FNV-64 prime: the window polynomial's base
 _LEN_SALT = 0x9E3779B97F4A7C15
 _C1 = _U64(0xFF51AFD7ED558CCD)
 _C2 = _U64(0xC4CEB9FE1A85EC53)
-
-#: how many (set, element) pairs :func:`intersection_sizes` sorts at once
-_CHUNK = 8_000_000
 
 
 def fmix64(x: np.ndarray) -> np.ndarray:
@@ -64,60 +61,38 @@ def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.cumsum(out)
 
 
-#: words hashed into n-grams at once (bounds the temporaries: ~60 bytes a word)
-_NGRAM_CHUNK_WORDS = 1 << 21
-
-
-def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int,
+                 blocks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hash the word n-grams of every block.
+
+    A window of words ``w_0 .. w_{n-1}`` hashes to
+    ``fmix64(w_0 * P**(n-1) + ... + w_{n-1} + salt(n))`` (``P`` the FNV-64 prime), kept
+    as its low 32 bits; a block of ``1 <= L < n`` words is one shingle, hashed the same
+    way over its L words with ``salt(L)``. Computed in a compiled loop
+    (:func:`dedup.kernels.ngram_hashes`).
 
     Args:
         word_hash: 64-bit hash of every word, blocks one after the other.
         word_offsets: block ``b`` holds words ``word_offsets[b]:word_offsets[b+1]``.
         n: words per shingle (>= 1).
+        blocks: only these blocks, in this order (default: all).
 
     Returns:
-        ``(hashes, block)``: one 32-bit hash per shingle and the block it belongs to,
-        not sorted and not deduplicated. Blocks with no words have no shingle; blocks of
+        ``(hashes, block)``: one 32-bit hash per shingle and the block it belongs to, in
+        the order of the blocks, not deduplicated. Blocks with no words have no shingle; blocks of
         1..n-1 words have exactly one.
     """
+    from . import kernels
+
     if n < 1:
         raise ValueError("n must be >= 1")
+    salts = np.array([_salt(k) for k in range(n + 1)], dtype=_U64)
     word_offsets = np.asarray(word_offsets, dtype=np.int64)
-    if word_offsets[-1] - word_offsets[0] > _NGRAM_CHUNK_WORDS:
-        # whole blocks at a time; a shingle never spans two blocks, so chunks are independent
-        cuts = np.unique(np.searchsorted(word_offsets, np.arange(word_offsets[0], word_offsets[-1],
-                                                                 _NGRAM_CHUNK_WORDS), side="right") - 1)
-        cuts = np.unique(np.concatenate((cuts, [len(word_offsets) - 1])))
-        parts = [_ngram_hashes(word_hash, word_offsets[a:b + 1], n) for a, b in zip(cuts[:-1], cuts[1:])]
-        return (np.concatenate([h for h, _ in parts]),
-                np.concatenate([blk + a for (_, blk), a in zip(parts, cuts[:-1])]))
-    return _ngram_hashes(word_hash, word_offsets, n)
-
-
-def _ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`ngram_hashes` for blocks whose words are ``word_hash[word_offsets[0]:word_offsets[-1]]``."""
-    word_hash = np.asarray(word_hash, dtype=_U64)[word_offsets[0]:word_offsets[-1]]
-    word_offsets = word_offsets - word_offsets[0]
-    lengths = np.diff(word_offsets)
-    n_words = len(word_hash)
-    block_of_word = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    remaining = word_offsets[1:][block_of_word] - np.arange(n_words)  # words left in block, incl. this
-    short = np.flatnonzero((lengths > 0) & (lengths < n))
-    short_hash = np.zeros(len(short), dtype=_U64)
-    acc = word_hash.copy()
-    for k in range(1, n + 1):
-        if k > 1:
-            m = n_words - k + 1
-            if m > 0:
-                acc[:m] = acc[:m] * _POLY + word_hash[k - 1 :]
-        sel = lengths[short] == k
-        if sel.any():
-            short_hash[sel] = acc[word_offsets[short[sel]]] + _salt(k)
-    full = remaining >= n
-    hashes = np.concatenate((acc[full] + _salt(n), short_hash))
-    blocks = np.concatenate((block_of_word[full], short))
-    return fmix64(hashes).astype(SHINGLE_DTYPE), blocks
+    if blocks is None:
+        blocks = np.arange(len(word_offsets) - 1, dtype=np.int64)
+    blocks = np.ascontiguousarray(blocks, dtype=np.int64)
+    return kernels.ngram_hashes(np.ascontiguousarray(word_hash, dtype=_U64), blocks, word_offsets[blocks],
+                                word_offsets[blocks + 1], n, _POLY, salts)
 
 
 _POSITION_KEYS: list[np.ndarray] = []
@@ -135,17 +110,15 @@ def sequence_hashes(word_hash: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
     Equal sequences give equal hashes; order matters. Each word's hash is combined with a
     random key for its position in the segment (xor, then an odd multiplier) and the
-    results are summed with one cumulative sum; the sum is finalised with the length.
+    results are summed; the sum is finalised with the length (a compiled loop,
+    :func:`dedup.kernels.sequence_hashes`).
     """
-    offsets = np.asarray(offsets, dtype=np.int64)
+    from . import kernels
+
+    offsets = np.ascontiguousarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
-    pos = np.arange(offsets[-1] - offsets[0]) - np.repeat(offsets[:-1] - offsets[0], lengths)
-    words = np.asarray(word_hash, dtype=_U64)[offsets[0] : offsets[-1]]
     keys = _position_keys(int(lengths.max()) if len(lengths) else 0)
-    mixed = (words ^ keys[pos]) * _C1
-    csum = np.concatenate(([_U64(0)], np.cumsum(mixed, dtype=_U64)))
-    rel = offsets - offsets[0]
-    return fmix64((csum[rel[1:]] - csum[rel[:-1]]) ^ lengths.astype(_U64))
+    return kernels.sequence_hashes(np.ascontiguousarray(word_hash, dtype=_U64), offsets, keys)
 
 
 @dataclass
@@ -196,38 +169,19 @@ class SetBatch:
 
 def intersection_sizes(a: SetBatch, ia: np.ndarray, b: SetBatch, ib: np.ndarray,
                        weights: np.ndarray | None = None) -> np.ndarray:
-    """``len(a[ia[k]] & b[ib[k]])`` for every k, vectorised.
+    """``len(a[ia[k]] & b[ib[k]])`` for every k.
 
     With ``weights``, the sum of ``weights[v]`` over the common values ``v`` instead
-    (the values are then indexes into ``weights``).
-
-    The elements of both sets of each pair are tagged with the pair's number and
-    sorted together; a value present in both sets shows up twice in a row. Pairs are
-    processed in chunks so that memory stays bounded.
+    (the values are then indexes into ``weights``). Both sets of a pair are sorted, so
+    one merge of the two finds the common values (a compiled loop,
+    :func:`dedup.kernels.intersection_sizes`). Returns int64 counts, or float64 sums
+    with ``weights``.
     """
-    ia = np.asarray(ia, dtype=np.int64)
-    ib = np.asarray(ib, dtype=np.int64)
-    out = np.zeros(len(ia), dtype=np.int64)
-    if len(ia) == 0:
-        return out
-    cum = np.cumsum(a.sizes[ia] + b.sizes[ib])
-    lo = 0
-    while lo < len(ia):
-        done = cum[lo - 1] if lo else 0
-        hi = max(int(np.searchsorted(cum, done + _CHUNK, side="right")), lo + 1)
-        pa, pb = ia[lo:hi], ib[lo:hi]
-        sa, sb = a.sizes[pa], b.sizes[pb]
-        pair = np.arange(hi - lo, dtype=_U64)
-        key = np.concatenate(
-            (
-                (np.repeat(pair, sa) << _U64(32)) | a.values[ragged_arange(a.offsets[pa], sa)].astype(_U64),
-                (np.repeat(pair, sb) << _U64(32)) | b.values[ragged_arange(b.offsets[pb], sb)].astype(_U64),
-            )
-        )
-        key.sort()
-        dup = key[1:] == key[:-1]
-        common = key[1:][dup]
-        w = None if weights is None else weights[(common & _U64(0xFFFFFFFF)).astype(np.int64)]
-        out[lo:hi] = np.bincount((common >> _U64(32)).astype(np.int64), weights=w, minlength=hi - lo)
-        lo = hi
-    return out
+    from . import kernels
+
+    ia = np.ascontiguousarray(ia, dtype=np.int64)
+    ib = np.ascontiguousarray(ib, dtype=np.int64)
+    weighted = weights is not None
+    w = np.ascontiguousarray(weights, dtype=np.float64) if weighted else np.zeros(1)
+    out = kernels.intersection_sizes(a.values, a.offsets, ia, b.values, b.offsets, ib, w, weighted)
+    return out if weighted else out.astype(np.int64)

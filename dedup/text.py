@@ -209,6 +209,18 @@ def _number_word_hashes() -> np.ndarray:
     return np.sort(np.array([_word_hash(w) for w in NUMBER_WORDS], dtype=_U64))
 
 
+@lru_cache(maxsize=1)
+def _number_word_table() -> np.ndarray:
+    """The number-word hashes in an open-addressing table for :func:`kernels.hash_words`."""
+    table = np.zeros(1024, dtype=_U64)
+    for h in _number_word_hashes().tolist():
+        slot = h >> 54
+        while table[slot]:
+            slot = (slot + 1) & 1023
+        table[slot] = h
+    return table
+
+
 def words(text: str) -> list[str]:
     """The normalised words of ``text`` (see the module docstring)."""
     raw = _fold_bytes(text)
@@ -266,64 +278,104 @@ class TokenizedBatch:
 def tokenize(texts: Sequence[str]) -> TokenizedBatch:
     """Cut ``texts`` into blocks and hashed words, a whole batch at a time.
 
-    The blocks of the batch are joined with ``\\n``, folded as one string, and cut into
-    words on their UTF-8 bytes in chunks of about 1 MB (see the module docstring).
+    The texts are taken about ``_CHUNK_CHARS`` characters at a time as one array of
+    code points. Compiled loops (:mod:`dedup.kernels`) find the blocks (exactly as
+    :func:`block_spans`), fold them to UTF-8 bytes (exactly as :func:`_fold_bytes`, each
+    distinct non-ASCII character folded once in Python) and cut and hash the words
+    (exactly as :func:`words` and :func:`_hash_spans`).
     """
-    starts: list[int] = []
-    ends: list[int] = []
-    pieces: list[str] = []
-    counts = np.zeros(len(texts), dtype=np.int64)
-    for d, text in enumerate(texts):
-        pos = 0
-        n = 0
-        for line in text.splitlines(True):
-            stripped = line.strip()
-            if stripped:
-                start = pos + len(line) - len(line.lstrip())
-                starts.append(start)
-                ends.append(start + len(stripped))
-                pieces.append(stripped)
-                n += 1
-            pos += len(line)
-        counts[d] = n
-    doc_block_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=doc_block_offsets[1:])
-    n_blocks = len(pieces)
+    from . import kernels
 
-    hashes, numbers, word_block = [], [], []
-    first = 0
-    while first < n_blocks:
-        # a chunk of whole blocks of about _CHUNK_BYTES characters
-        last, size = first, 0
-        while last < n_blocks and (size < _CHUNK_BYTES or last == first):
-            size += len(pieces[last]) + 1
-            last += 1
-        raw = _fold_bytes("\n".join(pieces[first:last]))
-        buf = np.frombuffer(raw, dtype=np.uint8)
-        ws, we = _word_spans(buf)
-        breaks = np.concatenate(([0], np.cumsum(buf == 10)))
-        h = _hash_spans(buf, ws, we)
-        digits = np.concatenate(([0], np.cumsum(_DIGIT[buf])))
-        is_number = (digits[we] > digits[ws]) | np.isin(h, _number_word_hashes())
-        hashes.append(h)
-        numbers.append(is_number)
-        word_block.append(breaks[ws] + first)
-        first = last
-    word_hash = np.concatenate(hashes) if hashes else np.zeros(0, dtype=_U64)
-    word_is_number = np.concatenate(numbers) if numbers else np.zeros(0, dtype=bool)
-    blocks_of_words = np.concatenate(word_block) if word_block else np.zeros(0, dtype=np.int64)
-    word_offsets = np.zeros(n_blocks + 1, dtype=np.int64)
-    if n_blocks:
-        np.cumsum(np.bincount(blocks_of_words, minlength=n_blocks), out=word_offsets[1:])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends_at = np.cumsum(lengths)
+    bounds = [0]
+    while bounds[-1] < len(texts):
+        base = ends_at[bounds[-1] - 1] if bounds[-1] else 0
+        bounds.append(max(int(np.searchsorted(ends_at, base + _CHUNK_CHARS, side="right")), bounds[-1] + 1))
+    parts = [_tokenize_chunk(texts[a:b], lengths[a:b], kernels) for a, b in zip(bounds[:-1], bounds[1:])]
+    if not parts:
+        parts = [_tokenize_chunk([], lengths, kernels)]
+    return _concat_tokens(parts, len(texts))
+
+
+def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple:
+    joined = "".join(texts)
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    doc_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=doc_offsets[1:])
+    starts, ends, counts = kernels.block_spans(cp, doc_offsets, _IS_SPACE, _IS_BREAK)
+    block_doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+    g_start = starts + doc_offsets[block_doc]
+    g_end = ends + doc_offsets[block_doc]
+    fold_cp, fold_offsets, fold_bytes, unfoldable = _fold_table(cp)
+    override = np.full(len(starts), -1, dtype=np.int64)
+    over_offsets = np.zeros(1, dtype=np.int64)
+    over_bytes = np.zeros(0, dtype=np.uint8)
+    if len(unfoldable):
+        bad = np.concatenate(([0], np.cumsum(np.isin(cp, unfoldable))))
+        blocks = np.flatnonzero(bad[g_end] > bad[g_start])
+        folded = [_fold(joined[a:b]).encode("utf-8", "surrogatepass")
+                  for a, b in zip(g_start[blocks].tolist(), g_end[blocks].tolist())]
+        override[blocks] = np.arange(len(blocks))
+        over_offsets = np.concatenate(([0], np.cumsum([len(f) for f in folded]))).astype(np.int64)
+        over_bytes = np.frombuffer(b"".join(folded), dtype=np.uint8)
+    buf, _ = kernels.fold_blocks(cp, g_start, g_end, fold_cp, fold_offsets, fold_bytes,
+                                 override, over_offsets, over_bytes)
+    word_hash, is_number, block_words = kernels.hash_words(buf, len(starts), _CLASS, _U64(WORD_HASH_SEED),
+                                                           _U64(_POLY), _number_word_table(),
+                                                           max(map(len, NUMBER_WORDS)))
+    return block_doc, starts, ends, counts, block_words, word_hash, is_number
+
+
+def _concat_tokens(parts: list[tuple], n_docs: int) -> TokenizedBatch:
+    doc_base = np.cumsum([0] + [len(p[3]) for p in parts])
+    block_words = np.concatenate([p[4] for p in parts])
+    word_offsets = np.zeros(len(block_words) + 1, dtype=np.int64)
+    np.cumsum(block_words, out=word_offsets[1:])
+    counts = np.concatenate([p[3] for p in parts])
+    doc_block_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(counts, out=doc_block_offsets[1:])
     return TokenizedBatch(
-        block_doc=np.repeat(np.arange(len(texts), dtype=np.int64), counts),
-        block_start=np.asarray(starts, dtype=np.int64),
-        block_end=np.asarray(ends, dtype=np.int64),
+        block_doc=np.concatenate([p[0] + o for p, o in zip(parts, doc_base)]),
+        block_start=np.concatenate([p[1] for p in parts]),
+        block_end=np.concatenate([p[2] for p in parts]),
         doc_block_offsets=doc_block_offsets,
         word_offsets=word_offsets,
-        word_hash=word_hash,
-        word_is_number=word_is_number,
+        word_hash=np.concatenate([p[5] for p in parts]),
+        word_is_number=np.concatenate([p[6] for p in parts]),
     )
+
+
+#: white space (``str.isspace``) and line breaks (``str.splitlines``) among code points
+#: below U+3001 (there are none above)
+_IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
+_IS_BREAK = np.array([len(("a" + chr(c) + "b").splitlines()) == 2 for c in range(0x3001)], dtype=np.bool_)
+#: characters of text tokenised at once (bounds the per-chunk arrays: ~6 bytes a character)
+_CHUNK_CHARS = 1 << 21
+#: folds of non-ASCII characters seen so far: code point -> UTF-8 bytes, or None
+_FOLDS: dict[int, bytes | None] = {}
+
+
+def _fold_table(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fold of every distinct non-ASCII code point of ``cp``, as sorted code points,
+    offsets and UTF-8 bytes for :func:`kernels.fold_blocks`, and the code points whose
+    fold depends on their neighbours (:func:`_fold_char` gives None)."""
+    distinct = np.unique(cp[cp >= 128]).tolist()
+    folds = []
+    unfoldable = []
+    for c in distinct:
+        if c not in _FOLDS:
+            f = _fold_char(chr(c))
+            _FOLDS[c] = None if f is None else f.encode("utf-8", "surrogatepass")
+        f = _FOLDS[c]
+        if f is None:
+            unfoldable.append(c)
+            f = b""
+        folds.append(f)
+    offsets = np.zeros(len(folds) + 1, dtype=np.int64)
+    np.cumsum([len(f) for f in folds], out=offsets[1:])
+    return (np.asarray(distinct, dtype=np.uint32), offsets, np.frombuffer(b"".join(folds), dtype=np.uint8),
+            np.asarray(unfoldable, dtype=np.uint32))
 
 
 def line_of(text: str, offset: int) -> int:

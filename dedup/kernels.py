@@ -1,0 +1,442 @@
+"""The compiled inner loops of the per-document work (numba).
+
+Every loop here computes exactly what a numpy formulation elsewhere in the package
+defines (the docstrings name it, and ``tests/test_kernels.py`` checks the two agree on
+real and generated text). numpy alone spends its time on temporaries: one array per
+step over every byte, word or shingle, and a sort per set. A loop compiled once does
+each document in one pass and keeps only what later stages need, which is what let
+``dedup`` pass rensa's Rust core on the same job (``benchmarks/speed.py``).
+
+Compiled code is cached next to this module (``cache=True``), so only the first run
+after installing pays the compilation (a few seconds).
+
+All arithmetic is on unsigned 64-bit integers and wraps modulo 2**64, as numpy's does;
+every constant is a ``np.uint64`` so numba never promotes a mix of signed and
+unsigned integers to float.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_U64 = np.uint64
+_U32 = np.uint32
+_C1 = np.uint64(0xFF51AFD7ED558CCD)
+_C2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_S32 = np.uint64(32)
+_EMPTY = np.uint32(0xFFFFFFFF)
+_NL = np.uint8(10)
+
+
+@njit(cache=True, inline="always")
+def _fmix64(x):
+    x ^= x >> _S33
+    x *= _C1
+    x ^= x >> _S33
+    x *= _C2
+    x ^= x >> _S33
+    return x
+
+
+# --------------------------------------------------------------------------- blocks
+
+@njit(cache=True)
+def block_spans(cp, doc_offsets, is_space, is_break):
+    """Blocks (non-blank lines, stripped) of many texts given as code points.
+
+    Reproduces ``str.splitlines`` and ``str.strip`` (``text.block_spans``): ``cp`` holds
+    the texts one after the other, text ``d`` being ``cp[doc_offsets[d]:doc_offsets[d+1]]``;
+    ``is_space`` and ``is_break`` say which code points below their length are white
+    space and line breaks (``\\r\\n`` is one break).
+
+    Returns ``(start, end, count)``: the character span of every block within its text
+    and the number of blocks of each text.
+    """
+    n_docs = len(doc_offsets) - 1
+    n_cp = doc_offsets[n_docs] - doc_offsets[0]
+    start = np.empty(n_cp // 2 + n_docs + 1, dtype=np.int64)
+    end = np.empty(n_cp // 2 + n_docs + 1, dtype=np.int64)
+    count = np.zeros(n_docs, dtype=np.int64)
+    n_space, n_break = len(is_space), len(is_break)
+    k = 0
+    for d in range(n_docs):
+        lo, hi = doc_offsets[d], doc_offsets[d + 1]
+        i = lo
+        while i < hi:
+            # one line: [i, j) then its break
+            j = i
+            while j < hi:
+                c = cp[j]
+                if c < n_break and is_break[c]:
+                    break
+                j += 1
+            a = i
+            while a < j and cp[a] < n_space and is_space[cp[a]]:
+                a += 1
+            b = j
+            while b > a and cp[b - 1] < n_space and is_space[cp[b - 1]]:
+                b -= 1
+            if b > a:
+                start[k] = a - lo
+                end[k] = b - lo
+                k += 1
+                count[d] += 1
+            if j < hi and cp[j] == 13 and j + 1 < hi and cp[j + 1] == 10:
+                j += 1
+            i = j + 1
+    return start[:k], end[:k], count
+
+
+@njit(cache=True)
+def fold_blocks(cp, starts, ends, fold_cp, fold_offsets, fold_bytes, override, override_offsets, override_bytes):
+    """The folded UTF-8 bytes of blocks, each followed by ``\\n`` (``text._fold_bytes``).
+
+    ASCII letters are lowered; a non-ASCII code point ``c`` becomes the bytes
+    ``fold_bytes[fold_offsets[i]:fold_offsets[i+1]]`` where ``fold_cp[i] == c`` (its fold,
+    computed once per distinct character in Python). A block ``b`` with
+    ``override[b] >= 0`` is replaced whole by
+    ``override_bytes[override_offsets[o]:override_offsets[o+1]]`` (``o = override[b]``):
+    text whose fold depends on neighbouring characters, folded in Python.
+
+    Returns ``(buf, block_byte_start)``.
+    """
+    n = len(starts)
+    size = np.zeros(n + 1, dtype=np.int64)
+    for b in range(n):
+        o = override[b]
+        if o >= 0:
+            size[b + 1] = override_offsets[o + 1] - override_offsets[o] + 1
+            continue
+        s = 1
+        for i in range(starts[b], ends[b]):
+            c = cp[i]
+            if c < 128:
+                s += 1
+            else:
+                f = np.searchsorted(fold_cp, c)
+                s += fold_offsets[f + 1] - fold_offsets[f]
+        size[b + 1] = s
+    for b in range(n):
+        size[b + 1] += size[b]
+    buf = np.empty(size[n], dtype=np.uint8)
+    for b in range(n):
+        p = size[b]
+        o = override[b]
+        if o >= 0:
+            for q in range(override_offsets[o], override_offsets[o + 1]):
+                buf[p] = override_bytes[q]
+                p += 1
+        else:
+            for i in range(starts[b], ends[b]):
+                c = cp[i]
+                if c < 128:
+                    if 65 <= c <= 90:
+                        c += 32
+                    buf[p] = np.uint8(c)
+                    p += 1
+                else:
+                    f = np.searchsorted(fold_cp, c)
+                    for q in range(fold_offsets[f], fold_offsets[f + 1]):
+                        buf[p] = fold_bytes[q]
+                        p += 1
+        buf[p] = _NL
+    return buf, size[:n]
+
+
+@njit(cache=True)
+def hash_words(buf, n_blocks, byte_class, seed, poly, number_table, max_number_word):
+    """Cut folded bytes into words and hash them (``text._word_spans``, ``text._hash_spans``).
+
+    ``buf`` holds ``n_blocks`` blocks, each ended by ``\n``. ``byte_class`` is
+    ``text._CLASS``: 1 word byte, 2 a separator that joins two digits, 0 or 3 a separator.
+    A word's hash is ``fmix64(sum(b_i * poly**i) ^ fmix64(len + seed))`` over its bytes;
+    it is a figure when it has a digit or its hash is in ``number_table`` (an
+    open-addressing table of 1,024 slots keyed by the hash's top 10 bits, 0 for empty;
+    the longest number word has ``max_number_word`` bytes).
+
+    Returns ``(word_hash, is_figure, block_words)``.
+    """
+    n = len(buf)
+    cap = n // 2 + 1
+    out = np.empty(cap, dtype=np.uint64)
+    fig = np.empty(cap, dtype=np.bool_)
+    counts = np.zeros(n_blocks, dtype=np.int64)
+    k = 0
+    block = 0
+    i = 0
+    while i < n:
+        c = buf[i]
+        cls = byte_class[c]
+        if cls != 1:
+            if c == _NL:
+                block += 1
+                i += 1
+                continue
+            if not (cls == 2 and 0 < i < n - 1 and 48 <= buf[i - 1] <= 57 and 48 <= buf[i + 1] <= 57):
+                i += 1
+                continue
+        h = np.uint64(0)
+        pw = np.uint64(1)
+        digit = False
+        j = i
+        while j < n:
+            c = buf[j]
+            cls = byte_class[c]
+            if cls != 1:
+                if not (cls == 2 and 0 < j < n - 1 and 48 <= buf[j - 1] <= 57 and 48 <= buf[j + 1] <= 57):
+                    break
+            elif 48 <= c <= 57:
+                digit = True
+            h += np.uint64(c) * pw
+            pw *= poly
+            j += 1
+        h = _fmix64(h ^ _fmix64(np.uint64(j - i) + seed))
+        out[k] = h
+        if not digit and j - i <= max_number_word:
+            slot = np.int64(h >> np.uint64(54))
+            while number_table[slot] != 0:
+                if number_table[slot] == h:
+                    digit = True
+                    break
+                slot = (slot + 1) & 1023
+        fig[k] = digit
+        counts[block] += 1
+        k += 1
+        i = j
+    return out[:k], fig[:k], counts
+
+
+# --------------------------------------------------------------------------- shingles
+
+@njit(cache=True)
+def ngram_hashes(word_hash, blocks, starts, ends, n, poly, salts):
+    """Word n-gram hashes of blocks ``blocks[i]`` (words ``starts[i]:ends[i]``), in that
+    order (``shingles.ngram_hashes``).
+
+    A window ``w_0..w_{n-1}`` hashes to ``fmix64(sum(w_t * poly**(n-1-t)) + salts[n])``;
+    a block of ``1 <= L < n`` words is one shingle of all its words with ``salts[L]``.
+    Returns ``(hashes, block)``: the low 32 bits of each shingle's hash and its block.
+    """
+    total = 0
+    for i in range(len(blocks)):
+        length = ends[i] - starts[i]
+        if length > 0:
+            total += max(length - n + 1, 1)
+    out = np.empty(total, dtype=np.uint32)
+    blk = np.empty(total, dtype=np.int64)
+    mask = np.uint64(0xFFFFFFFF)
+    k = 0
+    for i in range(len(blocks)):
+        lo, hi = starts[i], ends[i]
+        length = hi - lo
+        if length == 0:
+            continue
+        if length < n:
+            acc = np.uint64(0)
+            for t in range(lo, hi):
+                acc = acc * poly + word_hash[t]
+            out[k] = np.uint32(_fmix64(acc + salts[length]) & mask)
+            blk[k] = blocks[i]
+            k += 1
+            continue
+        for s in range(lo, hi - n + 1):
+            acc = np.uint64(0)
+            for t in range(s, s + n):
+                acc = acc * poly + word_hash[t]
+            out[k] = np.uint32(_fmix64(acc + salts[n]) & mask)
+            blk[k] = blocks[i]
+            k += 1
+    return out, blk
+
+
+@njit(cache=True)
+def sequence_hashes(word_hash, offsets, keys):
+    """A hash of the word sequence of each segment (``shingles.sequence_hashes``):
+    ``fmix64(sum((w_i ^ keys[i]) * C1) ^ length)``."""
+    n = len(offsets) - 1
+    out = np.empty(n, dtype=np.uint64)
+    for s in range(n):
+        lo, hi = offsets[s], offsets[s + 1]
+        acc = np.uint64(0)
+        for i in range(lo, hi):
+            acc += (word_hash[i] ^ keys[i - lo]) * _C1
+        out[s] = _fmix64(acc ^ np.uint64(hi - lo))
+    return out
+
+
+# --------------------------------------------------------------------------- signatures
+
+@njit(cache=True)
+def oph_sign(values, starts, ends, k, salt, probes):
+    """One-permutation MinHash of each segment ``values[starts[i]:ends[i]]``
+    (``minhash.OnePermutationHashing``): a value ``v`` falls into bin ``g % k`` with
+    ``g = fmix64(v ^ salt)`` and the bin keeps the least ``g >> 32``. Repeated values do
+    not change a minimum, so segments need not be sets. Empty bins of a non-empty
+    segment take the value of the first filled bin on their probe sequence
+    (``probes[bin]``), else of the next filled bin to the right, circularly."""
+    n = len(starts)
+    sig = np.full((n, k), _EMPTY, dtype=np.uint32)
+    uk = np.uint64(k)
+    filled = np.empty(k, dtype=np.bool_)
+    src = np.empty(k, dtype=np.uint32)
+    n_probes = probes.shape[1]
+    for r in range(n):
+        lo, hi = starts[r], ends[r]
+        if hi <= lo:
+            continue
+        row = sig[r]
+        for i in range(lo, hi):
+            g = _fmix64(np.uint64(values[i]) ^ salt)
+            c = np.int64(g % uk)
+            v = np.uint32(g >> _S32)
+            if v < row[c]:
+                row[c] = v
+        missing = False
+        any_filled = False
+        for c in range(k):
+            filled[c] = row[c] != _EMPTY
+            src[c] = row[c]
+            if filled[c]:
+                any_filled = True
+            else:
+                missing = True
+        if not missing or not any_filled:
+            continue
+        for c in range(k):
+            if filled[c]:
+                continue
+            done = False
+            for t in range(n_probes):
+                p = probes[c, t]
+                if filled[p]:
+                    row[c] = src[p]
+                    done = True
+                    break
+            if not done:
+                j = c + 1
+                while True:
+                    if j == k:
+                        j = 0
+                    if filled[j]:
+                        break
+                    j += 1
+                row[c] = src[j]
+    return sig
+
+
+# --------------------------------------------------------------------------- paragraphs
+
+@njit(cache=True)
+def _matched(a, b):
+    """Words of ``a`` and ``b`` that difflib's ``SequenceMatcher(None, a, b,
+    autojunk=False)`` matches: the longest common run (the earliest in ``a``, then in
+    ``b``), then the same on the parts left and right of it."""
+    la, lb = len(a), len(b)
+    prev = np.zeros(lb + 1, dtype=np.int64)
+    cur = np.zeros(lb + 1, dtype=np.int64)
+    stack = np.empty((la + lb + 2, 4), dtype=np.int64)
+    top = 0
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, la, 0, lb
+    top = 1
+    total = 0
+    while top > 0:
+        top -= 1
+        alo, ahi, blo, bhi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        besti, bestj, best = alo, blo, 0
+        for j in range(blo, bhi + 1):
+            prev[j] = 0
+        for i in range(alo, ahi):
+            cur[blo] = 0
+            for j in range(blo, bhi):
+                if a[i] == b[j]:
+                    k = prev[j] + 1
+                    cur[j + 1] = k
+                    if k > best:
+                        besti, bestj, best = i - k + 1, j - k + 1, k
+                else:
+                    cur[j + 1] = 0
+            for j in range(blo, bhi + 1):
+                prev[j] = cur[j]
+        if best == 0:
+            continue
+        total += best
+        if alo < besti and blo < bestj:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = alo, besti, blo, bestj
+            top += 1
+        if besti + best < ahi and bestj + best < bhi:
+            stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = besti + best, ahi, bestj + best, bhi
+            top += 1
+    return total
+
+
+@njit(cache=True)
+def sequence_ratios(word_hash, a_start, a_end, b_start, b_end):
+    """difflib's ``ratio()`` (``2 * matched / (len_a + len_b)``) of the word sequences
+    ``word_hash[a_start[k]:a_end[k]]`` and ``word_hash[b_start[k]:b_end[k]]``."""
+    n = len(a_start)
+    out = np.zeros(n, dtype=np.float64)
+    for k in range(n):
+        a = word_hash[a_start[k]:a_end[k]]
+        b = word_hash[b_start[k]:b_end[k]]
+        if len(a) + len(b) == 0:
+            out[k] = 1.0
+        else:
+            out[k] = 2.0 * _matched(a, b) / (len(a) + len(b))
+    return out
+
+
+@njit(cache=True)
+def figure_agreements(word_hash, is_figure, a_start, a_end, b_start, b_end):
+    """Share of the figures (counted with repeats) of the segment with fewer that the
+    other has too; 1.0 when one has none."""
+    n = len(a_start)
+    out = np.ones(n, dtype=np.float64)
+    for k in range(n):
+        a = word_hash[a_start[k]:a_end[k]][is_figure[a_start[k]:a_end[k]]]
+        b = word_hash[b_start[k]:b_end[k]][is_figure[b_start[k]:b_end[k]]]
+        fewer = min(len(a), len(b))
+        if fewer == 0:
+            continue
+        a = np.sort(a)
+        b = np.sort(b)
+        i = j = common = 0
+        while i < len(a) and j < len(b):
+            if a[i] == b[j]:
+                common += 1
+                i += 1
+                j += 1
+            elif a[i] < b[j]:
+                i += 1
+            else:
+                j += 1
+        out[k] = common / fewer
+    return out
+
+
+# --------------------------------------------------------------------------- sets
+
+@njit(cache=True)
+def intersection_sizes(a_values, a_offsets, ia, b_values, b_offsets, ib, weights, weighted):
+    """``|a[ia[k]] & b[ib[k]]|`` of sorted sets without repeats, by merging
+    (``shingles.intersection_sizes``); with ``weighted``, the sum of ``weights[v]``
+    over the common values ``v`` instead."""
+    n = len(ia)
+    out = np.zeros(n, dtype=np.float64)
+    for k in range(n):
+        i, i_end = a_offsets[ia[k]], a_offsets[ia[k] + 1]
+        j, j_end = b_offsets[ib[k]], b_offsets[ib[k] + 1]
+        total = 0.0
+        while i < i_end and j < j_end:
+            x, y = a_values[i], b_values[j]
+            if x == y:
+                total += weights[np.int64(x)] if weighted else 1.0
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        out[k] = total
+    return out
