@@ -279,6 +279,8 @@ def oph_sign(values, starts, ends, k, salt, probes):
     n = len(starts)
     sig = np.full((n, k), _EMPTY, dtype=np.uint32)
     uk = np.uint64(k)
+    pow2 = (k & (k - 1)) == 0  # g % k is g & (k - 1): no division per value
+    mask = np.uint64(k - 1)
     filled = np.empty(k, dtype=np.bool_)
     src = np.empty(k, dtype=np.uint32)
     n_probes = probes.shape[1]
@@ -289,7 +291,7 @@ def oph_sign(values, starts, ends, k, salt, probes):
         row = sig[r]
         for i in range(lo, hi):
             g = _fmix64(np.uint64(values[i]) ^ salt)
-            c = np.int64(g % uk)
+            c = np.int64(g & mask) if pow2 else np.int64(g % uk)
             v = np.uint32(g >> _S32)
             if v < row[c]:
                 row[c] = v
@@ -440,3 +442,21 @@ def intersection_sizes(a_values, a_offsets, ia, b_values, b_offsets, ib, weights
                 j += 1
         out[k] = total
     return out
+
+
+# --------------------------------------------------------------------------- LSH
+
+@njit(cache=True)
+def band_keys(sig, b, r):
+    """A 64-bit key per band of each signature (``lsh.band_keys``): starting from
+    ``band + 1``, each of the band's ``r`` values ``v`` (column ``col``) turns the key
+    ``h`` into ``fmix64(h ^ v) + col``."""
+    n = sig.shape[0]
+    keys = np.empty((n, b), dtype=np.uint64)
+    for i in range(n):
+        for band in range(b):
+            h = np.uint64(band + 1)
+            for col in range(band * r, band * r + r):
+                h = _fmix64(h ^ np.uint64(sig[i, col])) + np.uint64(col)
+            keys[i, band] = h
+    return keys

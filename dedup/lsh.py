@@ -22,7 +22,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 from .shingles import fmix64, ragged_arange
 
 _U64 = np.uint64
@@ -73,15 +72,9 @@ def optimal_params(threshold: float, num_perm: int, weights: tuple[float, float]
 
 def band_keys(signatures: np.ndarray, b: int, r: int) -> np.ndarray:
     """A 64-bit key per band: ``(n, b)`` uint64; equal bands give equal keys."""
-    sig = np.asarray(signatures).astype(_U64)
-    n = sig.shape[0]
-    keys = np.empty((n, b), dtype=_U64)
-    for band in range(b):
-        h = np.full(n, _U64(band + 1), dtype=_U64)
-        for col in range(band * r, band * r + r):
-            h = fmix64(h ^ sig[:, col]) + _U64(col)
-        keys[:, band] = h
-    return keys
+    from . import kernels
+
+    return kernels.band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), b, r)
 
 
 def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
@@ -95,11 +88,12 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     items = np.asarray(items, dtype=np.int64)
     if len(keys) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    # sort by (key, item) in one pass: dense key numbers above the item in one uint64
-    codes, _ = pd.factorize(keys)
-    packed = np.sort((codes.astype(_U64) << _U64(32)) | items.astype(_U64))
-    k = packed >> _U64(32)
-    it = (packed & _U64(0xFFFFFFFF)).astype(np.int64)
+    # order by (key, item): a stable sort by key keeps items in order when they come sorted
+    if len(items) > 1 and (items[1:] < items[:-1]).any():
+        order = np.lexsort((items, keys))
+    else:
+        order = np.argsort(keys, kind="stable")
+    k, it = keys[order], items[order]
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(k)])))
     parts = []

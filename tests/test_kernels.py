@@ -203,3 +203,17 @@ def test_figure_agreements_count_repeats_like_counters():
         ref.append(sum((fa & fb).values()) / fewer if fewer else 1.0)
     assert np.allclose(got, ref)
     assert (np.asarray(ref) < 1).any()
+
+
+def test_band_keys_equal_the_chained_finaliser():
+    from dedup.lsh import band_keys
+
+    sig = np.random.default_rng(5).integers(0, 2**32, size=(50, 128), dtype=np.uint64).astype(np.uint32)
+    b, r = 9, 13
+    ref = np.empty((50, b), dtype=_U64)
+    for band in range(b):
+        h = np.full(50, _U64(band + 1), dtype=_U64)
+        for col in range(band * r, band * r + r):
+            h = fmix64(h ^ sig[:, col].astype(_U64)) + _U64(col)
+        ref[:, band] = h
+    assert np.array_equal(band_keys(sig, b, r), ref)
