@@ -81,18 +81,14 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     """All pairs of distinct ``items`` that share a key, as an ``(m, 2)`` array with ``a < b``.
 
     ``keys[i]`` is the bucket of ``items[i]``; an item may be in many buckets (one row
-    each). Buckets with more than ``max_bucket`` members contribute a star (first
-    member with each other one) instead of every pair. Duplicates are removed.
+    each). Buckets with more than ``max_bucket`` members contribute a star (their least
+    item with each other one) instead of every pair. Duplicates are removed.
     """
     keys = np.asarray(keys)
     items = np.asarray(items, dtype=np.int64)
     if len(keys) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    # order by (key, item): a stable sort by key keeps items in order when they come sorted
-    if len(items) > 1 and (items[1:] < items[:-1]).any():
-        order = np.lexsort((items, keys))
-    else:
-        order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys)
     k, it = keys[order], items[order]
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(k)])))
@@ -109,10 +105,11 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
         parts.append(np.stack((it[left], it[right]), axis=1))
     big = sizes > max_bucket
     if big.any():
+        # the star's centre is the bucket's least item, whatever order the sort left
         b_start, b_size = starts[big], sizes[big]
-        first = np.repeat(b_start, b_size - 1)
-        rest = ragged_arange(b_start + 1, b_size - 1)
-        parts.append(np.stack((it[first], it[rest]), axis=1))
+        centre = np.minimum.reduceat(it, starts)[big]
+        rest = ragged_arange(b_start, b_size)
+        parts.append(np.stack((np.repeat(centre, b_size), it[rest]), axis=1))
     if not parts:
         return np.zeros((0, 2), dtype=np.int64)
     return unique_pairs(np.concatenate(parts))
