@@ -88,8 +88,7 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     items = np.asarray(items, dtype=np.int64)
     if len(keys) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    order = np.argsort(keys)
-    k, it = keys[order], items[order]
+    k, it = _sort_by_key(keys, items)
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(k)])))
     parts = []
@@ -113,6 +112,30 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     if not parts:
         return np.zeros((0, 2), dtype=np.int64)
     return unique_pairs(np.concatenate(parts))
+
+
+def _sort_by_key(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, items)`` ordered so that equal keys are adjacent.
+
+    Key and item are packed into one uint64 and sorted as plain numbers, which is about
+    seven times faster than ``argsort``. The item takes the low ``ib`` bits (enough for
+    the largest item); the key the other ``64 - ib``. Keys that do not fit are first
+    mixed by ``fmix64`` (a bijection) and cut to their top bits, so two different keys
+    land in one bucket with probability ``2**-(64 - ib)`` (about 1e-12 for a million
+    documents): at most a spurious candidate pair, which verification rejects.
+    """
+    ib = max(1, int(items.max()).bit_length())
+    if ib > 40:  # pragma: no cover - more items than any corpus we scan in memory
+        order = np.argsort(keys)
+        return keys[order], items[order]
+    kb = 64 - ib
+    k64 = np.asarray(keys).astype(_U64, copy=False) if keys.dtype != np.int64 else keys.view(_U64)
+    if keys.dtype.kind == "i" and keys.min() >= 0 and int(keys.max()) < (1 << kb):
+        hi = k64
+    else:
+        hi = fmix64(k64) >> _U64(ib)
+    packed = np.sort((hi << _U64(ib)) | items.astype(_U64))
+    return packed >> _U64(ib), (packed & _U64((1 << ib) - 1)).astype(np.int64)
 
 
 def unique_pairs(pairs: np.ndarray) -> np.ndarray:

@@ -37,3 +37,16 @@ def test_identical_signatures_are_candidates_and_invalid_rows_never_are():
     sig[5] = sig[4]
     valid = np.array([True, True, True, True, False, True])
     assert candidate_pairs(sig, 9, 13, valid=valid).tolist() == [[1, 3]]
+
+
+def test_pairs_sharing_64_bit_keys_in_any_order():
+    # band keys are full 64-bit hashes; items arrive in any order
+    rng = np.random.default_rng(4)
+    vocab = rng.integers(0, 2**64, 60, dtype=np.uint64)
+    keys, items = vocab[rng.integers(0, 60, 800)], rng.integers(0, 300, 800)
+    expected = set()
+    for k in np.unique(keys):
+        expected |= set(itertools.combinations(sorted(set(items[keys == k].tolist())), 2))
+    assert set(map(tuple, pairs_sharing_key(keys, items, max_bucket=1000).tolist())) == expected
+    star = pairs_sharing_key(np.full(200, vocab[0]), rng.permutation(np.arange(5, 205)), max_bucket=64)
+    assert len(star) == 199 and set(star[:, 0].tolist()) == {5}
