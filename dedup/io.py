@@ -29,6 +29,7 @@ import io
 import json
 import math
 import os
+import re
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -377,13 +378,18 @@ def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
         yield from _jsonl_records(f, path)
 
 
+_BLANK_LINE = re.compile(rb"[ \t\r\n]*\Z")
+
+
 def _jsonl_records(stream: IO[bytes], path: str) -> Iterator[tuple[int, dict]]:
     """Parse one JSON object per line; blank lines are skipped but still counted."""
     for line_number, raw in enumerate(stream, 1):
         if b"\0" in raw:
             raise InputError("binary file, not text", path, line_number)
+        if _BLANK_LINE.match(raw):  # without copying the line, as strip() would
+            continue
         line = _decode(raw, path, line_number, strip_bom=line_number == 1)
-        if not line.strip(" \t\r\n"):
+        if line_number == 1 and not line.strip(" \t\r\n"):  # a byte-order mark alone
             continue
         try:
             record = json.loads(line)
