@@ -69,7 +69,7 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
         bounds = np.searchsorted(sh_doc, np.arange(n + 1))
         signatures = signer.sign_segments(sh_hash, bounds[:-1], bounds[1:])
     else:
-        signatures = signer.sign(SetBatch.from_pairs(sh_hash, sh_doc, n))
+        signatures = signer.sign(SetBatch.from_grouped(sh_hash, sh_doc, n))
     return BatchFeatures(
         tokens=tb,
         type_hash=sequence_hashes(tb.word_hash, tb.word_offsets),

@@ -112,8 +112,9 @@ def block_word_sets(tb: TokenizedBatch, blocks: np.ndarray) -> SetBatch:
     """The word sets (32-bit word hashes) of the given blocks."""
     sizes = tb.block_words[blocks]
     word_idx = ragged_arange(tb.word_offsets[blocks], sizes)
-    values = tb.word_hash[word_idx].astype(np.uint32)
-    return SetBatch.from_pairs(values, np.repeat(np.arange(len(blocks)), sizes), len(blocks))
+    offsets = np.zeros(len(blocks) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return SetBatch.from_segments(tb.word_hash[word_idx].astype(np.uint32), offsets)
 
 
 def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[np.ndarray, np.ndarray]:

@@ -255,7 +255,7 @@ def _clean_shingle_sets(report: Report) -> SetBatch:
     has_type = index.block_type >= 0
     keep_block[has_type] = ~r.boilerplate[index.block_type[has_type]]
     keep = keep_block[sh_block]
-    return SetBatch.from_pairs(sh_hash[keep], tb.block_doc[sh_block[keep]], len(r.documents))
+    return SetBatch.from_grouped(sh_hash[keep], tb.block_doc[sh_block[keep]], len(r.documents))
 
 
 def histogram_svg(similarities: np.ndarray, total: int, threshold: float, bins: int = BINS) -> str:

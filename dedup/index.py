@@ -259,7 +259,7 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
 
     sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, p.ngram)
     keep = keep_block[sh_block]
-    shingles = SetBatch.from_pairs(sh_hash[keep], tb.block_doc[sh_block[keep]], n)
+    shingles = SetBatch.from_grouped(sh_hash[keep], tb.block_doc[sh_block[keep]], n)
     figures = figure_sets(result, keep_block)
     words = np.bincount(tb.block_doc, weights=tb.block_words * keep_block, minlength=n).astype(np.int64)
     empty = shingles.sizes == 0
@@ -309,7 +309,7 @@ def figure_sets(result: ScanResult, keep_block: np.ndarray) -> SetBatch:
     doc = tb.block_doc[word_block[mask]]
     h = tb.word_hash[mask]
     nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
-    return SetBatch.from_pairs(fmix64(h ^ nth.astype(_U64)).astype(np.uint32), doc, tb.n_docs)
+    return SetBatch.from_grouped(fmix64(h ^ nth.astype(_U64)).astype(np.uint32), doc, tb.n_docs)
 
 
 def as_documents(data: Any, text: str = "text", id: str | None = None,

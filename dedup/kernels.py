@@ -460,3 +460,22 @@ def band_keys(sig, b, r):
                 h = _fmix64(h ^ np.uint64(sig[i, col])) + np.uint64(col)
             keys[i, band] = h
     return keys
+
+
+@njit(cache=True)
+def sorted_sets(values, offsets):
+    """Each segment ``values[offsets[i]:offsets[i+1]]`` sorted, without repeats
+    (``shingles.SetBatch.from_pairs`` for values that come grouped by set).
+    Returns ``(values, offsets)`` of the sets."""
+    n = len(offsets) - 1
+    out = np.empty(len(values), dtype=values.dtype)
+    out_offsets = np.zeros(n + 1, dtype=np.int64)
+    k = 0
+    for s in range(n):
+        seg = np.sort(values[offsets[s]:offsets[s + 1]])
+        for i in range(len(seg)):
+            if i == 0 or seg[i] != seg[i - 1]:
+                out[k] = seg[i]
+                k += 1
+        out_offsets[s + 1] = k
+    return out[:k].copy(), out_offsets

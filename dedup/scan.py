@@ -259,8 +259,8 @@ def _shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: 
         kept = keep_block[blocks]
         blocks, owner = blocks[kept], owner[kept]
     sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram, blocks)
-    # shingles come in the order of ``blocks``: the owner of each shingle's block
-    return SetBatch.from_pairs(sh_hash, np.repeat(owner, _shingle_counts(tb, blocks, ngram)), len(docs))
+    # shingles come in the order of ``blocks``, so grouped by owner
+    return SetBatch.from_grouped(sh_hash, np.repeat(owner, _shingle_counts(tb, blocks, ngram)), len(docs))
 
 
 def _shingle_counts(tb: TokenizedBatch, blocks: np.ndarray, ngram: int) -> np.ndarray:
@@ -281,7 +281,7 @@ def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | 
     h = tb.word_hash[words[figure]]
     doc = np.repeat(owner, sizes)[figure]
     nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
-    return SetBatch.from_pairs(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
+    return SetBatch.from_grouped(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
 
 
 def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:

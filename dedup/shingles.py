@@ -158,6 +158,24 @@ class SetBatch:
         np.cumsum(np.bincount(sets, minlength=n_sets), out=offsets[1:])
         return cls(values=key.astype(SHINGLE_DTYPE), offsets=offsets)
 
+    @classmethod
+    def from_segments(cls, values: np.ndarray, offsets: np.ndarray) -> "SetBatch":
+        """Build sets from values that come grouped by set: set ``i`` holds
+        ``values[offsets[i]:offsets[i+1]]``, in any order and with repeats. Each is
+        sorted on its own (a compiled loop), which is cheaper than one sort of all
+        ``(set, value)`` pairs; the result equals :meth:`from_pairs`."""
+        from . import kernels
+
+        v, o = kernels.sorted_sets(np.ascontiguousarray(values, dtype=SHINGLE_DTYPE),
+                                   np.ascontiguousarray(offsets, dtype=np.int64))
+        return cls(values=v, offsets=o)
+
+    @classmethod
+    def from_grouped(cls, values: np.ndarray, set_ids: np.ndarray, n_sets: int) -> "SetBatch":
+        """:meth:`from_segments` for values whose ``set_ids`` are non-decreasing."""
+        bounds = np.searchsorted(np.asarray(set_ids), np.arange(n_sets + 1))
+        return cls.from_segments(values, bounds)
+
     def select(self, keep: np.ndarray) -> "SetBatch":
         """The sets whose index is in ``keep`` (in that order)."""
         keep = np.asarray(keep, dtype=np.int64)

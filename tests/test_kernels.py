@@ -217,3 +217,12 @@ def test_band_keys_equal_the_chained_finaliser():
             h = fmix64(h ^ sig[:, col].astype(_U64)) + _U64(col)
         ref[:, band] = h
     assert np.array_equal(band_keys(sig, b, r), ref)
+
+
+def test_sets_from_grouped_values_equal_sets_from_pairs():
+    rng = np.random.default_rng(8)
+    sizes = rng.integers(0, 40, 200)
+    values = rng.integers(0, 60, sizes.sum()).astype(np.uint32)  # small range: many repeats
+    owner = np.repeat(np.arange(200), sizes)
+    a, b = SetBatch.from_grouped(values, owner, 200), SetBatch.from_pairs(values, owner, 200)
+    assert np.array_equal(a.values, b.values) and np.array_equal(a.offsets, b.offsets)
