@@ -12,7 +12,7 @@ groups, boilerplate) run afterwards on the concatenated arrays.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -102,10 +102,11 @@ def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: in
         return compute(texts, *args)
     if jobs == 1:
         return concat([compute(texts[a:b], *args) for a, b in zip(bounds[:-1], bounds[1:])])
-    # load the compiled loops here first: forked workers inherit them instead of each loading them
+    # the compiled loops release the GIL, so threads share the work without copying texts
+    # or results between processes; load the loops once before the threads start
     compute(texts[:1], *args)
-    tasks = [(list(texts[a:b]),) + args for a, b in zip(bounds[:-1], bounds[1:])]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    tasks = [(texts[a:b],) + args for a, b in zip(bounds[:-1], bounds[1:])]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         parts = list(pool.map(_compute_args, tasks))
     return concat(parts)
 

@@ -30,7 +30,7 @@ _EMPTY = np.uint32(0xFFFFFFFF)
 _NL = np.uint8(10)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, nogil=True, inline="always")
 def _fmix64(x):
     x ^= x >> _S33
     x *= _C1
@@ -42,7 +42,7 @@ def _fmix64(x):
 
 # --------------------------------------------------------------------------- blocks
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def block_spans(cp, doc_offsets, is_space, is_break):
     """Blocks (non-blank lines, stripped) of many texts given as code points.
 
@@ -89,7 +89,7 @@ def block_spans(cp, doc_offsets, is_space, is_break):
     return start[:k], end[:k], count
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fold_blocks(cp, starts, ends, fold_cp, fold_offsets, fold_bytes, override, override_offsets, override_bytes):
     """The folded UTF-8 bytes of blocks, each followed by ``\\n`` (``text._fold_bytes``).
 
@@ -145,7 +145,7 @@ def fold_blocks(cp, starts, ends, fold_cp, fold_offsets, fold_bytes, override, o
     return buf, size[:n]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hash_words(buf, n_blocks, byte_class, seed, poly, number_table, max_number_word):
     """Cut folded bytes into words and hash them (``text._word_spans``, ``text._hash_spans``).
 
@@ -210,7 +210,7 @@ def hash_words(buf, n_blocks, byte_class, seed, poly, number_table, max_number_w
 
 # --------------------------------------------------------------------------- shingles
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ngram_hashes(word_hash, blocks, starts, ends, n, poly, salts):
     """Word n-gram hashes of blocks ``blocks[i]`` (words ``starts[i]:ends[i]``), in that
     order (``shingles.ngram_hashes``).
@@ -251,7 +251,7 @@ def ngram_hashes(word_hash, blocks, starts, ends, n, poly, salts):
     return out, blk
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sequence_hashes(word_hash, offsets, keys):
     """A hash of the word sequence of each segment (``shingles.sequence_hashes``):
     ``fmix64(sum((w_i ^ keys[i]) * C1) ^ length)``."""
@@ -268,7 +268,7 @@ def sequence_hashes(word_hash, offsets, keys):
 
 # --------------------------------------------------------------------------- signatures
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def oph_sign(values, starts, ends, k, salt, probes):
     """One-permutation MinHash of each segment ``values[starts[i]:ends[i]]``
     (``minhash.OnePermutationHashing``): a value ``v`` falls into bin ``g % k`` with
@@ -330,7 +330,7 @@ def oph_sign(values, starts, ends, k, salt, probes):
 
 # --------------------------------------------------------------------------- paragraphs
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _matched(a, b):
     """Words of ``a`` and ``b`` that difflib's ``SequenceMatcher(None, a, b,
     autojunk=False)`` matches: the longest common run (the earliest in ``a``, then in
@@ -373,7 +373,7 @@ def _matched(a, b):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sequence_ratios(word_hash, a_start, a_end, b_start, b_end):
     """difflib's ``ratio()`` (``2 * matched / (len_a + len_b)``) of the word sequences
     ``word_hash[a_start[k]:a_end[k]]`` and ``word_hash[b_start[k]:b_end[k]]``."""
@@ -389,7 +389,7 @@ def sequence_ratios(word_hash, a_start, a_end, b_start, b_end):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def figure_agreements(word_hash, is_figure, a_start, a_end, b_start, b_end):
     """Share of the figures (counted with repeats) of the segment with fewer that the
     other has too; 1.0 when one has none."""
@@ -419,7 +419,7 @@ def figure_agreements(word_hash, is_figure, a_start, a_end, b_start, b_end):
 
 # --------------------------------------------------------------------------- sets
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def intersection_sizes(a_values, a_offsets, ia, b_values, b_offsets, ib, weights, weighted):
     """``|a[ia[k]] & b[ib[k]]|`` of sorted sets without repeats, by merging
     (``shingles.intersection_sizes``); with ``weighted``, the sum of ``weights[v]``
@@ -446,7 +446,7 @@ def intersection_sizes(a_values, a_offsets, ia, b_values, b_offsets, ib, weights
 
 # --------------------------------------------------------------------------- LSH
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def band_keys(sig, b, r):
     """A 64-bit key per band of each signature (``lsh.band_keys``): starting from
     ``band + 1``, each of the band's ``r`` values ``v`` (column ``col``) turns the key
@@ -462,7 +462,7 @@ def band_keys(sig, b, r):
     return keys
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sorted_sets(values, offsets):
     """Each segment ``values[offsets[i]:offsets[i+1]]`` sorted, without repeats
     (``shingles.SetBatch.from_pairs`` for values that come grouped by set).
