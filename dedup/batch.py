@@ -1,12 +1,14 @@
-"""The per-document work of a scan, for one batch of texts, on one or many processes.
+"""The per-document work of a scan, for batches of texts, on one or many threads.
 
 Everything that depends on one document alone happens here: blocks and words
 (``text.tokenize``), the type hash of each block, each document's signature (from its
-shingles, which are then dropped) and the hash of its whole normalised text. It is most of a scan's time,
-so with ``jobs > 1`` the texts are cut into batches that worker processes handle
-independently; the results are concatenated in input order, so they are identical to a
-single-process run. Stages that compare documents with each other (LSH, verification,
-groups, boilerplate) run afterwards on the concatenated arrays.
+shingles, which are then dropped) and the hash of its whole normalised text. The texts
+are cut into batches of :data:`BATCH_DOCS`, so the shingles of one batch at a time
+exist. The work is done by compiled loops (:mod:`dedup.kernels`) that release the GIL,
+so with ``jobs > 1`` threads take batches side by side, sharing the texts and results
+without copying them between processes; results are concatenated in input order, so
+they are identical to a single-threaded run. Stages that compare documents with each
+other (LSH, verification, groups, boilerplate) run afterwards on the concatenated arrays.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .minhash import OnePermutationHashing, make_scheme
 from .shingles import SetBatch, ngram_hashes, sequence_hashes
 from .text import TokenizedBatch, tokenize
 
-#: below this many documents a pool costs more (process start-up, transfers) than it saves
+#: below this many documents a second thread costs more than it saves
 MIN_DOCS_PER_JOB = 2_000
 #: documents per batch: a batch's shingles (~12 bytes each, ~500 a news article) are its
 #: largest temporary, ~25 MB at 4,096 articles; smaller batches cost more calls
@@ -57,7 +59,7 @@ class BatchFeatures:
 
 def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
             short_block_words: int) -> BatchFeatures:
-    """Everything of :class:`BatchFeatures` for ``texts``, in this process."""
+    """Everything of :class:`BatchFeatures` for ``texts``, in this thread."""
     tb = tokenize(texts)
     long_blocks, long_sigs = long_block_signatures(tb, short_block_words)
     n = tb.n_docs
@@ -87,10 +89,10 @@ def _compute_args(args: tuple) -> BatchFeatures:
 def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
                      short_block_words: int, jobs: int = 1) -> BatchFeatures:
     """:func:`compute` over batches of at most :data:`BATCH_DOCS` texts, on ``jobs``
-    processes (``-1``: all cores); identical results for any ``jobs``.
+    threads (``-1``: all cores); identical results for any ``jobs``.
 
     Batches bound the memory of the per-document work (shingles exist for one batch
-    at a time); with ``jobs > 1`` the batches go to worker processes in order.
+    at a time); with ``jobs > 1`` the batches go to a thread pool, results in order.
     """
     if jobs < 0:
         jobs = os.cpu_count() or 1
@@ -102,8 +104,7 @@ def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: in
         return compute(texts, *args)
     if jobs == 1:
         return concat([compute(texts[a:b], *args) for a, b in zip(bounds[:-1], bounds[1:])])
-    # the compiled loops release the GIL, so threads share the work without copying texts
-    # or results between processes; load the loops once before the threads start
+    # the compiled loops release the GIL; load them once before the threads start
     compute(texts[:1], *args)
     tasks = [(texts[a:b],) + args for a, b in zip(bounds[:-1], bounds[1:])]
     with ThreadPoolExecutor(max_workers=jobs) as pool:

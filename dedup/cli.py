@@ -114,7 +114,7 @@ def cli() -> None:
               help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @click.option("-j", "--jobs", type=int, default=1, show_default=True,
-              help="Processes for tokenising and signing (-1: all cores); results do not change.")
+              help="Threads for tokenising and signing (-1: all cores); results do not change.")
 @input_options
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,

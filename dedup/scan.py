@@ -149,9 +149,9 @@ class Scanner:
     """Find repeats, near-duplicate clusters, overlap and boilerplate in documents.
 
     Args:
-        jobs: processes for the per-document work (tokenising, shingling, signing), which
-            is most of a scan; ``-1`` for all cores. Results do not depend on it. Corpora
-            under ``2 * batch.MIN_DOCS_PER_JOB`` documents always run in one process.
+        jobs: threads for the per-document work (tokenising, shingling, signing), about
+            half of a scan; ``-1`` for all cores. Results do not depend on it. Corpora
+            under ``2 * batch.MIN_DOCS_PER_JOB`` documents always run in one thread.
         **params: any field of :class:`Params`.
 
     Examples:
