@@ -227,11 +227,10 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
                            f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
                            _digest("DUP001", normalize(r.text))))
 
-    for _, g in report.clusters.groupby("cluster", sort=True):
-        representative = g["representative"].iloc[0]
-        pairs = [(r.doc, representative, r.similarity, r.containment) for r in g.itertuples(index=False)]
-        best = g.sort_values("similarity", ascending=False, kind="stable").iloc[0]
-        pairs.append((representative, best["doc"], best["similarity"], best["containment"]))
+    for _, representative, _, members in report._cluster_groups():
+        pairs = [(doc, representative, similarity, containment) for doc, similarity, containment, _ in members]
+        best = max(members, key=lambda m: m[1])  # the most similar member, the first of equals
+        pairs.append((representative, best[0], best[1], best[2]))
         for doc, other, similarity, containment in pairs:
             if doc not in changed:
                 continue

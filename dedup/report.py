@@ -153,15 +153,25 @@ class Report:
         return bool(s["clusters"] or s["repeats"] or s["overlaps"])
 
     # ---------------------------------------------------------------- renderers
+    def _cluster_groups(self) -> list[tuple[int, str, int, list[tuple]]]:
+        """``(cluster, representative, size, members)`` in cluster order, each member a
+        ``(doc, similarity, containment, exact)`` tuple of plain Python values. One pass
+        over column lists: a pandas ``groupby`` costs milliseconds per cluster."""
+        cl = self.clusters
+        if len(cl) == 0:
+            return []
+        cluster, rep, size = cl["cluster"].tolist(), cl["representative"].tolist(), cl["size"].tolist()
+        rows = list(zip(cl["doc"].tolist(), cl["similarity"].tolist(), cl["containment"].tolist(),
+                        cl["exact"].tolist()))
+        cuts = [0] + [i for i in range(1, len(cluster)) if cluster[i] != cluster[i - 1]] + [len(cluster)]
+        return [(int(cluster[a]), rep[a], int(size[a]), rows[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
     def to_dict(self) -> dict:
         """The JSON report (DESIGN.md's schema) as plain Python objects."""
-        clusters = []
-        for c, g in self.clusters.groupby("cluster", sort=True):
-            clusters.append({
-                "cluster": int(c), "representative": g["representative"].iloc[0], "size": int(g["size"].iloc[0]),
-                "members": [{"doc": r.doc, "similarity": float(r.similarity), "containment": float(r.containment),
-                             "exact": bool(r.exact)} for r in g.itertuples()],
-            })
+        clusters = [{"cluster": c, "representative": rep, "size": size,
+                     "members": [{"doc": d, "similarity": sim, "containment": cont, "exact": ex}
+                                 for d, sim, cont, ex in members]}
+                    for c, rep, size, members in self._cluster_groups()]
         return {
             "version": _version(),
             "params": self.params,
@@ -195,11 +205,10 @@ class Report:
                f"{s['boilerplate']} boilerplate blocks, {s['empty']} empty documents"]
         if len(self.clusters):
             out += ["", "Clusters (representative <- member: similarity, containment)"]
-            for c, g in self.clusters.groupby("cluster", sort=True):
-                out.append(f"  #{c} {g['representative'].iloc[0]} ({len(g) + 1} documents)")
-                for r in g.itertuples():
-                    tag = " exact" if r.exact else ""
-                    out.append(f"      <- {r.doc}: {r.similarity:.2f}, {r.containment:.2f}{tag}")
+            for c, rep, _, members in self._cluster_groups():
+                out.append(f"  #{c} {rep} ({len(members) + 1} documents)")
+                for d, sim, cont, ex in members:
+                    out.append(f"      <- {d}: {sim:.2f}, {cont:.2f}{' exact' if ex else ''}")
         out += repeats_table(self.repeats)
         if len(self.overlaps):
             out += ["", "Overlaps (a ~ b: shared blocks, coverage of a, coverage of b)"]
