@@ -9,7 +9,7 @@ document pairs at Jaccard >= 0.8 with word 5-grams and 128 permutations. Tools:
 
 - ``floor``: reading and tokenising alone (json.loads, lowercase, split, 5-gram strings),
   the least any Python pipeline does;
-- ``dedup``: the library (``read_documents`` + ``Scanner.scan`` + ``Report``), which also
+- ``dedup``: the library (``iter_documents`` + ``Scanner.scan`` + ``Report``), which also
   verifies every pair exactly and finds repeats, overlaps and boilerplate; ``dedup-jobs2``
   is the same with ``jobs=2``; ``dedup-cli`` is the command line writing JSON;
 - ``datasketch``: ``MinHash.bulk`` + ``MinHashLSH`` with an insertion session, then a
@@ -58,9 +58,10 @@ def run_floor(path: str) -> int:
 def run_dedup(path: str, jobs: int = 1) -> int:
     sys.path.insert(0, str(ROOT))
     import dedup
-    from dedup.io import read_documents
+    from dedup.io import iter_documents
 
-    report = dedup.Report(dedup.Scanner(jobs=jobs, **PARAMS).scan(read_documents([path])))
+    # documents stream into the scanner, as the CLI does (with jobs > 1 signing overlaps reading)
+    report = dedup.Report(dedup.Scanner(jobs=jobs, **PARAMS).scan(iter_documents([path])))
     return int(report.clusters.groupby("cluster")["size"].first().map(lambda k: k * (k - 1) // 2).sum())
 
 

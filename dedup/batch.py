@@ -14,9 +14,9 @@ other (LSH, verification, groups, boilerplate) run afterwards on the concatenate
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -25,8 +25,6 @@ from .minhash import OnePermutationHashing, make_scheme
 from .shingles import SetBatch, ngram_hashes, sequence_hashes
 from .text import TokenizedBatch, tokenize
 
-#: below this many documents a second thread costs more than it saves
-MIN_DOCS_PER_JOB = 2_000
 #: documents per batch: a batch's shingles (~12 bytes each, ~500 a news article) are its
 #: largest temporary, ~25 MB at 4,096 articles; smaller batches cost more calls
 BATCH_DOCS = 4_096
@@ -82,34 +80,46 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
     )
 
 
-def _compute_args(args: tuple) -> BatchFeatures:
-    return compute(*args)
+def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, num_perm: int, seed: int,
+                    short_block_words: int, jobs: int = 1) -> BatchFeatures:
+    """:func:`compute` for each batch of texts as it arrives, then joined in order.
+
+    ``batches`` may be a generator that reads the input: with ``jobs > 1`` (``-1``: all
+    cores) batches are handed to a pool of ``jobs`` threads as soon as they are read, so
+    reading the next batch overlaps with signing the previous ones. The pool starts
+    with the second batch: a corpus of one batch runs in this thread. Results are
+    identical for any ``jobs`` and any cut into batches.
+    """
+    if jobs < 0:
+        jobs = os.cpu_count() or 1
+    args = (ngram, scheme, num_perm, seed, short_block_words)
+    parts: list = []
+    pool = None
+    try:
+        for texts in batches:
+            if jobs == 1:
+                parts.append(compute(texts, *args))
+                continue
+            if pool is None and parts:
+                pool = ThreadPoolExecutor(max_workers=jobs)
+                parts = [pool.submit(compute, first, *args) for first in parts]
+            parts.append(pool.submit(compute, texts, *args) if pool is not None else texts)
+        if pool is None and jobs > 1 and parts:  # a single batch: no pool
+            parts = [compute(parts[0], *args)]
+        parts = [p.result() if isinstance(p, Future) else p for p in parts]
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if not parts:
+        return compute([], *args)
+    return parts[0] if len(parts) == 1 else concat(parts)
 
 
 def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
                      short_block_words: int, jobs: int = 1) -> BatchFeatures:
-    """:func:`compute` over batches of at most :data:`BATCH_DOCS` texts, on ``jobs``
-    threads (``-1``: all cores); identical results for any ``jobs``.
-
-    Batches bound the memory of the per-document work (shingles exist for one batch
-    at a time); with ``jobs > 1`` the batches go to a thread pool, results in order.
-    """
-    if jobs < 0:
-        jobs = os.cpu_count() or 1
-    jobs = max(1, min(jobs, len(texts) // MIN_DOCS_PER_JOB))
-    args = (ngram, scheme, num_perm, seed, short_block_words)
-    size = BATCH_DOCS if jobs == 1 else max(MIN_DOCS_PER_JOB // 2, min(BATCH_DOCS, -(-len(texts) // (4 * jobs))))
-    bounds = list(range(0, len(texts), size)) + [len(texts)]
-    if len(bounds) <= 2:
-        return compute(texts, *args)
-    if jobs == 1:
-        return concat([compute(texts[a:b], *args) for a, b in zip(bounds[:-1], bounds[1:])])
-    # the compiled loops release the GIL; load them once before the threads start
-    compute(texts[:1], *args)
-    tasks = [(texts[a:b],) + args for a, b in zip(bounds[:-1], bounds[1:])]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        parts = list(pool.map(_compute_args, tasks))
-    return concat(parts)
+    """:func:`compute_batches` over ``texts`` cut into batches of :data:`BATCH_DOCS`."""
+    batches = (texts[a:a + BATCH_DOCS] for a in range(0, len(texts), BATCH_DOCS))
+    return compute_batches(batches, ngram, scheme, num_perm, seed, short_block_words, jobs)
 
 
 def concat(parts: Sequence[BatchFeatures]) -> BatchFeatures:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -151,7 +151,7 @@ class Scanner:
     Args:
         jobs: threads for the per-document work (tokenising, shingling, signing), about
             half of a scan; ``-1`` for all cores. Results do not depend on it. Corpora
-            under ``2 * batch.MIN_DOCS_PER_JOB`` documents always run in one thread.
+            of one batch (``batch.BATCH_DOCS`` documents) always run in one thread.
         **params: any field of :class:`Params`.
 
     Examples:
@@ -165,13 +165,15 @@ class Scanner:
         self.jobs = jobs
         self.params = Params(**params)
 
-    def scan(self, documents: Sequence[Document]) -> ScanResult:
+    def scan(self, documents: Iterable[Document]) -> ScanResult:
+        """Scan ``documents`` (any iterable, read once: with ``jobs > 1`` reading overlaps
+        with the per-document work of the batches already read)."""
         p = self.params
-        docs = list(documents)
+        docs: list[Document] = []
+        feats = batch.compute_batches(_text_batches(documents, docs), p.ngram, p.scheme, p.num_perm, p.seed,
+                                      p.short_block_words, self.jobs)
         n = len(docs)
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
-        feats = batch.compute_parallel([d.text for d in docs], p.ngram, p.scheme, p.num_perm, p.seed,
-                                       p.short_block_words, self.jobs)
         stages("signatures")
         tb, signatures = feats.tokens, feats.signatures
         index = blk.build_index(tb, feats.type_hash)
@@ -244,6 +246,20 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, tb, index, signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
+
+
+def _text_batches(documents: Iterable[Document], into: list[Document]) -> Iterator[list[str]]:
+    """The texts of ``documents`` in batches of ``batch.BATCH_DOCS``, each document also
+    appended to ``into`` as it is read."""
+    texts: list[str] = []
+    for doc in documents:
+        into.append(doc)
+        texts.append(doc.text)
+        if len(texts) == batch.BATCH_DOCS:
+            yield texts
+            texts = []
+    if texts:
+        yield texts
 
 
 def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -172,10 +172,11 @@ def test_jobs_give_identical_results(monkeypatch):
     from benchmarks.generate import generate_articles
     from dedup import batch
 
-    monkeypatch.setattr(batch, "MIN_DOCS_PER_JOB", 50)  # so that 400 documents use the pool
     df = pd.DataFrame(list(generate_articles(400, seed=3)))
     one = dedup.Report(dedup.Scanner(jobs=1).scan(dedup.read_dataframe_documents(df, text="text", id="id")))
-    two = dedup.Report(dedup.Scanner(jobs=2).scan(dedup.read_dataframe_documents(df, text="text", id="id")))
+    # batches of 50: 400 documents go to the thread pool as 8 batches, streamed from a generator
+    monkeypatch.setattr(batch, "BATCH_DOCS", 50)
+    two = dedup.Report(dedup.Scanner(jobs=2).scan(iter(dedup.read_dataframe_documents(df, text="text", id="id"))))
     assert one.summary["clusters"] > 0
     assert one.to_json() == two.to_json()
     assert (one.signature_matrix == two.signature_matrix).all()
@@ -190,7 +191,7 @@ def test_cli_jobs_option_gives_the_same_report(tmp_path, monkeypatch):
     from dedup import batch
     from dedup.cli import cli
 
-    monkeypatch.setattr(batch, "MIN_DOCS_PER_JOB", 50)
+    monkeypatch.setattr(batch, "BATCH_DOCS", 50)
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(r) + "\n" for r in generate_articles(300, seed=5)), encoding="utf-8")
     outs = [CliRunner().invoke(cli, ["scan", str(corpus), "--format", "json", "--jobs", j]) for j in ("1", "2")]
