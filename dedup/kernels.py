@@ -468,14 +468,16 @@ def sorted_sets(values, offsets):
     (``shingles.SetBatch.from_pairs`` for values that come grouped by set).
     Returns ``(values, offsets)`` of the sets."""
     n = len(offsets) - 1
-    out = np.empty(len(values), dtype=values.dtype)
+    out = values.copy()
     out_offsets = np.zeros(n + 1, dtype=np.int64)
     k = 0
     for s in range(n):
-        seg = np.sort(values[offsets[s]:offsets[s + 1]])
-        for i in range(len(seg)):
+        lo, hi = offsets[s], offsets[s + 1]
+        seg = out[lo:hi]
+        seg.sort()  # in place, in the copy: no array allocated per set
+        for i in range(hi - lo):
             if i == 0 or seg[i] != seg[i - 1]:
-                out[k] = seg[i]
+                out[k] = seg[i]  # k <= lo + i: writes never overtake the reads
                 k += 1
         out_offsets[s + 1] = k
     return out[:k].copy(), out_offsets
