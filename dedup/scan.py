@@ -24,6 +24,7 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -179,28 +180,35 @@ class Scanner:
         index = blk.build_index(tb, feats.type_hash)
         doc_words = np.bincount(tb.block_doc, weights=tb.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
-        b, r = p.bands
-        cand = lsh.candidate_pairs(signatures, b, r, valid=~empty)
-
-        # documents sharing a block long enough to count
         countable_len = index.type_words >= p.min_block_words
-        occ = index.occurrences
-        occ_c = occ[countable_len[occ["type"].to_numpy()]]
-        shared = lsh.pairs_sharing_key(occ_c["type"].to_numpy(), occ_c["doc"].to_numpy())
-        type_sets = blk.doc_type_sets(index, n, countable_len)
-        weights = index.type_words.astype(np.float64)
-        shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
-        own_words = np.bincount(occ_c["doc"].to_numpy(), weights=weights[occ_c["type"].to_numpy()], minlength=n)
-        own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
-        # related by shared text: the shared blocks cover group_coverage of both documents
-        grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
-        # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
-        # (pairs that share only a line of site chrome are not)
-        shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
-        # documents holding near-matching long paragraphs (a copy with every paragraph edited)
-        near_all = blk.near_type_pairs(tb, index, countable_len & (index.type_words >= p.short_block_words),
-                                       p.block_threshold, (feats.long_blocks, feats.long_block_signatures),
-                                       p.min_figure_agreement)
+        # documents holding near-matching long paragraphs (a copy with every paragraph edited);
+        # independent of the two other sources, so with jobs > 1 it runs beside them
+        near_args = (tb, index, countable_len & (index.type_words >= p.short_block_words), p.block_threshold,
+                     (feats.long_blocks, feats.long_block_signatures), p.min_figure_agreement)
+        side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
+        near_future = side.submit(blk.near_type_pairs, *near_args) if side is not None else None
+        try:
+            b, r = p.bands
+            cand = lsh.candidate_pairs(signatures, b, r, valid=~empty)
+
+            # documents sharing a block long enough to count
+            occ = index.occurrences
+            occ_c = occ[countable_len[occ["type"].to_numpy()]]
+            shared = lsh.pairs_sharing_key(occ_c["type"].to_numpy(), occ_c["doc"].to_numpy())
+            type_sets = blk.doc_type_sets(index, n, countable_len)
+            weights = index.type_words.astype(np.float64)
+            shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
+            own_words = np.bincount(occ_c["doc"].to_numpy(), weights=weights[occ_c["type"].to_numpy()], minlength=n)
+            own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
+            # related by shared text: the shared blocks cover group_coverage of both documents
+            grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
+            # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
+            # (pairs that share only a line of site chrome are not)
+            shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
+            near_all = near_future.result() if near_future is not None else blk.near_type_pairs(*near_args)
+        finally:
+            if side is not None:
+                side.shutdown(wait=True)
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
 
