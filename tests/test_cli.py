@@ -583,3 +583,21 @@ def test_console_script_error(tmp_path):
     assert stderr.startswith(f"dedup: error: {bad}:2: ")
     assert proc.stdout == b""
     assert not out.exists()
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_bad_record_after_several_batches_stops_the_streamed_scan_cleanly(tmp_path, monkeypatch, jobs):
+    # documents stream into the scanner in batches (signed on threads with --jobs 2): an error
+    # in the fourth batch still gives the one-line error, and no report is written
+    from benchmarks.generate import generate_articles
+    from dedup import batch
+
+    monkeypatch.setattr(batch, "BATCH_DOCS", 40)
+    lines = [json.dumps(r) for r in generate_articles(200, seed=9)]
+    lines[150] = lines[150][:-1]  # a record cut short
+    corpus = tmp_path / "scrape.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    result = run("scan", str(corpus), "--jobs", jobs, "--format", "json", "-o", str(out))
+    assert_one_line_error(result, f"{corpus}:151:", "malformed JSON")
+    assert not out.exists() and list(tmp_path.iterdir()) == [corpus]
