@@ -90,8 +90,7 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     with the second batch: a corpus of one batch runs in this thread. Results are
     identical for any ``jobs`` and any cut into batches.
     """
-    if jobs < 0:
-        jobs = os.cpu_count() or 1
+    jobs = (os.cpu_count() or 1) if jobs < 0 else max(1, jobs)
     args = (ngram, scheme, num_perm, seed, short_block_words)
     parts: list = []
     pool = None

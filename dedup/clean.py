@@ -50,6 +50,7 @@ from .errors import ParameterError
 from .io import Document, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, write_documents
+from .report import plural
 from .scan import Params, Scanner
 from .text import block_spans, line_of
 
@@ -97,7 +98,7 @@ class CleanResult:
     def describe(self) -> str:
         """One line for people: what was kept and removed."""
         s = self.summary
-        return (f"{s['records']} records: {s['kept']} kept ({s['changed_records']} with blocks cut), "
+        return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
                 f"{s['removed_records']} removed ({s['duplicate_of']} duplicates, {s['empty']} empty); "
                 f"{s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut")
 

@@ -66,7 +66,7 @@ from .errors import DedupError, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import is_near_duplicate, pair_stats
 from .minhash import make_scheme, to_lean_minhash
-from .report import Report, _plain, _version, jsonl, repeats_table
+from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, ngram_hashes, sequence_hashes
 from .text import WORD_HASH_SEED
@@ -806,9 +806,10 @@ class QueryReport:
 
     def to_table(self) -> str:
         s = self.summary
-        out = [f"{s['documents']} documents against {s['indexed']} indexed: {s['duplicates']} duplicates, "
-               f"{s['repeats']} repeats in {s['documents_with_repeats']} documents, {s['overlaps']} overlaps, "
-               f"{s['empty']} empty documents"]
+        out = [f"{plural(s['documents'], 'document')} against {s['indexed']} indexed: "
+               f"{plural(s['duplicates'], 'duplicate')}, {plural(s['repeats'], 'repeat')} in "
+               f"{plural(s['documents_with_repeats'], 'document')}, {plural(s['overlaps'], 'overlap')}, "
+               f"{plural(s['empty'], 'empty document')}"]
         if len(self.matches):
             out += ["", "Duplicates (document <- indexed document: similarity, containment)"]
             for r in self.matches.itertuples():

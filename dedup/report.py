@@ -21,6 +21,11 @@ from .text import line_of
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
+def plural(n: int, word: str) -> str:
+    """``"1 document"``, ``"2 documents"``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -199,10 +204,11 @@ class Report:
     def to_table(self) -> str:
         """A plain-text report for people."""
         s = self.summary
-        out = [f"{s['documents']} documents, {s['blocks']} blocks: {s['clusters']} clusters "
-               f"({s['duplicate_documents']} duplicate documents), {s['repeats']} repeats in "
-               f"{s['documents_with_repeats']} documents, {s['overlaps']} overlaps, "
-               f"{s['boilerplate']} boilerplate blocks, {s['empty']} empty documents"]
+        out = [f"{plural(s['documents'], 'document')}, {plural(s['blocks'], 'block')}: "
+               f"{plural(s['clusters'], 'cluster')} ({plural(s['duplicate_documents'], 'duplicate document')}), "
+               f"{plural(s['repeats'], 'repeat')} in {plural(s['documents_with_repeats'], 'document')}, "
+               f"{plural(s['overlaps'], 'overlap')}, {plural(s['boilerplate'], 'boilerplate block')}, "
+               f"{plural(s['empty'], 'empty document')}"]
         if len(self.clusters):
             out += ["", "Clusters (representative <- member: similarity, containment)"]
             for c, rep, _, members in self._cluster_groups():

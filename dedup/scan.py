@@ -163,6 +163,8 @@ class Scanner:
     """
 
     def __init__(self, jobs: int = 1, **params):
+        if isinstance(jobs, bool) or not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
+            raise ParameterError(f"jobs must be a number of threads (1 or more) or -1 for all cores, not {jobs!r}")
         self.jobs = jobs
         self.params = Params(**params)
 

@@ -601,3 +601,12 @@ def test_a_bad_record_after_several_batches_stops_the_streamed_scan_cleanly(tmp_
     result = run("scan", str(corpus), "--jobs", jobs, "--format", "json", "-o", str(out))
     assert_one_line_error(result, f"{corpus}:151:", "malformed JSON")
     assert not out.exists() and list(tmp_path.iterdir()) == [corpus]
+
+
+@pytest.mark.parametrize("jobs", ["0", "-5", "two"])
+def test_a_bad_jobs_value_is_a_usage_error(jobs):
+    result = run("scan", EXAMPLES, "--jobs", jobs)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "jobs" in result.stderr.lower()
+    with pytest.raises(dedup.ParameterError):
+        dedup.Scanner(jobs=0)
