@@ -66,6 +66,13 @@ class BlockIndex:
     def n_types(self) -> int:
         return len(self.type_words)
 
+    def content_blocks(self, boilerplate: np.ndarray) -> np.ndarray:
+        """Mask over blocks: not of a type where ``boilerplate`` (a mask over types)."""
+        keep = np.ones(len(self.block_type), dtype=bool)
+        has_type = self.block_type >= 0
+        keep[has_type] = ~boilerplate[self.block_type[has_type]]
+        return keep
+
 
 def build_index(tb: TokenizedBatch, type_hash: np.ndarray | None = None) -> BlockIndex:
     """Assign every block its type (``type_hash``: the hash of its word sequence, computed

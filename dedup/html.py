@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .shingles import SetBatch, intersection_sizes, ngram_hashes
+from .match import shingle_sets
+from .shingles import SetBatch, intersection_sizes
 from .text import line_of, normalize
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -249,13 +250,7 @@ def pair_similarities(report: Report) -> tuple[np.ndarray, int, str]:
 
 def _clean_shingle_sets(report: Report) -> SetBatch:
     r = report._result
-    tb, index = r.tokens, r.index
-    sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, r.params.ngram)
-    keep_block = np.ones(tb.n_blocks, dtype=bool)
-    has_type = index.block_type >= 0
-    keep_block[has_type] = ~r.boilerplate[index.block_type[has_type]]
-    keep = keep_block[sh_block]
-    return SetBatch.from_grouped(sh_hash[keep], tb.block_doc[sh_block[keep]], len(r.documents))
+    return shingle_sets(r.tokens, np.arange(len(r.documents)), r.params.ngram, r.index.content_blocks(r.boilerplate))
 
 
 def histogram_svg(similarities: np.ndarray, total: int, threshold: float, bins: int = BINS) -> str:

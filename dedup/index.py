@@ -64,11 +64,11 @@ import pandas as pd
 from . import lsh
 from .errors import DedupError, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents
-from .match import is_near_duplicate, pair_stats
+from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
-from .shingles import SetBatch, fmix64, ngram_hashes, sequence_hashes
+from .shingles import SetBatch, fmix64, sequence_hashes
 from .text import WORD_HASH_SEED
 
 __all__ = ["Index", "QueryReport", "encode_set", "decode_set", "SCHEMA_VERSION"]
@@ -253,14 +253,9 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     boilerplate = learnt.copy()
     if known_boilerplate is not None and len(known_boilerplate):
         boilerplate |= np.isin(type_hash.view(np.int64), np.asarray(known_boilerplate, dtype=np.int64))
-    keep_block = np.ones(tb.n_blocks, dtype=bool)
-    has_type = bi.block_type >= 0
-    keep_block[has_type] = ~boilerplate[bi.block_type[has_type]]
-
-    sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, p.ngram)
-    keep = keep_block[sh_block]
-    shingles = SetBatch.from_grouped(sh_hash[keep], tb.block_doc[sh_block[keep]], n)
-    figures = figure_sets(result, keep_block)
+    keep_block = bi.content_blocks(boilerplate)
+    shingles = shingle_sets(tb, np.arange(n), p.ngram, keep_block)
+    figures = figure_sets(tb, np.arange(n), keep_block)
     words = np.bincount(tb.block_doc, weights=tb.block_words * keep_block, minlength=n).astype(np.int64)
     empty = shingles.sizes == 0
     signatures = make_scheme(p.scheme, p.num_perm, p.seed).sign(shingles)
@@ -298,18 +293,6 @@ def story_boilerplate(result: ScanResult) -> np.ndarray:
     n_stories = np.zeros(len(mask), dtype=np.int64)
     n_stories[stories.index.to_numpy()] = stories.to_numpy()
     return mask & (n_stories >= 2)
-
-
-def figure_sets(result: ScanResult, keep_block: np.ndarray) -> SetBatch:
-    """Each document's figures from the kept blocks, counted with repeats (the k-th
-    occurrence of a figure is its own element): the sets ``scan`` verifies figures on."""
-    tb = result.tokens
-    word_block = np.repeat(np.arange(tb.n_blocks), tb.block_words)
-    mask = tb.word_is_number & keep_block[word_block]
-    doc = tb.block_doc[word_block[mask]]
-    h = tb.word_hash[mask]
-    nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
-    return SetBatch.from_grouped(fmix64(h ^ nth.astype(_U64)).astype(np.uint32), doc, tb.n_docs)
 
 
 def as_documents(data: Any, text: str = "text", id: str | None = None,

@@ -31,8 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-from .shingles import SetBatch, intersection_sizes
+from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, ragged_arange
+from .text import TokenizedBatch
 
 #: the "same figures" rule: figures each document needs, share of them that must agree,
 #: and containment of shingles needed alongside (so that a table and an unrelated
@@ -40,6 +42,39 @@ from .shingles import SetBatch, intersection_sizes
 SAME_FIGURES_MIN = 5
 SAME_FIGURES_AGREEMENT = 0.95
 SAME_FIGURES_CONTAINMENT = 0.5
+
+
+def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The kept blocks of documents ``docs`` in order, and the position in ``docs`` of each."""
+    counts = np.diff(tb.doc_block_offsets)[docs]
+    blocks, owner = ragged_arange(tb.doc_block_offsets[docs], counts), np.repeat(np.arange(len(docs)), counts)
+    if keep_block is not None:
+        kept = keep_block[blocks]
+        blocks, owner = blocks[kept], owner[kept]
+    return blocks, owner
+
+
+def shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None = None) -> SetBatch:
+    """The shingle sets of documents ``docs`` (set ``i`` is ``docs[i]``'s, ``docs``
+    ascending), from the blocks where ``keep_block`` (default: all)."""
+    blocks, owner = _doc_blocks(tb, np.asarray(docs, dtype=np.int64), keep_block)
+    sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram, blocks)
+    # shingles come in the order of ``blocks`` (ascending), so grouped by owner
+    return SetBatch.from_grouped(sh_hash, owner[np.searchsorted(blocks, sh_block)], len(docs))
+
+
+def figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None = None) -> SetBatch:
+    """The figures of documents ``docs`` (``docs`` ascending), from the blocks where
+    ``keep_block``, as sets that count repeats: the k-th occurrence of a figure in a
+    document is its own element."""
+    blocks, owner = _doc_blocks(tb, np.asarray(docs, dtype=np.int64), keep_block)
+    sizes = tb.block_words[blocks]
+    words = ragged_arange(tb.word_offsets[blocks], sizes)
+    figure = tb.word_is_number[words]
+    h = tb.word_hash[words[figure]]
+    doc = np.repeat(owner, sizes)[figure]
+    nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
+    return SetBatch.from_grouped(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
 
 
 @dataclass

@@ -38,9 +38,9 @@ from .cluster import clusters as cluster_documents
 from .cluster import components
 from .errors import ParameterError
 from .io import Document
-from .match import is_near_duplicate, pair_stats
+from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
-from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, ragged_arange
+from .shingles import intersection_sizes
 from .text import TokenizedBatch
 
 
@@ -221,8 +221,8 @@ class Scanner:
         ca, cb = local[cand[:, 0]], local[cand[:, 1]]
 
         # groups of related documents, for boilerplate
-        full_sets = _shingle_sets(tb, involved, p.ngram, None)
-        figures_all = _figure_sets(tb, involved, None)
+        full_sets = shingle_sets(tb, involved, p.ngram)
+        figures_all = figure_sets(tb, involved)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         groups = components(n, np.concatenate((cand[related], grouped)))
@@ -230,11 +230,9 @@ class Scanner:
         stages("boilerplate")
 
         # final near-duplicate verification without boilerplate
-        keep_block = np.ones(tb.n_blocks, dtype=bool)
-        has_type = index.block_type >= 0
-        keep_block[has_type] = ~boilerplate[index.block_type[has_type]]
-        clean_sets = _shingle_sets(tb, involved, p.ngram, keep_block)
-        figures = _figure_sets(tb, involved, keep_block)
+        keep_block = index.content_blocks(boilerplate)
+        clean_sets = shingle_sets(tb, involved, p.ngram, keep_block)
+        figures = figure_sets(tb, involved, keep_block)
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, ca, cb)
@@ -270,44 +268,6 @@ def _text_batches(documents: Iterable[Document], into: list[Document]) -> Iterat
             texts = []
     if texts:
         yield texts
-
-
-def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The blocks of documents ``docs`` in order, and the position in ``docs`` of each."""
-    counts = np.diff(tb.doc_block_offsets)[docs]
-    return ragged_arange(tb.doc_block_offsets[docs], counts), np.repeat(np.arange(len(docs)), counts)
-
-
-def _shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None) -> SetBatch:
-    """The shingle sets of documents ``docs`` (set ``i`` is ``docs[i]``'s), from the kept blocks."""
-    blocks, owner = _doc_blocks(tb, docs)
-    if keep_block is not None:
-        kept = keep_block[blocks]
-        blocks, owner = blocks[kept], owner[kept]
-    sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram, blocks)
-    # shingles come in the order of ``blocks``, so grouped by owner
-    return SetBatch.from_grouped(sh_hash, np.repeat(owner, _shingle_counts(tb, blocks, ngram)), len(docs))
-
-
-def _shingle_counts(tb: TokenizedBatch, blocks: np.ndarray, ngram: int) -> np.ndarray:
-    words = tb.block_words[blocks]
-    return np.where(words > 0, np.maximum(words - ngram + 1, 1), 0)
-
-
-def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> SetBatch:
-    """The figures of documents ``docs``, from the kept blocks, as a set that counts
-    repeats: the k-th occurrence of a figure in a document is its own element."""
-    blocks, owner = _doc_blocks(tb, docs)
-    if keep_block is not None:
-        kept = keep_block[blocks]
-        blocks, owner = blocks[kept], owner[kept]
-    sizes = tb.block_words[blocks]
-    words = ragged_arange(tb.word_offsets[blocks], sizes)
-    figure = tb.word_is_number[words]
-    h = tb.word_hash[words[figure]]
-    doc = np.repeat(owner, sizes)[figure]
-    nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
-    return SetBatch.from_grouped(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
 
 
 def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:
