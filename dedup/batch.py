@@ -13,8 +13,9 @@ other (LSH, verification, groups, boilerplate) run afterwards on the concatenate
 
 from __future__ import annotations
 
+import itertools
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -92,26 +93,20 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     """
     jobs = (os.cpu_count() or 1) if jobs < 0 else max(1, jobs)
     args = (ngram, scheme, num_perm, seed, short_block_words)
-    parts: list = []
-    pool = None
+    batches = iter(batches)
+    first = next(batches, [])
+    second = next(batches, None)
+    if second is None:  # one batch (or none): no pool
+        return compute(first, *args)
+    rest = itertools.chain((first, second), batches)
+    if jobs == 1:
+        return concat([compute(texts, *args) for texts in rest])
+    pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        for texts in batches:
-            if jobs == 1:
-                parts.append(compute(texts, *args))
-                continue
-            if pool is None and parts:
-                pool = ThreadPoolExecutor(max_workers=jobs)
-                parts = [pool.submit(compute, first, *args) for first in parts]
-            parts.append(pool.submit(compute, texts, *args) if pool is not None else texts)
-        if pool is None and jobs > 1 and parts:  # a single batch: no pool
-            parts = [compute(parts[0], *args)]
-        parts = [p.result() if isinstance(p, Future) else p for p in parts]
+        futures = [pool.submit(compute, texts, *args) for texts in rest]
+        return concat([f.result() for f in futures])
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    if not parts:
-        return compute([], *args)
-    return parts[0] if len(parts) == 1 else concat(parts)
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,

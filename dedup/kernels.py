@@ -100,7 +100,7 @@ def fold_blocks(cp, starts, ends, fold_cp, fold_offsets, fold_bytes, override, o
     ``override_bytes[override_offsets[o]:override_offsets[o+1]]`` (``o = override[b]``):
     text whose fold depends on neighbouring characters, folded in Python.
 
-    Returns ``(buf, block_byte_start)``.
+    Returns ``buf``.
     """
     n = len(starts)
     size = np.zeros(n + 1, dtype=np.int64)
@@ -142,7 +142,7 @@ def fold_blocks(cp, starts, ends, fold_cp, fold_offsets, fold_bytes, override, o
                         buf[p] = fold_bytes[q]
                         p += 1
         buf[p] = _NL
-    return buf, size[:n]
+    return buf
 
 
 @njit(cache=True, nogil=True)

@@ -319,7 +319,7 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
         override[blocks] = np.arange(len(blocks))
         over_offsets = np.concatenate(([0], np.cumsum([len(f) for f in folded]))).astype(np.int64)
         over_bytes = np.frombuffer(b"".join(folded), dtype=np.uint8)
-    buf, _ = kernels.fold_blocks(cp, g_start, g_end, fold_cp, fold_offsets, fold_bytes,
+    buf = kernels.fold_blocks(cp, g_start, g_end, fold_cp, fold_offsets, fold_bytes,
                                  override, over_offsets, over_bytes)
     word_hash, is_number, block_words = kernels.hash_words(buf, len(starts), _CLASS, _U64(WORD_HASH_SEED),
                                                            _U64(_POLY), _number_word_table(),
@@ -328,8 +328,8 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
 
 
 def _concat_tokens(parts: list[tuple], n_docs: int) -> TokenizedBatch:
-    def cat(i: int, offsets: np.ndarray | None = None) -> np.ndarray:
-        arrays = [p[i] if offsets is None else p[i] + o for p, o in zip(parts, offsets if offsets is not None else parts)]
+    def cat(i: int, shift: np.ndarray | None = None) -> np.ndarray:
+        arrays = [p[i] for p in parts] if shift is None else [p[i] + s for p, s in zip(parts, shift)]
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
     doc_base = np.cumsum([0] + [len(p[3]) for p in parts])
