@@ -7,8 +7,8 @@ sets, so leaving a block out (boilerplate) removes exactly that block's shingles
 
 Shingle hashes are computed from the 64-bit word hashes with a polynomial over the
 window followed by a 64-bit finaliser (murmur3's ``fmix64``), in a compiled loop. They are
-kept as their low 32 bits (:data:`SHINGLE_DTYPE`): half the memory, and a single sort
-of ``set_id << 32 | hash`` sorts every set at once. The price is a chance of one
+kept as their low 32 bits (:data:`SHINGLE_DTYPE`): half the memory of 64-bit hashes,
+and sets are sorted arrays of them that a merge intersects. The price is a chance of one
 spurious shared shingle between two 1,000-shingle documents of about
 ``1000 * 1000 / 2**32 = 2e-4``, which would move their Jaccard by 0.0005.
 """
