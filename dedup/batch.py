@@ -3,9 +3,11 @@
 Everything that depends on one document alone happens here: blocks and words
 (``text.tokenize``), the type hash of each block, each document's signature (from its
 shingles, which are then dropped) and the hash of its whole normalised text. The texts
-are cut into batches of :data:`BATCH_DOCS`, so the shingles of one batch at a time
-exist. The work is done by compiled loops (:mod:`dedup.kernels`) that release the GIL,
-so with ``jobs > 1`` threads take batches side by side, sharing the texts and results
+are cut into batches of :data:`BATCH_DOCS`, so the shingles and words of one batch at a
+time exist: of a corpus of several batches only the block tables are kept, and the
+stages that compare documents tokenise the few they need again (:mod:`dedup.tokens`).
+The work is done by compiled loops (:mod:`dedup.kernels`) that release the GIL, so
+with ``jobs > 1`` threads take batches side by side, sharing the texts and results
 without copying them between processes; results are concatenated in input order, so
 they are identical to a single-threaded run. Stages that compare documents with each
 other (LSH, verification, groups, boilerplate) run afterwards on the concatenated arrays.
@@ -24,7 +26,7 @@ import numpy as np
 from .blocks import long_block_signatures
 from .minhash import OnePermutationHashing, make_scheme
 from .shingles import SetBatch, ngram_hashes, sequence_hashes
-from .text import TokenizedBatch, tokenize
+from .text import BlockTable, TokenizedBatch, tokenize
 
 #: documents per batch: a batch's shingles (~12 bytes each, ~500 a news article) are its
 #: largest temporary, ~25 MB at 4,096 articles; smaller batches cost more calls
@@ -40,7 +42,9 @@ class BatchFeatures:
     words, for the documents in candidate pairs only (``scan``).
 
     Attributes:
-        tokens: blocks and words (see :class:`~dedup.text.TokenizedBatch`).
+        blocks: the block table (see :class:`~dedup.text.BlockTable`).
+        tokens: blocks and words (see :class:`~dedup.text.TokenizedBatch`), kept only
+            when asked for (a corpus of one batch), else None.
         type_hash: hash of each block's word sequence (its normalised text).
         doc_hash: hash of each document's whole normalised text.
         signatures: ``(documents, num_perm)`` uint32 signatures of the shingle sets.
@@ -48,7 +52,8 @@ class BatchFeatures:
             words and the signatures of their word sets (for near-matching paragraphs).
     """
 
-    tokens: TokenizedBatch
+    blocks: BlockTable
+    tokens: TokenizedBatch | None
     type_hash: np.ndarray
     doc_hash: np.ndarray
     signatures: np.ndarray
@@ -57,8 +62,9 @@ class BatchFeatures:
 
 
 def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
-            short_block_words: int) -> BatchFeatures:
-    """Everything of :class:`BatchFeatures` for ``texts``, in this thread."""
+            short_block_words: int, keep_tokens: bool = True) -> BatchFeatures:
+    """Everything of :class:`BatchFeatures` for ``texts``, in this thread (the words
+    dropped unless ``keep_tokens``)."""
     tb = tokenize(texts)
     long_blocks, long_sigs = long_block_signatures(tb, short_block_words)
     n = tb.n_docs
@@ -72,7 +78,8 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
     else:
         signatures = signer.sign(SetBatch.from_grouped(sh_hash, sh_doc, n))
     return BatchFeatures(
-        tokens=tb,
+        blocks=tb.block_table(),
+        tokens=tb if keep_tokens else None,
         type_hash=sequence_hashes(tb.word_hash, tb.word_offsets),
         doc_hash=sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets]),
         signatures=signatures,
@@ -89,15 +96,17 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     cores) batches are handed to a pool of ``jobs`` threads as soon as they are read, so
     reading the next batch overlaps with signing the previous ones. The pool starts
     with the second batch: a corpus of one batch runs in this thread. Results are
-    identical for any ``jobs`` and any cut into batches.
+    identical for any ``jobs`` and any cut into batches. A corpus of one batch keeps its
+    tokens (:attr:`BatchFeatures.tokens`); a larger one only its block tables.
     """
     jobs = (os.cpu_count() or 1) if jobs < 0 else max(1, jobs)
     args = (ngram, scheme, num_perm, seed, short_block_words)
     batches = iter(batches)
     first = next(batches, [])
     second = next(batches, None)
-    if second is None:  # one batch (or none): no pool
+    if second is None:  # one batch (or none): no pool, and the words are kept
         return compute(first, *args)
+    args = args + (False,)
     rest = itertools.chain((first, second), batches)
     if jobs == 1:
         return concat([compute(texts, *args) for texts in rest])
@@ -117,22 +126,21 @@ def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: in
 
 
 def concat(parts: Sequence[BatchFeatures]) -> BatchFeatures:
-    """Join batches in order, renumbering documents, blocks and words."""
-    doc_off = np.cumsum([0] + [p.tokens.n_docs for p in parts])
-    block_off = np.cumsum([0] + [p.tokens.n_blocks for p in parts])
-    word_off = np.cumsum([0] + [len(p.tokens.word_hash) for p in parts])
-    tb = TokenizedBatch(
-        block_doc=np.concatenate([p.tokens.block_doc + o for p, o in zip(parts, doc_off)]),
-        block_start=np.concatenate([p.tokens.block_start for p in parts]),
-        block_end=np.concatenate([p.tokens.block_end for p in parts]),
-        doc_block_offsets=np.concatenate([[0]] + [p.tokens.doc_block_offsets[1:] + o
+    """Join batches in order, renumbering documents and blocks (the words are not joined:
+    ``tokens`` is None)."""
+    doc_off = np.cumsum([0] + [p.blocks.n_docs for p in parts])
+    block_off = np.cumsum([0] + [p.blocks.n_blocks for p in parts])
+    blocks = BlockTable(
+        block_doc=np.concatenate([p.blocks.block_doc + o for p, o in zip(parts, doc_off)]),
+        block_start=np.concatenate([p.blocks.block_start for p in parts]),
+        block_end=np.concatenate([p.blocks.block_end for p in parts]),
+        doc_block_offsets=np.concatenate([[0]] + [p.blocks.doc_block_offsets[1:] + o
                                                   for p, o in zip(parts, block_off)]),
-        word_offsets=np.concatenate([[0]] + [p.tokens.word_offsets[1:] + o for p, o in zip(parts, word_off)]),
-        word_hash=np.concatenate([p.tokens.word_hash for p in parts]),
-        word_is_number=np.concatenate([p.tokens.word_is_number for p in parts]),
+        block_words=np.concatenate([p.blocks.block_words for p in parts]),
     )
     return BatchFeatures(
-        tokens=tb,
+        blocks=blocks,
+        tokens=None,
         type_hash=np.concatenate([p.type_hash for p in parts]),
         doc_hash=np.concatenate([p.doc_hash for p in parts]),
         signatures=np.concatenate([p.signatures for p in parts]),

@@ -214,7 +214,7 @@ class Cleaner:
         current = [states[i].current() for i in active]
         round_docs = [Document(docs[i].id, t, docs[i].path, docs[i].line) for i, t in zip(active, current)]
         r = Scanner(**dataclasses.asdict(self.params)).scan(round_docs)
-        tb, bi = r.tokens, r.index
+        tb, bi = r.blocks, r.index
         changed = False
         dropped = np.zeros(len(active), dtype=bool)
 

@@ -308,7 +308,7 @@ class _View:
     def __init__(self, report: Report):
         r = report._result
         self._docs = r.documents
-        self._tokens = r.tokens
+        self._tokens = r.blocks
         self._index = {doc: i for i, doc in enumerate(report.documents["doc"])}
 
     def block(self, doc: str, block: int) -> tuple[str, int]:

@@ -536,7 +536,7 @@ class Index:
         db.executemany("INSERT OR IGNORE INTO blocks VALUES (?, ?)",
                        zip(bl["key"].tolist(), numbers[bl["doc"].to_numpy()].tolist()))
         # boilerplate found in this batch, for later batches
-        r, tb, bi = batch.result, batch.result.tokens, batch.result.index
+        r, tb, bi = batch.result, batch.result.blocks, batch.result.index
         occ = bi.occurrences
         counts = np.bincount(occ["type"].to_numpy(dtype=np.int64), minlength=bi.n_types) if len(occ) else []
         rows = []
@@ -666,7 +666,7 @@ def _overlaps(batch: Batch, shared: pd.DataFrame, dup_pairs: set, rows: dict) ->
     s = s[keep]
     if len(s) == 0:
         return pd.DataFrame({c: [] for c in columns})
-    first = batch.result.tokens.doc_block_offsets[:-1]
+    first = batch.result.blocks.doc_block_offsets[:-1]
     out = []
     for (q, d), g in s.groupby(["q", "doc"], sort=True):
         shared_words = int(g["words"].sum())

@@ -54,7 +54,7 @@ class Report:
         self._result = result
         docs = result.documents
         ids = np.array([d.id for d in docs], dtype=object)
-        tb = result.tokens
+        tb = result.blocks
         self.params = result.params.as_dict()
         n = len(docs)
 
@@ -246,8 +246,8 @@ class Report:
     def _block_text(self, doc_id: str, block: int) -> str:
         r = self._result
         d = int(np.flatnonzero(self.documents["doc"].to_numpy() == doc_id)[0])
-        g = r.tokens.doc_block_offsets[d] + block
-        return r.documents[d].text[r.tokens.block_start[g]:r.tokens.block_end[g]]
+        g = r.blocks.doc_block_offsets[d] + block
+        return r.documents[d].text[r.blocks.block_start[g]:r.blocks.block_end[g]]
 
     def render(self, fmt: str) -> str:
         """The report in format ``fmt`` (one of :data:`FORMATS`)."""

@@ -3,7 +3,10 @@
 :class:`Scanner` holds the parameters (scikit-learn style: the constructor stores
 them, :meth:`Scanner.scan` does the work) and runs the stages of the other modules:
 
-1. ``text.tokenize``: blocks, their spans and word hashes, a whole batch at once.
+1. ``text.tokenize``: blocks, their spans and word hashes, a whole batch at once
+   (``batch``); of a corpus of several batches only the block tables are kept, and
+   the words of the few documents the later stages compare are tokenised again
+   (``tokens``).
 2. ``blocks.build_index``: the type (normalised-text hash) of every block.
 3. Document shingle sets (``shingles``) and signatures (``minhash``); LSH candidates
    (``lsh``), plus every pair of documents that share a block of at least
@@ -41,7 +44,8 @@ from .io import Document
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
 from .shingles import intersection_sizes
-from .text import TokenizedBatch
+from .text import BlockTable, TokenizedBatch
+from .tokens import TokenStore
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -129,11 +133,17 @@ class Params:
 
 @dataclass
 class ScanResult:
-    """Everything a scan computed, as arrays indexed by document / global block number."""
+    """Everything a scan computed, as arrays indexed by document / global block number.
+
+    ``blocks`` is every document's block table; ``store`` gives the words of any
+    documents (tokenised again from their texts, see :mod:`dedup.tokens`), and
+    :attr:`tokens` those of all of them.
+    """
 
     documents: list[Document]
     params: Params
-    tokens: TokenizedBatch
+    blocks: BlockTable
+    store: TokenStore
     index: blk.BlockIndex
     signatures: np.ndarray
     empty: np.ndarray
@@ -144,6 +154,12 @@ class ScanResult:
     boilerplate: np.ndarray
     repeats: pd.DataFrame
     overlaps: pd.DataFrame
+
+    @property
+    def tokens(self) -> TokenizedBatch:
+        """Blocks and words of every document (tokenised again on first use for a corpus
+        of more than one batch)."""
+        return self.store.all()
 
 
 class Scanner:
@@ -178,14 +194,15 @@ class Scanner:
         n = len(docs)
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
         stages("signatures")
-        tb, signatures = feats.tokens, feats.signatures
-        index = blk.build_index(tb, feats.type_hash)
-        doc_words = np.bincount(tb.block_doc, weights=tb.block_words, minlength=n).astype(np.int64)
+        table, signatures = feats.blocks, feats.signatures
+        store = TokenStore(docs, table, feats.tokens)
+        index = blk.build_index(table, feats.type_hash)
+        doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
         countable_len = index.type_words >= p.min_block_words
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
-        near_args = (tb, index, countable_len & (index.type_words >= p.short_block_words), p.block_threshold,
+        near_args = (store, index, countable_len & (index.type_words >= p.short_block_words), p.block_threshold,
                      (feats.long_blocks, feats.long_block_signatures), p.min_figure_agreement)
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         near_future = side.submit(blk.near_type_pairs, *near_args) if side is not None else None
@@ -221,8 +238,10 @@ class Scanner:
         ca, cb = local[cand[:, 0]], local[cand[:, 1]]
 
         # groups of related documents, for boilerplate
-        full_sets = shingle_sets(tb, involved, p.ngram)
-        figures_all = figure_sets(tb, involved)
+        words = store.of(involved)  # their tokens: document i is involved[i]
+        own = np.arange(len(involved))
+        full_sets = shingle_sets(words.tokens, own, p.ngram)
+        figures_all = figure_sets(words.tokens, own)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         groups = components(n, np.concatenate((cand[related], grouped)))
@@ -231,8 +250,8 @@ class Scanner:
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
-        clean_sets = shingle_sets(tb, involved, p.ngram, keep_block)
-        figures = figure_sets(tb, involved, keep_block)
+        clean_sets = shingle_sets(words.tokens, own, p.ngram, keep_block[words.blocks])
+        figures = figure_sets(words.tokens, own, keep_block[words.blocks])
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, ca, cb)
@@ -248,11 +267,11 @@ class Scanner:
         exact[members] = doc_hash[members] == doc_hash[representative[members]]
         stages("clusters")
 
-        reps = blk.repeats(tb, index, countable, near)
-        overlaps = blk.overlaps(tb, index, countable, near, cluster, keep_block)
+        reps = blk.repeats(table, index, countable, near)
+        overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
         stages("findings")
         stages.close()
-        return ScanResult(docs, p, tb, index, signatures, empty, cluster, representative, member_stats,
+        return ScanResult(docs, p, table, store, index, signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
 
 

@@ -39,7 +39,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .shingles import fmix64
+from .shingles import fmix64, ragged_arange
 
 #: Seed of the word hash. Fixed, so that hashes (and persistent indexes) agree across
 #: runs, processes and machines.
@@ -237,8 +237,39 @@ def normalize(text: str) -> str:
     return " ".join(words(text))
 
 
+class _Counts:
+    """Numbers of documents and blocks of a block table (mixin)."""
+
+    block_doc: np.ndarray
+    doc_block_offsets: np.ndarray
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_block_offsets) - 1
+
+    @property
+    def n_blocks(self) -> int:
+        return len(self.block_doc)
+
+
 @dataclass
-class TokenizedBatch:
+class BlockTable(_Counts):
+    """The blocks of many documents without their words: what a scan keeps of every
+    document (a few dozen bytes a block, where the words take ~9 bytes each).
+
+    Attributes have the meaning of :class:`TokenizedBatch`'s; ``block_words`` is the
+    number of words of each block.
+    """
+
+    block_doc: np.ndarray
+    block_start: np.ndarray
+    block_end: np.ndarray
+    doc_block_offsets: np.ndarray
+    block_words: np.ndarray
+
+
+@dataclass
+class TokenizedBatch(_Counts):
     """Many documents cut into blocks and words, as flat numpy arrays.
 
     Blocks of all documents are numbered 0..n_blocks-1 in document order; the words of
@@ -262,17 +293,36 @@ class TokenizedBatch:
     word_is_number: np.ndarray
 
     @property
-    def n_docs(self) -> int:
-        return len(self.doc_block_offsets) - 1
-
-    @property
-    def n_blocks(self) -> int:
-        return len(self.block_doc)
-
-    @property
     def block_words(self) -> np.ndarray:
         """Number of words in each block."""
         return np.diff(self.word_offsets)
+
+    def block_table(self) -> BlockTable:
+        """The blocks without their words."""
+        return BlockTable(self.block_doc, self.block_start, self.block_end, self.doc_block_offsets,
+                          self.block_words)
+
+    def take(self, docs: np.ndarray) -> "TokenizedBatch":
+        """The tokens of documents ``docs`` (document ``i`` of the result is ``docs[i]``),
+        as :func:`tokenize` gives them for those documents' texts."""
+        docs = np.asarray(docs, dtype=np.int64)
+        counts = np.diff(self.doc_block_offsets)[docs]
+        blocks = ragged_arange(self.doc_block_offsets[docs], counts)
+        block_words = self.block_words[blocks]
+        words = ragged_arange(self.word_offsets[blocks], block_words)
+        doc_block_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(counts, out=doc_block_offsets[1:])
+        word_offsets = np.zeros(len(blocks) + 1, dtype=np.int64)
+        np.cumsum(block_words, out=word_offsets[1:])
+        return TokenizedBatch(
+            block_doc=np.repeat(np.arange(len(docs), dtype=np.int64), counts),
+            block_start=self.block_start[blocks],
+            block_end=self.block_end[blocks],
+            doc_block_offsets=doc_block_offsets,
+            word_offsets=word_offsets,
+            word_hash=self.word_hash[words],
+            word_is_number=self.word_is_number[words],
+        )
 
 
 def tokenize(texts: Sequence[str]) -> TokenizedBatch:

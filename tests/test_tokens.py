@@ -1,0 +1,63 @@
+"""The words of a scanned corpus, tokenised again on demand, equal the first tokenisation."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dedup
+from dedup import batch, lsh
+from dedup.io import documents_from_texts
+from dedup.text import tokenize
+from dedup.tokens import TokenStore
+
+DATA = Path(__file__).parent / "data"
+NEWS = Path(__file__).parents[1] / "examples" / "news"
+TEXTS = ([p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))]
+         + [json.loads(line)["text"] for line in (DATA / "reuters_sample.jsonl").read_text(encoding="utf-8").splitlines()]
+         + ["", "   \n ", "---\nOne"])
+
+
+def same_tokens(a, b):
+    for name in ("block_doc", "block_start", "block_end", "doc_block_offsets", "word_offsets", "word_hash",
+                 "word_is_number"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["sliced", "tokenised-again"])
+def test_tokens_of_some_documents_equal_tokenising_their_texts(kept):
+    docs = documents_from_texts(TEXTS)
+    whole = tokenize(TEXTS)
+    store = TokenStore(docs, whole.block_table(), whole if kept else None)
+    some = np.array([0, 3, 7, 40, 41, len(TEXTS) - 3, len(TEXTS) - 1])
+    words = store.of(some)
+    same_tokens(words.tokens, tokenize([TEXTS[i] for i in some]))
+    # corpus block numbers of the subset's blocks, and back
+    assert np.array_equal(whole.block_doc[words.blocks], some[words.tokens.block_doc])
+    assert np.array_equal(words.local(words.blocks), np.arange(words.tokens.n_blocks))
+    same_tokens(store.all(), whole)
+
+
+def test_a_scan_of_several_batches_keeps_no_words_and_gives_them_back(monkeypatch):
+    monkeypatch.setattr(batch, "BATCH_DOCS", 100)
+    result = dedup.Scanner().scan(documents_from_texts(TEXTS))
+    assert result.store._all is None  # 348 documents in 4 batches: only block tables
+    assert np.array_equal(result.blocks.block_words, tokenize(TEXTS).block_words)
+    same_tokens(result.tokens, tokenize(TEXTS))
+
+
+def test_a_text_changed_under_the_scan_is_an_error():
+    docs = documents_from_texts(["One line.\nTwo lines here.", "Other text"])
+    store = TokenStore(docs, tokenize([d.text for d in docs]).block_table())
+    changed = documents_from_texts(["One line only.", "Other text"])
+    with pytest.raises(RuntimeError, match="changed"):
+        TokenStore(changed, store.blocks).of(np.array([0]))
+
+
+def test_signature_agreement_is_the_share_of_equal_values():
+    rng = np.random.default_rng(0)
+    sig = rng.integers(0, 4, size=(50, 32), dtype=np.uint32)
+    a, b = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
+    expected = [(sig[i] == sig[j]).mean() for i, j in zip(a, b)]
+    assert np.allclose(lsh.agreement(sig, a, b, chunk=7), expected)
