@@ -99,7 +99,7 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     identical for any ``jobs`` and any cut into batches. A corpus of one batch keeps its
     tokens (:attr:`BatchFeatures.tokens`); a larger one only its block tables.
     """
-    jobs = (os.cpu_count() or 1) if jobs < 0 else max(1, jobs)
+    jobs = threads(jobs)
     args = (ngram, scheme, num_perm, seed, short_block_words)
     batches = iter(batches)
     first = next(batches, [])
@@ -116,6 +116,11 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
         return concat([f.result() for f in futures])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def threads(jobs: int) -> int:
+    """The number of threads ``jobs`` asks for (``-1``: one per core)."""
+    return (os.cpu_count() or 1) if jobs < 0 else max(1, jobs)
 
 
 def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,

@@ -27,7 +27,9 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
 from __future__ import annotations
 
 import dataclasses
+import gc
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -187,6 +189,10 @@ class Scanner:
     def scan(self, documents: Iterable[Document]) -> ScanResult:
         """Scan ``documents`` (any iterable, read once: with ``jobs > 1`` reading overlaps
         with the per-document work of the batches already read)."""
+        with _cyclic_gc_paused():
+            return self._scan(documents)
+
+    def _scan(self, documents: Iterable[Document]) -> ScanResult:
         p = self.params
         docs: list[Document] = []
         feats = batch.compute_batches(_text_batches(documents, docs), p.ngram, p.scheme, p.num_perm, p.seed,
@@ -195,7 +201,7 @@ class Scanner:
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
         stages("signatures")
         table, signatures = feats.blocks, feats.signatures
-        store = TokenStore(docs, table, feats.tokens)
+        store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
         index = blk.build_index(table, feats.type_hash)
         doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
@@ -273,6 +279,22 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Python's cycle collector off for the length of a scan (reference counting still
+    frees everything). A scan creates a few objects per document and no cycles, but each
+    collection walks every object alive: with 100,000 documents held, collecting cost
+    1.5 s of a 17 s scan, and with ``jobs > 1`` it holds the GIL that the worker
+    threads need between their compiled loops (a 2-thread scan went from 17.5 to 13.9 s)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _text_batches(documents: Iterable[Document], into: list[Document]) -> Iterator[list[str]]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -325,14 +326,15 @@ class TokenizedBatch(_Counts):
         )
 
 
-def tokenize(texts: Sequence[str]) -> TokenizedBatch:
+def tokenize(texts: Sequence[str], jobs: int = 1) -> TokenizedBatch:
     """Cut ``texts`` into blocks and hashed words, a whole batch at a time.
 
     The texts are taken about ``_CHUNK_CHARS`` characters at a time as one array of
     code points. Compiled loops (:mod:`dedup.kernels`) find the blocks (exactly as
     :func:`block_spans`), fold them to UTF-8 bytes (exactly as :func:`_fold_bytes`, each
     distinct non-ASCII character folded once in Python) and cut and hash the words
-    (exactly as :func:`words` and :func:`_hash_spans`).
+    (exactly as :func:`words` and :func:`_hash_spans`). With ``jobs > 1`` chunks are
+    tokenised on that many threads (the loops release the GIL); the result is the same.
     """
     from . import kernels
 
@@ -342,7 +344,12 @@ def tokenize(texts: Sequence[str]) -> TokenizedBatch:
     while bounds[-1] < len(texts):
         base = ends_at[bounds[-1] - 1] if bounds[-1] else 0
         bounds.append(max(int(np.searchsorted(ends_at, base + _CHUNK_CHARS, side="right")), bounds[-1] + 1))
-    parts = [_tokenize_chunk(texts[a:b], lengths[a:b], kernels) for a, b in zip(bounds[:-1], bounds[1:])]
+    chunks = [(texts[a:b], lengths[a:b], kernels) for a, b in zip(bounds[:-1], bounds[1:])]
+    if jobs > 1 and len(chunks) > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            parts = list(pool.map(lambda c: _tokenize_chunk(*c), chunks))
+    else:
+        parts = [_tokenize_chunk(*c) for c in chunks]
     if not parts:
         parts = [_tokenize_chunk([], lengths, kernels)]
     return _concat_tokens(parts, len(texts))

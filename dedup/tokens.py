@@ -56,11 +56,14 @@ class TokenStore:
         documents: the corpus (only ``text`` is read, and only for the documents asked for).
         blocks: the block table the scan made of every document.
         tokens: the whole corpus's tokens, when at hand.
+        jobs: threads that tokenise (as in :func:`~dedup.text.tokenize`).
     """
 
-    def __init__(self, documents: Sequence[Document], blocks: BlockTable, tokens: TokenizedBatch | None = None):
+    def __init__(self, documents: Sequence[Document], blocks: BlockTable, tokens: TokenizedBatch | None = None,
+                 jobs: int = 1):
         self.documents = documents
         self.blocks = blocks
+        self.jobs = jobs
         self._all = tokens
 
     def of(self, docs: np.ndarray) -> Tokens:
@@ -71,7 +74,7 @@ class TokenStore:
         if self._all is not None:
             tokens = self._all.take(docs)
         else:
-            tokens = tokenize([self.documents[d].text for d in docs.tolist()])
+            tokens = tokenize([self.documents[d].text for d in docs.tolist()], self.jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):
                 raise RuntimeError("a document's text changed during the scan (its blocks differ)")
         return Tokens(docs, tokens, ragged_arange(offsets[docs], counts))

@@ -61,3 +61,12 @@ def test_signature_agreement_is_the_share_of_equal_values():
     a, b = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
     expected = [(sig[i] == sig[j]).mean() for i, j in zip(a, b)]
     assert np.allclose(lsh.agreement(sig, a, b, chunk=7), expected)
+
+
+def test_tokenising_on_threads_gives_the_same_tokens(monkeypatch):
+    from dedup import text
+
+    whole = tokenize(TEXTS)
+    monkeypatch.setattr(text, "_CHUNK_CHARS", 20_000)  # ~20 chunks of the sample
+    same_tokens(tokenize(TEXTS, jobs=2), whole)
+    same_tokens(tokenize(TEXTS, jobs=1), whole)
