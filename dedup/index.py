@@ -536,7 +536,7 @@ class Index:
         db.executemany("INSERT OR IGNORE INTO blocks VALUES (?, ?)",
                        zip(bl["key"].tolist(), numbers[bl["doc"].to_numpy()].tolist()))
         # boilerplate found in this batch, for later batches
-        r, tb, bi = batch.result, batch.result.blocks, batch.result.index
+        tb, bi = batch.result.blocks, batch.result.index
         occ = bi.occurrences
         counts = np.bincount(occ["type"].to_numpy(dtype=np.int64), minlength=bi.n_types) if len(occ) else []
         rows = []
