@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
-from .minhash import OnePermutationHashing
-from .shingles import SetBatch, intersection_sizes, ragged_arange, sequence_hashes
+from .minhash import OnePermutationHashing, estimate_jaccard
+from .shingles import SetBatch, intersection_sizes, offsets_of, ragged_arange, sequence_hashes
 from .text import BlockTable, TokenizedBatch
 from .tokens import TokenStore
 
@@ -49,6 +49,7 @@ _BLOCK_SEED = 7
 #: and the Reuters corpus the matching pairs agree on at least 20 of 32 values (0.625),
 #: while 95 % of the 437k candidates at 100k agree on fewer than 13 and need no words
 NEAR_ESTIMATE_SHARE = 0.5
+_CHUNK_PAIRS = 1 << 16
 
 
 @dataclass
@@ -80,9 +81,9 @@ class BlockIndex:
         return keep
 
 
-def build_index(tb: TokenizedBatch, type_hash: np.ndarray | None = None) -> BlockIndex:
+def build_index(tb: BlockTable | TokenizedBatch, type_hash: np.ndarray | None = None) -> BlockIndex:
     """Assign every block its type (``type_hash``: the hash of its word sequence, computed
-    here when not given)."""
+    here from ``tb``'s words when not given; a :class:`BlockTable` has none, so needs it)."""
     words = tb.block_words
     if type_hash is None:
         type_hash = sequence_hashes(tb.word_hash, tb.word_offsets)
@@ -125,9 +126,7 @@ def block_word_sets(tb: TokenizedBatch, blocks: np.ndarray) -> SetBatch:
     """The word sets (32-bit word hashes) of the given blocks."""
     sizes = tb.block_words[blocks]
     word_idx = ragged_arange(tb.word_offsets[blocks], sizes)
-    offsets = np.zeros(len(blocks) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=offsets[1:])
-    return SetBatch.from_segments(tb.word_hash[word_idx].astype(np.uint32), offsets)
+    return SetBatch.from_segments(tb.word_hash[word_idx].astype(np.uint32), offsets_of(sizes))
 
 
 def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[np.ndarray, np.ndarray]:
@@ -166,8 +165,9 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
     cand = lsh.candidate_pairs(sig, b, r)
-    if len(cand):
-        agree = lsh.agreement(sig, cand[:, 0], cand[:, 1])
+    if len(cand):  # estimates a chunk of pairs at a time: two rows of 32 values per pair
+        agree = np.concatenate([estimate_jaccard(sig[c[:, 0]], sig[c[:, 1]])
+                                for c in np.array_split(cand, len(cand) // _CHUNK_PAIRS + 1)])
         cand = cand[agree >= NEAR_ESTIMATE_SHARE * threshold]
     if len(cand) == 0:
         return empty
@@ -192,7 +192,8 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
 
 
-def repeats(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: pd.DataFrame) -> pd.DataFrame:
+def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.ndarray,
+            near: pd.DataFrame) -> pd.DataFrame:
     """Blocks that repeat an earlier block of the same document.
 
     An exact repeat points at the first block of its type in the document
@@ -230,7 +231,7 @@ def repeats(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: 
     return out.rename(columns={"doc": "doc_index"}).reset_index(drop=True)
 
 
-def overlaps(tb: TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: pd.DataFrame,
+def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.ndarray, near: pd.DataFrame,
              cluster: np.ndarray, content_block: np.ndarray, max_docs: int = lsh.MAX_BUCKET) -> pd.DataFrame:
     """Pairs of documents, not in the same cluster, that share matching blocks.
 

@@ -68,7 +68,7 @@ from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
-from .shingles import SetBatch, fmix64, sequence_hashes
+from .shingles import SetBatch, fmix64, offsets_of, sequence_hashes
 from .text import WORD_HASH_SEED
 
 __all__ = ["Index", "QueryReport", "encode_set", "decode_set", "SCHEMA_VERSION"]
@@ -179,10 +179,8 @@ def decode_set(blob: bytes) -> np.ndarray:
 
 
 def _set_batch(arrays: Sequence[np.ndarray]) -> SetBatch:
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum([len(a) for a in arrays], out=offsets[1:])
     values = np.concatenate(arrays).astype(np.uint32) if arrays else np.zeros(0, dtype=np.uint32)
-    return SetBatch(values, offsets)
+    return SetBatch(values, offsets_of([len(a) for a in arrays]))
 
 
 def _concat(a: SetBatch, b: SetBatch) -> SetBatch:

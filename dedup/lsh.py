@@ -163,12 +163,3 @@ def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | 
     keyed = keys ^ fmix64(np.arange(b, dtype=_U64) + _U64(0xB00))[None, :]
     return pairs_sharing_key(keyed.reshape(-1), np.repeat(rows, b), max_bucket)
 
-
-def agreement(signatures: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
-    """Share of the values on which rows ``a[k]`` and ``b[k]`` of ``signatures`` agree
-    (the MinHash estimate of their Jaccard similarity), ``chunk`` pairs at a time."""
-    out = np.empty(len(a), dtype=np.float64)
-    for lo in range(0, len(a), chunk):
-        sa, sb = signatures[a[lo:lo + chunk]], signatures[b[lo:lo + chunk]]
-        out[lo:lo + chunk] = (sa == sb).mean(axis=1)
-    return out

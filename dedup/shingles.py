@@ -43,6 +43,13 @@ def _salt(k: int) -> np.uint64:
     return _U64((_LEN_SALT * k) & 0xFFFFFFFFFFFFFFFF)
 
 
+def offsets_of(sizes) -> np.ndarray:
+    """``[0, s0, s0 + s1, ...]``: where each of consecutive runs of ``sizes`` starts, and the end (int64)."""
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets[1:])
+    return offsets
+
+
 def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)
@@ -154,9 +161,7 @@ class SetBatch:
         if len(key) > 1:
             key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         sets = (key >> _U64(32)).astype(np.int64)
-        offsets = np.zeros(n_sets + 1, dtype=np.int64)
-        np.cumsum(np.bincount(sets, minlength=n_sets), out=offsets[1:])
-        return cls(values=key.astype(SHINGLE_DTYPE), offsets=offsets)
+        return cls(values=key.astype(SHINGLE_DTYPE), offsets=offsets_of(np.bincount(sets, minlength=n_sets)))
 
     @classmethod
     def from_segments(cls, values: np.ndarray, offsets: np.ndarray) -> "SetBatch":
@@ -180,9 +185,7 @@ class SetBatch:
         """The sets whose index is in ``keep`` (in that order)."""
         keep = np.asarray(keep, dtype=np.int64)
         sizes = self.sizes[keep]
-        offsets = np.zeros(len(keep) + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        return SetBatch(self.values[ragged_arange(self.offsets[keep], sizes)], offsets)
+        return SetBatch(self.values[ragged_arange(self.offsets[keep], sizes)], offsets_of(sizes))
 
 
 def intersection_sizes(a: SetBatch, ia: np.ndarray, b: SetBatch, ib: np.ndarray,

@@ -40,7 +40,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .shingles import fmix64, ragged_arange
+from .shingles import fmix64, offsets_of, ragged_arange
 
 #: Seed of the word hash. Fixed, so that hashes (and persistent indexes) agree across
 #: runs, processes and machines.
@@ -311,16 +311,12 @@ class TokenizedBatch(_Counts):
         blocks = ragged_arange(self.doc_block_offsets[docs], counts)
         block_words = self.block_words[blocks]
         words = ragged_arange(self.word_offsets[blocks], block_words)
-        doc_block_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(counts, out=doc_block_offsets[1:])
-        word_offsets = np.zeros(len(blocks) + 1, dtype=np.int64)
-        np.cumsum(block_words, out=word_offsets[1:])
         return TokenizedBatch(
             block_doc=np.repeat(np.arange(len(docs), dtype=np.int64), counts),
             block_start=self.block_start[blocks],
             block_end=self.block_end[blocks],
-            doc_block_offsets=doc_block_offsets,
-            word_offsets=word_offsets,
+            doc_block_offsets=offsets_of(counts),
+            word_offsets=offsets_of(block_words),
             word_hash=self.word_hash[words],
             word_is_number=self.word_is_number[words],
         )
@@ -352,14 +348,13 @@ def tokenize(texts: Sequence[str], jobs: int = 1) -> TokenizedBatch:
         parts = [_tokenize_chunk(*c) for c in chunks]
     if not parts:
         parts = [_tokenize_chunk([], lengths, kernels)]
-    return _concat_tokens(parts, len(texts))
+    return _concat_tokens(parts)
 
 
 def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple:
     joined = "".join(texts)
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    doc_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=doc_offsets[1:])
+    doc_offsets = offsets_of(lengths)
     starts, ends, counts = kernels.block_spans(cp, doc_offsets, _IS_SPACE, _IS_BREAK)
     block_doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     g_start = starts + doc_offsets[block_doc]
@@ -384,24 +379,18 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
     return block_doc, starts, ends, counts, block_words, word_hash, is_number
 
 
-def _concat_tokens(parts: list[tuple], n_docs: int) -> TokenizedBatch:
+def _concat_tokens(parts: list[tuple]) -> TokenizedBatch:
     def cat(i: int, shift: np.ndarray | None = None) -> np.ndarray:
         arrays = [p[i] for p in parts] if shift is None else [p[i] + s for p, s in zip(parts, shift)]
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
     doc_base = np.cumsum([0] + [len(p[3]) for p in parts])
-    block_words = cat(4)
-    word_offsets = np.zeros(len(block_words) + 1, dtype=np.int64)
-    np.cumsum(block_words, out=word_offsets[1:])
-    counts = cat(3)
-    doc_block_offsets = np.zeros(n_docs + 1, dtype=np.int64)
-    np.cumsum(counts, out=doc_block_offsets[1:])
     return TokenizedBatch(
         block_doc=cat(0, doc_base),
         block_start=cat(1),
         block_end=cat(2),
-        doc_block_offsets=doc_block_offsets,
-        word_offsets=word_offsets,
+        doc_block_offsets=offsets_of(cat(3)),
+        word_offsets=offsets_of(cat(4)),
         word_hash=cat(5),
         word_is_number=cat(6),
     )
@@ -434,9 +423,7 @@ def _fold_table(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
             unfoldable.append(c)
             f = b""
         folds.append(f)
-    offsets = np.zeros(len(folds) + 1, dtype=np.int64)
-    np.cumsum([len(f) for f in folds], out=offsets[1:])
-    return (np.asarray(distinct, dtype=np.uint32), offsets, np.frombuffer(b"".join(folds), dtype=np.uint8),
+    return (np.asarray(distinct, dtype=np.uint32), offsets_of([len(f) for f in folds]), np.frombuffer(b"".join(folds), dtype=np.uint8),
             np.asarray(unfoldable, dtype=np.uint32))
 
 

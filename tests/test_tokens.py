@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import dedup
-from dedup import batch, lsh
+from dedup import batch
 from dedup.io import documents_from_texts
 from dedup.text import tokenize
 from dedup.tokens import TokenStore
@@ -15,7 +15,8 @@ from dedup.tokens import TokenStore
 DATA = Path(__file__).parent / "data"
 NEWS = Path(__file__).parents[1] / "examples" / "news"
 TEXTS = ([p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))]
-         + [json.loads(line)["text"] for line in (DATA / "reuters_sample.jsonl").read_text(encoding="utf-8").splitlines()]
+         + [json.loads(line)["text"]
+            for line in (DATA / "reuters_sample.jsonl").read_text(encoding="utf-8").splitlines()]
          + ["", "   \n ", "---\nOne"])
 
 
@@ -53,14 +54,6 @@ def test_a_text_changed_under_the_scan_is_an_error():
     changed = documents_from_texts(["One line only.", "Other text"])
     with pytest.raises(RuntimeError, match="changed"):
         TokenStore(changed, store.blocks).of(np.array([0]))
-
-
-def test_signature_agreement_is_the_share_of_equal_values():
-    rng = np.random.default_rng(0)
-    sig = rng.integers(0, 4, size=(50, 32), dtype=np.uint32)
-    a, b = rng.integers(0, 50, 300), rng.integers(0, 50, 300)
-    expected = [(sig[i] == sig[j]).mean() for i, j in zip(a, b)]
-    assert np.allclose(lsh.agreement(sig, a, b, chunk=7), expected)
 
 
 def test_tokenising_on_threads_gives_the_same_tokens(monkeypatch):
