@@ -113,7 +113,9 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = [pool.submit(compute, texts, *args) for texts in rest]
-        return concat([f.result() for f in futures])
+        results = [f.result() for f in futures]
+        del futures  # each held its result: concat frees each batch's arrays as it joins them
+        return concat(results)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -130,25 +132,47 @@ def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: in
     return compute_batches(batches, ngram, scheme, num_perm, seed, short_block_words, jobs)
 
 
-def concat(parts: Sequence[BatchFeatures]) -> BatchFeatures:
+def concat(parts: list[BatchFeatures]) -> BatchFeatures:
     """Join batches in order, renumbering documents and blocks (the words are not joined:
-    ``tokens`` is None)."""
-    doc_off = np.cumsum([0] + [p.blocks.n_docs for p in parts])
-    block_off = np.cumsum([0] + [p.blocks.n_blocks for p in parts])
-    blocks = BlockTable(
-        block_doc=np.concatenate([p.blocks.block_doc + o for p, o in zip(parts, doc_off)]),
-        block_start=np.concatenate([p.blocks.block_start for p in parts]),
-        block_end=np.concatenate([p.blocks.block_end for p in parts]),
-        doc_block_offsets=np.concatenate([[0]] + [p.blocks.doc_block_offsets[1:] + o
-                                                  for p, o in zip(parts, block_off)]),
-        block_words=np.concatenate([p.blocks.block_words for p in parts]),
-    )
+    ``tokens`` is None).
+
+    ``parts`` is emptied: each batch's arrays are freed as soon as they are copied, so
+    joining needs about one field's worth of memory beyond its result rather than twice
+    the result (at 100,000 articles the arrays are 2.4 KB a document).
+    """
+    doc_off = np.cumsum([0] + [p.blocks.n_docs for p in parts])[:-1]
+    block_off = np.cumsum([0] + [p.blocks.n_blocks for p in parts])[:-1]
+    block_fields = ("block_doc", "block_start", "block_end", "block_words")
+    columns = {name: [getattr(p.blocks, name) for p in parts] for name in block_fields}
+    columns["doc_block_offsets"] = [np.zeros(1, dtype=np.int64)] + [p.blocks.doc_block_offsets[1:] for p in parts]
+    for name in ("type_hash", "doc_hash", "signatures", "long_blocks", "long_block_signatures"):
+        columns[name] = [getattr(p, name) for p in parts]
+    parts.clear()
     return BatchFeatures(
-        blocks=blocks,
+        blocks=BlockTable(
+            block_doc=_join(columns["block_doc"], doc_off),
+            block_start=_join(columns["block_start"]),
+            block_end=_join(columns["block_end"]),
+            doc_block_offsets=_join(columns["doc_block_offsets"], np.concatenate(([0], block_off))),
+            block_words=_join(columns["block_words"]),
+        ),
         tokens=None,
-        type_hash=np.concatenate([p.type_hash for p in parts]),
-        doc_hash=np.concatenate([p.doc_hash for p in parts]),
-        signatures=np.concatenate([p.signatures for p in parts]),
-        long_blocks=np.concatenate([p.long_blocks + o for p, o in zip(parts, block_off)]),
-        long_block_signatures=np.concatenate([p.long_block_signatures for p in parts]),
+        type_hash=_join(columns["type_hash"]),
+        doc_hash=_join(columns["doc_hash"]),
+        signatures=_join(columns["signatures"]),
+        long_blocks=_join(columns["long_blocks"], block_off),
+        long_block_signatures=_join(columns["long_block_signatures"]),
     )
+
+
+def _join(arrays: list[np.ndarray], shifts: np.ndarray | None = None) -> np.ndarray:
+    """``np.concatenate(arrays)`` (each plus its shift, if given), emptying ``arrays`` as
+    it goes so that each part is freed once copied."""
+    out = np.empty((sum(len(a) for a in arrays),) + arrays[0].shape[1:], dtype=arrays[0].dtype)
+    pos = 0
+    for k in range(len(arrays)):
+        a = arrays[k]
+        arrays[k] = None
+        out[pos:pos + len(a)] = a if shifts is None else a + shifts[k]
+        pos += len(a)
+    return out

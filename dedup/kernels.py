@@ -447,18 +447,19 @@ def intersection_sizes(a_values, a_offsets, ia, b_values, b_offsets, ib, weights
 # --------------------------------------------------------------------------- LSH
 
 @njit(cache=True, nogil=True)
-def band_keys(sig, b, r):
-    """A 64-bit key per band of each signature (``lsh.band_keys``): starting from
-    ``band + 1``, each of the band's ``r`` values ``v`` (column ``col``) turns the key
-    ``h`` into ``fmix64(h ^ v) + col``."""
+def band_keys(sig, b, r, first):
+    """A 64-bit key per band of each signature (``lsh.band_keys``), for bands ``first``
+    to ``first + b - 1``: starting from ``band + 1``, each of the band's ``r`` values
+    ``v`` (column ``col``) turns the key ``h`` into ``fmix64(h ^ v) + col``."""
     n = sig.shape[0]
     keys = np.empty((n, b), dtype=np.uint64)
     for i in range(n):
-        for band in range(b):
+        for k in range(b):
+            band = first + k
             h = np.uint64(band + 1)
             for col in range(band * r, band * r + r):
                 h = _fmix64(h ^ np.uint64(sig[i, col])) + np.uint64(col)
-            keys[i, band] = h
+            keys[i, k] = h
     return keys
 
 

@@ -70,11 +70,17 @@ def optimal_params(threshold: float, num_perm: int, weights: tuple[float, float]
     return best
 
 
-def band_keys(signatures: np.ndarray, b: int, r: int) -> np.ndarray:
-    """A 64-bit key per band: ``(n, b)`` uint64; equal bands give equal keys."""
+def band_keys(signatures: np.ndarray, b: int, r: int, first: int = 0) -> np.ndarray:
+    """A 64-bit key per band: ``(n, b)`` uint64 for bands ``first`` to ``first + b - 1``
+    (the key of a band does not depend on which others are computed with it); equal
+    bands give equal keys. Signatures of 8-, 16- or 32-bit values are read as they are
+    (a value gives the same key whatever its width), others are cast to uint32."""
     from . import kernels
 
-    return kernels.band_keys(np.ascontiguousarray(signatures, dtype=np.uint32), b, r)
+    signatures = np.ascontiguousarray(signatures)
+    if signatures.dtype not in (np.uint8, np.uint16, np.uint32):
+        signatures = signatures.astype(np.uint32)
+    return kernels.band_keys(signatures, b, r, first)
 
 
 def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
@@ -152,14 +158,17 @@ def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | 
                     max_bucket: int = MAX_BUCKET) -> np.ndarray:
     """Pairs of rows of ``signatures`` that share at least one band bucket.
 
-    Rows where ``valid`` is False (empty documents) never enter a bucket.
+    Rows where ``valid`` is False (empty documents) never enter a bucket. Bands are
+    bucketed one at a time, so the keys of one band exist at once (8 bytes a row: for
+    the ten million paragraphs of a million articles, 80 MB instead of 480 MB for six).
     """
     n = signatures.shape[0]
     rows = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
     if len(rows) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    keys = band_keys(signatures[rows], b, r)
-    # make keys of different bands distinct, then bucket all bands in one pass
-    keyed = keys ^ fmix64(np.arange(b, dtype=_U64) + _U64(0xB00))[None, :]
-    return pairs_sharing_key(keyed.reshape(-1), np.repeat(rows, b), max_bucket)
+    parts = []
+    for band in range(b):
+        keys = band_keys(signatures, 1, r, first=band)[:, 0]
+        parts.append(pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket))
+    return unique_pairs(np.concatenate(parts))
 

@@ -53,7 +53,7 @@ class Report:
     def __init__(self, result: ScanResult):
         self._result = result
         docs = result.documents
-        ids = np.array([d.id for d in docs], dtype=object)
+        ids = np.array(docs.ids, dtype=object)
         tb = result.blocks
         self.params = result.params.as_dict()
         n = len(docs)
@@ -62,7 +62,7 @@ class Report:
         first = tb.doc_block_offsets[:-1]
         rows = []
         for d, b, of, sim in zip(rep["doc_index"], rep["block"], rep["repeat_of"], rep["similarity"]):
-            text = docs[d].text
+            text = docs.text(d)
             s, e = int(tb.block_start[b]), int(tb.block_end[b])
             rows.append({"doc": ids[d], "block": int(b - first[d]), "start": s, "end": e, "line": line_of(text, s),
                          "repeat_of": int(of - first[d]), "repeat_of_line": line_of(text, int(tb.block_start[of])),
@@ -90,8 +90,8 @@ class Report:
         in_cluster = cluster >= 0
         self.documents = pd.DataFrame({
             "doc": ids,
-            "path": [d.path for d in docs],
-            "line": pd.array([d.line for d in docs], dtype="Int64"),
+            "path": docs.paths,
+            "line": pd.array(docs.lines, dtype="Int64"),
             "cluster": cluster,
             "representative": np.where(in_cluster, ids[representative], None),
             "is_duplicate": in_cluster & (representative != np.arange(n)),
@@ -247,7 +247,7 @@ class Report:
         r = self._result
         d = int(np.flatnonzero(self.documents["doc"].to_numpy() == doc_id)[0])
         g = r.blocks.doc_block_offsets[d] + block
-        return r.documents[d].text[r.blocks.block_start[g]:r.blocks.block_end[g]]
+        return r.documents.text(d)[r.blocks.block_start[g]:r.blocks.block_end[g]]
 
     def render(self, fmt: str) -> str:
         """The report in format ``fmt`` (one of :data:`FORMATS`)."""

@@ -41,6 +41,7 @@ from . import blocks as blk
 from . import lsh
 from .cluster import clusters as cluster_documents
 from .cluster import components
+from .corpus import Corpus
 from .errors import ParameterError
 from .io import Document
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
@@ -137,12 +138,14 @@ class Params:
 class ScanResult:
     """Everything a scan computed, as arrays indexed by document / global block number.
 
-    ``blocks`` is every document's block table; ``store`` gives the words of any
+    ``documents`` holds every document (a sequence; a large corpus's texts are read
+    back from a temporary file, see :mod:`dedup.corpus`); ``blocks`` is every
+    document's block table; ``store`` gives the words of any
     documents (tokenised again from their texts, see :mod:`dedup.tokens`), and
     :attr:`tokens` those of all of them.
     """
 
-    documents: list[Document]
+    documents: Corpus
     params: Params
     blocks: BlockTable
     store: TokenStore
@@ -194,9 +197,10 @@ class Scanner:
 
     def _scan(self, documents: Iterable[Document]) -> ScanResult:
         p = self.params
-        docs: list[Document] = []
+        docs = Corpus()
         feats = batch.compute_batches(_text_batches(documents, docs), p.ngram, p.scheme, p.num_perm, p.seed,
                                       p.short_block_words, self.jobs)
+        docs.seal()
         n = len(docs)
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
         stages("signatures")
@@ -297,7 +301,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _text_batches(documents: Iterable[Document], into: list[Document]) -> Iterator[list[str]]:
+def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:
     """The texts of ``documents`` in batches of ``batch.BATCH_DOCS``, each document also
     appended to ``into`` as it is read."""
     texts: list[str] = []

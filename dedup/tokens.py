@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .corpus import Corpus
 from .io import Document
 from .shingles import ragged_arange
 from .text import BlockTable, TokenizedBatch, tokenize
@@ -53,13 +54,14 @@ class TokenStore:
     whole corpus's, when the scan kept them).
 
     Args:
-        documents: the corpus (only ``text`` is read, and only for the documents asked for).
+        documents: the corpus (a :class:`~dedup.corpus.Corpus` or any sequence of
+            documents; only texts are read, and only of the documents asked for).
         blocks: the block table the scan made of every document.
         tokens: the whole corpus's tokens, when at hand.
         jobs: threads that tokenise (as in :func:`~dedup.text.tokenize`).
     """
 
-    def __init__(self, documents: Sequence[Document], blocks: BlockTable, tokens: TokenizedBatch | None = None,
+    def __init__(self, documents: Sequence[Document] | Corpus, blocks: BlockTable, tokens: TokenizedBatch | None = None,
                  jobs: int = 1):
         self.documents = documents
         self.blocks = blocks
@@ -74,7 +76,7 @@ class TokenStore:
         if self._all is not None:
             tokens = self._all.take(docs)
         else:
-            tokens = tokenize([self.documents[d].text for d in docs.tolist()], self.jobs)
+            tokens = tokenize(_texts(self.documents, docs), self.jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):
                 raise RuntimeError("a document's text changed during the scan (its blocks differ)")
         return Tokens(docs, tokens, ragged_arange(offsets[docs], counts))
@@ -84,3 +86,9 @@ class TokenStore:
         if self._all is None:
             self._all = self.of(np.arange(self.blocks.n_docs)).tokens
         return self._all
+
+
+def _texts(documents: Sequence[Document] | Corpus, docs: np.ndarray) -> list[str]:
+    if isinstance(documents, Corpus):
+        return documents.texts(docs)
+    return [documents[d].text for d in docs.tolist()]

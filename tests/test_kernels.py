@@ -217,6 +217,12 @@ def test_band_keys_equal_the_chained_finaliser():
             h = fmix64(h ^ sig[:, col].astype(_U64)) + _U64(col)
         ref[:, band] = h
     assert np.array_equal(band_keys(sig, b, r), ref)
+    # a band's key does not depend on the bands computed with it
+    assert np.array_equal(band_keys(sig, 3, r, first=4), ref[:, 4:7])
+    # narrower values give the keys of the same values as uint32 (paragraph signatures
+    # keep 8 bits of each value)
+    low = sig.astype(np.uint8)
+    assert np.array_equal(band_keys(low, b, r), band_keys(low.astype(np.uint32), b, r))
 
 
 def test_sets_from_grouped_values_equal_sets_from_pairs():

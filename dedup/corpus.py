@@ -1,0 +1,187 @@
+"""The documents of a scan, held compactly: texts go to a temporary file.
+
+A scan reads its input once, but the report, ``clean`` and the stages that compare
+documents need some texts again: the documents in candidate pairs, the blocks a
+finding quotes. Held as :class:`~dedup.io.Document` objects, the texts were the
+largest thing a scan kept (~3 KB of a news article's ~5.5 KB at 100,000 articles).
+:class:`Corpus` keeps each document's id, file and line in memory (~80 bytes) and,
+once the corpus is larger than ``spill_after`` documents, its text in an unnamed
+temporary file (deleted by the operating system when closed, even if the process is
+killed), from which ``corpus[i]`` and :meth:`Corpus.texts` read it back.
+
+A corpus is a read-only sequence of documents after :meth:`Corpus.seal`; ``corpus[i]``
+builds the :class:`~dedup.io.Document` again, equal to the one appended.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from array import array
+from collections.abc import Sequence
+from typing import Iterator, overload
+
+import numpy as np
+
+from .io import Document
+
+__all__ = ["Corpus", "SPILL_AFTER"]
+
+#: documents held in memory before the texts go to a temporary file: one scan batch
+#: (``batch.BATCH_DOCS``), so small corpora (and every test of a few articles) never
+#: touch the disk, and a large one holds ~4 KB per document less
+SPILL_AFTER = 4_096
+
+# Text is written as UTF-8; "surrogatepass" lets an in-memory text with a lone
+# surrogate (which no file decoded as strict UTF-8 can hold) come back unchanged.
+_ERRORS = "surrogatepass"
+
+
+class Corpus(Sequence):
+    """The documents of one scan, in the order read.
+
+    Args:
+        spill_after: with more documents than this, texts are moved to a temporary file
+            (``TMPDIR``) and read back on demand. 0: always; a large number: never;
+            None: :data:`SPILL_AFTER`.
+            The file costs one write of every text (~1 s per GB) and one read per text
+            asked for again.
+
+    Examples:
+        >>> from dedup.io import documents_from_texts
+        >>> corpus = Corpus(spill_after=0)
+        >>> for doc in documents_from_texts(["first text", "second text"]):
+        ...     corpus.append(doc)
+        >>> corpus.seal()
+        >>> corpus[1].text, len(corpus), corpus.spilled
+        ('second text', 2, True)
+    """
+
+    def __init__(self, spill_after: int | None = None):
+        self.spill_after = SPILL_AFTER if spill_after is None else spill_after
+        self._ids: list[str] = []
+        self._paths: list[str] = []          # distinct paths, in order of first use
+        self._path_number: dict[str, int] = {}
+        self._path_of = array("i")           # index into _paths, per document
+        self._line = array("q")              # -1 for None
+        self._records: list[dict | None] | None = None   # only once a document has one
+        self._texts: list[str] | None = []   # in memory until spilled
+        self._file = None
+        self._offsets = array("q", [0])      # byte offsets of the texts in _file
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._sealed = False
+        self._lock = threading.Lock()
+
+    # -- building ---------------------------------------------------------------
+
+    def append(self, doc: Document) -> None:
+        """Add ``doc`` (its text is written out once the corpus spills)."""
+        if self._sealed:
+            raise RuntimeError("a sealed corpus cannot grow")
+        n = len(self._ids)
+        self._ids.append(doc.id)
+        number = self._path_number.get(doc.path)
+        if number is None:
+            number = self._path_number[doc.path] = len(self._paths)
+            self._paths.append(doc.path)
+        self._path_of.append(number)
+        self._line.append(-1 if doc.line is None else doc.line)
+        if doc.record is not None and self._records is None:
+            self._records = [None] * n
+        if self._records is not None:
+            self._records.append(doc.record)
+        if self._texts is not None:
+            self._texts.append(doc.text)
+            if len(self._texts) > self.spill_after:
+                texts, self._texts = self._texts, None
+                self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
+                for text in texts:
+                    self._write(text)
+        else:
+            self._write(doc.text)
+
+    def _write(self, text: str) -> None:
+        data = text.encode("utf-8", _ERRORS)
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        self._offsets.append(self._offsets[-1] + len(data))
+        if self._pending_bytes >= 1 << 22:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.write(b"".join(self._pending))
+            self._pending, self._pending_bytes = [], 0
+
+    def seal(self) -> None:
+        """Finish appending: texts still buffered are written, and reading may start
+        (from any thread)."""
+        if self._file is not None:
+            self._flush()
+            self._file.flush()
+        self._sealed = True
+
+    def close(self) -> None:
+        """Delete the temporary file (the corpus can no longer give texts)."""
+        if self._file is not None:
+            self._file.close()
+
+    # -- reading ----------------------------------------------------------------
+
+    @property
+    def spilled(self) -> bool:
+        """Whether the texts are in a temporary file."""
+        return self._file is not None
+
+    @property
+    def ids(self) -> list[str]:
+        """Every document's id, in order."""
+        return self._ids
+
+    @property
+    def paths(self) -> list[str]:
+        """Every document's file (``"-"`` for stdin, ``"<memory>"`` for in-memory input)."""
+        return [self._paths[k] for k in self._path_of]
+
+    @property
+    def lines(self) -> list[int | None]:
+        """Every document's line or record number (None for a whole-file text)."""
+        return [None if line < 0 else line for line in self._line]
+
+    def text(self, i: int) -> str:
+        """The text of document ``i``."""
+        if self._texts is not None:
+            return self._texts[i]
+        if not self._sealed:
+            with self._lock:
+                self._flush()
+                self._file.flush()
+        start, end = self._offsets[i], self._offsets[i + 1]
+        return os.pread(self._file.fileno(), end - start, start).decode("utf-8", _ERRORS)
+
+    def texts(self, docs: Sequence[int] | np.ndarray) -> list[str]:
+        """The texts of documents ``docs``, in that order."""
+        return [self.text(i) for i in np.asarray(docs, dtype=np.int64).tolist()]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, i: int) -> Document: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Document]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = range(len(self._ids))[i]  # negative numbers, and IndexError
+        line = self._line[i]
+        return Document(self._ids[i], self.text(i), self._paths[self._path_of[i]], None if line < 0 else line,
+                        None if self._records is None else self._records[i])
+
+    def __iter__(self) -> Iterator[Document]:
+        for i in range(len(self._ids)):
+            yield self[i]
