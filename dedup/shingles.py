@@ -181,6 +181,12 @@ class SetBatch:
         bounds = np.searchsorted(np.asarray(set_ids), np.arange(n_sets + 1))
         return cls.from_segments(values, bounds)
 
+    @classmethod
+    def concat(cls, parts: list["SetBatch"]) -> "SetBatch":
+        """The sets of ``parts``, one after another."""
+        sizes = np.concatenate([p.sizes for p in parts])
+        return cls(np.concatenate([p.values for p in parts]), offsets_of(sizes))
+
     def select(self, keep: np.ndarray) -> "SetBatch":
         """The sets whose index is in ``keep`` (in that order)."""
         keep = np.asarray(keep, dtype=np.int64)
