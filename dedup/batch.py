@@ -48,8 +48,9 @@ class BatchFeatures:
         type_hash: hash of each block's word sequence (its normalised text).
         doc_hash: hash of each document's whole normalised text.
         signatures: ``(documents, num_perm)`` uint32 signatures of the shingle sets.
-        long_blocks, long_block_signatures: the blocks of at least ``short_block_words``
-            words and the signatures of their word sets (for near-matching paragraphs).
+        long_block_signatures: the signatures of the word sets of the blocks of at
+            least ``short_block_words`` words, in block order (for near-matching
+            paragraphs; which blocks they are follows from ``blocks.block_words``).
     """
 
     blocks: BlockTable
@@ -57,7 +58,6 @@ class BatchFeatures:
     type_hash: np.ndarray
     doc_hash: np.ndarray
     signatures: np.ndarray
-    long_blocks: np.ndarray
     long_block_signatures: np.ndarray
 
 
@@ -66,7 +66,7 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
     """Everything of :class:`BatchFeatures` for ``texts``, in this thread (the words
     dropped unless ``keep_tokens``)."""
     tb = tokenize(texts)
-    long_blocks, long_sigs = long_block_signatures(tb, short_block_words)
+    _, long_sigs = long_block_signatures(tb, short_block_words)
     n = tb.n_docs
     sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram)
     sh_doc = tb.block_doc[sh_block]
@@ -83,7 +83,6 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
         type_hash=sequence_hashes(tb.word_hash, tb.word_offsets),
         doc_hash=sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets]),
         signatures=signatures,
-        long_blocks=long_blocks,
         long_block_signatures=long_sigs,
     )
 
@@ -145,7 +144,7 @@ def concat(parts: list[BatchFeatures]) -> BatchFeatures:
     block_fields = ("block_doc", "block_start", "block_end", "block_words")
     columns = {name: [getattr(p.blocks, name) for p in parts] for name in block_fields}
     columns["doc_block_offsets"] = [np.zeros(1, dtype=np.int64)] + [p.blocks.doc_block_offsets[1:] for p in parts]
-    for name in ("type_hash", "doc_hash", "signatures", "long_blocks", "long_block_signatures"):
+    for name in ("type_hash", "doc_hash", "signatures", "long_block_signatures"):
         columns[name] = [getattr(p, name) for p in parts]
     parts.clear()
     return BatchFeatures(
@@ -160,7 +159,6 @@ def concat(parts: list[BatchFeatures]) -> BatchFeatures:
         type_hash=_join(columns["type_hash"]),
         doc_hash=_join(columns["doc_hash"]),
         signatures=_join(columns["signatures"]),
-        long_blocks=_join(columns["long_blocks"], block_off),
         long_block_signatures=_join(columns["long_block_signatures"]),
     )
 

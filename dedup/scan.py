@@ -213,7 +213,8 @@ class Scanner:
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
         near_args = (store, index, countable_len & (index.type_words >= p.short_block_words), p.block_threshold,
-                     (feats.long_blocks, feats.long_block_signatures), p.min_figure_agreement)
+                     (np.flatnonzero(table.block_words >= p.short_block_words), feats.long_block_signatures),
+                     p.min_figure_agreement)
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         near_future = side.submit(blk.near_type_pairs, *near_args) if side is not None else None
         try:
