@@ -20,6 +20,7 @@ linked to its first member only, which keeps them connected for clustering.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 from .shingles import fmix64, ragged_arange
@@ -155,12 +156,16 @@ def unique_pairs(pairs: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | None = None,
-                    max_bucket: int = MAX_BUCKET) -> np.ndarray:
+                    max_bucket: int = MAX_BUCKET,
+                    accept: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Pairs of rows of ``signatures`` that share at least one band bucket.
 
     Rows where ``valid`` is False (empty documents) never enter a bucket. Bands are
     bucketed one at a time, so the keys of one band exist at once (8 bytes a row: for
     the ten million paragraphs of a million articles, 80 MB instead of 480 MB for six).
+    ``accept(pairs)``, when given, is a boolean mask over an ``(m, 2)`` array of pairs:
+    each band's pairs are filtered by it before they are joined, so only the accepted
+    ones are held (the result is that of filtering all candidates at the end).
     """
     n = signatures.shape[0]
     rows = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
@@ -169,6 +174,8 @@ def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | 
     parts = []
     for band in range(b):
         keys = band_keys(signatures, 1, r, first=band)[:, 0]
-        parts.append(pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket))
+        pairs = pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket)
+        del keys
+        parts.append(pairs if accept is None else pairs[accept(pairs)])
     return unique_pairs(np.concatenate(parts))
 
