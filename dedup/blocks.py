@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import lsh
 from .minhash import OnePermutationHashing, estimate_jaccard
-from .shingles import SetBatch, intersection_sizes, offsets_of, ragged_arange, sequence_hashes
+from .shingles import SetBatch, intersection_sizes, sequence_hashes
 from .text import BlockTable, TokenizedBatch
 from .tokens import TokenStore
 
@@ -130,13 +130,6 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
     return n_groups >= need
 
 
-def block_word_sets(tb: TokenizedBatch, blocks: np.ndarray) -> SetBatch:
-    """The word sets (32-bit word hashes) of the given blocks."""
-    sizes = tb.block_words[blocks]
-    word_idx = ragged_arange(tb.word_offsets[blocks], sizes)
-    return SetBatch.from_segments(tb.word_hash[word_idx].astype(np.uint32), offsets_of(sizes))
-
-
 def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[np.ndarray, np.ndarray]:
     """``(blocks, signatures)``: the blocks of at least ``short_block_words`` words and the
     ``BLOCK_NUM_PERM``-value signatures of their word sets, 8 bits a value
@@ -191,10 +184,9 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
         return empty
     involved, local = np.unique(cand, return_inverse=True)
     local = local.reshape(cand.shape)
-    first = index.type_first_block[types[involved]]
-    words = store.of(np.unique(store.blocks.block_doc[first]))
-    tb, first = words.tokens, words.local(first)
-    sets = block_word_sets(tb, first)
+    # the words of the involved types' first blocks (block i: type types[involved[i]])
+    words = store.block_words(index.type_first_block[types[involved]])
+    sets = SetBatch.from_segments(words.word_hash.astype(np.uint32), words.offsets)
     inter = intersection_sizes(sets, local[:, 0], sets, local[:, 1])
     union = sets.sizes[local[:, 0]] + sets.sizes[local[:, 1]] - inter
     keep = inter >= threshold * union
@@ -202,10 +194,10 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     # word sets ignore order: score the survivors on their word sequences (compiled loops)
     from . import kernels
 
-    a, b = first[local[:, 0]], first[local[:, 1]]
-    wo = tb.word_offsets
-    sim = kernels.sequence_ratios(tb.word_hash, wo[a], wo[a + 1], wo[b], wo[b + 1])
-    figures = kernels.figure_agreements(tb.word_hash, tb.word_is_number, wo[a], wo[a + 1], wo[b], wo[b + 1])
+    a, b = local[:, 0], local[:, 1]
+    wo = words.offsets
+    sim = kernels.sequence_ratios(words.word_hash, wo[a], wo[a + 1], wo[b], wo[b + 1])
+    figures = kernels.figure_agreements(words.word_hash, words.word_is_number, wo[a], wo[a + 1], wo[b], wo[b + 1])
     ok = (sim >= threshold) & (figures >= min_figure_agreement)
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
 

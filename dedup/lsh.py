@@ -84,12 +84,17 @@ def band_keys(signatures: np.ndarray, b: int, r: int, first: int = 0) -> np.ndar
     return kernels.band_keys(signatures, b, r, first)
 
 
-def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX_BUCKET,
+                      one_key_per_item: bool = False) -> np.ndarray:
     """All pairs of distinct ``items`` that share a key, as an ``(m, 2)`` array with ``a < b``.
 
     ``keys[i]`` is the bucket of ``items[i]``; an item may be in many buckets (one row
     each). Buckets with more than ``max_bucket`` members contribute a star (their least
     item with each other one) instead of every pair. Duplicates are removed.
+
+    With ``one_key_per_item`` (the items are distinct, as in one LSH band), no pair can
+    come from two buckets: the pairs are returned as found, ``a < b`` but unsorted,
+    which skips a sort of them all (the largest cost of a band with many pairs).
     """
     keys = np.asarray(keys)
     items = np.asarray(items, dtype=np.int64)
@@ -118,7 +123,11 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
         parts.append(np.stack((np.repeat(centre, b_size), it[rest]), axis=1))
     if not parts:
         return np.zeros((0, 2), dtype=np.int64)
-    return unique_pairs(np.concatenate(parts))
+    pairs = np.concatenate(parts)
+    if one_key_per_item:  # only a star's centre pairs with itself
+        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+        return np.stack((pairs.min(axis=1), pairs.max(axis=1)), axis=1)
+    return unique_pairs(pairs)
 
 
 def _sort_by_key(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -174,7 +183,7 @@ def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | 
     parts = []
     for band in range(b):
         keys = band_keys(signatures, 1, r, first=band)[:, 0]
-        pairs = pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket)
+        pairs = pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket, one_key_per_item=True)
         del keys
         parts.append(pairs if accept is None else pairs[accept(pairs)])
     return unique_pairs(np.concatenate(parts))

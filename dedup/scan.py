@@ -44,11 +44,12 @@ from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
 from .io import Document
+from . import match
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
-from .shingles import intersection_sizes
+from .shingles import SetBatch, intersection_sizes
 from .text import BlockTable, TokenizedBatch
-from .tokens import TokenStore
+from .tokens import Tokens, TokenStore
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -56,6 +57,11 @@ from .tokens import TokenStore
 #: of its paragraphs, two articles of one site share a line of chrome. Copies whose every
 #: paragraph was edited still come through LSH and near-matching paragraphs.
 SHARED_MIN_COVER = 0.3
+#: the tokens of the documents to verify are kept for both verification passes (with
+#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB);
+#: above, each pass tokenises them again a chunk at a time, which costs ~45 us a
+#: document and bounds memory (a million generated articles have ~200,000 to verify)
+KEEP_WORDS_DOCS = 65_536
 
 
 @dataclass(frozen=True)
@@ -207,6 +213,7 @@ class Scanner:
         table, signatures = feats.blocks, feats.signatures
         store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
         index = blk.build_index(table, feats.type_hash)
+        feats.type_hash = None  # types are numbered now (8 bytes a block)
         doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
         countable_len = index.type_words >= p.min_block_words
@@ -239,6 +246,9 @@ class Scanner:
         finally:
             if side is not None:
                 side.shutdown(wait=True)
+        # the paragraph signatures have served (8-bit values: ~340 bytes a news article)
+        feats.long_block_signatures = None
+        del near_args
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
 
@@ -249,10 +259,9 @@ class Scanner:
         ca, cb = local[cand[:, 0]], local[cand[:, 1]]
 
         # groups of related documents, for boilerplate
-        words = store.of(involved)  # their tokens: document i is involved[i]
-        own = np.arange(len(involved))
-        full_sets = shingle_sets(words.tokens, own, p.ngram)
-        figures_all = figure_sets(words.tokens, own)
+        # their tokens (document i is involved[i]), kept for the two passes unless too many
+        words = store.of(involved) if len(involved) <= KEEP_WORDS_DOCS else None
+        full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         groups = components(n, np.concatenate((cand[related], grouped)))
@@ -261,8 +270,8 @@ class Scanner:
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
-        clean_sets = shingle_sets(words.tokens, own, p.ngram, keep_block[words.blocks])
-        figures = figure_sets(words.tokens, own, keep_block[words.blocks])
+        clean_sets, figures = _verification_sets(store, involved, p.ngram, keep_block, words)
+        del words
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, ca, cb)
@@ -300,6 +309,27 @@ def _cyclic_gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None,
+                       words: Tokens | None) -> tuple[SetBatch, SetBatch]:
+    """Shingle and figure sets of documents ``docs`` (ascending) from their blocks where
+    ``keep_block`` (default: all): from ``words``, their tokens, or else tokenising
+    ``match.SET_CHUNK_DOCS`` of them at a time."""
+    if words is not None:
+        chunks: Iterable[Tokens] = [words]
+    else:
+        size = match.SET_CHUNK_DOCS
+        chunks = (store.of(docs[a:a + size]) for a in range(0, len(docs), size))
+    shingles, figures = [], []
+    for chunk in chunks:
+        own = np.arange(chunk.tokens.n_docs)
+        keep = None if keep_block is None else keep_block[chunk.blocks]
+        shingles.append(shingle_sets(chunk.tokens, own, ngram, keep))
+        figures.append(figure_sets(chunk.tokens, own, keep))
+    if len(shingles) == 1:
+        return shingles[0], figures[0]
+    return SetBatch.concat(shingles), SetBatch.concat(figures)
 
 
 def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:

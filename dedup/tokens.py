@@ -24,10 +24,13 @@ import numpy as np
 
 from .corpus import Corpus
 from .io import Document
-from .shingles import ragged_arange
+from .shingles import offsets_of, ragged_arange
 from .text import BlockTable, TokenizedBatch, tokenize
 
-__all__ = ["TokenStore", "Tokens"]
+__all__ = ["BlockWords", "TokenStore", "Tokens"]
+
+#: documents tokenised at once by :meth:`TokenStore.block_words` (~5 KB of words each)
+CHUNK_DOCS = 4_096
 
 
 @dataclass
@@ -47,6 +50,20 @@ class Tokens:
     def local(self, blocks: np.ndarray) -> np.ndarray:
         """The block numbers in ``tokens`` of corpus blocks ``blocks`` (of documents in ``docs``)."""
         return np.searchsorted(self.blocks, np.asarray(blocks, dtype=np.int64))
+
+
+@dataclass
+class BlockWords:
+    """The words of some blocks, and nothing else of their documents.
+
+    Attributes:
+        word_hash, word_is_number: the words, as in :class:`~dedup.text.TokenizedBatch`.
+        offsets: block ``i``'s words are ``word_hash[offsets[i]:offsets[i+1]]``.
+    """
+
+    word_hash: np.ndarray
+    word_is_number: np.ndarray
+    offsets: np.ndarray
 
 
 class TokenStore:
@@ -80,6 +97,37 @@ class TokenStore:
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):
                 raise RuntimeError("a document's text changed during the scan (its blocks differ)")
         return Tokens(docs, tokens, ragged_arange(offsets[docs], counts))
+
+    def block_words(self, blocks: np.ndarray) -> BlockWords:
+        """The words of corpus blocks ``blocks`` (distinct, any order; block ``i`` of the
+        result is ``blocks[i]``). Their documents are tokenised :data:`CHUNK_DOCS` at a
+        time and only these blocks' words kept: comparing a few paragraphs of many
+        documents holds the paragraphs, not the documents."""
+        blocks = np.asarray(blocks, dtype=np.int64)
+        order = np.argsort(blocks, kind="stable")
+        ordered = blocks[order]
+        owner = self.blocks.block_doc[ordered]  # ascending, as the blocks are
+        docs = np.unique(owner)
+        hashes, numbers, sizes = [], [], []
+        for a in range(0, len(docs), CHUNK_DOCS):
+            chunk = docs[a:a + CHUNK_DOCS]
+            words = self.of(chunk)
+            lo, hi = np.searchsorted(owner, chunk[0], side="left"), np.searchsorted(owner, chunk[-1], side="right")
+            tb, local = words.tokens, words.local(ordered[lo:hi])
+            counts = tb.block_words[local]
+            taken = ragged_arange(tb.word_offsets[local], counts)
+            hashes.append(tb.word_hash[taken])
+            numbers.append(tb.word_is_number[taken])
+            sizes.append(counts)
+        if not hashes:
+            return BlockWords(np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(1, np.int64))
+        word_hash, is_number, counts = np.concatenate(hashes), np.concatenate(numbers), np.concatenate(sizes)
+        offsets = offsets_of(counts)
+        # back to the order asked for: block i is at ordered position rank[i]
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        taken = ragged_arange(offsets[rank], counts[rank])
+        return BlockWords(word_hash[taken], is_number[taken], offsets_of(counts[rank]))
 
     def all(self) -> TokenizedBatch:
         """The tokens of every document (tokenised again, once, when the scan did not keep them)."""

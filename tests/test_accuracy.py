@@ -7,7 +7,6 @@ chrome, and templated reports that differ in their figures stay apart.
 
 import itertools
 
-import pandas as pd
 import pytest
 
 import dedup

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from dedup import kernels
 from dedup.minhash import EMPTY, OnePermutationHashing
-from dedup.shingles import SetBatch, _salt, fmix64, ngram_hashes, ragged_arange, sequence_hashes
+from dedup.shingles import SetBatch, _salt, fmix64, ngram_hashes, sequence_hashes
 from dedup.text import _word_hash, block_spans, is_figure, tokenize, words
 
 HERE = Path(__file__).parent

@@ -50,3 +50,32 @@ def test_pairs_sharing_64_bit_keys_in_any_order():
     assert set(map(tuple, pairs_sharing_key(keys, items, max_bucket=1000).tolist())) == expected
     star = pairs_sharing_key(np.full(200, vocab[0]), rng.permutation(np.arange(5, 205)), max_bucket=64)
     assert len(star) == 199 and set(star[:, 0].tolist()) == {5}
+
+
+def test_pairs_filtered_band_by_band_are_the_candidates_filtered_at_the_end():
+    # 8-bit paragraph-like signatures: many chance collisions, some pairs in several bands
+    rng = np.random.default_rng(6)
+    base = rng.integers(0, 256, (40, 32), dtype=np.uint8)
+    sig = base[rng.integers(0, 40, 400)]
+    noise = rng.random(sig.shape) < 0.3
+    sig[noise] = rng.integers(0, 256, noise.sum(), dtype=np.uint8)
+    everything = candidate_pairs(sig, 6, 5)
+    agree = (sig[everything[:, 0]] == sig[everything[:, 1]]).mean(axis=1)
+    assert 0 < (agree >= 0.6).sum() < len(everything)  # the filter keeps some, not all
+    seen = []
+
+    def accept(pairs):
+        seen.append(len(pairs))
+        return (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1) >= 0.6
+
+    assert np.array_equal(candidate_pairs(sig, 6, 5, accept=accept), everything[agree >= 0.6])
+    assert len(seen) == 6  # called once per band
+
+
+def test_pairs_of_items_with_one_key_each_are_the_same_pairs_unsorted():
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 40, 500).astype(np.uint64)   # some buckets over max_bucket
+    items = rng.permutation(500)
+    fast = pairs_sharing_key(keys, items, max_bucket=14, one_key_per_item=True)
+    assert (fast[:, 0] < fast[:, 1]).all() and len(np.unique(fast, axis=0)) == len(fast)
+    assert np.array_equal(np.unique(fast, axis=0), pairs_sharing_key(keys, items, max_bucket=14))

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import datasketch
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -63,3 +63,42 @@ def test_tokenising_on_threads_gives_the_same_tokens(monkeypatch):
     monkeypatch.setattr(text, "_CHUNK_CHARS", 20_000)  # ~20 chunks of the sample
     same_tokens(tokenize(TEXTS, jobs=2), whole)
     same_tokens(tokenize(TEXTS, jobs=1), whole)
+
+
+def test_verifying_a_chunk_of_documents_at_a_time_reports_the_same(monkeypatch):
+    """Above scan.KEEP_WORDS_DOCS documents to verify, each verification pass tokenises
+    them again in chunks instead of keeping their words; the findings are the same."""
+    import sys
+
+    from dedup import match
+
+    scan = sys.modules["dedup.scan"]  # (dedup.scan is also the name of a function)
+
+    monkeypatch.setattr(batch, "BATCH_DOCS", 100)
+    kept = dedup.Report(dedup.Scanner().scan(documents_from_texts(TEXTS)))
+    assert kept.summary["clusters"] > 0 and kept.summary["boilerplate"] > 0
+    calls = []
+    monkeypatch.setattr(scan, "KEEP_WORDS_DOCS", 0)
+    monkeypatch.setattr(match, "SET_CHUNK_DOCS", 16)
+    original = TokenStore.of
+    monkeypatch.setattr(TokenStore, "of", lambda self, docs: calls.append(len(docs)) or original(self, docs))
+    chunked = dedup.Report(dedup.Scanner().scan(documents_from_texts(TEXTS)))
+    assert calls.count(16) >= 4  # verified in chunks of 16 documents
+    assert chunked.to_json() == kept.to_json()
+
+
+def test_the_words_of_some_blocks_in_any_order_a_few_documents_at_a_time(monkeypatch):
+    from dedup import tokens
+
+    monkeypatch.setattr(tokens, "CHUNK_DOCS", 3)
+    whole = tokenize(TEXTS)
+    store = TokenStore(documents_from_texts(TEXTS), whole.block_table())
+    blocks = np.random.default_rng(1).permutation(np.flatnonzero(whole.block_words >= 8))[:60]
+    words = store.block_words(blocks)
+    assert len(np.unique(whole.block_doc[blocks])) > 3 * 5  # several chunks
+    for i, b in enumerate(blocks.tolist()):
+        span = slice(whole.word_offsets[b], whole.word_offsets[b + 1])
+        got = slice(words.offsets[i], words.offsets[i + 1])
+        assert np.array_equal(words.word_hash[got], whole.word_hash[span])
+        assert np.array_equal(words.word_is_number[got], whole.word_is_number[span])
+    assert len(store.block_words(np.zeros(0, dtype=np.int64)).offsets) == 1
