@@ -52,6 +52,10 @@ except ImportError:  # run as a script: benchmarks/ is on sys.path, the repo roo
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from benchmarks.corpus import SITE_CHROMES, load_sample, wrap_chrome
 
+#: changes whenever the articles generated for a seed change, so that cached corpora
+#: (``speed.py`` keeps them in ``benchmarks/results/``) are not reused across versions;
+#: 2: copies are made of the latest originals only
+VERSION = 2
 BATCH = 512
 #: copies are made of the latest RECENT originals (syndication follows a story within days)
 RECENT = 4096

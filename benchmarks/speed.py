@@ -107,7 +107,10 @@ def child(tool: str, path: str) -> None:
 
 def corpus(n: int) -> Path:
     RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"corpus-{n}.jsonl"
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.generate import VERSION  # here, not at the top: children stay lean
+
+    path = RESULTS / f"corpus-{n}-v{VERSION}.jsonl"
     if not path.exists():
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), str(n), "-o", str(path)], check=True)
     return path
