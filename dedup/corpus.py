@@ -24,6 +24,7 @@ from typing import Iterator, overload
 
 import numpy as np
 
+from .errors import DedupError
 from .io import Document
 
 __all__ = ["Corpus", "SPILL_AFTER"]
@@ -96,7 +97,10 @@ class Corpus(Sequence):
             self._texts.append(doc.text)
             if len(self._texts) > self.spill_after:
                 texts, self._texts = self._texts, None
-                self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
+                try:
+                    self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
+                except OSError as err:
+                    raise _spill_error(err) from err
                 for text in texts:
                     self._write(text)
         else:
@@ -112,7 +116,10 @@ class Corpus(Sequence):
 
     def _flush(self) -> None:
         if self._pending:
-            self._file.write(b"".join(self._pending))
+            try:
+                self._file.write(b"".join(self._pending))
+            except OSError as err:
+                raise _spill_error(err) from err
             self._pending, self._pending_bytes = [], 0
 
     def seal(self) -> None:
@@ -185,3 +192,9 @@ class Corpus(Sequence):
     def __iter__(self) -> Iterator[Document]:
         for i in range(len(self._ids)):
             yield self[i]
+
+
+def _spill_error(err: OSError) -> DedupError:
+    return DedupError(f"cannot write the scan's temporary text file in {tempfile.gettempdir()}: "
+                      f"{err.strerror or err} (it needs about as much room as the input's texts; "
+                      "set TMPDIR to a directory with room)")

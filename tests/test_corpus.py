@@ -69,3 +69,22 @@ def test_a_scan_reports_the_same_whether_texts_are_spilled(monkeypatch):
     assert in_memory.summary["repeats"] > 0 and in_memory.summary["clusters"] > 0
     assert json.loads(spilled.to_json()) == json.loads(in_memory.to_json())
     assert spilled.to_table() == in_memory.to_table()
+
+
+def test_no_room_for_the_temporary_file_is_a_clear_error(monkeypatch):
+    import errno
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    def no_room(*args, **kwargs):  # the disk under TMPDIR is full
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_room)
+    monkeypatch.setattr(corpus_module, "SPILL_AFTER", 2)
+    result = CliRunner().invoke(cli, ["scan", str(NEWS)])
+    assert result.exit_code == 2, result.output
+    message = result.output.strip().splitlines()[-1]
+    assert "temporary text file" in message and "No space left" in message and "TMPDIR" in message
