@@ -48,9 +48,10 @@ class BatchFeatures:
         type_hash: hash of each block's word sequence (its normalised text).
         doc_hash: hash of each document's whole normalised text.
         signatures: ``(documents, num_perm)`` uint32 signatures of the shingle sets.
-        long_block_signatures: the signatures of the word sets of the blocks of at
-            least ``short_block_words`` words, in block order (for near-matching
-            paragraphs; which blocks they are follows from ``blocks.block_words``).
+        long_block_signatures, long_block_set_sizes: the signatures and the sizes of
+            the word sets of the blocks of at least ``short_block_words`` words, in block
+            order (for near-matching paragraphs; which blocks they are follows from
+            ``blocks.block_words``).
     """
 
     blocks: BlockTable
@@ -59,6 +60,7 @@ class BatchFeatures:
     doc_hash: np.ndarray
     signatures: np.ndarray
     long_block_signatures: np.ndarray
+    long_block_set_sizes: np.ndarray
 
 
 def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
@@ -66,7 +68,7 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
     """Everything of :class:`BatchFeatures` for ``texts``, in this thread (the words
     dropped unless ``keep_tokens``)."""
     tb = tokenize(texts)
-    _, long_sigs = long_block_signatures(tb, short_block_words)
+    _, long_sigs, long_sizes = long_block_signatures(tb, short_block_words)
     n = tb.n_docs
     sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram)
     sh_doc = tb.block_doc[sh_block]
@@ -84,6 +86,7 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
         doc_hash=sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets]),
         signatures=signatures,
         long_block_signatures=long_sigs,
+        long_block_set_sizes=long_sizes,
     )
 
 
@@ -144,7 +147,7 @@ def concat(parts: list[BatchFeatures]) -> BatchFeatures:
     block_fields = ("block_doc", "block_start", "block_end", "block_words")
     columns = {name: [getattr(p.blocks, name) for p in parts] for name in block_fields}
     columns["doc_block_offsets"] = [np.zeros(1, dtype=np.int64)] + [p.blocks.doc_block_offsets[1:] for p in parts]
-    for name in ("type_hash", "doc_hash", "signatures", "long_block_signatures"):
+    for name in ("type_hash", "doc_hash", "signatures", "long_block_signatures", "long_block_set_sizes"):
         columns[name] = [getattr(p, name) for p in parts]
     parts.clear()
     return BatchFeatures(
@@ -160,6 +163,7 @@ def concat(parts: list[BatchFeatures]) -> BatchFeatures:
         doc_hash=_join(columns["doc_hash"]),
         signatures=_join(columns["signatures"]),
         long_block_signatures=_join(columns["long_block_signatures"]),
+        long_block_set_sizes=_join(columns["long_block_set_sizes"]),
     )
 
 

@@ -4,9 +4,9 @@
 them, :meth:`Scanner.scan` does the work) and runs the stages of the other modules:
 
 1. ``text.tokenize``: blocks, their spans and word hashes, a whole batch at once
-   (``batch``); of a corpus of several batches only the block tables are kept, and
-   the words of the few documents the later stages compare are tokenised again
-   (``tokens``).
+   (``batch``); of a corpus of several batches only the block tables are kept, the
+   texts go to a temporary file (``corpus``), and the words of the few documents the
+   later stages compare are tokenised again from it (``tokens``).
 2. ``blocks.build_index``: the type (normalised-text hash) of every block.
 3. Document shingle sets (``shingles``) and signatures (``minhash``); LSH candidates
    (``lsh``), plus every pair of documents that share a block of at least
@@ -38,13 +38,12 @@ import pandas as pd
 
 from . import batch
 from . import blocks as blk
-from . import lsh
+from . import lsh, match
 from .cluster import clusters as cluster_documents
 from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
 from .io import Document
-from . import match
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
 from .shingles import SetBatch, intersection_sizes
@@ -220,8 +219,8 @@ class Scanner:
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
         near_args = (store, index, countable_len & (index.type_words >= p.short_block_words), p.block_threshold,
-                     (np.flatnonzero(table.block_words >= p.short_block_words), feats.long_block_signatures),
-                     p.min_figure_agreement)
+                     (np.flatnonzero(table.block_words >= p.short_block_words), feats.long_block_signatures,
+                      feats.long_block_set_sizes), p.min_figure_agreement)
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         near_future = side.submit(blk.near_type_pairs, *near_args) if side is not None else None
         try:
@@ -247,7 +246,7 @@ class Scanner:
             if side is not None:
                 side.shutdown(wait=True)
         # the paragraph signatures have served (8-bit values: ~340 bytes a news article)
-        feats.long_block_signatures = None
+        feats.long_block_signatures = feats.long_block_set_sizes = None
         del near_args
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")

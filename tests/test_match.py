@@ -29,3 +29,18 @@ def test_sets_built_in_chunks_equal_sets_built_at_once(chunk, monkeypatch):
                match.figure_sets(tb, docs), match.figure_sets(tb, docs, keep)]
     for a, b in zip(whole, chunked):
         assert np.array_equal(a.values, b.values) and np.array_equal(a.offsets, b.offsets)
+
+
+def test_paragraph_set_sizes_are_the_sizes_of_the_word_sets_verified():
+    """near_type_pairs drops candidate paragraphs whose word-set sizes differ by more
+    than the threshold allows, before verifying on those same sets: the sizes must be
+    exactly theirs (32-bit word hashes, repeats counted once)."""
+    from dedup.blocks import long_block_signatures
+
+    tb = tokenize(TEXTS)
+    blocks, signatures, sizes = long_block_signatures(tb, 8)
+    assert len(blocks) > 100 and signatures.shape == (len(blocks), 32) and signatures.dtype == np.uint8
+    for b, size in zip(blocks.tolist(), sizes.tolist()):
+        words = tb.word_hash[tb.word_offsets[b]:tb.word_offsets[b + 1]].astype(np.uint32)
+        assert size == len(set(words.tolist()))
+    assert (sizes < tb.block_words[blocks]).any()  # repeated words count once
