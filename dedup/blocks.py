@@ -126,10 +126,11 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
     """Boolean mask over types: found in documents of at least ``min_groups`` groups
     (one fewer, but at least 2, for types shorter than ``short_block_words`` words)."""
     occ = index.occurrences
-    pairs = pd.DataFrame({"type": occ["type"].to_numpy(), "group": doc_group[occ["doc"].to_numpy()]})
-    groups = pairs.drop_duplicates().groupby("type").size()
-    n_groups = np.zeros(index.n_types, dtype=np.int64)
-    n_groups[groups.index.to_numpy()] = groups.to_numpy()
+    # each distinct (type, group) once, as packed keys (group labels are below 2**31):
+    # one sort, where pandas' drop_duplicates and groupby took 8.5 s at 10M occurrences
+    group = np.asarray(doc_group, dtype=np.int64)[occ["doc"].to_numpy()]
+    distinct = np.unique((occ["type"].to_numpy().astype(np.int64) << 32) | group)
+    n_groups = np.bincount(distinct >> 32, minlength=index.n_types)
     need = np.where(index.type_words < short_block_words, max(2, min_groups - 1), min_groups)
     return n_groups >= need
 
@@ -234,10 +235,13 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
     bt = index.block_type
     blocks = np.flatnonzero(bt >= 0)
     blocks = blocks[countable[bt[blocks]]]
-    frame = pd.DataFrame({"doc": tb.block_doc[blocks], "block": blocks, "type": bt[blocks]})
-    first = frame.groupby(["doc", "type"])["block"].transform("min")
-    exact = frame[frame["block"] != first].assign(repeat_of=first[frame["block"] != first], similarity=1.0)
-    parts = [exact[["doc", "block", "repeat_of", "similarity"]]]
+    doc = tb.block_doc[blocks]
+    # the first block of each (document, type): blocks are ascending, and a stable sort of
+    # packed keys finds it (pandas' groupby-transform took 17 s at 10M blocks)
+    _, first, inverse = np.unique((doc.astype(np.int64) << 32) | bt[blocks], return_index=True, return_inverse=True)
+    first = blocks[first][inverse.reshape(-1)]
+    later = blocks != first
+    parts = [pd.DataFrame({"doc": doc[later], "block": blocks[later], "repeat_of": first[later], "similarity": 1.0})]
     if len(near):
         occ = index.occurrences
         occ = occ[countable[occ["type"].to_numpy()]]
