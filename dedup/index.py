@@ -68,7 +68,7 @@ from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
-from .shingles import SetBatch, fmix64, offsets_of, sequence_hashes
+from .shingles import SetBatch, fmix64, offsets_of, sequence_hashes, sorted_distinct
 from .text import WORD_HASH_SEED
 
 __all__ = ["Index", "QueryReport", "encode_set", "decode_set", "SCHEMA_VERSION"]
@@ -624,7 +624,7 @@ class Index:
         pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
 
         # the candidates' stored sets
-        cand_docs = np.unique(pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
+        cand_docs = sorted_distinct(pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
         rows: dict[int, tuple] = {}
         for lo in range(0, len(cand_docs), 500):
             chunk = cand_docs[lo:lo + 500].tolist()

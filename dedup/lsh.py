@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Callable
 
 import numpy as np
-from .shingles import fmix64, ragged_arange
+from .shingles import fmix64, ragged_arange, sorted_distinct
 
 _U64 = np.uint64
 
@@ -160,7 +160,7 @@ def unique_pairs(pairs: np.ndarray) -> np.ndarray:
     a = np.minimum(pairs[:, 0], pairs[:, 1])
     b = np.maximum(pairs[:, 0], pairs[:, 1])
     keep = a != b
-    packed = np.unique((a[keep].astype(_U64) << _U64(32)) | b[keep].astype(_U64))
+    packed = sorted_distinct((a[keep].astype(_U64) << _U64(32)) | b[keep].astype(_U64))
     return np.stack(((packed >> _U64(32)).astype(np.int64), (packed & _U64(0xFFFFFFFF)).astype(np.int64)), axis=1)
 
 

@@ -46,7 +46,7 @@ from .errors import ParameterError
 from .io import Document
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
-from .shingles import SetBatch, intersection_sizes
+from .shingles import SetBatch, intersection_sizes, sorted_distinct
 from .text import BlockTable, TokenizedBatch
 from .tokens import Tokens, TokenStore
 
@@ -252,7 +252,7 @@ class Scanner:
         stages("candidates")
 
         # exact sets, only for the documents in candidate pairs (``local`` numbers them)
-        involved = np.unique(cand)
+        involved = sorted_distinct(cand)
         local = np.full(n, -1, dtype=np.int64)
         local[involved] = np.arange(len(involved))
         ca, cb = local[cand[:, 0]], local[cand[:, 1]]

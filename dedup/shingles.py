@@ -50,6 +50,16 @@ def offsets_of(sizes) -> np.ndarray:
     return offsets
 
 
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``, by one sort. NumPy 2.4's ``np.unique`` without
+    ``return_index``/``return_inverse`` hashes instead, which took 13.5 s for 10M int64
+    values on this project's 2-core machine, against 0.18 s for sorting."""
+    values = np.sort(np.asarray(values).reshape(-1))
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
 def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)

@@ -24,7 +24,7 @@ import numpy as np
 
 from .corpus import Corpus
 from .io import Document
-from .shingles import offsets_of, ragged_arange
+from .shingles import offsets_of, ragged_arange, sorted_distinct
 from .text import BlockTable, TokenizedBatch, tokenize
 
 __all__ = ["BlockWords", "TokenStore", "Tokens"]
@@ -107,7 +107,7 @@ class TokenStore:
         order = np.argsort(blocks, kind="stable")
         ordered = blocks[order]
         owner = self.blocks.block_doc[ordered]  # ascending, as the blocks are
-        docs = np.unique(owner)
+        docs = sorted_distinct(owner)
         hashes, numbers, sizes = [], [], []
         for a in range(0, len(docs), CHUNK_DOCS):
             chunk = docs[a:a + CHUNK_DOCS]

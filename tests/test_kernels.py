@@ -232,3 +232,17 @@ def test_sets_from_grouped_values_equal_sets_from_pairs():
     owner = np.repeat(np.arange(200), sizes)
     a, b = SetBatch.from_grouped(values, owner, 200), SetBatch.from_pairs(values, owner, 200)
     assert np.array_equal(a.values, b.values) and np.array_equal(a.offsets, b.offsets)
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32, np.uint32])
+def test_sorted_distinct_is_np_unique(dtype):
+    from dedup.shingles import sorted_distinct
+
+    rng = np.random.default_rng(11)
+    values = rng.integers(0, 50, 1000).astype(dtype)
+    assert np.array_equal(sorted_distinct(values), np.unique(values))
+    assert sorted_distinct(values).dtype == dtype
+    pairs = rng.integers(0, 9, (300, 2)).astype(dtype)  # any shape: its values
+    assert np.array_equal(sorted_distinct(pairs), np.unique(pairs))
+    for few in (values[:0], values[:1]):
+        assert np.array_equal(sorted_distinct(few), np.unique(few))
