@@ -36,7 +36,7 @@ import pandas as pd
 
 from . import lsh
 from .minhash import OnePermutationHashing, estimate_jaccard
-from .shingles import SetBatch, intersection_sizes, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
+from .shingles import SetBatch, intersection_sizes, offsets_of, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch
 from .tokens import TokenStore
 
@@ -146,7 +146,7 @@ def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[n
     starts, ends = tb.word_offsets[blocks], tb.word_offsets[blocks + 1]
     # the word set's signature, from the words with their repeats (a repeat never changes a minimum)
     signatures = signer.sign_segments(words, starts, ends)
-    sets = SetBatch.from_segments(words[ragged_arange(starts, ends - starts)], offsets_of(ends - starts))
+    sets = SetBatch.from_segments(words[tb.word_positions(blocks)], offsets_of(ends - starts))
     return blocks, signatures.astype(BLOCK_SIGNATURE_DTYPE), np.minimum(sets.sizes, 65_535).astype(np.uint16)
 
 
@@ -173,7 +173,7 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
         return empty
     signed_blocks, signatures, set_sizes = signed
     position = np.searchsorted(signed_blocks, index.type_first_block[types])
-    sig, size = signatures[position], set_sizes[position].astype(np.float64)
+    sig, size = signatures[position], set_sizes[position]
     del position
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)

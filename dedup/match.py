@@ -75,7 +75,7 @@ def shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: n
 
 
 def _shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None) -> SetBatch:
-    blocks, owner = _doc_blocks(tb, np.asarray(docs, dtype=np.int64), keep_block)
+    blocks, owner = _doc_blocks(tb, docs, keep_block)
     sh_hash, sh_block = ngram_hashes(tb.word_hash, tb.word_offsets, ngram, blocks)
     # shingles come in the order of ``blocks`` (ascending), so grouped by owner
     return SetBatch.from_grouped(sh_hash, owner[np.searchsorted(blocks, sh_block)], len(docs))
@@ -91,7 +91,7 @@ def figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | N
 def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> SetBatch:
     blocks, owner = _doc_blocks(tb, docs, keep_block)
     sizes = tb.block_words[blocks]
-    words = ragged_arange(tb.word_offsets[blocks], sizes)
+    words = tb.word_positions(blocks)
     figure = tb.word_is_number[words]
     h = tb.word_hash[words[figure]]
     doc = np.repeat(owner, sizes)[figure]

@@ -166,10 +166,8 @@ class SetBatch:
     @classmethod
     def from_pairs(cls, values: np.ndarray, set_ids: np.ndarray, n_sets: int) -> "SetBatch":
         """Build sets from unordered ``(value, set)`` pairs: one sort, then drop repeats."""
-        key = (np.asarray(set_ids, dtype=_U64) << _U64(32)) | np.asarray(values, dtype=SHINGLE_DTYPE).astype(_U64)
-        key.sort()
-        if len(key) > 1:
-            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        key = sorted_distinct((np.asarray(set_ids, dtype=_U64) << _U64(32))
+                              | np.asarray(values, dtype=SHINGLE_DTYPE).astype(_U64))
         sets = (key >> _U64(32)).astype(np.int64)
         return cls(values=key.astype(SHINGLE_DTYPE), offsets=offsets_of(np.bincount(sets, minlength=n_sets)))
 

@@ -301,6 +301,10 @@ class TokenizedBatch(_Counts):
         """Number of words in each block."""
         return np.diff(self.word_offsets)
 
+    def word_positions(self, blocks: np.ndarray) -> np.ndarray:
+        """Positions in ``word_hash`` of the words of ``blocks``, block after block."""
+        return ragged_arange(self.word_offsets[blocks], self.word_offsets[blocks + 1] - self.word_offsets[blocks])
+
     def block_table(self) -> BlockTable:
         """The blocks without their words, as int32 (see :class:`BlockTable`)."""
         small = np.int32
@@ -313,14 +317,13 @@ class TokenizedBatch(_Counts):
         docs = np.asarray(docs, dtype=np.int64)
         counts = np.diff(self.doc_block_offsets)[docs]
         blocks = ragged_arange(self.doc_block_offsets[docs], counts)
-        block_words = self.block_words[blocks]
-        words = ragged_arange(self.word_offsets[blocks], block_words)
+        words = self.word_positions(blocks)
         return TokenizedBatch(
             block_doc=np.repeat(np.arange(len(docs), dtype=np.int64), counts),
             block_start=self.block_start[blocks],
             block_end=self.block_end[blocks],
             doc_block_offsets=offsets_of(counts),
-            word_offsets=offsets_of(block_words),
+            word_offsets=offsets_of(self.block_words[blocks]),
             word_hash=self.word_hash[words],
             word_is_number=self.word_is_number[words],
         )
@@ -373,10 +376,10 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
         folded = [_fold(joined[a:b]).encode("utf-8", "surrogatepass")
                   for a, b in zip(g_start[blocks].tolist(), g_end[blocks].tolist())]
         override[blocks] = np.arange(len(blocks))
-        over_offsets = np.concatenate(([0], np.cumsum([len(f) for f in folded]))).astype(np.int64)
+        over_offsets = offsets_of([len(f) for f in folded])
         over_bytes = np.frombuffer(b"".join(folded), dtype=np.uint8)
     buf = kernels.fold_blocks(cp, g_start, g_end, fold_cp, fold_offsets, fold_bytes,
-                                 override, over_offsets, over_bytes)
+                              override, over_offsets, over_bytes)
     word_hash, is_number, block_words = kernels.hash_words(buf, len(starts), _CLASS, _U64(WORD_HASH_SEED),
                                                            _U64(_POLY), _number_word_table(),
                                                            max(map(len, NUMBER_WORDS)))
@@ -427,8 +430,8 @@ def _fold_table(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
             unfoldable.append(c)
             f = b""
         folds.append(f)
-    return (np.asarray(distinct, dtype=np.uint32), offsets_of([len(f) for f in folds]), np.frombuffer(b"".join(folds), dtype=np.uint8),
-            np.asarray(unfoldable, dtype=np.uint32))
+    return (np.asarray(distinct, dtype=np.uint32), offsets_of([len(f) for f in folds]),
+            np.frombuffer(b"".join(folds), dtype=np.uint8), np.asarray(unfoldable, dtype=np.uint32))
 
 
 def line_of(text: str, offset: int) -> int:

@@ -115,7 +115,7 @@ class TokenStore:
             lo, hi = np.searchsorted(owner, chunk[0], side="left"), np.searchsorted(owner, chunk[-1], side="right")
             tb, local = words.tokens, words.local(ordered[lo:hi])
             counts = tb.block_words[local]
-            taken = ragged_arange(tb.word_offsets[local], counts)
+            taken = tb.word_positions(local)
             hashes.append(tb.word_hash[taken])
             numbers.append(tb.word_is_number[taken])
             sizes.append(counts)
