@@ -23,14 +23,20 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from . import lsh
 from .blocks import long_block_signatures
+from .memory import release_free_memory
 from .minhash import OnePermutationHashing, make_scheme
 from .shingles import SetBatch, ngram_hashes, sequence_hashes
+from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch, tokenize
 
 #: documents per batch: a batch's shingles (~12 bytes each, ~500 a news article) are its
 #: largest temporary, ~25 MB at 4,096 articles; smaller batches cost more calls
 BATCH_DOCS = 4_096
+#: batches between two calls of :func:`~dedup.memory.release_free_memory` while reading:
+#: ~3 ms each, against ~0.3 s of work per batch
+RELEASE_EVERY = 8
 
 
 @dataclass
@@ -47,7 +53,12 @@ class BatchFeatures:
             when asked for (a corpus of one batch), else None.
         type_hash: hash of each block's word sequence (its normalised text).
         doc_hash: hash of each document's whole normalised text.
-        signatures: ``(documents, num_perm)`` uint32 signatures of the shingle sets.
+        signatures: ``(documents, num_perm)`` uint32 signatures of the shingle sets; of a
+            corpus of several batches, in a temporary file (:class:`~dedup.spill.SpilledRows`):
+            no stage reads them, they are only part of the result.
+        band_keys: ``(documents, bands)`` uint64 LSH keys of the signatures' bands
+            (:func:`dedup.lsh.band_keys`), 72 bytes a document for 9 bands, against 512
+            for the signature they come from.
         long_block_signatures, long_block_set_sizes: the signatures and the sizes of
             the word sets of the blocks of at least ``short_block_words`` words, in block
             order (for near-matching paragraphs; which blocks they are follows from
@@ -58,15 +69,16 @@ class BatchFeatures:
     tokens: TokenizedBatch | None
     type_hash: np.ndarray
     doc_hash: np.ndarray
-    signatures: np.ndarray
+    signatures: np.ndarray | SpilledRows
+    band_keys: np.ndarray
     long_block_signatures: np.ndarray
     long_block_set_sizes: np.ndarray
 
 
 def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
-            short_block_words: int, keep_tokens: bool = True) -> BatchFeatures:
-    """Everything of :class:`BatchFeatures` for ``texts``, in this thread (the words
-    dropped unless ``keep_tokens``)."""
+            short_block_words: int, bands: tuple[int, int], keep_tokens: bool = True) -> BatchFeatures:
+    """Everything of :class:`BatchFeatures` for ``texts``, in this thread, with ``bands``
+    ``(b, r)`` band keys per document (the words dropped unless ``keep_tokens``)."""
     tb = tokenize(texts)
     _, long_sigs, long_sizes = long_block_signatures(tb, short_block_words)
     n = tb.n_docs
@@ -85,13 +97,14 @@ def compute(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: 
         type_hash=sequence_hashes(tb.word_hash, tb.word_offsets),
         doc_hash=sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets]),
         signatures=signatures,
+        band_keys=lsh.band_keys(signatures, *bands),
         long_block_signatures=long_sigs,
         long_block_set_sizes=long_sizes,
     )
 
 
 def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, num_perm: int, seed: int,
-                    short_block_words: int, jobs: int = 1) -> BatchFeatures:
+                    short_block_words: int, bands: tuple[int, int], jobs: int = 1) -> BatchFeatures:
     """:func:`compute` for each batch of texts as it arrives, then joined in order.
 
     ``batches`` may be a generator that reads the input: with ``jobs > 1`` (``-1``: all
@@ -102,7 +115,7 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     tokens (:attr:`BatchFeatures.tokens`); a larger one only its block tables.
     """
     jobs = threads(jobs)
-    args = (ngram, scheme, num_perm, seed, short_block_words)
+    args = (ngram, scheme, num_perm, seed, short_block_words, bands)
     batches = iter(batches)
     first = next(batches, [])
     second = next(batches, None)
@@ -111,15 +124,29 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     args = args + (False,)
     rest = itertools.chain((first, second), batches)
     if jobs == 1:
-        return concat([compute(texts, *args) for texts in rest])
+        results = []
+        for texts in rest:
+            results.append(compute(texts, *args))
+            _release_every(len(results))
+        return concat(results)
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        futures = [pool.submit(compute, texts, *args) for texts in rest]
+        futures = []
+        for texts in rest:
+            futures.append(pool.submit(compute, texts, *args))
+            _release_every(len(futures))
         results = [f.result() for f in futures]
         del futures  # each held its result: concat frees each batch's arrays as it joins them
         return concat(results)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _release_every(batches: int) -> None:
+    """Every :data:`RELEASE_EVERY` batches, the memory their temporaries left free goes
+    back to the operating system (it lies between the arrays kept)."""
+    if batches % RELEASE_EVERY == 0:
+        release_free_memory()
 
 
 def threads(jobs: int) -> int:
@@ -128,29 +155,33 @@ def threads(jobs: int) -> int:
 
 
 def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: int, seed: int,
-                     short_block_words: int, jobs: int = 1) -> BatchFeatures:
+                     short_block_words: int, bands: tuple[int, int], jobs: int = 1) -> BatchFeatures:
     """:func:`compute_batches` over ``texts`` cut into batches of :data:`BATCH_DOCS`."""
     batches = (texts[a:a + BATCH_DOCS] for a in range(0, len(texts), BATCH_DOCS))
-    return compute_batches(batches, ngram, scheme, num_perm, seed, short_block_words, jobs)
+    return compute_batches(batches, ngram, scheme, num_perm, seed, short_block_words, bands, jobs)
 
 
 def concat(parts: list[BatchFeatures]) -> BatchFeatures:
     """Join batches in order, renumbering documents and blocks (the words are not joined:
-    ``tokens`` is None).
+    ``tokens`` is None; the signatures go to a temporary file).
 
     ``parts`` is emptied: each batch's arrays are freed as soon as they are copied, so
     joining needs about one field's worth of memory beyond its result rather than twice
-    the result (at 100,000 articles the arrays are 2.4 KB a document).
+    the result (at a million articles the joined arrays are ~0.8 KB a document).
     """
     doc_off = np.cumsum([0] + [p.blocks.n_docs for p in parts])[:-1]
     block_off = np.cumsum([0] + [p.blocks.n_blocks for p in parts])[:-1]
     block_fields = ("block_doc", "block_start", "block_end", "block_words")
     columns = {name: [getattr(p.blocks, name) for p in parts] for name in block_fields}
     columns["doc_block_offsets"] = [np.zeros(1, dtype=np.int64)] + [p.blocks.doc_block_offsets[1:] for p in parts]
-    for name in ("type_hash", "doc_hash", "signatures", "long_block_signatures", "long_block_set_sizes"):
+    for name in ("type_hash", "doc_hash", "band_keys", "long_block_signatures", "long_block_set_sizes"):
         columns[name] = [getattr(p, name) for p in parts]
+    signatures = SpilledRows(np.uint32, parts[0].signatures.shape[1], "signature")
+    for p in parts:
+        signatures.append(p.signatures)
+        p.signatures = None
     parts.clear()
-    return BatchFeatures(
+    joined = BatchFeatures(
         blocks=BlockTable(
             block_doc=_join(columns["block_doc"], doc_off),
             block_start=_join(columns["block_start"]),
@@ -161,10 +192,12 @@ def concat(parts: list[BatchFeatures]) -> BatchFeatures:
         tokens=None,
         type_hash=_join(columns["type_hash"]),
         doc_hash=_join(columns["doc_hash"]),
-        signatures=_join(columns["signatures"]),
+        signatures=signatures,
+        band_keys=_join(columns["band_keys"]),
         long_block_signatures=_join(columns["long_block_signatures"]),
         long_block_set_sizes=_join(columns["long_block_set_sizes"]),
     )
+    return joined
 
 
 def _join(arrays: list[np.ndarray], shifts: np.ndarray | None = None) -> np.ndarray:
@@ -177,4 +210,8 @@ def _join(arrays: list[np.ndarray], shifts: np.ndarray | None = None) -> np.ndar
         arrays[k] = None
         out[pos:pos + len(a)] = a if shifts is None else a + shifts[k]
         pos += len(a)
+    del a
+    # the parts were allocated between arrays that stay: their pages are free only once
+    # handed back, so that joining needs one field's worth of memory, not a second copy
+    release_free_memory()
     return out

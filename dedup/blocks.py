@@ -150,6 +150,18 @@ def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[n
     return blocks, signatures.astype(BLOCK_SIGNATURE_DTYPE), np.minimum(sets.sizes, 65_535).astype(np.uint16)
 
 
+def type_signatures(index: BlockIndex, eligible: np.ndarray,
+                    signed: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of ``signed`` (``(blocks, signatures, set_sizes)`` of the long blocks, from
+    :func:`long_block_signatures`), the rows of the first blocks of the ``eligible``
+    types, in type order: all that :func:`near_type_pairs` reads, so the rest (repeats
+    and copies of a paragraph) can be freed before it runs."""
+    signed_blocks, signatures, set_sizes = signed
+    wanted = index.type_first_block[np.flatnonzero(eligible)]
+    position = np.searchsorted(signed_blocks, wanted)
+    return wanted, signatures[position], set_sizes[position]
+
+
 def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, threshold: float,
                     signed: tuple[np.ndarray, np.ndarray, np.ndarray],
                     min_figure_agreement: float = 0.9) -> pd.DataFrame:
@@ -157,7 +169,8 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     ``threshold`` of their length, and on their figures as documents must.
 
     Candidates come from LSH over the 32-value signatures of the types' first blocks
-    (``signed``, from :func:`long_block_signatures`). Their signatures must agree on
+    (``signed``, from :func:`long_block_signatures`, or only those first blocks' rows,
+    from :func:`type_signatures`). Their signatures must agree on
     at least :data:`NEAR_ESTIMATE_SHARE` of ``threshold`` (half: 13 of 32 values at
     0.8), which drops the pairs of paragraphs that only share common words before any
     text is looked at; the survivors must have word-set Jaccard of at least
@@ -172,9 +185,12 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     if len(types) < 2:
         return empty
     signed_blocks, signatures, set_sizes = signed
-    position = np.searchsorted(signed_blocks, index.type_first_block[types])
-    sig, size = signatures[position], set_sizes[position]
-    del position
+    if len(signed_blocks) == len(types):  # one row per type already (type_signatures)
+        sig, size = signatures, set_sizes
+    else:
+        position = np.searchsorted(signed_blocks, index.type_first_block[types])
+        sig, size = signatures[position], set_sizes[position]
+        del position
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
 
@@ -216,6 +232,20 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
 
 
+def occurrences_of(index: BlockIndex, near: pd.DataFrame, keep_type: np.ndarray | None = None) -> pd.DataFrame:
+    """The occurrences (``doc, block, type``) of the types of the pairs in ``near``
+    (only those where ``keep_type``, a mask over types, if given): the few rows that a
+    join with near-matching pairs needs, instead of all (pandas' join of ten million
+    occurrences took over a gigabyte)."""
+    wanted = np.zeros(index.n_types, dtype=bool)
+    wanted[near["t1"].to_numpy()] = True
+    wanted[near["t2"].to_numpy()] = True
+    if keep_type is not None:
+        wanted &= keep_type
+    occ = index.occurrences
+    return occ[wanted[occ["type"].to_numpy()]]
+
+
 def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.ndarray,
             near: pd.DataFrame) -> pd.DataFrame:
     """Blocks that repeat an earlier block of the same document.
@@ -233,18 +263,26 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
         DataFrame ``doc_index, block, repeat_of, similarity`` (global block numbers).
     """
     bt = index.block_type
-    blocks = np.flatnonzero(bt >= 0)
-    blocks = blocks[countable[bt[blocks]]]
-    doc = tb.block_doc[blocks]
-    # the first block of each (document, type): blocks are ascending, and a stable sort of
-    # packed keys finds it (pandas' groupby-transform took 17 s at 10M blocks)
-    _, first, inverse = np.unique((doc.astype(np.int64) << 32) | bt[blocks], return_index=True, return_inverse=True)
-    first = blocks[first][inverse.reshape(-1)]
-    later = blocks != first
-    parts = [pd.DataFrame({"doc": doc[later], "block": blocks[later], "repeat_of": first[later], "similarity": 1.0})]
+    occ = index.occurrences
+    occ_block = occ["block"].to_numpy()
+    # a block that is not its type's first in its document repeats that first block
+    later = np.ones(len(bt), dtype=bool)
+    later[occ_block] = False
+    later = np.flatnonzero(later & (bt >= 0))
+    later = later[countable[bt[later]]]
+    doc = tb.block_doc[later].astype(np.int64)
+    # its first block, looked up among the occurrences of the documents with repeats only
+    # (a sort of all ten million blocks of a million articles took 1.5 GB)
+    has_repeat = np.zeros(tb.n_docs, dtype=bool)
+    has_repeat[doc] = True
+    occ_doc = occ["doc"].to_numpy()
+    rows = np.flatnonzero(has_repeat[occ_doc])
+    row_key = (occ_doc[rows].astype(np.int64) << 32) | occ["type"].to_numpy()[rows]
+    order = np.argsort(row_key, kind="stable")
+    at = order[np.searchsorted(row_key, (doc << 32) | bt[later], sorter=order)]
+    parts = [pd.DataFrame({"doc": doc, "block": later, "repeat_of": occ_block[rows[at]], "similarity": 1.0})]
     if len(near):
-        occ = index.occurrences
-        occ = occ[countable[occ["type"].to_numpy()]]
+        occ = occurrences_of(index, near, countable)
         both = pd.concat([near, near.rename(columns={"t1": "t2", "t2": "t1"})], ignore_index=True)
         m = occ.merge(both, left_on="type", right_on="t1").merge(
             occ, left_on=["doc", "t2"], right_on=["doc", "type"], suffixes=("", "_other")
@@ -276,13 +314,18 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
         ``a_coverage``, ``b_coverage``.
     """
     occ = index.occurrences
-    occ = occ[countable[occ["type"].to_numpy()]]
-    df = occ.groupby("type")["doc"].transform("size")
-    occ_small = occ[(df >= 2) & (df <= max_docs)]
+    types = occ["type"].to_numpy()
+    # documents per countable type (a type occurs once per document in ``occurrences``);
+    # only types in 2 to max_docs documents are joined, and only their rows are copied
+    df = np.bincount(types[countable[types]], minlength=index.n_types)
+    occ_small = occ[((df >= 2) & (df <= max_docs) & countable)[types]]
+    del types
     exact = occ_small.merge(occ_small, on="type", suffixes=("_a", "_b"))
     exact = exact[exact["doc_a"] < exact["doc_b"]].assign(similarity=1.0)
     parts = [exact[["doc_a", "block_a", "doc_b", "block_b", "similarity"]]]
+    del occ_small, exact
     if len(near):
+        occ = occurrences_of(index, near, countable)
         both = pd.concat([near, near.rename(columns={"t1": "t2", "t2": "t1"})], ignore_index=True)
         m = occ.merge(both, left_on="type", right_on="t1").merge(occ, left_on="t2", right_on="type",
                                                                   suffixes=("_a", "_b"))

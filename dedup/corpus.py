@@ -24,8 +24,8 @@ from typing import Iterator, overload
 
 import numpy as np
 
-from .errors import DedupError
 from .io import Document
+from .spill import spill_error
 
 __all__ = ["Corpus", "SPILL_AFTER"]
 
@@ -100,7 +100,7 @@ class Corpus(Sequence):
                 try:
                     self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
                 except OSError as err:
-                    raise _spill_error(err) from err
+                    raise spill_error(err, "text") from err
                 for text in texts:
                     self._write(text)
         else:
@@ -119,7 +119,7 @@ class Corpus(Sequence):
             try:
                 self._file.write(b"".join(self._pending))
             except OSError as err:
-                raise _spill_error(err) from err
+                raise spill_error(err, "text") from err
             self._pending, self._pending_bytes = [], 0
 
     def seal(self) -> None:
@@ -192,9 +192,3 @@ class Corpus(Sequence):
     def __iter__(self) -> Iterator[Document]:
         for i in range(len(self._ids)):
             yield self[i]
-
-
-def _spill_error(err: OSError) -> DedupError:
-    return DedupError(f"cannot write the scan's temporary text file in {tempfile.gettempdir()}: "
-                      f"{err.strerror or err} (it needs about as much room as the input's texts; "
-                      "set TMPDIR to a directory with room)")

@@ -464,6 +464,46 @@ def band_keys(sig, b, r, first):
 
 
 @njit(cache=True, nogil=True)
+def bucket_pairs(packed, ib, max_bucket):
+    """Pairs of items that share a key (``lsh.pairs_sharing_key``), from ``packed``:
+    ascending uint64 values holding a key in their high ``64 - ib`` bits and an item in
+    their low ``ib``. A bucket (a run of one key) of at most ``max_bucket`` members gives
+    every pair of its members, a larger one its first (least) member with each other.
+    Returns ``(m, 2)`` int64 pairs, ``a <= b`` (equal only for an item with one key twice).
+    Counts first, then fills: no array but the result, where numpy needed eight."""
+    n = len(packed)
+    shift = np.uint64(ib)
+    mask = (np.uint64(1) << shift) - np.uint64(1)
+    total = 0
+    i = 0
+    while i < n:
+        key = packed[i] >> shift
+        j = i + 1
+        while j < n and (packed[j] >> shift) == key:
+            j += 1
+        size = j - i
+        total += size * (size - 1) // 2 if size <= max_bucket else size - 1
+        i = j
+    out = np.empty((total, 2), dtype=np.int64)
+    k = 0
+    i = 0
+    while i < n:
+        key = packed[i] >> shift
+        j = i + 1
+        while j < n and (packed[j] >> shift) == key:
+            j += 1
+        last = j if j - i <= max_bucket else i + 1  # a star: only its centre pairs
+        for x in range(i, last):
+            a = np.int64(packed[x] & mask)
+            for y in range(x + 1, j):
+                out[k, 0] = a
+                out[k, 1] = np.int64(packed[y] & mask)
+                k += 1
+        i = j
+    return out
+
+
+@njit(cache=True, nogil=True)
 def sorted_sets(values, offsets):
     """Each segment ``values[offsets[i]:offsets[i+1]]`` sorted, without repeats
     (``shingles.SetBatch.from_pairs`` for values that come grouped by set).

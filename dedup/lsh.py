@@ -20,10 +20,10 @@ linked to its first member only, which keeps them connected for clustering.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterable
 
 import numpy as np
-from .shingles import fmix64, ragged_arange, sorted_distinct
+from .shingles import fmix64, sorted_distinct
 
 _U64 = np.uint64
 
@@ -96,62 +96,46 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     come from two buckets: the pairs are returned as found, ``a < b`` but unsorted,
     which skips a sort of them all (the largest cost of a band with many pairs).
     """
+    from . import kernels
+
     keys = np.asarray(keys)
     items = np.asarray(items, dtype=np.int64)
     if len(keys) < 2:
         return np.zeros((0, 2), dtype=np.int64)
-    k, it = _sort_by_key(keys, items)
-    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
-    sizes = np.diff(np.concatenate((starts, [len(k)])))
-    parts = []
-    small = (sizes >= 2) & (sizes <= max_bucket)
-    if small.any():
-        # every member pairs with the members after it in its bucket
-        s_start, s_size = starts[small], sizes[small]
-        pos = ragged_arange(s_start, s_size)
-        rank = pos - np.repeat(s_start, s_size)
-        later = np.repeat(s_size, s_size) - rank - 1
-        left = np.repeat(pos, later)
-        right = ragged_arange(pos + 1, later)
-        parts.append(np.stack((it[left], it[right]), axis=1))
-    big = sizes > max_bucket
-    if big.any():
-        # the star's centre is the bucket's least item, whatever order the sort left
-        b_start, b_size = starts[big], sizes[big]
-        centre = np.minimum.reduceat(it, starts)[big]
-        rest = ragged_arange(b_start, b_size)
-        parts.append(np.stack((np.repeat(centre, b_size), it[rest]), axis=1))
-    if not parts:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(parts)
-    if one_key_per_item:  # only a star's centre pairs with itself
-        pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-        return np.stack((pairs.min(axis=1), pairs.max(axis=1)), axis=1)
-    return unique_pairs(pairs)
+    names = None
+    if int(items.max()).bit_length() > 40:  # pragma: no cover - item numbers this large: rank them
+        names, items = np.unique(items, return_inverse=True)
+        items = items.reshape(-1)
+    packed, ib = _sort_by_key(keys, items)
+    pairs = kernels.bucket_pairs(packed, ib, max_bucket)
+    del packed
+    if names is not None:  # pragma: no cover
+        pairs = names[pairs]
+    return pairs if one_key_per_item else unique_pairs(pairs)
 
 
-def _sort_by_key(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(keys, items)`` ordered so that equal keys are adjacent.
+def _sort_by_key(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(packed, ib)``: key and item packed into one uint64 each, sorted, so that equal
+    keys are adjacent (about seven times faster than ``argsort``, and one array).
 
-    Key and item are packed into one uint64 and sorted as plain numbers, which is about
-    seven times faster than ``argsort``. The item takes the low ``ib`` bits (enough for
-    the largest item); the key the other ``64 - ib``. Keys that do not fit are first
-    mixed by ``fmix64`` (a bijection) and cut to their top bits, so two different keys
-    land in one bucket with probability ``2**-(64 - ib)`` (about 1e-12 for a million
-    documents): at most a spurious candidate pair, which verification rejects.
+    The item takes the low ``ib`` bits (enough for the largest item, at most 40); the
+    key the other ``64 - ib``. Keys that do not fit are first mixed by ``fmix64`` (a
+    bijection) and cut to their top bits, so two different keys land in one bucket
+    with probability ``2**-(64 - ib)`` (about 1e-12 for a million documents): at most a
+    spurious candidate pair, which verification rejects.
     """
     ib = max(1, int(items.max()).bit_length())
-    if ib > 40:  # pragma: no cover - more items than any corpus we scan in memory
-        order = np.argsort(keys)
-        return keys[order], items[order]
     kb = 64 - ib
     k64 = np.asarray(keys).astype(_U64, copy=False) if keys.dtype != np.int64 else keys.view(_U64)
     if keys.dtype.kind == "i" and keys.min() >= 0 and int(keys.max()) < (1 << kb):
-        hi = k64
+        packed = k64 << _U64(ib)
     else:
-        hi = fmix64(k64) >> _U64(ib)
-    packed = np.sort((hi << _U64(ib)) | items.astype(_U64))
-    return packed >> _U64(ib), (packed & _U64((1 << ib) - 1)).astype(np.int64)
+        packed = fmix64(k64)
+        packed >>= _U64(ib)
+        packed <<= _U64(ib)
+    packed |= items.astype(_U64)
+    packed.sort()
+    return packed, ib
 
 
 def unique_pairs(pairs: np.ndarray) -> np.ndarray:
@@ -176,15 +160,29 @@ def candidate_pairs(signatures: np.ndarray, b: int, r: int, valid: np.ndarray | 
     each band's pairs are filtered by it before they are joined, so only the accepted
     ones are held (the result is that of filtering all candidates at the end).
     """
-    n = signatures.shape[0]
+    keys = (band_keys(signatures, 1, r, first=band)[:, 0] for band in range(b))
+    return _bucket_bands(keys, signatures.shape[0], valid, max_bucket, accept)
+
+
+def bucket_pairs(keys: np.ndarray, valid: np.ndarray | None = None, max_bucket: int = MAX_BUCKET,
+                 accept: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """:func:`candidate_pairs` from band keys computed before (``(n, b)``, from
+    :func:`band_keys`): the same pairs, without the signatures."""
+    keys = np.asarray(keys)
+    return _bucket_bands((keys[:, band] for band in range(keys.shape[1])), keys.shape[0], valid, max_bucket, accept)
+
+
+def _bucket_bands(band_keys: Iterable[np.ndarray], n: int, valid: np.ndarray | None, max_bucket: int,
+                  accept: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    """Pairs of rows that share a key in any band (``band_keys``: each band's ``n`` keys)."""
     rows = np.arange(n, dtype=np.int64) if valid is None else np.flatnonzero(valid)
     if len(rows) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     parts = []
-    for band in range(b):
-        keys = band_keys(signatures, 1, r, first=band)[:, 0]
+    for keys in band_keys:
         pairs = pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket, one_key_per_item=True)
         del keys
         parts.append(pairs if accept is None else pairs[accept(pairs)])
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
     return unique_pairs(np.concatenate(parts))
-

@@ -44,9 +44,11 @@ from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
 from .io import Document
+from .memory import release_free_memory
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
 from .shingles import SetBatch, intersection_sizes, sorted_distinct
+from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch
 from .tokens import Tokens, TokenStore
 
@@ -147,7 +149,8 @@ class ScanResult:
     back from a temporary file, see :mod:`dedup.corpus`); ``blocks`` is every
     document's block table; ``store`` gives the words of any
     documents (tokenised again from their texts, see :mod:`dedup.tokens`), and
-    :attr:`tokens` those of all of them.
+    :attr:`tokens` those of all of them; :attr:`signatures` are read back from a
+    temporary file for a corpus of more than one batch (``signature_rows``).
     """
 
     documents: Corpus
@@ -155,7 +158,7 @@ class ScanResult:
     blocks: BlockTable
     store: TokenStore
     index: blk.BlockIndex
-    signatures: np.ndarray
+    signature_rows: np.ndarray | SpilledRows
     empty: np.ndarray
     cluster: np.ndarray
     representative: np.ndarray
@@ -170,6 +173,14 @@ class ScanResult:
         """Blocks and words of every document (tokenised again on first use for a corpus
         of more than one batch)."""
         return self.store.all()
+
+    @property
+    def signatures(self) -> np.ndarray:
+        """``(documents, num_perm)`` uint32 MinHash signatures of the documents' shingle
+        sets (of a corpus of several batches, read from disk at each call: 512 bytes a
+        document at 128 permutations)."""
+        rows = self.signature_rows
+        return rows.read() if isinstance(rows, SpilledRows) else rows
 
 
 class Scanner:
@@ -204,12 +215,13 @@ class Scanner:
         p = self.params
         docs = Corpus()
         feats = batch.compute_batches(_text_batches(documents, docs), p.ngram, p.scheme, p.num_perm, p.seed,
-                                      p.short_block_words, self.jobs)
+                                      p.short_block_words, p.bands, self.jobs)
         docs.seal()
         n = len(docs)
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
         stages("signatures")
-        table, signatures = feats.blocks, feats.signatures
+        release_free_memory()
+        table = feats.blocks
         store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
         index = blk.build_index(table, feats.type_hash)
         feats.type_hash = None  # types are numbered now (8 bytes a block)
@@ -218,14 +230,17 @@ class Scanner:
         countable_len = index.type_words >= p.min_block_words
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
-        near_args = (store, index, countable_len & (index.type_words >= p.short_block_words), p.block_threshold,
-                     (np.flatnonzero(table.block_words >= p.short_block_words), feats.long_block_signatures,
-                      feats.long_block_set_sizes), p.min_figure_agreement)
+        eligible = countable_len & (index.type_words >= p.short_block_words)
+        signed = blk.type_signatures(index, eligible, (np.flatnonzero(table.block_words >= p.short_block_words),
+                                                       feats.long_block_signatures, feats.long_block_set_sizes))
+        # only the types' first blocks' signatures are needed: the others (~1/10) go now
+        feats.long_block_signatures = feats.long_block_set_sizes = None
+        near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement)
+        del signed
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         near_future = side.submit(blk.near_type_pairs, *near_args) if side is not None else None
         try:
-            b, r = p.bands
-            cand = lsh.candidate_pairs(signatures, b, r, valid=~empty)
+            cand = lsh.bucket_pairs(feats.band_keys, valid=~empty)
 
             # documents sharing a block long enough to count
             occ = index.occurrences
@@ -245,11 +260,10 @@ class Scanner:
         finally:
             if side is not None:
                 side.shutdown(wait=True)
-        # the paragraph signatures have served (8-bit values: ~340 bytes a news article)
-        feats.long_block_signatures = feats.long_block_set_sizes = None
-        del near_args
+        del near_args  # the paragraph signatures have served (8-bit values: ~300 bytes a news article)
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
+        release_free_memory()
 
         # exact sets, only for the documents in candidate pairs (``local`` numbers them)
         involved = sorted_distinct(cand)
@@ -263,9 +277,11 @@ class Scanner:
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
+        del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
         stages("boilerplate")
+        release_free_memory()
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
@@ -285,12 +301,13 @@ class Scanner:
         exact = np.zeros(n, dtype=bool)
         exact[members] = doc_hash[members] == doc_hash[representative[members]]
         stages("clusters")
+        release_free_memory()
 
         reps = blk.repeats(table, index, countable, near)
         overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
         stages("findings")
         stages.close()
-        return ScanResult(docs, p, table, store, index, signatures, empty, cluster, representative, member_stats,
+        return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
 
 
@@ -349,6 +366,6 @@ def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:
     """Document pairs holding the two types of a near-matching pair."""
     if len(near) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    occ = index.occurrences[["doc", "type"]]
+    occ = blk.occurrences_of(index, near)[["doc", "type"]]
     m = near.merge(occ, left_on="t1", right_on="type").merge(occ, left_on="t2", right_on="type", suffixes=("_a", "_b"))
     return lsh.unique_pairs(m[["doc_a", "doc_b"]].to_numpy())

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
-from dedup.lsh import candidate_pairs, optimal_params, pairs_sharing_key
+from dedup.lsh import band_keys, bucket_pairs, candidate_pairs, optimal_params, pairs_sharing_key
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.78, 0.8, 0.9])
@@ -79,3 +79,21 @@ def test_pairs_of_items_with_one_key_each_are_the_same_pairs_unsorted():
     fast = pairs_sharing_key(keys, items, max_bucket=14, one_key_per_item=True)
     assert (fast[:, 0] < fast[:, 1]).all() and len(np.unique(fast, axis=0)) == len(fast)
     assert np.array_equal(np.unique(fast, axis=0), pairs_sharing_key(keys, items, max_bucket=14))
+
+
+def test_band_keys_kept_from_a_batch_give_the_signatures_candidates():
+    # a scan keeps each document's band keys, not its signature: bucketing them must give
+    # exactly the pairs that bucketing the signatures band by band gives
+    rng = np.random.default_rng(8)
+    base = rng.integers(0, 2**32, (30, 128), dtype=np.uint32)
+    sig = base[rng.integers(0, 30, 300)]
+    noise = rng.random(sig.shape) < 0.05
+    sig[noise] = rng.integers(0, 2**32, noise.sum(), dtype=np.uint32)
+    valid = rng.random(300) > 0.1
+    b, r = optimal_params(0.8, 128)
+    keys = band_keys(sig, b, r)
+    assert keys.shape == (300, b)
+    expected = candidate_pairs(sig, b, r, valid=valid)
+    assert len(expected) > 100
+    assert np.array_equal(bucket_pairs(keys, valid=valid), expected)
+    assert np.array_equal(bucket_pairs(keys[:, :0]), np.zeros((0, 2), dtype=np.int64))
