@@ -30,12 +30,13 @@ Rules, with the reason for each default:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import lsh
-from .minhash import OnePermutationHashing, estimate_jaccard
+from .minhash import OnePermutationHashing
 from .shingles import SetBatch, intersection_sizes, offsets_of, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch
 from .tokens import TokenStore
@@ -57,7 +58,6 @@ BLOCK_SIGNATURE_DTYPE = np.uint8
 #: and the Reuters corpus the matching pairs agree on at least 20 of 32 values (0.625),
 #: while 95 % of the 437k candidates at 100k agree on fewer than 13 and need no words
 NEAR_ESTIMATE_SHARE = 0.5
-_CHUNK_PAIRS = 1 << 16
 
 
 @dataclass
@@ -163,7 +163,7 @@ def type_signatures(index: BlockIndex, eligible: np.ndarray,
 
 
 def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, threshold: float,
-                    signed: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    signed: Sequence[np.ndarray],
                     min_figure_agreement: float = 0.9) -> pd.DataFrame:
     """Pairs of distinct long types that match: their words agree in order on at least
     ``threshold`` of their length, and on their figures as documents must.
@@ -179,6 +179,9 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     dlrs a share" / "at 40.50 dlrs") are different text: of the figures (counted with
     repeats) of the paragraph that has fewer, ``min_figure_agreement`` must occur in the
     other. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
+
+    ``signed`` given as a list is emptied once the candidates are found, so that the
+    signatures are freed before the words are read (~300 MB at a million articles).
     """
     types = np.flatnonzero(eligible)
     empty = pd.DataFrame({"t1": np.zeros(0, np.int64), "t2": np.zeros(0, np.int64), "similarity": np.zeros(0)})
@@ -194,22 +197,14 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
 
-    def agree_enough(pairs: np.ndarray) -> np.ndarray:
-        # sets whose sizes differ by more than the threshold allows cannot match
-        # (|A & B| <= min(|A|, |B|) < threshold * max(|A|, |B|) <= threshold * |A | B|)
-        sa, sb = size[pairs[:, 0]], size[pairs[:, 1]]
-        ok = np.minimum(sa, sb) >= threshold * np.maximum(sa, sb)
-        pairs = pairs[ok]
-        if len(pairs):  # a chunk of pairs at a time: two rows of 32 values per pair
-            agree = np.concatenate([estimate_jaccard(sig[c[:, 0]], sig[c[:, 1]])
-                                    for c in np.array_split(pairs, len(pairs) // _CHUNK_PAIRS + 1)])
-            ok[ok] = agree >= NEAR_ESTIMATE_SHARE * threshold
-        return ok
-
-    # each band's candidates are filtered as they are found: chance candidates (pairs of
-    # paragraphs sharing common words) grow faster than the corpus, ~0.7M at 100,000
-    # articles and ~4.9M at 300,000, and only ~3 % of them agree enough to keep
-    cand = lsh.candidate_pairs(sig, b, r, accept=agree_enough)
+    # pairs are tested as they are found: chance candidates (pairs of paragraphs sharing
+    # common words) grow faster than the corpus, ~0.7M at 100,000 articles and ~44M at a
+    # million, and only ~3 % of them agree enough to keep
+    prefilter = lsh.Prefilter(sig, NEAR_ESTIMATE_SHARE * threshold, size, threshold)
+    cand = lsh.candidate_pairs(sig, b, r, prefilter=prefilter)
+    del prefilter, sig, size, signatures, set_sizes, signed_blocks
+    if isinstance(signed, list):
+        signed.clear()
     if len(cand) == 0:
         return empty
     involved, local = np.unique(cand, return_inverse=True)

@@ -463,28 +463,31 @@ def band_keys(sig, b, r, first):
     return keys
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _passes(a, b, sig, sizes, min_share, min_size_ratio):
+    """The prefilter of ``lsh.Prefilter``: the smaller of the two sizes is at least
+    ``min_size_ratio`` of the larger, and the signature rows agree on at least
+    ``min_share`` of their values (``minhash.estimate_jaccard``)."""
+    sa = np.float64(sizes[a])
+    sb = np.float64(sizes[b])
+    if min(sa, sb) < min_size_ratio * max(sa, sb):
+        return False
+    width = sig.shape[1]
+    equal = 0
+    for col in range(width):
+        if sig[a, col] == sig[b, col]:
+            equal += 1
+    return np.float64(equal) / np.float64(width) >= min_share
+
+
 @njit(cache=True, nogil=True)
-def bucket_pairs(packed, ib, max_bucket):
-    """Pairs of items that share a key (``lsh.pairs_sharing_key``), from ``packed``:
-    ascending uint64 values holding a key in their high ``64 - ib`` bits and an item in
-    their low ``ib``. A bucket (a run of one key) of at most ``max_bucket`` members gives
-    every pair of its members, a larger one its first (least) member with each other.
-    Returns ``(m, 2)`` int64 pairs, ``a <= b`` (equal only for an item with one key twice).
-    Counts first, then fills: no array but the result, where numpy needed eight."""
+def _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered, out):
+    """One pass of :func:`bucket_pairs`: counts the pairs, and writes them to ``out``
+    unless it is empty."""
     n = len(packed)
     shift = np.uint64(ib)
     mask = (np.uint64(1) << shift) - np.uint64(1)
-    total = 0
-    i = 0
-    while i < n:
-        key = packed[i] >> shift
-        j = i + 1
-        while j < n and (packed[j] >> shift) == key:
-            j += 1
-        size = j - i
-        total += size * (size - 1) // 2 if size <= max_bucket else size - 1
-        i = j
-    out = np.empty((total, 2), dtype=np.int64)
+    write = out.shape[0] > 0
     k = 0
     i = 0
     while i < n:
@@ -496,10 +499,32 @@ def bucket_pairs(packed, ib, max_bucket):
         for x in range(i, last):
             a = np.int64(packed[x] & mask)
             for y in range(x + 1, j):
-                out[k, 0] = a
-                out[k, 1] = np.int64(packed[y] & mask)
+                b = np.int64(packed[y] & mask)
+                if filtered and not _passes(a, b, sig, sizes, min_share, min_size_ratio):
+                    continue
+                if write:
+                    out[k, 0] = a
+                    out[k, 1] = b
                 k += 1
         i = j
+    return k
+
+
+@njit(cache=True, nogil=True)
+def bucket_pairs(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered):
+    """Pairs of items that share a key (``lsh.pairs_sharing_key``), from ``packed``:
+    ascending uint64 values holding a key in their high ``64 - ib`` bits and an item in
+    their low ``ib``. A bucket (a run of one key) of at most ``max_bucket`` members gives
+    every pair of its members, a larger one its first (least) member with each other.
+    With ``filtered``, only pairs that pass the prefilter (:func:`_passes`, on rows
+    ``a``, ``b`` of ``sig`` and ``sizes``) are kept. Returns ``(m, 2)`` int64 pairs,
+    ``a <= b`` (equal only for an item with one key twice). Counts first, then fills:
+    no array but the result, where numpy needed eight and every chance pair."""
+    empty = np.empty((0, 2), dtype=np.int64)
+    total = _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered, empty)
+    out = np.empty((total, 2), dtype=np.int64)
+    if total:
+        _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered, out)
     return out
 
 

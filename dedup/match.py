@@ -65,7 +65,7 @@ def _in_chunks(build, docs: np.ndarray) -> SetBatch:
     docs = np.asarray(docs, dtype=np.int64)
     if len(docs) <= SET_CHUNK_DOCS:
         return build(docs)
-    return SetBatch.concat([build(docs[a:a + SET_CHUNK_DOCS]) for a in range(0, len(docs), SET_CHUNK_DOCS)])
+    return SetBatch.concat(build(docs[a:a + SET_CHUNK_DOCS]) for a in range(0, len(docs), SET_CHUNK_DOCS))
 
 
 def shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None = None) -> SetBatch:

@@ -231,8 +231,8 @@ class Scanner:
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
         eligible = countable_len & (index.type_words >= p.short_block_words)
-        signed = blk.type_signatures(index, eligible, (np.flatnonzero(table.block_words >= p.short_block_words),
-                                                       feats.long_block_signatures, feats.long_block_set_sizes))
+        signed = list(blk.type_signatures(index, eligible, (np.flatnonzero(table.block_words >= p.short_block_words),
+                                                            feats.long_block_signatures, feats.long_block_set_sizes)))
         # only the types' first blocks' signatures are needed: the others (~1/10) go now
         feats.long_block_signatures = feats.long_block_set_sizes = None
         near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement)
@@ -337,15 +337,18 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
     else:
         size = match.SET_CHUNK_DOCS
         chunks = (store.of(docs[a:a + size]) for a in range(0, len(docs), size))
-    shingles, figures = [], []
-    for chunk in chunks:
-        own = np.arange(chunk.tokens.n_docs)
-        keep = None if keep_block is None else keep_block[chunk.blocks]
-        shingles.append(shingle_sets(chunk.tokens, own, ngram, keep))
-        figures.append(figure_sets(chunk.tokens, own, keep))
-    if len(shingles) == 1:
-        return shingles[0], figures[0]
-    return SetBatch.concat(shingles), SetBatch.concat(figures)
+    figures: list[SetBatch] = []
+
+    def shingles() -> Iterator[SetBatch]:
+        # the shingle sets are joined as they come (the figure sets are ~1/20 of them)
+        for chunk in chunks:
+            own = np.arange(chunk.tokens.n_docs)
+            keep = None if keep_block is None else keep_block[chunk.blocks]
+            figures.append(figure_sets(chunk.tokens, own, keep))
+            yield shingle_sets(chunk.tokens, own, ngram, keep)
+
+    shingle = SetBatch.concat(shingles())
+    return shingle, (figures[0] if len(figures) == 1 else SetBatch.concat(figures))
 
 
 def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
-from dedup.lsh import band_keys, bucket_pairs, candidate_pairs, optimal_params, pairs_sharing_key
+from dedup.lsh import Prefilter, band_keys, bucket_pairs, candidate_pairs, optimal_params, pairs_sharing_key
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.78, 0.8, 0.9])
@@ -52,24 +52,26 @@ def test_pairs_sharing_64_bit_keys_in_any_order():
     assert len(star) == 199 and set(star[:, 0].tolist()) == {5}
 
 
-def test_pairs_filtered_band_by_band_are_the_candidates_filtered_at_the_end():
+def test_pairs_filtered_as_they_are_formed_are_the_candidates_filtered_at_the_end():
     # 8-bit paragraph-like signatures: many chance collisions, some pairs in several bands
     rng = np.random.default_rng(6)
     base = rng.integers(0, 256, (40, 32), dtype=np.uint8)
     sig = base[rng.integers(0, 40, 400)]
     noise = rng.random(sig.shape) < 0.3
     sig[noise] = rng.integers(0, 256, noise.sum(), dtype=np.uint8)
+    sizes = rng.integers(10, 40, 400).astype(np.uint16)
     everything = candidate_pairs(sig, 6, 5)
     agree = (sig[everything[:, 0]] == sig[everything[:, 1]]).mean(axis=1)
-    assert 0 < (agree >= 0.6).sum() < len(everything)  # the filter keeps some, not all
-    seen = []
-
-    def accept(pairs):
-        seen.append(len(pairs))
-        return (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1) >= 0.6
-
-    assert np.array_equal(candidate_pairs(sig, 6, 5, accept=accept), everything[agree >= 0.6])
-    assert len(seen) == 6  # called once per band
+    small, large = np.sort(sizes[everything], axis=1).T
+    wanted = (agree >= 0.6) & (small >= 0.7 * large)
+    assert 0 < (agree >= 0.6).sum() and 0 < wanted.sum() < (agree >= 0.6).sum()  # both tests drop some
+    prefilter = Prefilter(sig, 0.6, sizes, 0.7)
+    assert np.array_equal(prefilter.passes(everything), wanted)
+    assert np.array_equal(candidate_pairs(sig, 6, 5, prefilter=prefilter), everything[wanted])
+    # a share on the boundary: 13 of 32 values is 0.40625, 12 is 0.375
+    exact = Prefilter(sig, 13 / 32, np.ones(400, dtype=np.uint16), 1.0)
+    kept = candidate_pairs(sig, 6, 5, prefilter=exact)
+    assert np.array_equal(kept, everything[(sig[everything[:, 0]] == sig[everything[:, 1]]).sum(axis=1) >= 13])
 
 
 def test_pairs_of_items_with_one_key_each_are_the_same_pairs_unsorted():

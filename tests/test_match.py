@@ -44,3 +44,17 @@ def test_paragraph_set_sizes_are_the_sizes_of_the_word_sets_verified():
         words = tb.word_hash[tb.word_offsets[b]:tb.word_offsets[b + 1]].astype(np.uint32)
         assert size == len(set(words.tolist()))
     assert (sizes < tb.block_words[blocks]).any()  # repeated words count once
+
+
+def test_sets_joined_from_a_generator_are_the_sets_joined_at_once():
+    from dedup.shingles import SetBatch
+
+    rng = np.random.default_rng(4)
+    parts = [SetBatch.from_pairs(rng.integers(0, 50, 200).astype(np.uint32), rng.integers(0, k, 200), k)
+             for k in (3, 1, 7, 2)]
+    joined = SetBatch.concat(p for p in parts)
+    assert len(joined) == 13
+    assert [joined[i].tolist() for i in range(13)] == [p[i].tolist() for p in parts for i in range(len(p))]
+    assert SetBatch.concat(iter(parts[:1])) is parts[0]  # one part: itself, not a copy
+    assert len(SetBatch.concat(iter([]))) == 0
+    assert parts[0].values.tolist() == joined.values[:len(parts[0].values)].tolist()  # parts left as they were
