@@ -225,6 +225,7 @@ class Scanner:
         store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
         index = blk.build_index(table, feats.type_hash)
         feats.type_hash = None  # types are numbered now (8 bytes a block)
+        release_free_memory()
         doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
         empty = doc_words == 0
         countable_len = index.type_words >= p.min_block_words
@@ -261,6 +262,7 @@ class Scanner:
             if side is not None:
                 side.shutdown(wait=True)
         del near_args  # the paragraph signatures have served (8-bit values: ~300 bytes a news article)
+        release_free_memory()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
         release_free_memory()
@@ -346,6 +348,9 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
             keep = None if keep_block is None else keep_block[chunk.blocks]
             figures.append(figure_sets(chunk.tokens, own, keep))
             yield shingle_sets(chunk.tokens, own, ngram, keep)
+            del chunk, keep
+            if words is None:  # a chunk's words, freed between the sets kept
+                release_free_memory()
 
     shingle = SetBatch.concat(shingles())
     return shingle, (figures[0] if len(figures) == 1 else SetBatch.concat(figures))
