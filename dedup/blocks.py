@@ -121,12 +121,15 @@ def build_index(tb: BlockTable | TokenizedBatch, type_hash: np.ndarray | None = 
     return BlockIndex(block_type, type_words, type_first_block, occ)
 
 
-def doc_type_sets(index: BlockIndex, n_docs: int, keep_type: np.ndarray | None = None) -> SetBatch:
-    """The set of block types of each document (optionally only types where ``keep_type``)."""
-    occ = index.occurrences
-    if keep_type is not None:
-        occ = occ[keep_type[occ["type"].to_numpy()]]
-    return SetBatch.from_pairs(occ["type"].to_numpy(), occ["doc"].to_numpy(), n_docs)
+def type_occurrences(index: BlockIndex, keep_type: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(types, docs)``: each document's block types, one row per (document, type),
+    in document order (only types where ``keep_type``). Plain arrays: a filtered copy of
+    the ``occurrences`` DataFrame would add a 64-bit index (80 MB at a million articles)."""
+    types, docs = index.occurrences["type"].to_numpy(), index.occurrences["doc"].to_numpy()
+    if keep_type is None:
+        return types, docs
+    keep = keep_type[types]
+    return types[keep], docs[keep]
 
 
 def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int, short_block_words: int) -> np.ndarray:
@@ -329,9 +332,14 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
                                  one_key_per_item=True)
     doc, block = occ_small["doc"].to_numpy(), occ_small["block"].to_numpy()
     ra, rb = rows[:, 0], rows[:, 1]
+    # pairs of one cluster are no overlap (most exact pairs: copies of one story), left out
+    # before a table of them is made
+    ca, cb = cluster[doc[ra]], cluster[doc[rb]]
+    apart = ~((ca == cb) & (ca >= 0))
+    ra, rb = ra[apart], rb[apart]
     parts = [pd.DataFrame({"doc_a": doc[ra], "block_a": block[ra], "doc_b": doc[rb], "block_b": block[rb],
                            "similarity": 1.0})]
-    del occ_small, rows, ra, rb, doc, block
+    del occ_small, rows, ra, rb, doc, block, ca, cb, apart
     if len(near):
         occ = occurrences_of(index, near, countable)
         both = pd.concat([near, near.rename(columns={"t1": "t2", "t2": "t1"})], ignore_index=True)

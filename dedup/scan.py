@@ -239,29 +239,34 @@ class Scanner:
         near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement)
         del signed
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
-        near_future = side.submit(blk.near_type_pairs, *near_args) if side is not None else None
+        if side is None:  # first, so that its peak does not sit on the arrays below
+            near_all = blk.near_type_pairs(*near_args)
+            release_free_memory()
+        else:
+            near_future = side.submit(blk.near_type_pairs, *near_args)
+        del near_args  # the paragraph signatures go once the candidates are found
         try:
             cand = lsh.bucket_pairs(feats.band_keys, valid=~empty)
 
             # documents sharing a block long enough to count
-            occ = index.occurrences
-            occ_c = occ[countable_len[occ["type"].to_numpy()]]
-            shared = lsh.pairs_sharing_key(occ_c["type"].to_numpy(), occ_c["doc"].to_numpy())
-            type_sets = blk.doc_type_sets(index, n, countable_len)
+            occ_type, occ_doc = blk.type_occurrences(index, countable_len)
+            shared = lsh.pairs_sharing_key(occ_type, occ_doc)
+            type_sets = SetBatch.from_pairs(occ_type, occ_doc, n)  # each document's set of types
             weights = index.type_words.astype(np.float64)
             shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
-            own_words = np.bincount(occ_c["doc"].to_numpy(), weights=weights[occ_c["type"].to_numpy()], minlength=n)
+            own_words = np.bincount(occ_doc, weights=weights[occ_type], minlength=n)
+            del occ_type, occ_doc, type_sets
             own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
             # related by shared text: the shared blocks cover group_coverage of both documents
             grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
             # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
             # (pairs that share only a line of site chrome are not)
             shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
-            near_all = near_future.result() if near_future is not None else blk.near_type_pairs(*near_args)
+            if side is not None:
+                near_all = near_future.result()
         finally:
             if side is not None:
                 side.shutdown(wait=True)
-        del near_args  # the paragraph signatures have served (8-bit values: ~300 bytes a news article)
         release_free_memory()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
