@@ -101,23 +101,17 @@ def build_index(tb: BlockTable | TokenizedBatch, type_hash: np.ndarray | None = 
     words = tb.block_words
     if type_hash is None:
         type_hash = sequence_hashes(tb.word_hash, tb.word_offsets)
-    has_words = words > 0
-    block_type = np.full(tb.n_blocks, -1, dtype=INDEX_DTYPE)
-    codes, _ = pd.factorize(type_hash[has_words])
-    codes = codes.astype(INDEX_DTYPE)
-    block_type[has_words] = codes
-    n_types = int(codes.max()) + 1 if len(codes) else 0
-    type_first_block = np.full(n_types, -1, dtype=INDEX_DTYPE)
-    idx = np.flatnonzero(has_words).astype(INDEX_DTYPE)
-    # first block of each type: assign in reverse so the earliest wins
-    type_first_block[codes[::-1]] = idx[::-1]
-    type_words = words[type_first_block] if n_types else np.zeros(0, dtype=np.int64)
-    # the first block of each (document, type), in block order: one stable sort of packed
-    # keys (pandas' drop_duplicates on the two columns took 5.3 s for 10M blocks, this 0.3 s)
-    doc = tb.block_doc[idx]
-    _, first = np.unique((doc.astype(np.int64) << 32) | codes, return_index=True)
-    first.sort()
-    occ = pd.DataFrame({"doc": doc[first].astype(INDEX_DTYPE), "block": idx[first], "type": codes[first]})
+    from . import kernels
+
+    # types numbered in order of first appearance (pandas.factorize's order), by a compiled
+    # hash table a third the size of pandas' (530 MB at a million articles)
+    block_type, type_first_block = kernels.factorize(np.asarray(type_hash, dtype=np.uint64), words > 0)
+    type_words = words[type_first_block]
+    # the first block of each (document, type), in block order: a compiled pass over each
+    # document's blocks (pandas' drop_duplicates took 5.3 s for 10M blocks; a sort of packed
+    # keys 0.3 s but 350 MB)
+    first = np.flatnonzero(kernels.first_in_document(block_type, tb.doc_block_offsets)).astype(INDEX_DTYPE)
+    occ = pd.DataFrame({"doc": tb.block_doc[first].astype(INDEX_DTYPE), "block": first, "type": block_type[first]})
     return BlockIndex(block_type, type_words, type_first_block, occ)
 
 

@@ -444,6 +444,79 @@ def intersection_sizes(a_values, a_offsets, ia, b_values, b_offsets, ib, weights
     return out
 
 
+# --------------------------------------------------------------------------- block types
+
+@njit(cache=True, nogil=True)
+def factorize(values, keep):
+    """Number the distinct ``values`` where ``keep`` in order of first appearance, as
+    ``pandas.factorize(values[keep])`` does, with -1 where not ``keep``. Returns
+    ``(codes, first)``: int32 codes, and the position of each code's first value.
+    An open-addressing table of at least 4/3 slots a value (12 bytes a slot): 200 MB
+    for the ten million blocks of a million articles, where pandas needed 530 MB."""
+    n = len(values)
+    cap = 1
+    while cap * 3 < n * 4:
+        cap <<= 1
+    mask = np.uint64(cap - 1)
+    slot_value = np.empty(cap, dtype=np.uint64)
+    slot_code = np.full(cap, -1, dtype=np.int32)
+    codes = np.full(n, -1, dtype=np.int32)
+    first = np.empty(n, dtype=np.int32)
+    k = 0
+    for i in range(n):
+        if not keep[i]:
+            continue
+        v = values[i]
+        s = _fmix64(v) & mask
+        while True:
+            c = slot_code[s]
+            if c < 0:
+                slot_value[s] = v
+                slot_code[s] = k
+                codes[i] = k
+                first[k] = i
+                k += 1
+                break
+            if slot_value[s] == v:
+                codes[i] = c
+                break
+            s = (s + np.uint64(1)) & mask
+    return codes, first[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def first_in_document(block_type, doc_block_offsets):
+    """Mask over blocks: the block has a type (``>= 0``) that no earlier block of its
+    document has. ``blocks.build_index`` defines it as the first index of each distinct
+    ``(document, type)`` key (``np.unique(..., return_index=True)``); this needs no array
+    but the mask. Documents of up to 64 blocks compare each block with the earlier ones;
+    longer ones sort their types."""
+    out = np.zeros(len(block_type), dtype=np.bool_)
+    for d in range(len(doc_block_offsets) - 1):
+        lo, hi = doc_block_offsets[d], doc_block_offsets[d + 1]
+        if hi - lo <= 64:
+            for i in range(lo, hi):
+                t = block_type[i]
+                if t < 0:
+                    continue
+                seen = False
+                for j in range(lo, i):
+                    if block_type[j] == t:
+                        seen = True
+                        break
+                out[i] = not seen
+        else:
+            order = np.argsort(block_type[lo:hi], kind="mergesort")  # stable: earliest first
+            previous = -1
+            for k in range(hi - lo):
+                i = lo + order[k]
+                t = block_type[i]
+                if t >= 0 and t != previous:
+                    out[i] = True
+                previous = t
+    return out
+
+
 # --------------------------------------------------------------------------- LSH
 
 @njit(cache=True, nogil=True)

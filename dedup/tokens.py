@@ -104,25 +104,28 @@ class TokenStore:
         time and only these blocks' words kept: comparing a few paragraphs of many
         documents holds the paragraphs, not the documents."""
         blocks = np.asarray(blocks, dtype=np.int64)
-        order = np.argsort(blocks, kind="stable")
-        ordered = blocks[order]
+        ascending = bool(np.all(blocks[1:] > blocks[:-1]))
+        order = np.arange(len(blocks)) if ascending else np.argsort(blocks, kind="stable")
+        ordered = blocks if ascending else blocks[order]
         owner = self.blocks.block_doc[ordered]  # ascending, as the blocks are
         docs = sorted_distinct(owner)
-        hashes, numbers, sizes = [], [], []
+        # the block table knows every block's words: the result is allocated once and
+        # filled a chunk at a time (at a million articles the compared paragraphs hold
+        # ~60M words, 540 MB; a list of chunks joined at the end held them twice)
+        counts = self.blocks.block_words[ordered].astype(np.int64)
+        offsets = offsets_of(counts)
+        word_hash = np.empty(offsets[-1], dtype=np.uint64)
+        is_number = np.empty(offsets[-1], dtype=bool)
         for a in range(0, len(docs), CHUNK_DOCS):
             chunk = docs[a:a + CHUNK_DOCS]
             words = self.of(chunk)
             lo, hi = np.searchsorted(owner, chunk[0], side="left"), np.searchsorted(owner, chunk[-1], side="right")
             tb, local = words.tokens, words.local(ordered[lo:hi])
-            counts = tb.block_words[local]
             taken = tb.word_positions(local)
-            hashes.append(tb.word_hash[taken])
-            numbers.append(tb.word_is_number[taken])
-            sizes.append(counts)
-        if not hashes:
-            return BlockWords(np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(1, np.int64))
-        word_hash, is_number, counts = np.concatenate(hashes), np.concatenate(numbers), np.concatenate(sizes)
-        offsets = offsets_of(counts)
+            word_hash[offsets[lo]:offsets[hi]] = tb.word_hash[taken]
+            is_number[offsets[lo]:offsets[hi]] = tb.word_is_number[taken]
+        if ascending:
+            return BlockWords(word_hash, is_number, offsets)
         # back to the order asked for: block i is at ordered position rank[i]
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))

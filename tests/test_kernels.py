@@ -246,3 +246,34 @@ def test_sorted_distinct_is_np_unique(dtype):
     assert np.array_equal(sorted_distinct(pairs), np.unique(pairs))
     for few in (values[:0], values[:1]):
         assert np.array_equal(sorted_distinct(few), np.unique(few))
+
+
+def test_first_block_of_each_type_in_each_document_is_the_sorted_definition():
+    # documents of 0 to 300 blocks (the long ones sort), types repeating within them, and
+    # blocks without words (-1)
+    rng = np.random.default_rng(12)
+    counts = np.concatenate(([0, 1, 65, 300], rng.integers(0, 20, 200)))
+    offsets = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    block_type = rng.integers(-1, 40, offsets[-1]).astype(np.int32)
+    doc = np.repeat(np.arange(len(counts)), counts)
+    has = np.flatnonzero(block_type >= 0)
+    _, first = np.unique((doc[has].astype(np.int64) << 32) | block_type[has], return_index=True)
+    expected = np.zeros(len(block_type), dtype=bool)
+    expected[has[first]] = True
+    got = kernels.first_in_document(block_type, offsets)
+    assert 0 < got.sum() < (block_type >= 0).sum()
+    assert np.array_equal(got, expected)
+
+
+def test_factorize_numbers_values_as_pandas_does():
+    import pandas as pd
+
+    rng = np.random.default_rng(13)
+    for n, distinct in ((0, 1), (1, 1), (5000, 40), (20000, 19000)):
+        values = rng.integers(0, 2**64, distinct, dtype=np.uint64)[rng.integers(0, distinct, n)]
+        keep = rng.random(n) > 0.1
+        codes, first = kernels.factorize(values, keep)
+        expected, uniques = pd.factorize(values[keep])
+        assert codes.dtype == np.int32 and (codes[~keep] == -1).all()
+        assert np.array_equal(codes[keep], expected)
+        assert np.array_equal(values[first], uniques) and (codes[first] == np.arange(len(first))).all()
