@@ -318,13 +318,12 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
     # documents per countable type (a type occurs once per document in ``occurrences``);
     # only types in 2 to max_docs documents are joined, and only their rows are copied
     df = np.bincount(types[countable[types]], minlength=index.n_types)
-    occ_small = occ[((df >= 2) & (df <= max_docs) & countable)[types]]
-    del types
+    small = ((df >= 2) & (df <= max_docs) & countable)[types]
+    types, doc, block = types[small], occ["doc"].to_numpy()[small], occ["block"].to_numpy()[small]
+    del small
     # every pair of rows of one type (rows are in document order, so a's document is the
     # earlier), formed by the LSH bucketing loop instead of a pandas self-join (+0.6 GB)
-    rows = lsh.pairs_sharing_key(occ_small["type"].to_numpy(), np.arange(len(occ_small)), max_bucket=max_docs,
-                                 one_key_per_item=True)
-    doc, block = occ_small["doc"].to_numpy(), occ_small["block"].to_numpy()
+    rows = lsh.pairs_sharing_key(types, np.arange(len(types)), max_bucket=max_docs, one_key_per_item=True)
     ra, rb = rows[:, 0], rows[:, 1]
     # pairs of one cluster are no overlap (most exact pairs: copies of one story), left out
     # before a table of them is made
@@ -333,7 +332,7 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
     ra, rb = ra[apart], rb[apart]
     parts = [pd.DataFrame({"doc_a": doc[ra], "block_a": block[ra], "doc_b": doc[rb], "block_b": block[rb],
                            "similarity": 1.0})]
-    del occ_small, rows, ra, rb, doc, block, ca, cb, apart
+    del types, rows, ra, rb, doc, block, ca, cb, apart
     if len(near):
         occ = occurrences_of(index, near, countable)
         both = pd.concat([near, near.rename(columns={"t1": "t2", "t2": "t1"})], ignore_index=True)

@@ -304,6 +304,7 @@ class Scanner:
         mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members])
         member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
                                      "containment": mstats.containment})
+        del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)
         exact[members] = doc_hash[members] == doc_hash[representative[members]]
