@@ -1,8 +1,9 @@
 """The per-document work of a scan, for batches of texts, on one or many threads.
 
 Everything that depends on one document alone happens here: blocks and words
-(``text.tokenize``), the type hash of each block, each document's signature (from its
-shingles, which are then dropped) and the hash of its whole normalised text. The texts
+(``text.tokenize``), the type hash of each block, each document's signature and LSH
+band keys (from its shingles, which are then dropped) and the hash of its whole
+normalised text. The texts
 are cut into batches of :data:`BATCH_DOCS`, so the shingles and words of one batch at a
 time exist: of a corpus of several batches only the block tables are kept, and the
 stages that compare documents tokenise the few they need again (:mod:`dedup.tokens`).

@@ -267,7 +267,6 @@ class Scanner:
         finally:
             if side is not None:
                 side.shutdown(wait=True)
-        release_free_memory()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
         release_free_memory()
