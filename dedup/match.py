@@ -28,6 +28,7 @@ crop/price tables between 0.86 and 0.94.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,19 +60,25 @@ def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | N
     return blocks, owner
 
 
-def _in_chunks(build, docs: np.ndarray) -> SetBatch:
+def _in_chunks(build, docs: np.ndarray, jobs: int = 1) -> SetBatch:
     """``build(docs)``, done :data:`SET_CHUNK_DOCS` documents at a time (every set is
-    the set of one document)."""
+    the set of one document), the chunks on ``jobs`` threads (the loops release the
+    GIL; the chunks are joined in order, so the result is the same)."""
     docs = np.asarray(docs, dtype=np.int64)
     if len(docs) <= SET_CHUNK_DOCS:
         return build(docs)
-    return SetBatch.concat(build(docs[a:a + SET_CHUNK_DOCS]) for a in range(0, len(docs), SET_CHUNK_DOCS))
+    chunks = (docs[a:a + SET_CHUNK_DOCS] for a in range(0, len(docs), SET_CHUNK_DOCS))
+    if jobs <= 1:
+        return SetBatch.concat(build(chunk) for chunk in chunks)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return SetBatch.concat(pool.map(build, chunks))
 
 
-def shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None = None) -> SetBatch:
+def shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None = None,
+                 jobs: int = 1) -> SetBatch:
     """The shingle sets of documents ``docs`` (set ``i`` is ``docs[i]``'s, ``docs``
-    ascending), from the blocks where ``keep_block`` (default: all)."""
-    return _in_chunks(lambda chunk: _shingle_sets(tb, chunk, ngram, keep_block), docs)
+    ascending), from the blocks where ``keep_block`` (default: all), on ``jobs`` threads."""
+    return _in_chunks(lambda chunk: _shingle_sets(tb, chunk, ngram, keep_block), docs, jobs)
 
 
 def _shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None) -> SetBatch:
@@ -81,11 +88,12 @@ def _shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: 
     return SetBatch.from_grouped(sh_hash, owner[np.searchsorted(blocks, sh_block)], len(docs))
 
 
-def figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None = None) -> SetBatch:
+def figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None = None,
+                jobs: int = 1) -> SetBatch:
     """The figures of documents ``docs`` (``docs`` ascending), from the blocks where
     ``keep_block``, as sets that count repeats: the k-th occurrence of a figure in a
-    document is its own element."""
-    return _in_chunks(lambda chunk: _figure_sets(tb, chunk, keep_block), docs)
+    document is its own element (on ``jobs`` threads)."""
+    return _in_chunks(lambda chunk: _figure_sets(tb, chunk, keep_block), docs, jobs)
 
 
 def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> SetBatch:

@@ -280,7 +280,7 @@ class Scanner:
         # groups of related documents, for boilerplate
         # their tokens (document i is involved[i]), kept for the two passes unless too many
         words = store.of(involved) if len(involved) <= KEEP_WORDS_DOCS else None
-        full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words)
+        full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         del full_sets, figures_all
@@ -291,7 +291,7 @@ class Scanner:
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
-        clean_sets, figures = _verification_sets(store, involved, p.ngram, keep_block, words)
+        clean_sets, figures = _verification_sets(store, involved, p.ngram, keep_block, words, store.jobs)
         del words
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
@@ -335,10 +335,11 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None,
-                       words: Tokens | None) -> tuple[SetBatch, SetBatch]:
+                       words: Tokens | None, jobs: int = 1) -> tuple[SetBatch, SetBatch]:
     """Shingle and figure sets of documents ``docs`` (ascending) from their blocks where
-    ``keep_block`` (default: all): from ``words``, their tokens, or else tokenising
-    ``match.SET_CHUNK_DOCS`` of them at a time."""
+    ``keep_block`` (default: all): from ``words``, their tokens, their chunks on ``jobs``
+    threads; or else tokenising ``match.SET_CHUNK_DOCS`` of them at a time (on ``jobs``
+    threads, see :class:`~dedup.tokens.TokenStore`), one chunk's sets at a time."""
     if words is not None:
         chunks: Iterable[Tokens] = [words]
     else:
@@ -351,8 +352,8 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
         for chunk in chunks:
             own = np.arange(chunk.tokens.n_docs)
             keep = None if keep_block is None else keep_block[chunk.blocks]
-            figures.append(figure_sets(chunk.tokens, own, keep))
-            yield shingle_sets(chunk.tokens, own, ngram, keep)
+            figures.append(figure_sets(chunk.tokens, own, keep, jobs))
+            yield shingle_sets(chunk.tokens, own, ngram, keep, jobs)
             del chunk, keep
             if words is None:  # a chunk's words, freed between the sets kept
                 release_free_memory()

@@ -58,3 +58,18 @@ def test_sets_joined_from_a_generator_are_the_sets_joined_at_once():
     assert SetBatch.concat(iter(parts[:1])) is parts[0]  # one part: itself, not a copy
     assert len(SetBatch.concat(iter([]))) == 0
     assert parts[0].values.tolist() == joined.values[:len(parts[0].values)].tolist()  # parts left as they were
+
+
+def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
+    from dedup.io import iter_documents
+
+    monkeypatch.setattr(match, "SET_CHUNK_DOCS", 16)  # the Reuters sample in several chunks
+    texts = [d.text for d in iter_documents([Path(__file__).parent / "data" / "reuters_sample.jsonl"])]
+    tb = tokenize(texts)
+    docs = np.arange(tb.n_docs)
+    keep = np.random.default_rng(5).random(tb.n_blocks) > 0.2
+    assert tb.n_docs > 3 * 16
+    for one, two in ((match.shingle_sets(tb, docs, 3, keep), match.shingle_sets(tb, docs, 3, keep, jobs=2)),
+                     (match.figure_sets(tb, docs, keep), match.figure_sets(tb, docs, keep, jobs=2))):
+        assert len(one.values) > 0
+        assert np.array_equal(one.values, two.values) and np.array_equal(one.offsets, two.offsets)
