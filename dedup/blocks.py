@@ -191,13 +191,8 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     empty = pd.DataFrame({"t1": np.zeros(0, np.int64), "t2": np.zeros(0, np.int64), "similarity": np.zeros(0)})
     if len(types) < 2:
         return empty
-    signed_blocks, signatures, set_sizes = signed
-    if len(signed_blocks) == len(types):  # one row per type already (type_signatures)
-        sig, size = signatures, set_sizes
-    else:
-        position = np.searchsorted(signed_blocks, index.type_first_block[types])
-        sig, size = signatures[position], set_sizes[position]
-        del position
+    # one row per type, unless given the long blocks' rows
+    _, sig, size = signed if len(signed[0]) == len(types) else type_signatures(index, eligible, signed)
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
 
@@ -206,7 +201,7 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     # million, and only ~3 % of them agree enough to keep
     prefilter = lsh.Prefilter(sig, NEAR_ESTIMATE_SHARE * threshold, size, threshold)
     cand = lsh.candidate_pairs(sig, b, r, prefilter=prefilter)
-    del prefilter, sig, size, signatures, set_sizes, signed_blocks
+    del prefilter, sig, size
     if isinstance(signed, list):
         signed.clear()
     if len(cand) == 0:
@@ -326,7 +321,7 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
     rows = lsh.pairs_sharing_key(types, np.arange(len(types)), max_bucket=max_docs, one_key_per_item=True)
     ra, rb = rows[:, 0], rows[:, 1]
     # pairs of one cluster are no overlap (most exact pairs: copies of one story), left out
-    # before a table of them is made
+    # before a table of them is made (the near-matching pairs below likewise)
     ca, cb = cluster[doc[ra]], cluster[doc[rb]]
     apart = ~((ca == cb) & (ca >= 0))
     ra, rb = ra[apart], rb[apart]
@@ -339,10 +334,9 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
         m = occ.merge(both, left_on="type", right_on="t1").merge(occ, left_on="t2", right_on="type",
                                                                   suffixes=("_a", "_b"))
         m = m[m["doc_a"] < m["doc_b"]]
-        parts.append(m[["doc_a", "block_a", "doc_b", "block_b", "similarity"]])
+        ca, cb = cluster[m["doc_a"].to_numpy()], cluster[m["doc_b"].to_numpy()]
+        parts.append(m[~((ca == cb) & (ca >= 0))][["doc_a", "block_a", "doc_b", "block_b", "similarity"]])
     pairs = pd.concat(parts, ignore_index=True)
-    ca, cb = cluster[pairs["doc_a"].to_numpy()], cluster[pairs["doc_b"].to_numpy()]
-    pairs = pairs[~((ca == cb) & (ca >= 0))]
     columns = ["a", "b", "blocks", "a_coverage", "b_coverage"]
     if len(pairs) == 0:
         return pd.DataFrame({c: [] for c in columns})

@@ -359,7 +359,7 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
                 release_free_memory()
 
     shingle = SetBatch.concat(shingles())
-    return shingle, (figures[0] if len(figures) == 1 else SetBatch.concat(figures))
+    return shingle, SetBatch.concat(figures)
 
 
 def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:

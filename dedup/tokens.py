@@ -105,7 +105,7 @@ class TokenStore:
         documents holds the paragraphs, not the documents."""
         blocks = np.asarray(blocks, dtype=np.int64)
         ascending = bool(np.all(blocks[1:] > blocks[:-1]))
-        order = np.arange(len(blocks)) if ascending else np.argsort(blocks, kind="stable")
+        order = None if ascending else np.argsort(blocks, kind="stable")
         ordered = blocks if ascending else blocks[order]
         owner = self.blocks.block_doc[ordered]  # ascending, as the blocks are
         docs = sorted_distinct(owner)
@@ -124,7 +124,7 @@ class TokenStore:
             taken = tb.word_positions(local)
             word_hash[offsets[lo]:offsets[hi]] = tb.word_hash[taken]
             is_number[offsets[lo]:offsets[hi]] = tb.word_is_number[taken]
-        if ascending:
+        if order is None:
             return BlockWords(word_hash, is_number, offsets)
         # back to the order asked for: block i is at ordered position rank[i]
         rank = np.empty_like(order)
