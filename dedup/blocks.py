@@ -173,8 +173,7 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     ``threshold`` of their length, and on their figures as documents must.
 
     Candidates come from LSH over the 32-value signatures of the types' first blocks
-    (``signed``, from :func:`long_block_signatures`, or only those first blocks' rows,
-    from :func:`type_signatures`). Their signatures must agree on
+    (``signed``, their rows from :func:`type_signatures`). Their signatures must agree on
     at least :data:`NEAR_ESTIMATE_SHARE` of ``threshold`` (half: 13 of 32 values at
     0.8), which drops the pairs of paragraphs that only share common words before any
     text is looked at; the survivors must have word-set Jaccard of at least
@@ -191,8 +190,9 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     empty = pd.DataFrame({"t1": np.zeros(0, np.int64), "t2": np.zeros(0, np.int64), "similarity": np.zeros(0)})
     if len(types) < 2:
         return empty
-    # one row per type, unless given the long blocks' rows
-    _, sig, size = signed if len(signed[0]) == len(types) else type_signatures(index, eligible, signed)
+    if len(signed[0]) != len(types):
+        raise ValueError("near_type_pairs needs one signature row per eligible type (type_signatures)")
+    _, sig, size = signed
     # candidates at a lower LSH threshold than the verification one: recall first
     b, r = lsh.optimal_params(max(0.5, threshold - 0.2), BLOCK_NUM_PERM)
 
