@@ -37,7 +37,7 @@ import pandas as pd
 
 from . import lsh
 from .minhash import OnePermutationHashing
-from .shingles import SetBatch, intersection_sizes, offsets_of, sequence_hashes, sorted_distinct
+from .shingles import SetBatch, intersection_sizes, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch
 from .tokens import TokenStore
 
@@ -144,14 +144,17 @@ def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[n
     words, the ``BLOCK_NUM_PERM``-value signatures of their word sets, 8 bits a value
     (:data:`BLOCK_SIGNATURE_DTYPE`), and the sizes of those sets (uint16, larger sizes
     cut to 65,535). Per-document work, done in ``batch`` so that it runs in parallel."""
+    from . import kernels
+
     blocks = np.flatnonzero(tb.block_words >= short_block_words)
     signer = OnePermutationHashing(BLOCK_NUM_PERM, _BLOCK_SEED)
     words = tb.word_hash.astype(np.uint32)  # the word sets that near_type_pairs verifies
     starts, ends = tb.word_offsets[blocks], tb.word_offsets[blocks + 1]
     # the word set's signature, from the words with their repeats (a repeat never changes a minimum)
     signatures = signer.sign_segments(words, starts, ends)
-    sets = SetBatch.from_segments(words[tb.word_positions(blocks)], offsets_of(ends - starts))
-    return blocks, signatures.astype(BLOCK_SIGNATURE_DTYPE), np.minimum(sets.sizes, 65_535).astype(np.uint16)
+    # only the sets' sizes are kept (the prefilter's size ratio): counted, not sorted
+    sizes = kernels.distinct_counts(words, starts, ends)
+    return blocks, signatures.astype(BLOCK_SIGNATURE_DTYPE), np.minimum(sizes, 65_535).astype(np.uint16)
 
 
 def type_signatures(index: BlockIndex, eligible: np.ndarray,

