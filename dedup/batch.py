@@ -32,6 +32,10 @@ from .shingles import SetBatch, ngram_hashes, sequence_hashes
 from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch, tokenize
 
+#: a text that runs every compiled loop of :func:`compute` (a long paragraph, a
+#: figure, non-ASCII letters)
+_WARM_UP_TEXT = "Loading the compiled loops: 1.5 figures and a paragraph long enough to sign.\n\nÉtude ﬁ"
+
 #: documents per batch: a batch's shingles (~12 bytes each, ~500 a news article) are its
 #: largest temporary, ~25 MB at 4,096 articles; smaller batches cost more calls
 BATCH_DOCS = 4_096
@@ -114,6 +118,13 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     """
     jobs = threads(jobs)
     args = (ngram, scheme, num_perm, seed, short_block_words, bands)
+    if jobs > 1:
+        # the compiled loops are loaded (numba imported, the cached code read) here,
+        # before reading starts: done by the first worker while this thread reads,
+        # both holding the GIL most of the time, loading took 1.2-1.7 s instead of
+        # 0.4 s and kept the other worker waiting on the import lock (100,000
+        # articles, 2 threads: 8.46 -> 7.93 s for the whole scan, median of 3)
+        compute([_WARM_UP_TEXT], *args)
     batches = iter(batches)
     first = next(batches, [])
     second = next(batches, None)

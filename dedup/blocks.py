@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
+from .parallel import concat_parts
 from .minhash import OnePermutationHashing
 from .shingles import SetBatch, intersection_sizes, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch
@@ -171,7 +172,7 @@ def type_signatures(index: BlockIndex, eligible: np.ndarray,
 
 def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, threshold: float,
                     signed: Sequence[np.ndarray],
-                    min_figure_agreement: float = 0.9) -> pd.DataFrame:
+                    min_figure_agreement: float = 0.9, jobs: int = 1) -> pd.DataFrame:
     """Pairs of distinct long types that match: their words agree in order on at least
     ``threshold`` of their length, and on their figures as documents must.
 
@@ -184,7 +185,8 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     Like documents, two paragraphs that differ in their figures ("convertible at 54.55
     dlrs a share" / "at 40.50 dlrs") are different text: of the figures (counted with
     repeats) of the paragraph that has fewer, ``min_figure_agreement`` must occur in the
-    other. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2).
+    other. Returns a DataFrame ``t1, t2, similarity`` (t1 < t2). With ``jobs > 1`` the
+    LSH bands and the scoring run on that many threads (the same result).
 
     ``signed`` given as a list is emptied once the candidates are found, so that the
     signatures are freed before the words are read (~300 MB at a million articles).
@@ -203,7 +205,7 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     # common words) grow faster than the corpus, ~0.7M at 100,000 articles and ~44M at a
     # million, and only ~3 % of them agree enough to keep
     prefilter = lsh.Prefilter(sig, NEAR_ESTIMATE_SHARE * threshold, size, threshold)
-    cand = lsh.candidate_pairs(sig, b, r, prefilter=prefilter)
+    cand = lsh.candidate_pairs(sig, b, r, prefilter=prefilter, jobs=jobs)
     del prefilter, sig, size
     if isinstance(signed, list):
         signed.clear()
@@ -223,9 +225,16 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
 
     a, b = local[:, 0], local[:, 1]
     wo = words.offsets
-    sim = kernels.sequence_ratios(words.word_hash, wo[a], wo[a + 1], wo[b], wo[b + 1])
-    figures = kernels.figure_agreements(words.word_hash, words.word_is_number, wo[a], wo[a + 1], wo[b], wo[b + 1])
-    ok = (sim >= threshold) & (figures >= min_figure_agreement)
+
+    def score(lo: int, hi: int) -> np.ndarray:
+        pa, pb = a[lo:hi], b[lo:hi]
+        sim = kernels.sequence_ratios(words.word_hash, wo[pa], wo[pa + 1], wo[pb], wo[pb + 1])
+        figures = kernels.figure_agreements(words.word_hash, words.word_is_number, wo[pa], wo[pa + 1],
+                                            wo[pb], wo[pb + 1])
+        return np.where(figures >= min_figure_agreement, sim, -1.0)  # -1: the figures differ
+
+    sim = concat_parts(score, len(a), jobs)
+    ok = sim >= threshold
     return pd.DataFrame({"t1": types[cand[ok, 0]], "t2": types[cand[ok, 1]], "similarity": sim[ok]})
 
 

@@ -236,7 +236,7 @@ class Scanner:
                                                             feats.long_block_signatures, feats.long_block_set_sizes)))
         # only the types' first blocks' signatures are needed: the others (~1/10) go now
         feats.long_block_signatures = feats.long_block_set_sizes = None
-        near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement)
+        near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement, store.jobs)
         del signed
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         if side is None:  # first, so that its peak does not sit on the arrays below

@@ -99,3 +99,20 @@ def test_band_keys_kept_from_a_batch_give_the_signatures_candidates():
     assert len(expected) > 100
     assert np.array_equal(bucket_pairs(keys, valid=valid), expected)
     assert np.array_equal(bucket_pairs(keys[:, :0]), np.zeros((0, 2), dtype=np.int64))
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_bands_bucketed_on_threads_give_the_pairs_of_one_thread(jobs):
+    rng = np.random.default_rng(9)
+    base = rng.integers(0, 256, (40, 32), dtype=np.uint8)
+    sig = base[rng.integers(0, 40, 400)]
+    noise = rng.random(sig.shape) < 0.3
+    sig[noise] = rng.integers(0, 256, noise.sum(), dtype=np.uint8)
+    prefilter = Prefilter(sig, 0.5, rng.integers(10, 40, 400).astype(np.uint16), 0.7)
+    valid = rng.random(400) > 0.1
+    for args in ({}, {"prefilter": prefilter}, {"valid": valid}):
+        one = candidate_pairs(sig, 7, 4, **args)  # 7 bands: the last round has fewer than jobs
+        assert len(one) > 50
+        assert np.array_equal(candidate_pairs(sig, 7, 4, jobs=jobs, **args), one)
+    keys = band_keys(sig, 7, 4)
+    assert np.array_equal(bucket_pairs(keys, valid=valid, jobs=jobs), candidate_pairs(sig, 7, 4, valid=valid))

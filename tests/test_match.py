@@ -73,3 +73,24 @@ def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
                      (match.figure_sets(tb, docs, keep), match.figure_sets(tb, docs, keep, jobs=2))):
         assert len(one.values) > 0
         assert np.array_equal(one.values, two.values) and np.array_equal(one.offsets, two.offsets)
+
+
+def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
+    from dedup import Scanner
+    from dedup import blocks as blk
+    from dedup.io import documents_from_texts
+
+    # the Reuters sample, and each story again with one word of each paragraph changed
+    edited = ["\n\n".join(p.replace(" the ", " a ", 1) for p in t.split("\n\n")) for t in TEXTS]
+    result = Scanner().scan(documents_from_texts(TEXTS + edited))
+    index = result.index
+    eligible = index.type_words >= 8
+
+    def near(jobs):
+        signed = blk.type_signatures(index, eligible, blk.long_block_signatures(result.tokens, 8))
+        return blk.near_type_pairs(result.store, index, eligible, 0.8, signed, 0.9, jobs=jobs)
+
+    one = near(1)
+    assert len(one) > 100
+    for jobs in (2, 3):
+        assert near(jobs).equals(one)
