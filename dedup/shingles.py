@@ -218,6 +218,23 @@ class SetBatch:
             return first
         return cls(values, offsets_of(np.concatenate(sizes)))
 
+    def replaced(self, rows: np.ndarray, other: "SetBatch") -> "SetBatch":
+        """These sets, with set ``rows[i]`` replaced by ``other[i]`` (``rows`` distinct)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) != len(other):
+            raise ValueError("replaced() needs one set of other for each row")
+        sizes = self.sizes
+        kept = np.ones(len(self), dtype=bool)
+        kept[rows] = False
+        kept = np.flatnonzero(kept)
+        new_sizes = sizes.copy()
+        new_sizes[rows] = other.sizes
+        offsets = offsets_of(new_sizes)
+        values = np.empty(offsets[-1], dtype=self.values.dtype)
+        values[ragged_arange(offsets[kept], sizes[kept])] = self.values[ragged_arange(self.offsets[kept], sizes[kept])]
+        values[ragged_arange(offsets[rows], other.sizes)] = other.values
+        return SetBatch(values, offsets)
+
     def select(self, keep: np.ndarray) -> "SetBatch":
         """The sets whose index is in ``keep`` (in that order)."""
         keep = np.asarray(keep, dtype=np.int64)

@@ -47,6 +47,13 @@ class Tokens:
     tokens: TokenizedBatch
     blocks: np.ndarray
 
+    def take(self, local_docs: np.ndarray) -> "Tokens":
+        """The tokens of documents ``docs[local_docs]``, in that order."""
+        local_docs = np.asarray(local_docs, dtype=np.int64)
+        dbo = self.tokens.doc_block_offsets
+        blocks = ragged_arange(dbo[local_docs], dbo[local_docs + 1] - dbo[local_docs])
+        return Tokens(self.docs[local_docs], self.tokens.take(local_docs), self.blocks[blocks])
+
     def local(self, blocks: np.ndarray) -> np.ndarray:
         """The block numbers in ``tokens`` of corpus blocks ``blocks`` (of documents in ``docs``)."""
         return np.searchsorted(self.blocks, np.asarray(blocks, dtype=np.int64))

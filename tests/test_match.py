@@ -94,3 +94,22 @@ def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
     assert len(one) > 100
     for jobs in (2, 3):
         assert near(jobs).equals(one)
+
+
+def test_sets_replaced_by_others_are_the_sets_built_with_them():
+    from dedup.shingles import SetBatch
+
+    rng = np.random.default_rng(6)
+    sizes = rng.integers(0, 30, 50)
+    owner = np.repeat(np.arange(50), sizes)
+    sets = SetBatch.from_pairs(rng.integers(0, 99, len(owner)).astype(np.uint32), owner, 50)
+    rows = np.array([0, 7, 8, 49])
+    other = SetBatch.from_pairs(rng.integers(0, 99, 40).astype(np.uint32), rng.integers(0, 4, 40), 4)
+    other = SetBatch.concat([other.select([0, 1]), SetBatch.from_pairs(np.zeros(0, np.uint32), [], 1),
+                             other.select([3])])  # one replacement is empty
+    got = sets.replaced(rows, other)
+    expected = [other[list(rows).index(i)] if i in rows else sets[i] for i in range(50)]
+    assert [got[i].tolist() for i in range(50)] == [e.tolist() for e in expected]
+    assert sets.replaced(rows[:0], other.select([])).values.tolist() == sets.values.tolist()
+    with pytest.raises(ValueError):
+        sets.replaced(rows[:2], other)

@@ -103,3 +103,16 @@ def test_the_words_of_some_blocks_in_any_order_a_few_documents_at_a_time(monkeyp
             assert np.array_equal(words.word_hash[got], whole.word_hash[span])
             assert np.array_equal(words.word_is_number[got], whole.word_is_number[span])
     assert len(store.block_words(np.zeros(0, dtype=np.int64)).offsets) == 1
+
+
+def test_the_tokens_of_some_of_the_documents_are_theirs():
+    whole = tokenize(TEXTS)
+    store = TokenStore(documents_from_texts(TEXTS), whole.block_table())
+    docs = np.arange(1, whole.n_docs, 3)
+    words = store.of(docs)
+    local = np.array([0, 2, 5, len(docs) - 1])
+    part = words.take(local)
+    expected = store.of(docs[local])
+    assert np.array_equal(part.docs, expected.docs) and np.array_equal(part.blocks, expected.blocks)
+    assert np.array_equal(part.tokens.word_hash, expected.tokens.word_hash)
+    assert np.array_equal(part.tokens.doc_block_offsets, expected.tokens.doc_block_offsets)
