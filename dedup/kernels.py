@@ -642,6 +642,46 @@ def distinct_counts(values, starts, ends):
 
 
 @njit(cache=True, nogil=True)
+def occurrence_numbers(values, starts, ends):
+    """For each value of each segment ``values[starts[i]:ends[i]]``, how many equal
+    values come before it in its segment (0 for the first): pandas'
+    ``groupby([segment, value]).cumcount()``, with one hash table as in
+    :func:`distinct_counts`, and without holding the GIL."""
+    n = len(starts)
+    longest = 0
+    for s in range(n):
+        longest = max(longest, ends[s] - starts[s])
+    cap = 16
+    while cap < 2 * longest:
+        cap <<= 1
+    slot_value = np.empty(cap, dtype=values.dtype)
+    slot_count = np.zeros(cap, dtype=np.int64)
+    slot_owner = np.full(cap, -1, dtype=np.int64)
+    out = np.zeros(len(values), dtype=np.int64)
+    for s in range(n):
+        lo, hi = starts[s], ends[s]
+        size = 16
+        while size < 2 * (hi - lo):
+            size <<= 1
+        mask = np.uint64(size - 1)
+        for i in range(lo, hi):
+            v = values[i]
+            slot = _fmix64(np.uint64(v)) & mask
+            while True:
+                if slot_owner[slot] != s:
+                    slot_owner[slot] = s
+                    slot_value[slot] = v
+                    slot_count[slot] = 1
+                    break
+                if slot_value[slot] == v:
+                    out[i] = slot_count[slot]
+                    slot_count[slot] += 1
+                    break
+                slot = (slot + np.uint64(1)) & mask
+    return out
+
+
+@njit(cache=True, nogil=True)
 def sorted_sets(values, offsets):
     """Each segment ``values[offsets[i]:offsets[i+1]]`` sorted, without repeats
     (``shingles.SetBatch.from_pairs`` for values that come grouped by set).

@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from .shingles import SetBatch, fmix64, intersection_sizes, ngram_hashes, ragged_arange
 from .text import TokenizedBatch
@@ -97,13 +96,16 @@ def figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | N
 
 
 def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> SetBatch:
+    from . import kernels
+
     blocks, owner = _doc_blocks(tb, docs, keep_block)
     sizes = tb.block_words[blocks]
     words = tb.word_positions(blocks)
     figure = tb.word_is_number[words]
     h = tb.word_hash[words[figure]]
-    doc = np.repeat(owner, sizes)[figure]
-    nth = pd.DataFrame({"d": doc, "h": h}).groupby(["d", "h"], sort=False).cumcount().to_numpy()
+    doc = np.repeat(owner, sizes)[figure]  # non-decreasing, as the blocks are
+    bounds = np.searchsorted(doc, np.arange(len(docs) + 1))
+    nth = kernels.occurrence_numbers(h, bounds[:-1], bounds[1:])  # which repeat of the figure in its document
     return SetBatch.from_grouped(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
 
 

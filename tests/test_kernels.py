@@ -297,3 +297,15 @@ def test_factorize_numbers_values_as_pandas_does():
         assert codes.dtype == np.int32 and (codes[~keep] == -1).all()
         assert np.array_equal(codes[keep], expected)
         assert np.array_equal(values[first], uniques) and (codes[first] == np.arange(len(first))).all()
+
+
+def test_occurrence_numbers_count_earlier_equal_values_like_pandas_cumcount():
+    import pandas as pd
+
+    rng = np.random.default_rng(13)
+    values = rng.integers(0, 20, 5_000).astype(np.uint64)  # many repeats, and 0
+    segment = np.sort(rng.integers(0, 300, 5_000))
+    bounds = np.searchsorted(segment, np.arange(301))
+    expected = pd.DataFrame({"s": segment, "v": values}).groupby(["s", "v"], sort=False).cumcount().to_numpy()
+    assert np.array_equal(kernels.occurrence_numbers(values, bounds[:-1], bounds[1:]), expected)
+    assert expected.max() > 2
