@@ -114,7 +114,8 @@ def cli() -> None:
               help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @click.option("-j", "--jobs", type=int, default=1, show_default=True,
-              help="Threads for tokenising and signing (-1: all cores); results do not change.")
+              help="Threads for tokenising, signing, matching paragraphs and verifying (-1: all cores); "
+                   "results do not change.")
 @input_options
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,

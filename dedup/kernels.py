@@ -682,6 +682,35 @@ def occurrence_numbers(values, starts, ends):
 
 
 @njit(cache=True, nogil=True)
+def overwrite_sets(values, offsets, rows, new_values, new_offsets):
+    """Replace set ``rows[i]`` of ``(values, offsets)`` by set ``i`` of ``(new_values,
+    new_offsets)``, in place: every set moves down to follow the one before it, and
+    none is larger than the one it replaces, so no write passes a value not yet read
+    (``rows`` ascending). ``offsets`` is rewritten; returns the new length of
+    ``values``, or -1 (and nothing changed) if a replacement is larger."""
+    for i in range(len(rows)):
+        if new_offsets[i + 1] - new_offsets[i] > offsets[rows[i] + 1] - offsets[rows[i]]:
+            return -1
+    n = len(offsets) - 1
+    end = 0
+    k = 0
+    for s in range(n):
+        lo, hi = offsets[s], offsets[s + 1]
+        offsets[s] = end
+        if k < len(rows) and rows[k] == s:
+            for j in range(new_offsets[k], new_offsets[k + 1]):
+                values[end] = new_values[j]
+                end += 1
+            k += 1
+        else:
+            for j in range(lo, hi):
+                values[end] = values[j]
+                end += 1
+    offsets[n] = end
+    return end
+
+
+@njit(cache=True, nogil=True)
 def sorted_sets(values, offsets):
     """Each segment ``values[offsets[i]:offsets[i+1]]`` sorted, without repeats
     (``shingles.SetBatch.from_pairs`` for values that come grouped by set).

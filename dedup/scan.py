@@ -59,11 +59,11 @@ from .tokens import Tokens, TokenStore
 #: paragraph was edited still come through LSH and near-matching paragraphs.
 SHARED_MIN_COVER = 0.3
 #: the tokens of the documents to verify are kept for both verification passes (with
-#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB),
-#: and so are their first-pass sets: the second pass builds again only the sets of the
-#: documents that hold boilerplate (2.6 % of 100,000 generated articles: 0.5 -> 0.13 s);
-#: above, each pass tokenises them again a chunk at a time, which costs ~45 us a
-#: document and bounds memory (a million generated articles have ~200,000 to verify)
+#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB);
+#: above, they are tokenised again a chunk at a time, which costs ~45 us a document and
+#: bounds memory (a million generated articles have ~200,000 to verify). Either way the
+#: second pass builds only the sets of the documents that hold boilerplate (2.6 % of
+#: 100,000 generated articles) and writes them over their first-pass sets
 KEEP_WORDS_DOCS = 65_536
 
 
@@ -189,9 +189,12 @@ class Scanner:
     """Find repeats, near-duplicate clusters, overlap and boilerplate in documents.
 
     Args:
-        jobs: threads for the per-document work (tokenising, shingling, signing), about
-            half of a scan; ``-1`` for all cores. Results do not depend on it. Corpora
-            of one batch (``batch.BATCH_DOCS`` documents) always run in one thread.
+        jobs: threads for the per-document work (tokenising, shingling, signing: about
+            two thirds of a scan), the near-matching of paragraphs (beside the other
+            candidates, its LSH bands and scoring split over the threads) and the
+            verification sets; ``-1`` for all cores. Results do not depend on it. The
+            per-document work of a corpus of one batch (``batch.BATCH_DOCS`` documents)
+            runs in one thread.
         **params: any field of :class:`Params`.
 
     Examples:
@@ -285,8 +288,6 @@ class Scanner:
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
-        if words is None:  # the second pass tokenises them again
-            del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
         stages("boilerplate")
@@ -294,15 +295,14 @@ class Scanner:
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
-        if words is None:
-            clean_sets, figures = _verification_sets(store, involved, p.ngram, keep_block, None, store.jobs)
-        else:
-            # only the documents holding boilerplate have other sets without it
-            touched = sorted_distinct(words.tokens.block_doc[~keep_block[words.blocks]])
-            sets = _verification_sets(store, involved[touched], p.ngram, keep_block, words.take(touched), store.jobs)
-            clean_sets, figures = full_sets.replaced(touched, sets[0]), figures_all.replaced(touched, sets[1])
-            del full_sets, figures_all, sets
-        del words
+        # only the documents holding boilerplate have other sets without it (subsets of
+        # their first ones, written over them)
+        touched = local[sorted_distinct(table.block_doc[~keep_block])]
+        touched = touched[touched >= 0]
+        part = _verification_sets(store, involved[touched], p.ngram, keep_block,
+                                  None if words is None else words.take(touched), store.jobs)
+        clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
+        del full_sets, figures_all, part, words
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, ca, cb)

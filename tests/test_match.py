@@ -96,20 +96,31 @@ def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
         assert near(jobs).equals(one)
 
 
-def test_sets_replaced_by_others_are_the_sets_built_with_them():
+def test_sets_shrunk_in_place_are_the_sets_with_their_subsets():
     from dedup.shingles import SetBatch
 
     rng = np.random.default_rng(6)
     sizes = rng.integers(0, 30, 50)
     owner = np.repeat(np.arange(50), sizes)
-    sets = SetBatch.from_pairs(rng.integers(0, 99, len(owner)).astype(np.uint32), owner, 50)
-    rows = np.array([0, 7, 8, 49])
-    other = SetBatch.from_pairs(rng.integers(0, 99, 40).astype(np.uint32), rng.integers(0, 4, 40), 4)
-    other = SetBatch.concat([other.select([0, 1]), SetBatch.from_pairs(np.zeros(0, np.uint32), [], 1),
-                             other.select([3])])  # one replacement is empty
-    got = sets.replaced(rows, other)
-    expected = [other[list(rows).index(i)] if i in rows else sets[i] for i in range(50)]
+
+    def sets():
+        return SetBatch.from_pairs(np.random.default_rng(7).integers(0, 99, len(owner)).astype(np.uint32), owner, 50)
+
+    original = sets()
+    rows = np.array([0, 7, 8, 20, 49])
+    subsets = [original[r][::2] for r in rows[:-1]] + [original[49][:0]]  # one emptied
+    other = SetBatch.from_pairs(np.concatenate(subsets), np.repeat(np.arange(5), [len(x) for x in subsets]), 5)
+    shrunk = sets()
+    got = shrunk.shrink(rows, other)
+    expected = [subsets[list(rows).index(i)] if i in rows else original[i] for i in range(50)]
     assert [got[i].tolist() for i in range(50)] == [e.tolist() for e in expected]
-    assert sets.replaced(rows[:0], other.select([])).values.tolist() == sets.values.tolist()
-    with pytest.raises(ValueError):
-        sets.replaced(rows[:2], other)
+    assert len(got.values) == sum(len(e) for e in expected) < len(original.values)
+    assert shrunk.values is None  # given up
+    assert sets().shrink(rows[:0], other.select([])).values.tolist() == original.values.tolist()
+    with pytest.raises(ValueError, match="one subset"):
+        sets().shrink(rows[:2], other)
+    small, large = int(np.argmin(original.sizes)), int(np.argmax(original.sizes))
+    kept = sets()
+    with pytest.raises(ValueError, match="smaller"):
+        kept.shrink(np.array([small]), original.select([large]))
+    assert kept.values.tolist() == original.values.tolist()  # left as it was
