@@ -59,11 +59,13 @@ from .tokens import Tokens, TokenStore
 #: paragraph was edited still come through LSH and near-matching paragraphs.
 SHARED_MIN_COVER = 0.3
 #: the tokens of the documents to verify are kept for both verification passes (with
-#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB);
-#: above, they are tokenised again a chunk at a time, which costs ~45 us a document and
-#: bounds memory (a million generated articles have ~200,000 to verify). Either way the
-#: second pass builds only the sets of the documents that hold boilerplate (2.6 % of
-#: 100,000 generated articles) and writes them over their first-pass sets
+#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB), and
+#: so are their first-pass sets: the second pass builds only the sets of the documents
+#: that hold boilerplate (2.6 % of 100,000 generated articles) and writes them over
+#: those. Above, each pass tokenises them all again a chunk at a time, which costs ~45 us
+#: a document and bounds memory (a million generated articles have ~200,000 to verify;
+#: keeping their first-pass sets through the boilerplate stage took the peak from 2,030
+#: to 2,101 MiB, over 2 GiB, for 15 s less)
 KEEP_WORDS_DOCS = 65_536
 
 
@@ -288,6 +290,8 @@ class Scanner:
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
+        if words is None:  # not kept beside the groups' arrays (a million articles: over 2 GiB)
+            del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
         stages("boilerplate")
@@ -295,14 +299,17 @@ class Scanner:
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
-        # only the documents holding boilerplate have other sets without it (subsets of
-        # their first ones, written over them)
-        touched = local[sorted_distinct(table.block_doc[~keep_block])]
-        touched = touched[touched >= 0]
-        part = _verification_sets(store, involved[touched], p.ngram, keep_block,
-                                  None if words is None else words.take(touched), store.jobs)
-        clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
-        del full_sets, figures_all, part, words
+        if words is None:
+            clean_sets, figures = _verification_sets(store, involved, p.ngram, keep_block, None, store.jobs)
+        else:
+            # only the documents holding boilerplate have other sets without it (subsets of
+            # their first ones, written over them)
+            touched = local[sorted_distinct(table.block_doc[~keep_block])]
+            touched = touched[touched >= 0]
+            part = _verification_sets(store, involved[touched], p.ngram, keep_block, words.take(touched), store.jobs)
+            clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
+            del full_sets, figures_all, part
+        del words
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, ca, cb)
