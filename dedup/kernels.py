@@ -601,6 +601,24 @@ def bucket_pairs(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, 
     return out
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _table_slots(count):
+    """Slots of an open-addressing table for ``count`` values: a power of two, at least
+    twice ``count`` (and 16)."""
+    size = 16
+    while size < 2 * count:
+        size <<= 1
+    return size
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _longest(starts, ends):
+    longest = 0
+    for s in range(len(starts)):
+        longest = max(longest, ends[s] - starts[s])
+    return longest
+
+
 @njit(cache=True, nogil=True)
 def distinct_counts(values, starts, ends):
     """The number of distinct values in each segment ``values[starts[i]:ends[i]]``:
@@ -609,21 +627,13 @@ def distinct_counts(values, starts, ends):
     it holds), so a segment costs one probe a value where sorting it cost ~log2 of its
     length: the distinct words of a batch's paragraphs in 0.03 s instead of 0.12 s."""
     n = len(starts)
-    longest = 0
-    for s in range(n):
-        longest = max(longest, ends[s] - starts[s])
-    cap = 16
-    while cap < 2 * longest:
-        cap <<= 1
+    cap = _table_slots(_longest(starts, ends))
     slot_value = np.empty(cap, dtype=values.dtype)
     slot_owner = np.full(cap, -1, dtype=np.int64)
     out = np.zeros(n, dtype=np.int64)
     for s in range(n):
         lo, hi = starts[s], ends[s]
-        size = 16
-        while size < 2 * (hi - lo):
-            size <<= 1
-        mask = np.uint64(size - 1)
+        mask = np.uint64(_table_slots(hi - lo) - 1)
         count = 0
         for i in range(lo, hi):
             v = values[i]
@@ -648,22 +658,14 @@ def occurrence_numbers(values, starts, ends):
     ``groupby([segment, value]).cumcount()``, with one hash table as in
     :func:`distinct_counts`, and without holding the GIL."""
     n = len(starts)
-    longest = 0
-    for s in range(n):
-        longest = max(longest, ends[s] - starts[s])
-    cap = 16
-    while cap < 2 * longest:
-        cap <<= 1
+    cap = _table_slots(_longest(starts, ends))
     slot_value = np.empty(cap, dtype=values.dtype)
     slot_count = np.zeros(cap, dtype=np.int64)
     slot_owner = np.full(cap, -1, dtype=np.int64)
     out = np.zeros(len(values), dtype=np.int64)
     for s in range(n):
         lo, hi = starts[s], ends[s]
-        size = 16
-        while size < 2 * (hi - lo):
-            size <<= 1
-        mask = np.uint64(size - 1)
+        mask = np.uint64(_table_slots(hi - lo) - 1)
         for i in range(lo, hi):
             v = values[i]
             slot = _fmix64(np.uint64(v)) & mask
