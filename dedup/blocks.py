@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
-from .parallel import concat_parts
 from .minhash import OnePermutationHashing
+from .parallel import concat_parts
 from .shingles import SetBatch, intersection_sizes, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch
 from .tokens import TokenStore

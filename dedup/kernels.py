@@ -619,6 +619,21 @@ def _longest(starts, ends):
     return longest
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _slot_of(v, owner, mask, slot_value, slot_owner):
+    """``(slot, new)``: the slot of value ``v`` in the table of segment ``owner`` (slots
+    of other segments count as empty), claimed for it if ``new``."""
+    slot = _fmix64(np.uint64(v)) & mask
+    while True:
+        if slot_owner[slot] != owner:
+            slot_owner[slot] = owner
+            slot_value[slot] = v
+            return slot, True
+        if slot_value[slot] == v:
+            return slot, False
+        slot = (slot + np.uint64(1)) & mask
+
+
 @njit(cache=True, nogil=True)
 def distinct_counts(values, starts, ends):
     """The number of distinct values in each segment ``values[starts[i]:ends[i]]``:
@@ -636,17 +651,9 @@ def distinct_counts(values, starts, ends):
         mask = np.uint64(_table_slots(hi - lo) - 1)
         count = 0
         for i in range(lo, hi):
-            v = values[i]
-            slot = _fmix64(np.uint64(v)) & mask
-            while True:
-                if slot_owner[slot] != s:
-                    slot_owner[slot] = s
-                    slot_value[slot] = v
-                    count += 1
-                    break
-                if slot_value[slot] == v:
-                    break
-                slot = (slot + np.uint64(1)) & mask
+            _, new = _slot_of(values[i], s, mask, slot_value, slot_owner)
+            if new:
+                count += 1
         out[s] = count
     return out
 
@@ -667,19 +674,12 @@ def occurrence_numbers(values, starts, ends):
         lo, hi = starts[s], ends[s]
         mask = np.uint64(_table_slots(hi - lo) - 1)
         for i in range(lo, hi):
-            v = values[i]
-            slot = _fmix64(np.uint64(v)) & mask
-            while True:
-                if slot_owner[slot] != s:
-                    slot_owner[slot] = s
-                    slot_value[slot] = v
-                    slot_count[slot] = 1
-                    break
-                if slot_value[slot] == v:
-                    out[i] = slot_count[slot]
-                    slot_count[slot] += 1
-                    break
-                slot = (slot + np.uint64(1)) & mask
+            slot, new = _slot_of(values[i], s, mask, slot_value, slot_owner)
+            if new:
+                slot_count[slot] = 1
+            else:
+                out[i] = slot_count[slot]
+                slot_count[slot] += 1
     return out
 
 

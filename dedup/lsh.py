@@ -19,12 +19,13 @@ linked to its first member only, which keeps them connected for clustering.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
 import numpy as np
+
+from .parallel import in_parts
 from .shingles import fmix64, sorted_distinct
 
 _U64 = np.uint64
@@ -227,11 +228,6 @@ def _bucket_bands(band_keys: Callable[[int], np.ndarray], bands: int, n: int, va
         return pairs_sharing_key(keys if valid is None else keys[rows], rows, max_bucket,
                                  one_key_per_item=True, prefilter=prefilter)
 
-    if jobs <= 1:
-        parts = [bucket(band) for band in range(bands)]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            parts = []  # ``jobs`` bands at a time: the keys and sorts of all at once would not be
-            for first in range(0, bands, jobs):
-                parts.extend(pool.map(bucket, range(first, min(first + jobs, bands))))
-    return unique_pairs(np.concatenate(parts))
+    # each thread buckets its share of the bands one at a time: ``jobs`` bands' keys exist at once
+    parts = in_parts(lambda lo, hi: [bucket(band) for band in range(lo, hi)], bands, jobs)
+    return unique_pairs(np.concatenate([pairs for part in parts for pairs in part]))

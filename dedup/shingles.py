@@ -228,7 +228,7 @@ class SetBatch:
         rows = np.ascontiguousarray(rows, dtype=np.int64)
         if len(rows) != len(subsets):
             raise ValueError("shrink() needs one subset for each row")
-        values, offsets = self.values, self.offsets.astype(np.int64)  # (a copy, unless int64 already)
+        values, offsets = self.values, self.offsets.astype(np.int64, copy=False)  # both given up
         end = kernels.overwrite_sets(values, offsets, rows, subsets.values, subsets.offsets)
         if end < 0:
             raise ValueError("shrink() replaces sets by smaller ones only")
