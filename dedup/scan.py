@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -382,15 +383,10 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
 def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:
     """The texts of ``documents`` in batches of ``batch.BATCH_DOCS``, each document also
     appended to ``into`` as it is read."""
-    texts: list[str] = []
-    for doc in documents:
-        into.append(doc)
-        texts.append(doc.text)
-        if len(texts) == batch.BATCH_DOCS:
-            yield texts
-            texts = []
-    if texts:
-        yield texts
+    documents = iter(documents)
+    while docs := list(itertools.islice(documents, batch.BATCH_DOCS)):
+        into.extend(docs)
+        yield [doc.text for doc in docs]
 
 
 def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:

@@ -25,14 +25,18 @@ def documents():
     return docs
 
 
+@pytest.mark.parametrize("batch", [1, 6, 1000], ids=["append", "extend", "extend-all"])
 @pytest.mark.parametrize("spill_after", [0, 7, 10**9], ids=["always", "midway", "never"])
-def test_a_corpus_gives_back_every_document_as_appended(spill_after, tmp_path, monkeypatch):
+def test_a_corpus_gives_back_every_document_as_appended(spill_after, batch, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)
     docs = documents()
     corpus = Corpus(spill_after)
-    for doc in docs:
-        corpus.append(doc)
+    for a in range(0, len(docs), batch):
+        if batch == 1:
+            corpus.append(docs[a])
+        else:  # batches that mix files, and documents with and without records
+            corpus.extend(docs[a:a + batch])
     corpus.seal()
     assert corpus.spilled == (spill_after < len(docs))
     assert len(corpus) == len(docs)
