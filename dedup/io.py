@@ -7,9 +7,9 @@ Supported inputs:
 
 * a directory: every ``.txt`` / ``.md`` file below it, one document per file,
   its id being the path relative to the directory;
-* ``.jsonl`` / ``.ndjson``: one JSON object per line (parsed by Arrow's JSON reader
-  16 MB at a time, with Python's ``json`` as the reference for anything Arrow reads
-  differently, see :func:`_arrow_documents`);
+* ``.jsonl`` / ``.ndjson``: one JSON object per line (a file is parsed by Arrow's JSON
+  reader 16 MB at a time, with Python's ``json`` as the reference for anything Arrow
+  reads differently, see :func:`_arrow_documents`; standard input line by line);
 * ``.json``: a JSON array of objects;
 * ``.csv``: one record per row, the first row naming the columns;
 * ``.parquet``: one record per row;
@@ -465,8 +465,10 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
     if b"\0" in chunk or (first_byte == _BOM[0]).any() or len(chunk) >= 1 << 30:
         return None
     try:
-        table = pj.read_json(io.BytesIO(chunk), read_options=pj.ReadOptions(use_threads=False,
-                                                                           block_size=len(chunk) + 1))
+        # malloc's pool, not Arrow's own (jemalloc or mimalloc, which keep what is freed):
+        # a scan gives freed memory back (``memory.release_free_memory``)
+        table = pj.read_json(io.BytesIO(chunk), read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
+                             memory_pool=pa.system_memory_pool())
         table.validate(full=True)  # UTF-8 of every string, which json would have decoded
     except (pa.ArrowException, ValueError):
         return None

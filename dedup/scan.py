@@ -381,8 +381,8 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
 
 
 def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:
-    """The texts of ``documents`` in batches of ``batch.BATCH_DOCS``, each document also
-    appended to ``into`` as it is read."""
+    """The texts of ``documents`` in batches of ``batch.BATCH_DOCS``, each batch's
+    documents also added to ``into`` (:meth:`Corpus.extend`) as it is read."""
     documents = iter(documents)
     while docs := list(itertools.islice(documents, batch.BATCH_DOCS)):
         into.extend(docs)
