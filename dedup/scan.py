@@ -60,13 +60,14 @@ from .tokens import Tokens, TokenStore
 #: paragraph was edited still come through LSH and near-matching paragraphs.
 SHARED_MIN_COVER = 0.3
 #: the tokens of the documents to verify are kept for both verification passes (with
-#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB), and
-#: so are their first-pass sets: the second pass builds only the sets of the documents
-#: that hold boilerplate (2.6 % of 100,000 generated articles) and writes them over
-#: those. Above, each pass tokenises them all again a chunk at a time, which costs ~45 us
-#: a document and bounds memory (a million generated articles have ~200,000 to verify;
-#: keeping their first-pass sets through the boilerplate stage took the peak from 2,030
-#: to 2,101 MiB, over 2 GiB, for 15 s less)
+#: and without boilerplate) when there are at most this many (~5 KB each: ~300 MB).
+#: Above, the first pass tokenises them again a chunk at a time (~45 us a document),
+#: which bounds memory (a million generated articles have ~200,000 to verify). Either
+#: way the second pass builds only the sets of the documents that hold boilerplate
+#: (2.6 % of 100,000 generated articles) and writes them over the first-pass sets,
+#: which a large corpus keeps on disk meanwhile (held through the boilerplate stage
+#: they took a million articles' peak from 2,030 to 2,101 MiB, over 2 GiB; on disk:
+#: 1,944 MiB, and 165 s instead of 172 s)
 KEEP_WORDS_DOCS = 65_536
 
 
@@ -291,7 +292,8 @@ class Scanner:
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
-        if words is None:  # not kept beside the groups' arrays (a million articles: over 2 GiB)
+        if words is None:  # on disk beside the groups' arrays (held, a million articles took over 2 GiB)
+            spilled = _spill_sets(full_sets, figures_all)
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
@@ -301,16 +303,16 @@ class Scanner:
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
         if words is None:
-            clean_sets, figures = _verification_sets(store, involved, p.ngram, keep_block, None, store.jobs)
-        else:
-            # only the documents holding boilerplate have other sets without it (subsets of
-            # their first ones, written over them)
-            touched = local[sorted_distinct(table.block_doc[~keep_block])]
-            touched = touched[touched >= 0]
-            part = _verification_sets(store, involved[touched], p.ngram, keep_block, words.take(touched), store.jobs)
-            clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
-            del full_sets, figures_all, part
-        del words
+            full_sets, figures_all = (_read_back_sets(*rows) for rows in spilled)
+            del spilled
+        # only the documents holding boilerplate have other sets without it (subsets of
+        # their first ones, written over them; tokenised again unless their words are kept)
+        touched = local[sorted_distinct(table.block_doc[~keep_block])]
+        touched = touched[touched >= 0]
+        part = _verification_sets(store, involved[touched], p.ngram, keep_block,
+                                  None if words is None else words.take(touched), store.jobs)
+        clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
+        del full_sets, figures_all, part, words
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         stats = pair_stats(clean_sets, figures, ca, cb)
@@ -378,6 +380,29 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
 
     shingle = SetBatch.concat(shingles())
     return shingle, SetBatch.concat(figures)
+
+
+def _spill_sets(*batches: SetBatch) -> list[tuple[SpilledRows, SpilledRows]]:
+    """``batches`` written to temporary files (their values and offsets), to read back
+    with :func:`_read_back_sets`: the first pass's sets of a large corpus wait on disk
+    while groups and boilerplate are found, rather than being built again (a million
+    articles: ~200,000 documents tokenised again, ~15 s, against writing and reading
+    ~0.5 GB)."""
+    out = []
+    for sets in batches:
+        values, offsets = SpilledRows(sets.values.dtype, 1, "shingle set"), SpilledRows(np.int64, 1, "shingle set")
+        values.append(sets.values)
+        offsets.append(sets.offsets)
+        out.append((values, offsets))
+    return out
+
+
+def _read_back_sets(values: SpilledRows, offsets: SpilledRows) -> SetBatch:
+    """The sets :func:`_spill_sets` wrote (the files are deleted)."""
+    sets = SetBatch(values=values.read().reshape(-1), offsets=offsets.read().reshape(-1))
+    values.close()
+    offsets.close()
+    return sets
 
 
 def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:
