@@ -386,6 +386,8 @@ def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
 
 
 _BLANK_LINE = re.compile(rb"[ \t\r\n]*\Z")
+#: what Python's json says, as a RecursionError, of arrays or objects nested ~1,000 deep
+_TOO_DEEP = "malformed JSON: nested too deeply"
 
 
 def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterator[tuple[int, dict]]:
@@ -403,6 +405,8 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterato
             record = json.loads(line)
         except json.JSONDecodeError as e:
             raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, line_number) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, path, line_number) from None
         if not isinstance(record, dict):
             raise InputError(f"expected a JSON object, got {_json_type(record)}", path, line_number)
         yield line_number, record
@@ -411,6 +415,10 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterato
 #: bytes of a JSONL file parsed at once by Arrow (extended to the end of a line): large
 #: enough that the per-call cost vanishes, small enough to keep the stream flowing
 _ARROW_CHUNK_BYTES = 1 << 24
+#: a line with more ``{`` and ``[`` than this goes to the line parser: it may nest deeper
+#: than ``json`` allows (~1,000), and Arrow's parser overflows the stack (and kills the
+#: process) somewhere past 10,000
+_ARROW_MAX_OPEN = 500
 
 
 def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str) -> Iterator[Document]:
@@ -452,24 +460,34 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
     ``starts``, the first being line ``first_line``), parsed by Arrow; None unless the result is certainly what
     :func:`_jsonl_records` gives, so that every doubtful chunk, and every error, goes
     through the line-by-line parser. Arrow skips blank lines, reads two objects on one
-    line, accepts a byte-order mark on any line and cannot tell a missing id from a
-    null one; it is stricter than ``json`` elsewhere (duplicate keys, lone surrogates,
-    fields of mixed types), which also sends the chunk back."""
+    line, accepts a byte-order mark on any line, takes invalid UTF-8 outside string
+    values, cannot tell a missing id from a null one and crashes on very deep nesting;
+    it is stricter than ``json`` elsewhere (duplicate keys, lone surrogates, fields of
+    mixed types), which also sends the chunk back."""
     import pyarrow as pa
     import pyarrow.json as pj
 
     lines = len(starts)
-    first_byte = np.frombuffer(chunk, dtype=np.uint8)[starts[starts < len(chunk)]]
+    if b"\0" in chunk or len(chunk) >= 1 << 30:
+        return None
+    data = np.frombuffer(chunk, dtype=np.uint8)
+    first_byte = data[starts[starts < len(chunk)]]
     if first_line == 1:  # json takes a byte-order mark on the first line only
         first_byte = first_byte[1:]
-    if b"\0" in chunk or (first_byte == _BOM[0]).any() or len(chunk) >= 1 << 30:
+    if (first_byte == _BOM[0]).any():
+        return None
+    opening = np.flatnonzero((data | 32) == ord("{"))  # "{" and "[" (0x7b, 0x5b)
+    if len(opening) > _ARROW_MAX_OPEN and np.bincount(np.searchsorted(starts, opening, side="right") - 1,
+                                                      minlength=lines).max() > _ARROW_MAX_OPEN:
         return None
     try:
+        # the whole chunk is UTF-8, as json needs (Arrow checks the strings' values only)
+        pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(np.array([0, len(chunk)], dtype=np.int32)),
+                                               pa.py_buffer(chunk)]).validate(full=True)
         # malloc's pool, not Arrow's own (jemalloc or mimalloc, which keep what is freed):
         # a scan gives freed memory back (``memory.release_free_memory``)
         table = pj.read_json(io.BytesIO(chunk), read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
                              memory_pool=pa.system_memory_pool())
-        table.validate(full=True)  # UTF-8 of every string, which json would have decoded
     except (pa.ArrowException, ValueError):
         return None
     if table.num_rows != lines or text_field not in table.column_names:  # a blank line, two objects on one
@@ -495,6 +513,8 @@ def _json_records(path: str) -> Iterator[tuple[int, dict]]:
         data = json.loads(_read_text(path))
     except json.JSONDecodeError as e:
         raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, e.lineno) from None
+    except RecursionError:
+        raise InputError(_TOO_DEEP, path) from None
     if not isinstance(data, list):
         raise InputError(f"expected a JSON array of objects, got {_json_type(data)}", path)
     for number, record in enumerate(data, 1):

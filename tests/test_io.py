@@ -320,6 +320,10 @@ JSONL_CASES = {
     "trailing garbage": b'{"text": "one"}x\n',
     "invalid utf-8 in another field": b'{"text": "one"}\n{"text": "two", "x": "\xff"}\n',
     "nul byte": b'{"text": "one"}\n{"text": "t\x00wo"}\n',
+    "invalid utf-8 in a nested key": b'{"text": "a", "x": {"\xff": 1}}\n',
+    "invalid utf-8 before an object": b'{"text": "one"}\n\xbb\xbf{"text": "two"}\n',
+    "nested 600 deep": b'{"text": "one", "x": ' + b"[" * 600 + b"]" * 600 + b"}\n",
+    "nested 100,000 deep": b'{"text": "one", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
 }
 
 
