@@ -388,6 +388,7 @@ def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
 _BLANK_LINE = re.compile(rb"[ \t\r\n]*\Z")
 #: what Python's json says, as a RecursionError, of arrays or objects nested ~1,000 deep
 _TOO_DEEP = "malformed JSON: nested too deeply"
+_TOO_LONG = "malformed JSON: a number of over 4,300 digits"
 
 
 def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterator[tuple[int, dict]]:
@@ -407,6 +408,8 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterato
             raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, line_number) from None
         except RecursionError:
             raise InputError(_TOO_DEEP, path, line_number) from None
+        except ValueError:  # an integer of over 4,300 digits (Python's limit on converting them)
+            raise InputError(_TOO_LONG, path, line_number) from None
         if not isinstance(record, dict):
             raise InputError(f"expected a JSON object, got {_json_type(record)}", path, line_number)
         yield line_number, record
@@ -471,10 +474,13 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
     if b"\0" in chunk or len(chunk) >= 1 << 30:
         return None
     data = np.frombuffer(chunk, dtype=np.uint8)
-    first_byte = data[starts[starts < len(chunk)]]
-    if first_line == 1:  # json takes a byte-order mark on the first line only
-        first_byte = first_byte[1:]
-    if (first_byte == _BOM[0]).any():
+    first_byte = data[starts]
+    if first_line == 1 and chunk.startswith(_BOM):  # json takes a byte-order mark on the first line only
+        first_byte[0] = data[len(_BOM)] if len(chunk) > len(_BOM) else 0
+    # every line starts an object: no line is blank, so that as many rows as lines is one
+    # object a line (Arrow reads two on one line, and skips blank ones); an indented line
+    # is rare enough to be read by the line parser
+    if not (first_byte == ord("{")).all():
         return None
     opening = np.flatnonzero((data | 32) == ord("{"))  # "{" and "[" (0x7b, 0x5b)
     if len(opening) > _ARROW_MAX_OPEN and np.bincount(np.searchsorted(starts, opening, side="right") - 1,
@@ -490,7 +496,7 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
                              memory_pool=pa.system_memory_pool())
     except (pa.ArrowException, ValueError):
         return None
-    if table.num_rows != lines or text_field not in table.column_names:  # a blank line, two objects on one
+    if table.num_rows != lines or text_field not in table.column_names or not _finite(table.columns):
         return None
     texts = table.column(text_field)
     if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)) or texts.null_count:
@@ -507,6 +513,27 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
             for i, t, line in zip(doc_ids, texts.to_pylist(), range(first_line, first_line + lines))]
 
 
+def _finite(columns: list) -> bool:
+    """Whether no number in ``columns`` (Arrow arrays, nested ones included) is NaN or
+    infinite: Arrow reads ``Inf``, ``-Inf`` and ``-NaN``, which json rejects, and
+    integers too long for json's int conversion as infinite doubles."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in columns:
+        t = column.type
+        if pa.types.is_floating(t):
+            if not pc.all(pc.is_finite(column)).as_py() in (True, None):
+                return False
+        elif pa.types.is_struct(t) or pa.types.is_list(t) or pa.types.is_large_list(t):
+            chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+            for chunk in chunks:
+                children = chunk.flatten() if pa.types.is_struct(t) else [chunk.flatten()]
+                if not _finite(children):
+                    return False
+    return True
+
+
 def _json_records(path: str) -> Iterator[tuple[int, dict]]:
     """Parse a JSON array of objects; records are numbered from 1."""
     try:
@@ -515,6 +542,8 @@ def _json_records(path: str) -> Iterator[tuple[int, dict]]:
         raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, e.lineno) from None
     except RecursionError:
         raise InputError(_TOO_DEEP, path) from None
+    except ValueError:  # an integer of over 4,300 digits (Python's limit on converting them)
+        raise InputError(_TOO_LONG, path) from None
     if not isinstance(data, list):
         raise InputError(f"expected a JSON array of objects, got {_json_type(data)}", path)
     for number, record in enumerate(data, 1):

@@ -324,6 +324,11 @@ JSONL_CASES = {
     "invalid utf-8 before an object": b'{"text": "one"}\n\xbb\xbf{"text": "two"}\n',
     "nested 600 deep": b'{"text": "one", "x": ' + b"[" * 600 + b"]" * 600 + b"}\n",
     "nested 100,000 deep": b'{"text": "one", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+    "two objects on a line, then a blank one": b'{"text": "one"} {"text": "two"}\n\n',
+    "indented line": b'{"text": "one"}\n  {"text": "two"}\n',
+    "inf, -nan and infinity": b'{"text": "one", "x": [1.5, Inf]}\n{"text": "two", "y": {"z": -NaN}}\n'
+                              b'{"text": "three", "x": -Infinity}\n',
+    "an integer of 5,000 digits": b'{"text": "one", "x": ' + b"1" * 5000 + b"}\n",
 }
 
 
