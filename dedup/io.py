@@ -477,10 +477,16 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
     first_byte = data[starts]
     if first_line == 1 and chunk.startswith(_BOM):  # json takes a byte-order mark on the first line only
         first_byte[0] = data[len(_BOM)] if len(chunk) > len(_BOM) else 0
-    # every line starts an object: no line is blank, so that as many rows as lines is one
-    # object a line (Arrow reads two on one line, and skips blank ones); an indented line
-    # is rare enough to be read by the line parser
-    if not (first_byte == ord("{")).all():
+    # every line starts with "{" and ends with "}": no line is blank, and no object goes on
+    # past the end of its line (Arrow takes a line break inside an object as white space,
+    # and crashes on one nested over ~16,000 lines), since "}" then "{" is never valid
+    # inside an object; so as many rows as lines is one object a line (Arrow reads two on
+    # one line, and skips blank ones). Indented or padded lines go to the line parser
+    line_end = np.append(starts[1:] - 1, len(chunk) - 1 if chunk.endswith(b"\n") else len(chunk))
+    last_byte = data[line_end - 1]
+    crlf = last_byte == ord("\r")
+    last_byte[crlf] = data[line_end[crlf] - 2]
+    if not ((first_byte == ord("{")).all() and (last_byte == ord("}")).all()):
         return None
     opening = np.flatnonzero((data | 32) == ord("{"))  # "{" and "[" (0x7b, 0x5b)
     if len(opening) > _ARROW_MAX_OPEN and np.bincount(np.searchsorted(starts, opening, side="right") - 1,

@@ -329,6 +329,9 @@ JSONL_CASES = {
     "inf, -nan and infinity": b'{"text": "one", "x": [1.5, Inf]}\n{"text": "two", "y": {"z": -NaN}}\n'
                               b'{"text": "three", "x": -Infinity}\n',
     "an integer of 5,000 digits": b'{"text": "one", "x": ' + b"1" * 5000 + b"}\n",
+    "an object over two lines, two on one": b'{"text":"a"}{"x":\n{},"text":"b"}',
+    "an object nested over 18,000 lines": b'{"a":\n' * 18000 + b"{}" + b"}" * 18000 + b"\n",
+    "padded line": b'{"text": "one"}  \n{"text": "two"}\r\n',
 }
 
 
