@@ -121,8 +121,9 @@ def cli() -> None:
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
          **kwargs) -> None:
     """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin)."""
-    # documents stream into the scanner: with --jobs > 1, signing overlaps with reading
-    documents = bar(iter_documents(list(paths), text_field=text_field, id_field=id_field), desc="reading", unit="doc")
+    # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
+    documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
+                               progress=bar(desc="reading", unit="doc"))
     report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
     with atomic_open(output) as f:
         f.write(report.render(fmt))

@@ -15,7 +15,6 @@ builds the :class:`~dedup.io.Document` again, equal to the one appended.
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 import threading
@@ -25,8 +24,10 @@ from typing import Iterator, overload
 
 import numpy as np
 
-from .io import Document
+from .io import Document, DocumentBatch
 from .spill import spill_error
+from .shingles import offsets_of
+from .text import Utf8Texts
 
 __all__ = ["Corpus", "SPILL_AFTER"]
 
@@ -71,7 +72,7 @@ class Corpus(Sequence):
         self._texts: list[str] | None = []   # in memory until spilled
         self._file = None
         self._offsets = array("q", [0])      # byte offsets of the texts in _file
-        self._pending: list[bytes] = []
+        self._pending: list[np.ndarray] = []   # UTF-8 not yet written
         self._pending_bytes = 0
         self._sealed = False
         self._lock = threading.Lock()
@@ -80,54 +81,54 @@ class Corpus(Sequence):
 
     def append(self, doc: Document) -> None:
         """Add ``doc`` (its text is written out once the corpus spills)."""
-        self.extend([doc])
+        self.extend(DocumentBatch.of([doc]))
 
-    def extend(self, docs: Sequence[Document]) -> None:
+    def extend(self, docs: DocumentBatch | Sequence[Document]) -> None:
         """Add ``docs``, in order: :meth:`append` for a batch of documents, with a batch's
         Python overhead rather than one per document (the reader's time holds the GIL
-        that ``--jobs`` threads need; 100,000 articles: 0.9 s one at a time)."""
+        that ``--jobs`` threads need; 100,000 articles: 0.9 s one at a time). A
+        :class:`~dedup.io.DocumentBatch`'s texts are written as the UTF-8 they are."""
         if self._sealed:
             raise RuntimeError("a sealed corpus cannot grow")
+        if not isinstance(docs, DocumentBatch):
+            docs = DocumentBatch.of(docs)
         n = len(self._ids)
-        self._ids.extend([doc.id for doc in docs])
-        paths = [doc.path for doc in docs]
-        for path in dict.fromkeys(paths):
+        self._ids.extend(docs.ids)
+        for path in dict.fromkeys(docs.paths):
             if path not in self._path_number:
                 self._path_number[path] = len(self._paths)
                 self._paths.append(path)
-        self._path_of.extend([self._path_number[path] for path in paths])
-        self._line.extend([-1 if doc.line is None else doc.line for doc in docs])
-        records = [doc.record for doc in docs]
-        if self._records is None and any(r is not None for r in records):
+        self._path_of.extend([self._path_number[path] for path in docs.paths])
+        self._line.extend([-1 if line is None else line for line in docs.lines])
+        if self._records is None and docs.records is not None:
             self._records = [None] * n
         if self._records is not None:
-            self._records.extend(records)
-        texts = [doc.text for doc in docs]
+            self._records.extend(docs.records or [None] * len(docs))
         if self._texts is None:
-            self._write(texts)
+            self._write(docs.texts)
             return
-        self._texts.extend(texts)
+        self._texts.extend(docs.texts.to_list())
         if len(self._texts) > self.spill_after:
             texts, self._texts = self._texts, None
             try:
                 self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
             except OSError as err:
                 raise spill_error(err, "text") from err
-            self._write(texts)
+            self._write(Utf8Texts.from_strings(texts))
 
-    def _write(self, texts: list[str]) -> None:
-        data = [text.encode("utf-8", _ERRORS) for text in texts]
-        sizes = list(map(len, data))
-        self._offsets.extend(itertools.islice(itertools.accumulate(sizes, initial=self._offsets[-1]), 1, None))
-        self._pending.extend(data)
-        self._pending_bytes += sum(sizes)
+    def _write(self, texts: Utf8Texts) -> None:
+        data = texts.bytes()
+        self._offsets.extend((texts.offsets[1:] - texts.offsets[0] + self._offsets[-1]).tolist())
+        self._pending.append(data)
+        self._pending_bytes += len(data)
         if self._pending_bytes >= 1 << 22:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending:
             try:
-                self._file.write(b"".join(self._pending))
+                for data in self._pending:
+                    self._file.write(data)
             except OSError as err:
                 raise spill_error(err, "text") from err
             self._pending, self._pending_bytes = [], 0
@@ -181,6 +182,22 @@ class Corpus(Sequence):
     def texts(self, docs: Sequence[int] | np.ndarray) -> list[str]:
         """The texts of documents ``docs``, in that order."""
         return [self.text(i) for i in np.asarray(docs, dtype=np.int64).tolist()]
+
+    def utf8(self, docs: Sequence[int] | np.ndarray) -> Utf8Texts:
+        """The texts of documents ``docs``, in that order, as UTF-8 (read from the file
+        as they were written, not decoded)."""
+        docs = np.asarray(docs, dtype=np.int64)
+        if self._texts is not None:
+            return Utf8Texts.from_strings([self._texts[i] for i in docs.tolist()])
+        if not self._sealed:
+            with self._lock:
+                self._flush()
+                self._file.flush()
+        offsets = np.frombuffer(self._offsets, dtype=np.int64)
+        fd = self._file.fileno()
+        data = b"".join([os.pread(fd, end - start, start)
+                         for start, end in zip(offsets[docs].tolist(), offsets[docs + 1].tolist())])
+        return Utf8Texts(np.frombuffer(data, dtype=np.uint8), offsets_of((offsets[docs + 1] - offsets[docs])))
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -42,9 +43,12 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import DedupError, InputError, ParameterError
+from .text import Utf8Texts
 
 __all__ = [
     "Document",
+    "DocumentBatch",
+    "DocumentStream",
     "atomic_open",
     "atomic_write",
     "detect_format",
@@ -89,6 +93,121 @@ class Document:
     record: dict | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass
+class DocumentBatch:
+    """Consecutive documents as columns: how a scan takes its input, a batch at a time.
+
+    A JSONL file's chunks come out of Arrow's reader in this form, their texts still
+    the UTF-8 bytes Arrow parsed (:class:`~dedup.text.Utf8Texts`), so a scan of them
+    makes no Python object per document; any other input is gathered from its
+    :class:`Document` objects (:meth:`of`).
+
+    Attributes:
+        ids, paths, lines, records: as the :class:`Document` fields, one per document
+            (``records`` None when no document has one).
+        texts: the texts, as UTF-8.
+    """
+
+    ids: list[str]
+    texts: Utf8Texts
+    paths: list[str]
+    lines: list[int | None]
+    records: list[dict | None] | None = None
+
+    @classmethod
+    def of(cls, docs: Sequence[Document]) -> "DocumentBatch":
+        """The batch of ``docs``."""
+        records = [doc.record for doc in docs]
+        return cls([doc.id for doc in docs], Utf8Texts.from_strings([doc.text for doc in docs]),
+                   [doc.path for doc in docs], [doc.line for doc in docs],
+                   records if any(r is not None for r in records) else None)
+
+    @classmethod
+    def concat(cls, parts: Sequence["DocumentBatch"]) -> "DocumentBatch":
+        """``parts`` one after the other."""
+        if len(parts) == 1:
+            return parts[0]
+        records = None
+        if any(p.records is not None for p in parts):
+            records = [r for p in parts for r in (p.records or [None] * len(p))]
+        return cls([i for p in parts for i in p.ids], Utf8Texts.concat([p.texts for p in parts]),
+                   [x for p in parts for x in p.paths], [x for p in parts for x in p.lines], records)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def slice(self, start: int, stop: int) -> "DocumentBatch":
+        """Documents ``start:stop``."""
+        return DocumentBatch(self.ids[start:stop], self.texts.slice(start, stop), self.paths[start:stop],
+                             self.lines[start:stop], None if self.records is None else self.records[start:stop])
+
+    def documents(self) -> list[Document]:
+        """The documents, as :class:`Document` objects."""
+        records = self.records or [None] * len(self)
+        return [Document(*fields) for fields in zip(self.ids, self.texts.to_list(), self.paths, self.lines, records)]
+
+
+class DocumentStream(Iterator[Document]):
+    """The documents of :func:`iter_documents`, read as they are asked for: an iterator
+    of :class:`Document`, which can also be taken a :class:`DocumentBatch` at a time
+    (:meth:`batches`, as a scan does). Ids are checked for uniqueness either way.
+
+    Args:
+        items: documents, and batches of documents, in order.
+        progress: a progress bar (tqdm's ``update(n)`` and ``close()``), told of the
+            documents as they are read and closed when the last one is.
+    """
+
+    def __init__(self, items: Iterator[Document | DocumentBatch], progress: Any = None):
+        self._items = _closing(items, progress)
+        self._progress = progress
+        self._ids = _IdCheck()
+        self._pending: list[Document] = []
+
+    def __next__(self) -> Document:
+        while not self._pending:
+            item = next(self._items)
+            self._pending = item.documents()[::-1] if isinstance(item, DocumentBatch) else [item]
+            self._read(item)
+        return self._pending.pop()
+
+    def batches(self, size: int) -> Iterator[DocumentBatch]:
+        """The documents not read yet, in batches of ``size`` (the last one smaller)."""
+        parts: list[DocumentBatch] = []
+        loose: list[Document] = self._pending[::-1]  # already checked
+        self._pending = []
+        count = len(loose)
+        for item in itertools.chain(self._items, [None]):
+            if isinstance(item, Document):
+                self._read(item)
+                loose.append(item)
+                count += 1
+            elif item is not None:
+                self._read(item)
+                if loose:
+                    parts.append(DocumentBatch.of(loose))
+                    loose = []
+                parts.append(item)
+                count += len(item)
+            while count >= size or (item is None and count):
+                if loose:
+                    parts.append(DocumentBatch.of(loose))
+                    loose = []
+                whole = DocumentBatch.concat(parts)
+                cut = min(size, count)
+                yield whole.slice(0, cut) if cut < len(whole) else whole
+                parts = [whole.slice(cut, len(whole))] if cut < len(whole) else []
+                count -= cut
+
+    def _read(self, item: Document | DocumentBatch) -> None:
+        if isinstance(item, Document):
+            self._ids.add([item.id], [item.path], [item.line])
+        else:
+            self._ids.add(item.ids, item.paths, item.lines)
+        if self._progress is not None:
+            self._progress.update(1 if isinstance(item, Document) else len(item))
+
+
 # ---------------------------------------------------------------------------
 # Public reading API
 # ---------------------------------------------------------------------------
@@ -116,8 +235,11 @@ def iter_documents(
     id_field: str = "id",
     stdin: IO[bytes] | None = None,
     keep_records: bool = False,
-) -> Iterator[Document]:
-    """Yield the documents of every path in turn, checking that ids are unique.
+    progress: Any = None,
+) -> DocumentStream:
+    """The documents of every path in turn, read as they are asked for, checking that
+    ids are unique: an iterator of :class:`Document` (a scan takes it a
+    :class:`DocumentBatch` at a time, see :class:`DocumentStream`).
 
     Args:
         paths: files, directories, or ``"-"`` for JSONL on standard input.
@@ -129,6 +251,8 @@ def iter_documents(
         stdin: binary stream read for ``"-"``; defaults to ``sys.stdin.buffer``.
         keep_records: keep each JSONL / JSON / CSV record's full field dict on
             :attr:`Document.record` (Parquet is rewritten from its table instead).
+        progress: a progress bar (tqdm's ``update(n)`` and ``close()``), told of the
+            documents as they are read and closed after the last one.
 
     Raises:
         InputError: on the first input that cannot be read, or on a duplicate id.
@@ -137,9 +261,9 @@ def iter_documents(
         paths = [paths]
     paths = [os.fsdecode(p) for p in paths]
     prefix_row_ids = len(paths) > 1
-    docs = (doc for path in paths
-            for doc in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records))
-    yield from _unique(docs)
+    items = (item for path in paths
+             for item in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records))
+    return DocumentStream(items, progress)
 
 
 def read_documents(
@@ -270,8 +394,9 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
 def _iter_path(
     path: str, text_field: str, id_field: str, stdin: IO[bytes] | None, prefix_row_ids: bool,
     keep_records: bool = False,
-) -> Iterator[Document]:
-    """Yield the documents of one path (ids are checked for uniqueness by the caller)."""
+) -> Iterator[Document | DocumentBatch]:
+    """Yield the documents of one path, and batches of them (ids are checked for
+    uniqueness by the caller)."""
     if path != STDIN and not os.path.exists(path):
         raise InputError("no such file or directory", path)
     kind = detect_format(path)
@@ -424,16 +549,18 @@ _ARROW_CHUNK_BYTES = 1 << 24
 _ARROW_MAX_OPEN = 500
 
 
-def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str) -> Iterator[Document]:
+def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str) -> Iterator[Document | DocumentBatch]:
     """The documents of a JSONL file, parsed by Arrow's JSON reader a chunk of lines at a
     time, each chunk Arrow cannot give exactly as :func:`_jsonl_records` would (see
     :func:`_arrow_documents`) parsed line by line by it instead.
 
     The same documents as ``_records_to_documents(_jsonl_file_records(path), ...)``, and
-    the same error on bad input, for a fifth of the time holding the GIL: Arrow parses
-    without it (100,000 generated articles, 300 MB: 0.8 s in Arrow and 0.3 s making the
-    strings, against 1.9 s in ``json.loads`` alone), so with ``--jobs`` the threads
-    signing earlier batches are not kept waiting by the reader."""
+    the same error on bad input, without holding the GIL: Arrow parses without it
+    (100,000 generated articles, 300 MB: 0.8 s, against 1.9 s in ``json.loads`` alone),
+    and a chunk it reads is yielded as one :class:`DocumentBatch` whose texts are the
+    UTF-8 that Arrow made, so with ``--jobs`` the threads signing earlier batches are
+    not kept waiting by the reader. A chunk that goes to the line parser gives
+    documents."""
     try:
         f = open(path, "rb")
     except OSError as e:
@@ -449,16 +576,18 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
             lines = len(starts)
             docs = _arrow_documents(chunk, starts, line, number, path, text_field, id_field, prefix)
             if docs is None:
-                docs = _records_to_documents(_jsonl_records(io.BytesIO(chunk), path, line), path, text_field,
-                                             id_field, prefix, first_number=number)
-            for doc in docs:
-                yield doc
-                number += 1
+                for doc in _records_to_documents(_jsonl_records(io.BytesIO(chunk), path, line), path, text_field,
+                                                 id_field, prefix, first_number=number):
+                    yield doc
+                    number += 1  # a blank line is no record
+            else:
+                yield docs
+                number += lines
             line += lines
 
 
 def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_number: int, path: str,
-                     text_field: str, id_field: str, prefix: str) -> list[Document] | None:
+                     text_field: str, id_field: str, prefix: str) -> DocumentBatch | None:
     """The documents of ``chunk`` (whole lines of JSONL starting at byte offsets
     ``starts``, the first being line ``first_line``), parsed by Arrow; None unless the result is certainly what
     :func:`_jsonl_records` gives, so that every doubtful chunk, and every error, goes
@@ -515,8 +644,12 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
         doc_ids = [str(v) for v in ids.to_pylist()]
     else:
         doc_ids = [f"{prefix}{k}" for k in range(first_number, first_number + lines)]
-    return [Document(i, t, path, line, None)
-            for i, t, line in zip(doc_ids, texts.to_pylist(), range(first_line, first_line + lines))]
+    texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    _, offsets, data = texts.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(texts.type) else np.int32)
+    utf8 = Utf8Texts(np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8),
+                     offsets[texts.offset:texts.offset + lines + 1].astype(np.int64))
+    return DocumentBatch(doc_ids, utf8, [path] * lines, list(range(first_line, first_line + lines)))
 
 
 def _finite(columns: list) -> bool:
@@ -662,11 +795,33 @@ def _json_type(value: Any) -> str:
 
 def _unique(docs: Iterable[Document]) -> Iterator[Document]:
     """Pass documents through, raising on the second occurrence of an id."""
-    seen: dict[str, tuple[str, int | None]] = {}
+    ids = _IdCheck()
     for doc in docs:
-        first = seen.get(doc.id)
-        if first is not None:
-            where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
-            raise InputError(f"duplicate id {doc.id!r} (first seen at {where})", doc.path, doc.line)
-        seen[doc.id] = (doc.path, doc.line)
+        ids.add([doc.id], [doc.path], [doc.line])
         yield doc
+
+
+def _closing(items: Iterator, progress: Any) -> Iterator:
+    """``items``, then ``progress.close()`` (if a progress bar is given)."""
+    yield from items
+    if progress is not None:
+        progress.close()
+
+
+class _IdCheck:
+    """The ids seen so far, and where: :meth:`add` raises on the second occurrence of one."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, int | None]] = {}
+
+    def add(self, ids: list[str], paths: list[str], lines: list[int | None]) -> None:
+        seen = self._seen
+        if len(ids) > 1 and len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
+            seen.update(zip(ids, zip(paths, lines)))
+            return
+        for doc_id, path, line in zip(ids, paths, lines):
+            first = seen.get(doc_id)
+            if first is not None:
+                where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
+                raise InputError(f"duplicate id {doc_id!r} (first seen at {where})", path, line)
+            seen[doc_id] = (path, line)

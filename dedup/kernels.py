@@ -40,6 +40,48 @@ def _fmix64(x):
     return x
 
 
+# --------------------------------------------------------------------------- UTF-8
+
+@njit(cache=True, nogil=True)
+def utf8_code_points(data, offsets):
+    """The code points of texts given as UTF-8 (``text.Utf8Texts``), as uint32.
+
+    Text ``d`` is ``data[offsets[d]:offsets[d+1]]``: well-formed UTF-8, in which a lone
+    surrogate may stand in its three-byte form ("surrogatepass", as Python writes it).
+    The result is what ``np.frombuffer(t.decode("utf-8", "surrogatepass").encode(
+    "utf-32-le", "surrogatepass"), np.uint32)`` gives for each text ``t``, one text after
+    the other, with each text's offset into it (so ``len(str)`` of text ``d`` is
+    ``cp_offsets[d+1] - cp_offsets[d]``). A sequence cut short by the end of its text
+    (which well-formed input never has) gives U+FFFD.
+    """
+    n = len(offsets) - 1
+    cp = np.empty(offsets[n] - offsets[0], dtype=np.uint32)
+    cp_offsets = np.empty(n + 1, dtype=np.int64)
+    k = 0
+    for d in range(n):
+        cp_offsets[d] = k
+        i, end = offsets[d], offsets[d + 1]
+        while i < end:
+            b = np.int64(data[i])
+            if b < 0x80:
+                cp[k] = b
+                i += 1
+            else:
+                size = 2 if b < 0xE0 else (3 if b < 0xF0 else 4)
+                if i + size > end:
+                    cp[k] = 0xFFFD
+                    i = end
+                else:
+                    c = b & (0x1F if size == 2 else (0x0F if size == 3 else 0x07))
+                    for j in range(i + 1, i + size):
+                        c = (c << 6) | (np.int64(data[j]) & 0x3F)
+                    cp[k] = c
+                    i += size
+            k += 1
+    cp_offsets[n] = k
+    return cp[:k], cp_offsets
+
+
 # --------------------------------------------------------------------------- blocks
 
 @njit(cache=True, nogil=True)

@@ -44,13 +44,13 @@ from .cluster import clusters as cluster_documents
 from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
-from .io import Document
+from .io import Document, DocumentBatch, DocumentStream
 from .memory import release_free_memory
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
 from .shingles import SetBatch, intersection_sizes, sorted_distinct
 from .spill import SpilledRows
-from .text import BlockTable, TokenizedBatch
+from .text import BlockTable, TokenizedBatch, Utf8Texts
 from .tokens import Tokens, TokenStore
 
 
@@ -405,13 +405,21 @@ def _read_back_sets(values: SpilledRows, offsets: SpilledRows) -> SetBatch:
     return sets
 
 
-def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[list[str]]:
+def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[Utf8Texts]:
     """The texts of ``documents`` in batches of ``batch.BATCH_DOCS``, each batch's
-    documents also added to ``into`` (:meth:`Corpus.extend`) as it is read."""
-    documents = iter(documents)
-    while docs := list(itertools.islice(documents, batch.BATCH_DOCS)):
+    documents also added to ``into`` (:meth:`Corpus.extend`) as it is read. A
+    :class:`~dedup.io.DocumentStream` (``iter_documents``) is taken a batch at a time,
+    as the reader gives them (JSONL: texts that were never Python strings)."""
+    if isinstance(documents, DocumentStream):
+        batches: Iterable[DocumentBatch] = documents.batches(batch.BATCH_DOCS)
+    else:
+        documents = iter(documents)
+        batches = iter(lambda: DocumentBatch.of(list(itertools.islice(documents, batch.BATCH_DOCS))), None)
+    for docs in batches:
+        if not len(docs):
+            return
         into.extend(docs)
-        yield [doc.text for doc in docs]
+        yield docs.texts
 
 
 def _near_doc_pairs(index: blk.BlockIndex, near: pd.DataFrame) -> np.ndarray:

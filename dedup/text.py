@@ -329,39 +329,96 @@ class TokenizedBatch(_Counts):
         )
 
 
-def tokenize(texts: Sequence[str], jobs: int = 1) -> TokenizedBatch:
+@dataclass
+class Utf8Texts:
+    """Texts as one UTF-8 buffer: text ``i`` is ``data[offsets[i]:offsets[i+1]]``.
+
+    The form in which a batch of texts goes from the reader to the tokeniser and to the
+    corpus's temporary file without ever being Python strings: Arrow's JSON reader
+    leaves a chunk's texts exactly so (:func:`dedup.io.iter_documents`), the corpus
+    writes the bytes as they are, and :func:`tokenize` decodes the code points in a
+    compiled loop. None of that holds the GIL, which is what bounds ``--jobs``: as
+    strings, a batch held it for making them, joining and encoding them again
+    (100,000 articles: ~1.5 s). A lone surrogate (possible only in a text made in
+    memory) is kept in its three-byte form ("surrogatepass"), as the corpus writes it.
+
+    Attributes:
+        data: uint8 bytes (may hold more than these texts: ``offsets`` say where they are).
+        offsets: int64 byte offsets, one more than there are texts; need not start at 0.
+    """
+
+    data: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def from_strings(cls, texts: Sequence[str]) -> "Utf8Texts":
+        """``texts`` encoded (one encoding of each, holding the GIL)."""
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        return cls(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets_of(list(map(len, encoded))))
+
+    @classmethod
+    def concat(cls, parts: Sequence["Utf8Texts"]) -> "Utf8Texts":
+        """``parts`` one after the other (the first itself when it is the only one)."""
+        if len(parts) == 1:
+            return parts[0]
+        sizes = [p.offsets[1:] - p.offsets[0] for p in parts]
+        shifts = np.cumsum([0] + [int(p.offsets[-1] - p.offsets[0]) for p in parts])
+        return cls(np.concatenate([p.bytes() for p in parts]),
+                   np.concatenate([[0]] + [s + shift for s, shift in zip(sizes, shifts)]).astype(np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return str(memoryview(self.data)[self.offsets[i]:self.offsets[i + 1]], "utf-8", "surrogatepass")
+
+    def slice(self, start: int, stop: int) -> "Utf8Texts":
+        """Texts ``start:stop`` (sharing ``data``)."""
+        return Utf8Texts(self.data, self.offsets[start:stop + 1])
+
+    def bytes(self) -> np.ndarray:
+        """The bytes of all the texts, one after the other (a view of ``data``)."""
+        return self.data[self.offsets[0]:self.offsets[-1]]
+
+    def to_list(self) -> list[str]:
+        """The texts as strings."""
+        view = memoryview(self.data)
+        bounds = self.offsets.tolist()
+        return [str(view[a:b], "utf-8", "surrogatepass") for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def tokenize(texts: Sequence[str] | Utf8Texts, jobs: int = 1) -> TokenizedBatch:
     """Cut ``texts`` into blocks and hashed words, a whole batch at a time.
 
-    The texts are taken about ``_CHUNK_CHARS`` characters at a time as one array of
-    code points. Compiled loops (:mod:`dedup.kernels`) find the blocks (exactly as
-    :func:`block_spans`), fold them to UTF-8 bytes (exactly as :func:`_fold_bytes`, each
-    distinct non-ASCII character folded once in Python) and cut and hash the words
-    (exactly as :func:`words` and :func:`_hash_spans`). With ``jobs > 1`` chunks are
-    tokenised on that many threads (the loops release the GIL); the result is the same.
+    The texts (strings are encoded first) are taken about ``_CHUNK_TEXT_BYTES`` bytes of
+    UTF-8 at a time. Compiled loops (:mod:`dedup.kernels`) decode their code points,
+    find the blocks (exactly as :func:`block_spans`), fold them to UTF-8 bytes (exactly
+    as :func:`_fold_bytes`, each distinct non-ASCII character folded once in Python)
+    and cut and hash the words (exactly as :func:`words` and :func:`_hash_spans`).
+    Character spans count code points, as Python's ``str`` does. With ``jobs > 1``
+    chunks are tokenised on that many threads (the loops release the GIL); the result
+    is the same.
     """
     from . import kernels
 
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    ends_at = np.cumsum(lengths)
+    if not isinstance(texts, Utf8Texts):
+        texts = Utf8Texts.from_strings(texts)
+    ends_at = texts.offsets[1:]
     bounds = [0]
     while bounds[-1] < len(texts):
-        base = ends_at[bounds[-1] - 1] if bounds[-1] else 0
-        bounds.append(max(int(np.searchsorted(ends_at, base + _CHUNK_CHARS, side="right")), bounds[-1] + 1))
-    chunks = [(texts[a:b], lengths[a:b], kernels) for a, b in zip(bounds[:-1], bounds[1:])]
+        base = texts.offsets[bounds[-1]]
+        bounds.append(max(int(np.searchsorted(ends_at, base + _CHUNK_TEXT_BYTES, side="right")), bounds[-1] + 1))
+    chunks = [texts.slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])] or [texts]
     if jobs > 1 and len(chunks) > 1:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            parts = list(pool.map(lambda c: _tokenize_chunk(*c), chunks))
+            parts = list(pool.map(lambda c: _tokenize_chunk(c, kernels), chunks))
     else:
-        parts = [_tokenize_chunk(*c) for c in chunks]
-    if not parts:
-        parts = [_tokenize_chunk([], lengths, kernels)]
+        parts = [_tokenize_chunk(c, kernels) for c in chunks]
     return _concat_tokens(parts)
 
 
-def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple:
-    joined = "".join(texts)
-    cp = code_points(joined)
-    doc_offsets = offsets_of(lengths)
+def _tokenize_chunk(texts: Utf8Texts, kernels) -> tuple:
+    cp, doc_offsets = kernels.utf8_code_points(texts.data, texts.offsets)
     starts, ends, counts = kernels.block_spans(cp, doc_offsets, _IS_SPACE, _IS_BREAK)
     block_doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     g_start = starts + doc_offsets[block_doc]
@@ -371,6 +428,7 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
     over_offsets = np.zeros(1, dtype=np.int64)
     over_bytes = np.zeros(0, dtype=np.uint8)
     if len(unfoldable):
+        joined = str(texts.bytes(), "utf-8", "surrogatepass")
         bad = np.concatenate(([0], np.cumsum(np.isin(cp, unfoldable))))
         blocks = np.flatnonzero(bad[g_end] > bad[g_start])
         folded = [_fold(joined[a:b]).encode("utf-8", "surrogatepass")
@@ -384,18 +442,6 @@ def _tokenize_chunk(texts: Sequence[str], lengths: np.ndarray, kernels) -> tuple
                                                            _U64(_POLY), _number_word_table(),
                                                            max(map(len, NUMBER_WORDS)))
     return block_doc, starts, ends, counts, block_words, word_hash, is_number
-
-
-def code_points(text: str) -> np.ndarray:
-    """The code points of ``text`` as an array: uint16 when all are below U+10000 (news
-    text nearly always), else uint32. The 16-bit form is taken from the UTF-16 encoding,
-    which for such text is a copy, ~4x faster than the UTF-32 encoding (12 vs 47 ms for
-    4,096 articles): the time that the GIL is held per batch, which bounds ``--jobs``.
-    Lone surrogates pass through as their own code points in both forms."""
-    data = text.encode("utf-16-le", "surrogatepass")
-    if len(data) == 2 * len(text):  # no character took a surrogate pair
-        return np.frombuffer(data, dtype=np.uint16)
-    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _concat_tokens(parts: list[tuple]) -> TokenizedBatch:
@@ -419,9 +465,9 @@ def _concat_tokens(parts: list[tuple]) -> TokenizedBatch:
 #: below U+3001 (there are none above)
 _IS_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
 _IS_BREAK = np.array([len(("a" + chr(c) + "b").splitlines()) == 2 for c in range(0x3001)], dtype=np.bool_)
-#: characters of text tokenised at once (bounds the per-chunk arrays: ~6 bytes a character,
-#: ~12 MB; larger chunks measured no faster)
-_CHUNK_CHARS = 1 << 21
+#: bytes of UTF-8 tokenised at once (bounds the per-chunk arrays: ~8 bytes a byte,
+#: ~16 MB; larger chunks measured no faster)
+_CHUNK_TEXT_BYTES = 1 << 21
 #: folds of non-ASCII characters seen so far: code point -> UTF-8 bytes, or None
 _FOLDS: dict[int, bytes | None] = {}
 

@@ -25,7 +25,7 @@ import numpy as np
 from .corpus import Corpus
 from .io import Document
 from .shingles import offsets_of, ragged_arange, sorted_distinct
-from .text import BlockTable, TokenizedBatch, tokenize
+from .text import BlockTable, TokenizedBatch, Utf8Texts, tokenize
 
 __all__ = ["BlockWords", "TokenStore", "Tokens"]
 
@@ -146,7 +146,7 @@ class TokenStore:
         return self._all
 
 
-def _texts(documents: Sequence[Document] | Corpus, docs: np.ndarray) -> list[str]:
+def _texts(documents: Sequence[Document] | Corpus, docs: np.ndarray) -> Utf8Texts | list[str]:
     if isinstance(documents, Corpus):
-        return documents.texts(docs)
+        return documents.utf8(docs)  # as written to its file: not decoded only to be encoded again
     return [documents[d].text for d in docs.tolist()]

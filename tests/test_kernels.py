@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from dedup import kernels
 from dedup.minhash import EMPTY, OnePermutationHashing
 from dedup.shingles import SetBatch, _salt, fmix64, ngram_hashes, sequence_hashes
-from dedup.text import _word_hash, block_spans, code_points, is_figure, tokenize, words
+from dedup.text import Utf8Texts, _word_hash, block_spans, is_figure, tokenize, words
 
 HERE = Path(__file__).parent
 NEWS = sorted((HERE.parent / "examples" / "news").glob("*.txt"))
@@ -60,11 +60,23 @@ def test_tokenize_equals_the_per_text_definition_on_real_news():
     assert np.array_equal(np.diff(tb.doc_block_offsets), [len(block_spans(t)) for t in texts])
 
 
-@pytest.mark.parametrize("text", ["Putin said", "caf\u00e9 \ud800 \u2028 \ufb01ne", "smile \U0001F600 \ud800"])
-def test_code_points_are_the_characters_in_16_bits_unless_one_is_astral(text):
-    cp = code_points(text)
-    assert cp.tolist() == [ord(c) for c in text]
-    assert cp.dtype == (np.uint32 if any(ord(c) > 0xFFFF for c in text) else np.uint16)
+@settings(max_examples=300, deadline=None)
+@given(st.lists(text_strategy, max_size=6), st.integers(0, 3))
+def test_utf8_code_points_are_the_characters_of_each_text(texts, skip):
+    # lone surrogates, astral characters and Unicode line breaks included; the buffer
+    # may start later than its data (a slice of a batch)
+    utf8 = Utf8Texts.from_strings(["x" * skip] + texts).slice(1, len(texts) + 1)
+    cp, offsets = kernels.utf8_code_points(utf8.data, utf8.offsets)
+    assert cp.tolist() == [ord(c) for c in "".join(texts)]
+    assert np.diff(offsets).tolist() == [len(t) for t in texts]
+    assert utf8.to_list() == texts and [utf8[i] for i in range(len(texts))] == texts
+
+
+def test_utf8_texts_join_and_cut_back_to_the_same_strings():
+    parts = [Utf8Texts.from_strings(REUTERS[a:a + 7]).slice(2, 5) for a in range(0, 70, 7)]
+    joined = Utf8Texts.concat(parts)
+    assert joined.to_list() == [t for a in range(0, 70, 7) for t in REUTERS[a + 2:a + 5]]
+    assert joined.offsets[0] == 0 and len(joined.data) == joined.offsets[-1]
 
 
 @settings(max_examples=200, deadline=None)
@@ -80,7 +92,7 @@ def test_tokenize_cuts_long_batches_into_chunks_without_changing_anything(monkey
 
     texts = REUTERS[:80]
     whole = batch_tokens(tokenize(texts))
-    monkeypatch.setattr(text, "_CHUNK_CHARS", 500)
+    monkeypatch.setattr(text, "_CHUNK_TEXT_BYTES", 500)
     assert batch_tokens(tokenize(texts)) == whole
 
 

@@ -60,7 +60,7 @@ def test_tokenising_on_threads_gives_the_same_tokens(monkeypatch):
     from dedup import text
 
     whole = tokenize(TEXTS)
-    monkeypatch.setattr(text, "_CHUNK_CHARS", 20_000)  # ~20 chunks of the sample
+    monkeypatch.setattr(text, "_CHUNK_TEXT_BYTES", 20_000)  # ~20 chunks of the sample
     same_tokens(tokenize(TEXTS, jobs=2), whole)
     same_tokens(tokenize(TEXTS, jobs=1), whole)
 
