@@ -567,17 +567,15 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
         raise InputError(_os_reason(e), path) from None
     with f:
         line, number = 1, 0
-        while chunk := f.read(_ARROW_CHUNK_BYTES):
-            if not chunk.endswith(b"\n"):
-                chunk += f.readline()
+        for chunk in _line_chunks(f):
             # where the lines start, counted by numpy (which, unlike bytes.count, lets go of the GIL)
-            starts = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10) + 1
-            starts = np.concatenate(([0], starts[:-1] if chunk.endswith(b"\n") else starts))
+            starts = np.flatnonzero(chunk == 10) + 1
+            starts = np.concatenate(([0], starts[:-1] if chunk[-1] == 10 else starts))
             lines = len(starts)
             docs = _arrow_documents(chunk, starts, line, number, path, text_field, id_field, prefix)
             if docs is None:
-                for doc in _records_to_documents(_jsonl_records(io.BytesIO(chunk), path, line), path, text_field,
-                                                 id_field, prefix, first_number=number):
+                for doc in _records_to_documents(_jsonl_records(io.BytesIO(chunk.tobytes()), path, line), path,
+                                                 text_field, id_field, prefix, first_number=number):
                     yield doc
                     number += 1  # a blank line is no record
             else:
@@ -586,9 +584,37 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
             line += lines
 
 
-def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_number: int, path: str,
+def _line_chunks(f: IO[bytes]) -> Iterator[np.ndarray]:
+    """The content of binary file ``f`` in chunks of whole lines (the last one may lack its
+    line break) of about :data:`_ARROW_CHUNK_BYTES`, or one line if longer: uint8 views of
+    one buffer, read into again for the next chunk (a new 16 MB buffer a chunk costs
+    4,096 page faults, and joining a chunk and the end of its last line holds the GIL)."""
+    buf = np.empty(_ARROW_CHUNK_BYTES, dtype=np.uint8)
+    filled, eof = 0, False
+    while True:
+        while not eof and filled < len(buf):
+            n = f.readinto(memoryview(buf)[filled:])
+            eof = not n
+            filled += n or 0
+        if not filled:
+            return
+        breaks = np.flatnonzero(buf[:filled] == 10)
+        if eof:
+            end = filled
+        elif len(breaks):
+            end = int(breaks[-1]) + 1
+        else:  # a line longer than the buffer
+            buf = np.concatenate((buf, np.empty(len(buf), dtype=np.uint8)))
+            continue
+        yield buf[:end]
+        rest = filled - end
+        buf[:rest] = buf[end:filled].copy()
+        filled = rest
+
+
+def _arrow_documents(chunk: np.ndarray, starts: np.ndarray, first_line: int, first_number: int, path: str,
                      text_field: str, id_field: str, prefix: str) -> DocumentBatch | None:
-    """The documents of ``chunk`` (whole lines of JSONL starting at byte offsets
+    """The documents of ``chunk`` (uint8: whole lines of JSONL starting at byte offsets
     ``starts``, the first being line ``first_line``), parsed by Arrow; None unless the result is certainly what
     :func:`_jsonl_records` gives, so that every doubtful chunk, and every error, goes
     through the line-by-line parser. Arrow skips blank lines, reads two objects on one
@@ -600,18 +626,18 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
     import pyarrow.json as pj
 
     lines = len(starts)
-    if b"\0" in chunk or len(chunk) >= 1 << 30:
+    if not chunk.all() or len(chunk) >= 1 << 30:  # a NUL byte, or too long for Arrow's offsets
         return None
-    data = np.frombuffer(chunk, dtype=np.uint8)
+    data = chunk
     first_byte = data[starts]
-    if first_line == 1 and chunk.startswith(_BOM):  # json takes a byte-order mark on the first line only
+    if first_line == 1 and data[:len(_BOM)].tobytes() == _BOM:  # json takes a byte-order mark on the first line only
         first_byte[0] = data[len(_BOM)] if len(chunk) > len(_BOM) else 0
     # every line starts with "{" and ends with "}": no line is blank, and no object goes on
     # past the end of its line (Arrow takes a line break inside an object as white space,
     # and crashes on one nested over ~16,000 lines), since "}" then "{" is never valid
     # inside an object; so as many rows as lines is one object a line (Arrow reads two on
     # one line, and skips blank ones). Indented or padded lines go to the line parser
-    line_end = np.append(starts[1:] - 1, len(chunk) - 1 if chunk.endswith(b"\n") else len(chunk))
+    line_end = np.append(starts[1:] - 1, len(chunk) - 1 if chunk[-1] == 10 else len(chunk))
     last_byte = data[line_end - 1]
     crlf = last_byte == ord("\r")
     last_byte[crlf] = data[line_end[crlf] - 2]
@@ -623,11 +649,14 @@ def _arrow_documents(chunk: bytes, starts: np.ndarray, first_line: int, first_nu
         return None
     try:
         # the whole chunk is UTF-8, as json needs (Arrow checks the strings' values only)
+        buffer = pa.py_buffer(chunk)
         pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(np.array([0, len(chunk)], dtype=np.int32)),
-                                               pa.py_buffer(chunk)]).validate(full=True)
+                                               buffer]).validate(full=True)
         # malloc's pool, not Arrow's own (jemalloc or mimalloc, which keep what is freed):
-        # a scan gives freed memory back (``memory.release_free_memory``)
-        table = pj.read_json(io.BytesIO(chunk), read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
+        # a scan gives freed memory back (``memory.release_free_memory``); the table's
+        # values are its own, not views of ``chunk`` (which is read into again)
+        table = pj.read_json(pa.BufferReader(buffer),
+                             read_options=pj.ReadOptions(use_threads=False, block_size=len(chunk) + 1),
                              memory_pool=pa.system_memory_pool())
     except (pa.ArrowException, ValueError):
         return None

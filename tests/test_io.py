@@ -335,10 +335,16 @@ JSONL_CASES = {
 }
 
 
-def outcome(path, **kwargs):
-    """What reading ``path`` gives: its documents without records, or the error."""
+def outcome(path, batch_size=None, **kwargs):
+    """What reading ``path`` gives: its documents without records, or the error; taken
+    ``batch_size`` at a time as a scan does (``DocumentStream.batches``) if given."""
     try:
-        return [(d.id, d.text, d.path, d.line) for d in iter_documents([path], **kwargs)]
+        stream = iter_documents([path], **kwargs)
+        if batch_size is not None:
+            batches = list(stream.batches(batch_size))
+            assert all(len(b) == batch_size for b in batches[:-1]) and all(len(b) for b in batches)
+            stream = [d for b in batches for d in b.documents()]
+        return [(d.id, d.text, d.path, d.line) for d in stream]
     except InputError as e:
         return str(e)
 
@@ -351,7 +357,10 @@ def test_jsonl_read_by_arrow_equals_the_line_parser(tmp_path, monkeypatch, case,
     path = tmp_path / "in.jsonl"
     path.write_bytes(JSONL_CASES[case])
     monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", chunk_bytes)
-    assert outcome(path) == outcome(path, keep_records=True)
+    expected = outcome(path, keep_records=True)
+    assert outcome(path) == expected
+    # in batches: Arrow's chunks and the line parser's documents cut and joined
+    assert outcome(path, batch_size=2) == expected
 
 
 def test_jsonl_chunks_keep_line_and_record_numbers_across_doubtful_chunks(tmp_path, monkeypatch):
@@ -378,6 +387,9 @@ def test_jsonl_read_by_arrow_equals_the_line_parser_on_real_news(monkeypatch):
     assert len(whole) > 100
     monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", 5000)
     assert outcome(path) == whole
+    # batches span several chunks, each read into the buffer of the one before
+    for size in (1, 7, 100, 10_000):
+        assert outcome(path, batch_size=size) == whole
 
 
 def test_json_array(tmp_path):
@@ -594,3 +606,33 @@ def test_atomic_open_stdout(capsys):
     with atomic_open("-") as f:
         f.write("to stdout")
     assert capsys.readouterr().out == "to stdout"
+
+
+def test_document_stream_read_one_at_a_time_then_in_batches_loses_nothing():
+    path = Path(__file__).parent / "data" / "reuters_sample.jsonl"
+    whole = read_documents([path])
+
+    class Progress:
+        read, closed = 0, False
+
+        def update(self, n):
+            self.read += n
+
+        def close(self):
+            self.closed = True
+
+    progress = Progress()
+    stream = iter_documents([path], progress=progress)
+    first = [next(stream) for _ in range(5)]
+    rest = [d for b in stream.batches(64) for d in b.documents()]
+    assert first + rest == whole
+    assert progress.read == len(whole) and progress.closed
+
+
+def test_document_stream_batches_raise_a_duplicate_id_where_it_is(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps({"id": k % 30, "text": f"story {k}"}) + "\n" for k in range(40)),
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        list(iter_documents([path]).batches(16))
+    assert str(err.value) == f"{path}:31: duplicate id '0' (first seen at {path}:1)"
