@@ -45,7 +45,7 @@ from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
 from .io import Document, DocumentBatch, DocumentStream
-from .memory import release_free_memory
+from .memory import release_free_memory, reusing_freed_memory
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
 from .shingles import SetBatch, intersection_sizes, sorted_distinct
@@ -217,7 +217,7 @@ class Scanner:
     def scan(self, documents: Iterable[Document]) -> ScanResult:
         """Scan ``documents`` (any iterable, read once: with ``jobs > 1`` reading overlaps
         with the per-document work of the batches already read)."""
-        with _cyclic_gc_paused():
+        with _cyclic_gc_paused(), reusing_freed_memory():
             return self._scan(documents)
 
     def _scan(self, documents: Iterable[Document]) -> ScanResult:

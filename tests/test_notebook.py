@@ -155,6 +155,22 @@ def test_no_bar_when_stderr_is_not_a_terminal():
     assert stream.getvalue() == ""
 
 
+def _read_all(leader: int) -> bytes:
+    """Everything written to a pseudo-terminal whose other end is closed (one read may
+    return only part of it), then the leader closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: all read, and the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return b"".join(chunks)
+
+
 def test_a_bar_on_a_terminal():
     leader, follower = pty.openpty()
     with os.fdopen(follower, "w") as tty:
@@ -165,8 +181,7 @@ def test_a_bar_on_a_terminal():
             stages(name)
         stages.close()
         tty.flush()
-        drawn = os.read(leader, 65536).decode()
-    os.close(leader)
+    drawn = _read_all(leader).decode()
     assert "reading:" in drawn and "/50 [" in drawn and "doc/s" in drawn
     assert "scan:" in drawn and "/3 [" in drawn and "stage/s" in drawn
 

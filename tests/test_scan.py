@@ -231,3 +231,18 @@ def test_paragraphs_that_differ_in_their_figures_do_not_match():
     pairs = {(r.a, r.b) for r in report.overlaps.itertuples()}
     assert ("a", "c") in pairs            # same figures, one word changed: a shared paragraph
     assert ("a", "b") not in pairs and ("b", "c") not in pairs
+
+
+def test_a_scan_puts_numpys_huge_page_advice_back():
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    from dedup.memory import reusing_freed_memory
+
+    before = _set_madvise_hugepage(True)
+    try:
+        with reusing_freed_memory():
+            inside = _set_madvise_hugepage(False)  # returns the setting it replaces
+        assert inside is False
+        assert _set_madvise_hugepage(True) is True
+    finally:
+        _set_madvise_hugepage(before)
