@@ -117,9 +117,7 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
     cores) batches are handed to a pool of ``jobs`` threads as soon as they are read, so
     reading the next batch overlaps with signing the previous ones (and, at the start,
     with loading the compiled loops); reading waits while :data:`READ_AHEAD` batches a
-    thread are waiting. Batches go to the pool once a second one is read:
-    a corpus of one batch runs in this thread. Results are
-    identical for any ``jobs`` and any cut into batches. A corpus of one batch keeps its
+    thread are waiting. Results are identical for any ``jobs`` and any cut into batches. A corpus of one batch keeps its
     tokens (:attr:`BatchFeatures.tokens`); a larger one only its block tables.
     """
     jobs = threads(jobs)
@@ -136,24 +134,27 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
             pool.submit(compute, [_WARM_UP_TEXT], *args)
         batches = iter(batches)
         first = next(batches, [])
-        second = next(batches, None)
-        if second is None:  # one batch (or none): signed in this thread, and the words are kept
-            return compute(first, *args)
-        args = args + (False,)
-        rest = itertools.chain((first, second), batches)
         if pool is None:
-            return concat([compute(texts, *args) for texts in rest])
-        # at most READ_AHEAD batches a thread read and not yet signed: reading (~5x faster
-        # than signing) would otherwise hold every text of the input at once
-        waiting: collections.deque = collections.deque()
+            second = next(batches, None)
+            if second is None:  # one batch (or none): its words are kept
+                return compute(first, *args)
+            return concat([compute(texts, *args, False) for texts in itertools.chain((first, second), batches)])
+        # the first batch goes to the pool at once, its words kept until a second batch
+        # shows that it is not the only one; then at most READ_AHEAD batches a thread are
+        # read and not yet signed: reading (~5x faster than signing) would otherwise hold
+        # every text of the input at once
+        waiting: collections.deque = collections.deque([pool.submit(compute, first, *args, True)])
         results = []
-        for texts in rest:
+        for texts in batches:
             if len(waiting) >= READ_AHEAD * jobs:
                 results.append(waiting.popleft().result())
-            waiting.append(pool.submit(compute, texts, *args))
-        del texts
+            waiting.append(pool.submit(compute, texts, *args, False))
+            texts = None
         results.extend(f.result() for f in waiting)
         waiting.clear()  # each held its result: concat frees each batch's arrays as it joins them
+        if len(results) == 1:
+            return results[0]
+        results[0].tokens = None
         return concat(results)
     finally:
         if pool is not None:
