@@ -146,10 +146,14 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
         waiting: collections.deque = collections.deque([pool.submit(compute, first, *args, True)])
         results = []
         for texts in batches:
-            if len(waiting) >= READ_AHEAD * jobs:
-                results.append(waiting.popleft().result())
-            waiting.append(pool.submit(compute, texts, *args, False))
-            texts = None
+            # in halves: the threads share the last batch too, rather than one signing
+            # it alone while the other waits (results do not depend on the cut)
+            half = (len(texts) + 1) // 2
+            for part in (texts[:half], texts[half:]) if half else (texts,):
+                if len(waiting) >= 2 * READ_AHEAD * jobs:
+                    results.append(waiting.popleft().result())
+                waiting.append(pool.submit(compute, part, *args, False))
+            texts = part = None
         results.extend(f.result() for f in waiting)
         waiting.clear()  # each held its result: concat frees each batch's arrays as it joins them
         if len(results) == 1:

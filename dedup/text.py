@@ -369,7 +369,13 @@ class Utf8Texts:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def __getitem__(self, i: int) -> str:
+    def __getitem__(self, i: int | slice) -> "str | Utf8Texts":
+        """Text ``i`` as a string, or texts ``start:stop`` (a :meth:`slice`)."""
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                raise ValueError("Utf8Texts slices take every text (step 1)")
+            return self.slice(start, max(start, stop))
         return str(memoryview(self.data)[self.offsets[i]:self.offsets[i + 1]], "utf-8", "surrogatepass")
 
     def slice(self, start: int, stop: int) -> "Utf8Texts":

@@ -77,6 +77,8 @@ def test_utf8_texts_join_and_cut_back_to_the_same_strings():
     joined = Utf8Texts.concat(parts)
     assert joined.to_list() == [t for a in range(0, 70, 7) for t in REUTERS[a + 2:a + 5]]
     assert joined.offsets[0] == 0 and len(joined.data) == joined.offsets[-1]
+    assert joined[5:9].to_list() == joined.to_list()[5:9] and joined[9:5].to_list() == []
+    assert joined[-3:].to_list() == joined.to_list()[-3:]
 
 
 @settings(max_examples=200, deadline=None)
