@@ -193,11 +193,11 @@ class Corpus(Sequence):
             with self._lock:
                 self._flush()
                 self._file.flush()
-        offsets = np.frombuffer(self._offsets, dtype=np.int64)
+        wanted = docs.tolist()
+        starts, ends = [self._offsets[i] for i in wanted], [self._offsets[i + 1] for i in wanted]
         fd = self._file.fileno()
-        data = b"".join([os.pread(fd, end - start, start)
-                         for start, end in zip(offsets[docs].tolist(), offsets[docs + 1].tolist())])
-        return Utf8Texts(np.frombuffer(data, dtype=np.uint8), offsets_of((offsets[docs + 1] - offsets[docs])))
+        data = b"".join([os.pread(fd, end - start, start) for start, end in zip(starts, ends)])
+        return Utf8Texts(np.frombuffer(data, dtype=np.uint8), offsets_of(np.subtract(ends, starts)))
 
     def __len__(self) -> int:
         return len(self._ids)

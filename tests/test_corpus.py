@@ -44,6 +44,9 @@ def test_a_corpus_gives_back_every_document_as_appended(spill_after, batch, tmp_
     assert [d.record for d in corpus] == [d.record for d in docs]
     assert corpus[-1] == docs[-1] and corpus[3:9:2] == docs[3:9:2]
     assert corpus.texts([len(docs) - 2, 0, 5]) == [docs[-2].text, docs[0].text, docs[5].text]
+    # as UTF-8, undecoded (the lone surrogate and the emoji included)
+    wanted = [len(docs) - 2, len(docs) - 3, 0, 5]
+    assert corpus.utf8(wanted).to_list() == [docs[i].text for i in wanted]
     assert corpus.ids == [d.id for d in docs]
     assert corpus.paths == [d.path for d in docs] and corpus.lines == [d.line for d in docs]
     with pytest.raises(IndexError):
