@@ -36,10 +36,6 @@ __all__ = ["Corpus", "SPILL_AFTER"]
 #: touch the disk, and a large one holds ~4 KB per document less
 SPILL_AFTER = 4_096
 
-# Text is written as UTF-8; "surrogatepass" lets an in-memory text with a lone
-# surrogate (which no file decoded as strict UTF-8 can hold) come back unchanged.
-_ERRORS = "surrogatepass"
-
 
 class Corpus(Sequence):
     """The documents of one scan, in the order read.
@@ -172,16 +168,15 @@ class Corpus(Sequence):
         """The text of document ``i``."""
         if self._texts is not None:
             return self._texts[i]
-        if not self._sealed:
-            with self._lock:
-                self._flush()
-                self._file.flush()
         start, end = self._offsets[i], self._offsets[i + 1]
-        return os.pread(self._file.fileno(), end - start, start).decode("utf-8", _ERRORS)
+        # "surrogatepass": a lone surrogate of a text made in memory comes back unchanged
+        return str(os.pread(self._written(), end - start, start), "utf-8", "surrogatepass")
 
     def texts(self, docs: Sequence[int] | np.ndarray) -> list[str]:
         """The texts of documents ``docs``, in that order."""
-        return [self.text(i) for i in np.asarray(docs, dtype=np.int64).tolist()]
+        if self._texts is not None:
+            return [self._texts[i] for i in np.asarray(docs, dtype=np.int64).tolist()]
+        return self.utf8(docs).to_list()
 
     def utf8(self, docs: Sequence[int] | np.ndarray) -> Utf8Texts:
         """The texts of documents ``docs``, in that order, as UTF-8 (read from the file
@@ -189,15 +184,20 @@ class Corpus(Sequence):
         docs = np.asarray(docs, dtype=np.int64)
         if self._texts is not None:
             return Utf8Texts.from_strings([self._texts[i] for i in docs.tolist()])
+        wanted = docs.tolist()
+        starts, ends = [self._offsets[i] for i in wanted], [self._offsets[i + 1] for i in wanted]
+        fd = self._written()
+        data = b"".join([os.pread(fd, end - start, start) for start, end in zip(starts, ends)])
+        return Utf8Texts(np.frombuffer(data, dtype=np.uint8), offsets_of(np.subtract(ends, starts)))
+
+    def _written(self) -> int:
+        """The temporary file's descriptor, with every text added so far written to it
+        (a corpus may be read before it is sealed)."""
         if not self._sealed:
             with self._lock:
                 self._flush()
                 self._file.flush()
-        wanted = docs.tolist()
-        starts, ends = [self._offsets[i] for i in wanted], [self._offsets[i + 1] for i in wanted]
-        fd = self._file.fileno()
-        data = b"".join([os.pread(fd, end - start, start) for start, end in zip(starts, ends)])
-        return Utf8Texts(np.frombuffer(data, dtype=np.uint8), offsets_of(np.subtract(ends, starts)))
+        return self._file.fileno()
 
     def __len__(self) -> int:
         return len(self._ids)

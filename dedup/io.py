@@ -567,10 +567,8 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
         raise InputError(_os_reason(e), path) from None
     with f:
         line, number = 1, 0
-        for chunk in _line_chunks(f):
-            # where the lines start, counted by numpy (which, unlike bytes.count, lets go of the GIL)
-            starts = np.flatnonzero(chunk == 10) + 1
-            starts = np.concatenate(([0], starts[:-1] if chunk[-1] == 10 else starts))
+        for chunk, breaks in _line_chunks(f):
+            starts = np.concatenate(([0], breaks[:-1] + 1 if chunk[-1] == 10 else breaks + 1))
             lines = len(starts)
             docs = _arrow_documents(chunk, starts, line, number, path, text_field, id_field, prefix)
             if docs is None:
@@ -584,11 +582,13 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
             line += lines
 
 
-def _line_chunks(f: IO[bytes]) -> Iterator[np.ndarray]:
+def _line_chunks(f: IO[bytes]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The content of binary file ``f`` in chunks of whole lines (the last one may lack its
-    line break) of about :data:`_ARROW_CHUNK_BYTES`, or one line if longer: uint8 views of
-    one buffer, read into again for the next chunk (a new 16 MB buffer a chunk costs
-    4,096 page faults, and joining a chunk and the end of its last line holds the GIL)."""
+    line break) of about :data:`_ARROW_CHUNK_BYTES`, or one line if longer, each with the
+    offsets of its line breaks (found by numpy, which, unlike ``bytes.count``, lets go of
+    the GIL). The chunks are uint8 views of one buffer, read into again for the next
+    chunk (a new 16 MB buffer a chunk costs 4,096 page faults, and joining a chunk and
+    the end of its last line holds the GIL)."""
     buf = np.empty(_ARROW_CHUNK_BYTES, dtype=np.uint8)
     filled, eof = 0, False
     while True:
@@ -606,7 +606,7 @@ def _line_chunks(f: IO[bytes]) -> Iterator[np.ndarray]:
         else:  # a line longer than the buffer
             buf = np.concatenate((buf, np.empty(len(buf), dtype=np.uint8)))
             continue
-        yield buf[:end]
+        yield buf[:end], breaks
         rest = filled - end
         buf[:rest] = buf[end:filled].copy()
         filled = rest
@@ -628,22 +628,21 @@ def _arrow_documents(chunk: np.ndarray, starts: np.ndarray, first_line: int, fir
     lines = len(starts)
     if not chunk.all() or len(chunk) >= 1 << 30:  # a NUL byte, or too long for Arrow's offsets
         return None
-    data = chunk
-    first_byte = data[starts]
-    if first_line == 1 and data[:len(_BOM)].tobytes() == _BOM:  # json takes a byte-order mark on the first line only
-        first_byte[0] = data[len(_BOM)] if len(chunk) > len(_BOM) else 0
+    first_byte = chunk[starts]
+    if first_line == 1 and chunk[:len(_BOM)].tobytes() == _BOM:  # json takes a byte-order mark on the first line only
+        first_byte[0] = chunk[len(_BOM)] if len(chunk) > len(_BOM) else 0
     # every line starts with "{" and ends with "}": no line is blank, and no object goes on
     # past the end of its line (Arrow takes a line break inside an object as white space,
     # and crashes on one nested over ~16,000 lines), since "}" then "{" is never valid
     # inside an object; so as many rows as lines is one object a line (Arrow reads two on
     # one line, and skips blank ones). Indented or padded lines go to the line parser
     line_end = np.append(starts[1:] - 1, len(chunk) - 1 if chunk[-1] == 10 else len(chunk))
-    last_byte = data[line_end - 1]
+    last_byte = chunk[line_end - 1]
     crlf = last_byte == ord("\r")
-    last_byte[crlf] = data[line_end[crlf] - 2]
+    last_byte[crlf] = chunk[line_end[crlf] - 2]
     if not ((first_byte == ord("{")).all() and (last_byte == ord("}")).all()):
         return None
-    opening = np.flatnonzero((data | 32) == ord("{"))  # "{" and "[" (0x7b, 0x5b)
+    opening = np.flatnonzero((chunk | 32) == ord("{"))  # "{" and "[" (0x7b, 0x5b)
     if len(opening) > _ARROW_MAX_OPEN and np.bincount(np.searchsorted(starts, opening, side="right") - 1,
                                                       minlength=lines).max() > _ARROW_MAX_OPEN:
         return None

@@ -414,10 +414,9 @@ def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[Utf8T
         batches: Iterable[DocumentBatch] = documents.batches(batch.BATCH_DOCS)
     else:
         documents = iter(documents)
-        batches = iter(lambda: DocumentBatch.of(list(itertools.islice(documents, batch.BATCH_DOCS))), None)
+        lists = iter(lambda: list(itertools.islice(documents, batch.BATCH_DOCS)), [])
+        batches = (DocumentBatch.of(docs) for docs in lists)
     for docs in batches:
-        if not len(docs):
-            return
         into.extend(docs)
         yield docs.texts
 

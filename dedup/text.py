@@ -361,10 +361,8 @@ class Utf8Texts:
         """``parts`` one after the other (the first itself when it is the only one)."""
         if len(parts) == 1:
             return parts[0]
-        sizes = [p.offsets[1:] - p.offsets[0] for p in parts]
-        shifts = np.cumsum([0] + [int(p.offsets[-1] - p.offsets[0]) for p in parts])
         return cls(np.concatenate([p.bytes() for p in parts]),
-                   np.concatenate([[0]] + [s + shift for s, shift in zip(sizes, shifts)]).astype(np.int64))
+                   offsets_of(np.concatenate([np.diff(p.offsets) for p in parts])))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
