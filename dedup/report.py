@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .blocks import type_occurrences
 from .minhash import to_lean_minhash
 from .scan import ScanResult
 from .text import line_of
@@ -111,11 +112,17 @@ class Report:
 
         index = result.index
         bp_rows = []
-        occ = index.occurrences
-        for t in np.flatnonzero(result.boilerplate):
+        # each document holding a boilerplate type, grouped by type (one occurrence a
+        # document and type, in document order: a stable sort keeps that order)
+        bp_types = np.flatnonzero(result.boilerplate)
+        occ_type, occ_doc = type_occurrences(index, result.boilerplate)
+        order = np.argsort(occ_type, kind="stable")
+        occ_type, occ_doc = occ_type[order], occ_doc[order]
+        lows, highs = np.searchsorted(occ_type, bp_types, "left"), np.searchsorted(occ_type, bp_types, "right")
+        for t, lo, hi in zip(bp_types, lows, highs):
             b = index.type_first_block[t]
             d = tb.block_doc[b]
-            doc_idx = np.unique(occ["doc"].to_numpy()[occ["type"].to_numpy() == t])
+            doc_idx = occ_doc[lo:hi]
             bp_rows.append({"text": docs[d].text[tb.block_start[b]:tb.block_end[b]],
                             "documents": len(doc_idx), "docs": [ids[i] for i in doc_idx]})
         self.boilerplate = pd.DataFrame(bp_rows, columns=["text", "documents", "docs"])

@@ -6,13 +6,24 @@ import numpy as np
 import pytest
 from datasketch.lsh import _optimal_param
 
-from dedup.lsh import Prefilter, band_keys, bucket_pairs, candidate_pairs, optimal_params, pairs_sharing_key
+from dedup.lsh import (Prefilter, band_keys, bucket_pairs, candidate_pairs, false_negative_area, false_positive_area,
+                       optimal_params, pairs_sharing_key)
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.78, 0.8, 0.9])
 @pytest.mark.parametrize("num_perm", [32, 128, 256])
 def test_bands_and_rows_are_datasketchs(threshold, num_perm):
     assert optimal_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.2, 0.8)])
+@pytest.mark.parametrize("num_perm", [16, 50, 64])
+def test_bands_and_rows_minimise_the_areas_computed_curve_by_curve(num_perm, weights):
+    # optimal_params evaluates every curve at once; the per-curve integrals are the reference
+    for threshold in np.round(np.arange(0.1, 0.96, 0.1), 2):
+        errors = {(b, r): weights[0] * false_positive_area(threshold, b, r) + weights[1] * false_negative_area(threshold, b, r)
+                  for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)}
+        assert optimal_params(float(threshold), num_perm, weights) == min(errors, key=errors.get)
 
 
 def test_pairs_sharing_key_is_every_pair_of_every_bucket():
