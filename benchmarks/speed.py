@@ -55,10 +55,17 @@ def run_floor(path: str) -> int:
     return 0
 
 
+#: seconds the child spent importing the tool's package (dedup: pandas, scipy, numpy)
+IMPORTED: dict = {}
+
+
 def run_dedup(path: str, jobs: int = 1) -> int:
     sys.path.insert(0, str(ROOT))
+    t0 = time.perf_counter()
     import dedup
     from dedup.io import iter_documents
+
+    IMPORTED["seconds"] = time.perf_counter() - t0
 
     # documents stream into the scanner, as the CLI does (with jobs > 1 signing overlaps reading)
     report = dedup.Report(dedup.Scanner(jobs=jobs, **PARAMS).scan(iter_documents([path])))
@@ -102,7 +109,10 @@ def child(tool: str, path: str) -> None:
     found = fn(path)
     seconds = time.perf_counter() - t0
     rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": rss / 1024, "pairs": found}))
+    out = {"seconds": seconds, "peak_rss_mb": rss / 1024, "pairs": found}
+    if IMPORTED:
+        out["import_seconds"] = IMPORTED["seconds"]
+    print(json.dumps(out))
 
 
 def corpus(n: int) -> Path:
@@ -154,6 +164,12 @@ def main() -> None:
             ratio = f"{r['seconds'] / base:.2f}" if base else "-"
             print(f"  {tool:<13}{r['seconds']:>9.2f}{r['docs_per_s']:>10,.0f}{ratio:>14}{r['peak_rss_mb']:>13,.0f}"
                   f"{r['pairs']:>9,}")
+        one, two = rows.get("dedup"), rows.get("dedup-jobs2")
+        if one and two:
+            # the import (~0.9 s: pandas, scipy) is the same whatever --jobs is
+            after = (one["seconds"] - one["import_seconds"]) / (two["seconds"] - two["import_seconds"])
+            print(f"  jobs=2: {one['seconds'] / two['seconds']:.2f}x one thread "
+                  f"({after:.2f}x after importing dedup, {one['import_seconds']:.2f} s and {two['import_seconds']:.2f} s)")
         results["sizes"][n] = rows
     if len(sizes) > 1:
         print("\ntime growth per 10x articles (1.0 = linear):")
