@@ -127,16 +127,33 @@ def type_occurrences(index: BlockIndex, keep_type: np.ndarray | None = None) -> 
     return types[keep], docs[keep]
 
 
-def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int, short_block_words: int) -> np.ndarray:
+def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int, short_block_words: int,
+                      store: TokenStore | None = None) -> np.ndarray:
     """Boolean mask over types: found in documents of at least ``min_groups`` groups
-    (one fewer, but at least 2, for types shorter than ``short_block_words`` words)."""
+    (one fewer, but at least 2, for types shorter than ``short_block_words`` words
+    without figures).
+
+    Site chrome is short and words ("Related Articles", "Sign in"), so two unrelated
+    documents sharing such a line are enough. A short line with figures ("Shr nine cts
+    vs seven cts", "Net 1,356,000 vs 1,041,000") is a fact that two reports of one event
+    share even when too little else of them matches to group them: it needs as many
+    groups as a paragraph (a wire story and its re-sent copy lost those lines to
+    ``clean`` before). Which short types have figures is read from ``store`` (the words
+    of their first blocks, only of the types this decides); without it, no type is taken
+    to have any."""
     occ = index.occurrences
     # each distinct (type, group) once, as packed keys (group labels are below 2**31):
     # one sort, where pandas' drop_duplicates and groupby took 5-8 s at 10M occurrences
     group = np.asarray(doc_group, dtype=np.int64)[occ["doc"].to_numpy()]
     distinct = sorted_distinct((occ["type"].to_numpy().astype(np.int64) << 32) | group)
     n_groups = np.bincount(distinct >> 32, minlength=index.n_types)
-    need = np.where(index.type_words < short_block_words, max(2, min_groups - 1), min_groups)
+    short = index.type_words < short_block_words
+    need = np.where(short, max(2, min_groups - 1), min_groups)
+    decided_by_figures = np.flatnonzero(short & (n_groups >= need) & (n_groups < min_groups))
+    if store is not None and len(decided_by_figures):
+        words = store.block_words(index.type_first_block[decided_by_figures])
+        figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]) > 0  # every type has words
+        need[decided_by_figures[figures]] = min_groups
     return n_groups >= need
 
 

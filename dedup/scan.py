@@ -106,7 +106,8 @@ class Params:
             (page furniture like "5 minutes ago").
         short_block_words: blocks shorter than this match only when equal.
         boilerplate_min_docs: a block is boilerplate when found in this many groups of
-            related documents (one fewer, at least 2, for short blocks).
+            related documents (one fewer, at least 2, for short blocks without figures:
+            a short line with figures is a fact two reports of one event share).
         group_coverage: two documents are related (one group) when the blocks they share
             cover at least this share of both.
     """
@@ -296,7 +297,7 @@ class Scanner:
             spilled = _spill_sets(full_sets, figures_all)
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
-        boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words)
+        boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)
         stages("boilerplate")
         release_free_memory()
 

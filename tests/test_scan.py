@@ -10,6 +10,7 @@ import dedup
 from dedup.io import read_documents
 
 NEWS = Path(__file__).parents[1] / "examples" / "news"
+SAMPLE = Path(__file__).parent / "data" / "reuters_sample.jsonl"
 SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))}
 
 # Reuters-21578 (Distribution 1.0): two Fed notices on different days that differ only in a figure,
@@ -246,3 +247,33 @@ def test_a_scan_puts_numpys_huge_page_advice_back():
         assert _set_madvise_hugepage(True) is True
     finally:
         _set_madvise_hugepage(before)
+
+
+def test_figure_lines_two_reports_share_are_overlap_not_boilerplate():
+    # a real wire re-send: one earnings report sent twice, its title and revenue line
+    # reworded, so too little matches to group them; the two lines with its figures are
+    # the same facts, not site chrome (clean used to cut them from both)
+    from dedup.clean import clean_documents
+
+    docs = [d for d in read_documents([str(SAMPLE)]) if d.id in ("reuters-14516", "reuters-14525")]
+    facts = ["Shr nine cts vs seven cts", "Net 1,356,000 vs 1,041,000"]
+    assert all(line in d.text for line in facts for d in docs)
+    report = dedup.scan(docs)
+    assert report.boilerplate["text"].tolist() == ["Reuter"]  # the wire's sign-off is chrome
+    assert [(a, b, len(shared)) for a, b, shared in report.overlaps[["a", "b", "blocks"]].values] == [
+        ("reuters-14516", "reuters-14525", 2)]
+    cleaned = clean_documents(docs)
+    assert [e["text"] for e in cleaned.removed] == ["Reuter", "Reuter"]
+    assert all(line in text for line in facts for text in cleaned.texts)
+
+
+def test_boilerplate_in_two_documents_is_short_and_has_no_figures():
+    # on the whole Reuters sample: a line counts as boilerplate in two unrelated documents
+    # only when it is short and all words (site chrome); one with figures needs three
+    from dedup.text import is_figure, words
+
+    report = dedup.scan(read_documents([str(SAMPLE)]))
+    assert len(report.boilerplate) > 0
+    for text, documents in zip(report.boilerplate["text"], report.boilerplate["documents"]):
+        if documents < 3:
+            assert len(words(text)) < 8 and not any(is_figure(w) for w in words(text)), text
