@@ -452,15 +452,28 @@ def _iter_directory(root: str) -> Iterator[Document]:
     Hidden directories and files (name starting with ``.``) are skipped: they hold
     tool metadata (``.git``, macOS ``._*`` files), not articles.
     """
-    found = []
+    found, records = [], []
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         for name in files:
             if not name.startswith(".") and name.lower().endswith(TEXT_EXTENSIONS):
                 full = os.path.join(directory, name)
                 found.append((os.path.relpath(full, root).replace(os.sep, "/"), full))
+            elif os.path.splitext(name)[1].lower() in FORMATS_BY_EXTENSION:
+                records.append(name)
+    if not found:
+        # a directory of JSONL or CSV shards read as no documents at all, exit code 0
+        names = sorted(records)
+        held = (f"; name its record files ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) instead, e.g. "
+                f"{os.path.join(root, '*' + _most_common_extension(names))}" if records else "")
+        raise InputError(f"no .txt or .md files below this directory (a directory is read for those){held}", root)
     for relative, full in sorted(found):
         yield Document(relative, _read_text(full), full, None)
+
+
+def _most_common_extension(names: list[str]) -> str:
+    extensions = [os.path.splitext(name)[1] for name in names]
+    return max(sorted(set(extensions)), key=extensions.count)
 
 
 def _read_text(path: str) -> str:

@@ -378,6 +378,8 @@ def _bad_cases():
         "json_array_list_text": ({"a.json": b'[{"text": "ok"}, {"text": ["a"]}]'}, "a.json", "a.json:2: ", ["string"]),
         "csv_missing_text_column": ({"nocol.csv": b"id,body\n1,x\n"}, "nocol.csv", "nocol.csv: ", ["--text-field"]),
         "nonexistent_path": ({}, "missing.txt", "missing.txt: ", ["no such file"]),
+        "directory_of_jsonl_shards": ({"shards/part-0.jsonl": b'{"text": "one two three four"}\n'}, "shards",
+                                      "shards: ", ["no .txt or .md files", "shards/*.jsonl"]),
     }
 
 

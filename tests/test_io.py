@@ -98,9 +98,22 @@ def test_directory_with_real_articles(tmp_path):
     assert docs[0].text == (EXAMPLES / names[0]).read_bytes().decode("utf-8")
 
 
-def test_empty_directory_yields_nothing(tmp_path):
-    (tmp_path / "notes.json").write_text("{}", encoding="utf-8")
-    assert read_documents([tmp_path]) == []
+def test_a_directory_without_text_files_is_an_error_naming_its_record_files(tmp_path):
+    # a directory of JSONL shards used to read as no documents, exit code 0
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    for part in ("part-0000.jsonl", "part-0001.jsonl"):
+        shutil.copy(EXAMPLES.parent.parent / "tests" / "data" / "reuters_sample.jsonl", shards / part)
+    (shards / "notes.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_documents([shards])
+    assert str(err.value) == (f"{shards}: no .txt or .md files below this directory (a directory is read for "
+                              f"those); name its record files (notes.json, part-0000.jsonl, part-0001.jsonl) instead, e.g. {shards}/*.jsonl")
+    assert len(read_documents([shards / "part-0000.jsonl"])) > 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no .txt or .md files below this directory"):
+        read_documents([empty])
 
 
 def test_single_text_file_id_is_path_as_given(tmp_path):
