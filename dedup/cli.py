@@ -222,7 +222,8 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
     """Add the documents of PATHS to the index DB (created if missing), all or none.
 
     A new index stores the matching options; an existing one keeps those it was built
-    with (giving a different --ngram, --num-perm, --seed or --scheme is an error).
+    with (giving a different --ngram, --num-perm, --seed, --scheme or a --threshold that
+    needs other LSH bands is an error; the defaults shown are those of a new index).
     """
     from .index import Index
     from .io import read_documents
@@ -248,7 +249,8 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
 
     For each document: the indexed documents it duplicates with exact similarity and
     containment, its repeated paragraphs, and the indexed documents it shares
-    paragraphs with.
+    paragraphs with. Matching options left out are the index's own (the defaults
+    shown are those of a new index).
     """
     from .index import Index
     from .io import read_documents

@@ -394,6 +394,11 @@ class Index:
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
         stored_key["word_hash_seed"] = int(meta.get("word_hash_seed", WORD_HASH_SEED))
         diffs = [k for k in STORED_PARAMS if stored_key[k] != wanted_key[k]]
+        if diffs and set(diffs) <= {"bands", "rows"} and wanted.threshold != stored.threshold:
+            # the LSH bands follow from the threshold, which is what a user gave
+            raise ParameterError(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
+                                 f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
+                                 f"leave --threshold out to use the index's, or build a new index", self.path)
         if diffs:
             have = ", ".join(f"{k}={stored_key[k]}" for k in diffs)
             want = ", ".join(f"{k}={wanted_key[k]}" for k in diffs)
@@ -800,7 +805,7 @@ class QueryReport:
         if len(self.overlaps):
             out += ["", "Overlaps (document ~ indexed document: shared blocks, coverage of each)"]
             for r in self.overlaps.itertuples():
-                out.append(f"  {r.doc} ~ {r.indexed}: {len(r.blocks)} blocks, {r.coverage:.0%} of the document, "
+                out.append(f"  {r.doc} ~ {r.indexed}: {plural(len(r.blocks), 'block')}, {r.coverage:.0%} of the document, "
                            f"{r.indexed_coverage:.0%} of the indexed one")
         return "\n".join(out) + "\n"
 

@@ -326,10 +326,17 @@ def test_opening_with_other_parameters_is_a_clear_error(tmp_path):
     db = tmp_path / "i.db"
     with dedup.Index(db, ngram=4, num_perm=64) as idx:
         idx.add([DISTINCT["text"][0]])
-    for bad in ({"ngram": 5}, {"num_perm": 128}, {"seed": 2}, {"scheme": "datasketch"}, {"threshold": 0.3}):
+    for bad in ({"ngram": 5}, {"num_perm": 128}, {"seed": 2}, {"scheme": "datasketch"}):
         with pytest.raises(dedup.ParameterError, match="index was built with") as err:
             dedup.Index(db, **bad)
         assert str(db) in str(err.value)
+    # a threshold with other LSH bands: the message speaks of the threshold, which the user gave
+    b, r = dedup.Params(num_perm=64).bands
+    result = runner().invoke(cli, ["index", "query", str(db), str(NEWS), "--threshold", "0.3"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"dedup: error: {db}: index was built for threshold 0.78 (LSH bands={b}, rows={r}), and "
+                             "threshold 0.3 needs other bands; leave --threshold out to use the index's, or build a "
+                             "new index\n")
     with dedup.Index(db) as idx:  # no parameters: the stored ones
         assert (idx.params.ngram, idx.params.num_perm) == (4, 64)
     with dedup.Index(db, ngram=4, containment=0.5) as idx:  # query-time parameters may change
