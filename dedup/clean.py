@@ -99,7 +99,7 @@ class CleanResult:
         """One line for people: what was kept and removed."""
         s = self.summary
         return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
-                f"{s['removed_records']} removed ({s['duplicate_of']} duplicates, {s['empty']} empty); "
+                f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}, {s['empty']} empty); "
                 f"{s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut")
 
 

@@ -7,7 +7,8 @@ as it was read:
 ==========  ==============================================================================
 input       output
 ==========  ==============================================================================
-directory   a directory with the kept files under the same relative paths (UTF-8)
+directory   a directory with the kept files under the same relative paths (UTF-8, with a
+            byte order mark where the input file had one, as for every text format)
 text file   a text file
 JSONL, ``-``  one JSON object a line: each kept record's fields in their order, values as
             parsed, only the text field replaced (and only where the text changed)
@@ -24,6 +25,7 @@ interrupted run leaves no partial output.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import os
@@ -113,25 +115,27 @@ def write_documents(fmt: str, input_path: str, documents: Sequence[Document], te
     Returns the number of documents written.
     """
     kept = [(d, t) for d, t in zip(documents, texts) if t is not None]
+    # a file that began with a byte order mark (which reading strips) is written with one
+    encoding = "utf-8-sig" if fmt != "dir" and _has_bom(input_path) else "utf-8"
     if fmt == "dir":
         _write_directory(kept, dest)
     elif fmt == "text":
         if len(kept) > 1:  # pragma: no cover - one text file is one document
             raise ParameterError("a text file holds one document")
-        _write_text(dest, kept[0][1] if kept else "")
+        _write_text(dest, kept[0][1] if kept else "", encoding)
     elif fmt == "jsonl":
-        with open(dest, "w", encoding="utf-8", newline="") as f:
+        with open(dest, "w", encoding=encoding, newline="") as f:
             for d, t in kept:
                 f.write(json.dumps(_record(d, t, text_field), ensure_ascii=False))
                 f.write("\n")
             _sync(f)
     elif fmt == "json":
-        with open(dest, "w", encoding="utf-8", newline="") as f:
+        with open(dest, "w", encoding=encoding, newline="") as f:
             f.write("[\n" + ",\n".join(json.dumps(_record(d, t, text_field), ensure_ascii=False) for d, t in kept)
                     + ("\n]\n" if kept else "]\n"))
             _sync(f)
     elif fmt == "csv":
-        _write_csv(input_path, kept, dest, text_field)
+        _write_csv(input_path, kept, dest, text_field, encoding)
     elif fmt == "parquet":
         _write_parquet(input_path, kept, dest, text_field)
     else:  # pragma: no cover
@@ -154,8 +158,15 @@ def _sync(f) -> None:
     os.fsync(f.fileno())
 
 
-def _write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
+def _has_bom(path: str) -> bool:
+    if path == "-":
+        return False
+    with open(path, "rb") as f:
+        return f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+
+
+def _write_text(path: str, text: str, encoding: str = "utf-8") -> None:
+    with open(path, "w", encoding=encoding, newline="") as f:
         f.write(text)
         _sync(f)
 
@@ -165,16 +176,17 @@ def _write_directory(kept: list[tuple[Document, str]], dest: str) -> None:
     for doc, text in kept:
         path = os.path.join(dest, *doc.id.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        _write_text(path, text)
+        _write_text(path, text, "utf-8-sig" if _has_bom(doc.path) else "utf-8")
 
 
-def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str) -> None:
+def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str,
+               encoding: str = "utf-8") -> None:
     with open(input_path, "rb") as f:
         first = f.readline()
     terminator = "\r\n" if first.endswith(b"\r\n") else "\n"
     with open(input_path, encoding="utf-8-sig", newline="") as f:
         header = next(csv.reader(f), [])
-    with open(dest, "w", encoding="utf-8", newline="") as f:
+    with open(dest, "w", encoding=encoding, newline="") as f:
         writer = csv.writer(f, lineterminator=terminator)
         writer.writerow(header)
         for doc, text in kept:

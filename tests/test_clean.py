@@ -490,3 +490,34 @@ def test_library_clean_returns_the_kept_rows_and_the_manifest():
     assert removed["reason"].tolist() == ["boilerplate_removed", "duplicate_of", "empty", "boilerplate_removed"]
     assert [restore(t, [e]) for t, e in zip(kept["body"], removed.iloc[[0, 3]].to_dict("records"))] == \
         df["body"].iloc[[0, 3]].tolist()
+
+
+@pytest.mark.parametrize("fmt", ["dir", "csv", "jsonl"])
+def test_a_byte_order_mark_is_kept(tmp_path, fmt):
+    # files saved by Windows tools start with one; reading strips it, clean wrote the files without
+    bom = b"\xef\xbb\xbf"
+    stories = DISTINCT["text"].head(3).tolist()
+    if fmt == "dir":
+        src = tmp_path / "corpus"
+        src.mkdir()
+        for i, story in enumerate(stories):
+            (src / f"{i}.md").write_bytes(bom + story.encode("utf-8"))
+        out = tmp_path / "out"
+    elif fmt == "csv":
+        src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+        df = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": stories + [stories[0]]})
+        df.to_csv(src, index=False, encoding="utf-8-sig")
+        df.head(3).to_csv(tmp_path / "expected.csv", index=False, encoding="utf-8-sig")
+    else:
+        src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+        lines = [json.dumps({"id": k, "text": t}, ensure_ascii=False) for k, t in zip("abcd", stories + [stories[0]])]
+        src.write_bytes(bom + "\n".join(lines).encode("utf-8") + b"\n")
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--keep-boilerplate"])  # "Reuter"
+    assert result.exit_code == 0, result.stderr
+    if fmt == "dir":
+        assert all((out / f"{i}.md").read_bytes() == bom + s.encode("utf-8") for i, s in enumerate(stories))
+    else:
+        # the copy of the first story is removed; the rest is byte for byte the input
+        expected = (tmp_path / "expected.csv").read_bytes() if fmt == "csv" else \
+            b"".join(src.read_bytes().splitlines(keepends=True)[:-1])
+        assert out.read_bytes() == expected and expected.startswith(bom)
