@@ -166,11 +166,13 @@ class Cleaner:
         keep_duplicates: keep every member of a cluster, not only its representative.
         keep_repeats: keep blocks that repeat an earlier block of their record.
         keep_boilerplate: keep boilerplate blocks.
+        jobs: threads of each scan (as :class:`~dedup.scan.Scanner`'s; the result is the same).
         **params: any :class:`~dedup.scan.Params` field.
     """
 
     def __init__(self, keep_duplicates: bool = False, keep_repeats: bool = False, keep_boilerplate: bool = False,
-                 **params: Any):
+                 jobs: int = 1, **params: Any):
+        self.jobs = jobs
         self.keep_duplicates = keep_duplicates
         self.keep_repeats = keep_repeats
         self.keep_boilerplate = keep_boilerplate
@@ -213,7 +215,7 @@ class Cleaner:
             return False
         current = [states[i].current() for i in active]
         round_docs = [Document(docs[i].id, t, docs[i].path, docs[i].line) for i, t in zip(active, current)]
-        r = Scanner(**dataclasses.asdict(self.params)).scan(round_docs)
+        r = Scanner(jobs=self.jobs, **dataclasses.asdict(self.params)).scan(round_docs)
         tb, bi = r.blocks, r.index
         changed = False
         dropped = np.zeros(len(active), dtype=bool)
@@ -325,7 +327,7 @@ def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] 
 
 def clean_file(input: str, output: str, removed: str | None = None, text_field: str = "text",
                id_field: str = "id", keep_duplicates: bool = False, keep_repeats: bool = False,
-               keep_boilerplate: bool = False, index: Any = None, **params: Any) -> CleanResult:
+               keep_boilerplate: bool = False, index: Any = None, jobs: int = 1, **params: Any) -> CleanResult:
     """Clean the corpus at ``input`` into ``output`` (same format) and write the manifest.
 
     Args:
@@ -336,6 +338,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         index: an :class:`~dedup.index.Index` or the path of one: records that duplicate
             indexed documents are removed too, and the kept records are added to it in
             the same transaction (committed only once the output is in place).
+        jobs: threads of each scan (the result is the same).
         **params: :class:`~dedup.scan.Params` fields (with an index: those it was built with,
             unless given).
 
@@ -351,7 +354,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise ParameterError("the manifest and the output must be different files", manifest_path)
     docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
     with _index_session(index, params) as (idx, params):
-        result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, **params).clean(docs, index=idx)
+        result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
         check_result(result)
         out = Pending(output, is_dir=fmt == "dir")
         man = Pending(manifest_path)

@@ -38,6 +38,13 @@ def input_options(f: Callable) -> Callable:
     return f
 
 
+def jobs_option(f: Callable) -> Callable:
+    """``-j/--jobs``: threads of a scan."""
+    return click.option("-j", "--jobs", type=int, default=1, show_default=True,
+                        help="Threads for tokenising, signing, matching paragraphs and verifying (-1: all cores); "
+                             "results do not change.")(f)
+
+
 def match_options(f: Callable) -> Callable:
     """Options of the matching rules, shared by every command that scans."""
     options = [
@@ -113,9 +120,7 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="Output format.")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
-@click.option("-j", "--jobs", type=int, default=1, show_default=True,
-              help="Threads for tokenising, signing, matching paragraphs and verifying (-1: all cores); "
-                   "results do not change.")
+@jobs_option
 @input_options
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
@@ -177,14 +182,15 @@ def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
 @click.option("--keep-duplicates", is_flag=True, help="Keep every member of a cluster, not only its representative.")
 @click.option("--keep-repeats", is_flag=True, help="Keep blocks that repeat an earlier block of their document.")
 @click.option("--keep-boilerplate", is_flag=True, help="Keep boilerplate blocks.")
+@jobs_option
 @click.option("--index", "index_path", help="Also drop records that duplicate documents of this index, "
               "and add the kept ones to it in the same transaction.")
 @input_options
 @match_options
 @click.pass_context
 def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None, keep_duplicates: bool,
-          keep_repeats: bool, keep_boilerplate: bool, index_path: str | None, text_field: str, id_field: str,
-          **kwargs) -> None:
+          keep_repeats: bool, keep_boilerplate: bool, jobs: int, index_path: str | None, text_field: str,
+          id_field: str, **kwargs) -> None:
     """Clean INPUT into OUTPUT: one document per cluster, no repeated or boilerplate blocks.
 
     OUTPUT keeps INPUT's format (a directory of .txt/.md, .jsonl, .json, .csv,
@@ -198,7 +204,7 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
     params = _explicit_params(ctx, kwargs) if index_path else _params(kwargs)
     result = clean_file(input_path, output, removed=manifest, text_field=text_field, id_field=id_field,
                         keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,
-                        keep_boilerplate=keep_boilerplate, index=index_path, **params)
+                        keep_boilerplate=keep_boilerplate, index=index_path, jobs=jobs, **params)
     click.echo(f"{result.describe()}; wrote {output} and {result.manifest}")
 
 

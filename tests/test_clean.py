@@ -521,3 +521,18 @@ def test_a_byte_order_mark_is_kept(tmp_path, fmt):
         expected = (tmp_path / "expected.csv").read_bytes() if fmt == "csv" else \
             b"".join(src.read_bytes().splitlines(keepends=True)[:-1])
         assert out.read_bytes() == expected and expected.startswith(bom)
+
+
+def test_jobs_do_not_change_what_clean_writes(tmp_path):
+    # more documents than a scan batch, so that threads sign batches side by side
+    src = tmp_path / "day.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in generate_articles(5_000, seed=7, dup_rate=0.1)),
+                   encoding="utf-8")
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        result = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--jobs", jobs])
+        assert result.exit_code == 0, result.stderr
+        outputs.append((out.read_bytes(), Path(f"{out}.removed.jsonl").read_bytes(), result.output.split("; wrote")[0]))
+    assert outputs[0] == outputs[1]
+    assert "removed (0 duplicates" not in outputs[0][2]
