@@ -138,28 +138,29 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
             second = next(batches, None)
             if second is None:  # one batch (or none): its words are kept
                 return compute(first, *args)
-            return concat([compute(texts, *args, False) for texts in itertools.chain((first, second), batches)])
+            results = _Results()
+            for texts in itertools.chain((first, second), batches):
+                results.add(compute(texts, *args, False))
+            return results.joined()
         # the first batch goes to the pool at once, its words kept until a second batch
         # shows that it is not the only one; then at most READ_AHEAD batches a thread are
         # read and not yet signed: reading (~5x faster than signing) would otherwise hold
         # every text of the input at once
         waiting: collections.deque = collections.deque([pool.submit(compute, first, *args, True)])
-        results = []
+        results = _Results()
         for texts in batches:
             # in halves: the threads share the last batch too, rather than one signing
             # it alone while the other waits (results do not depend on the cut)
             half = (len(texts) + 1) // 2
             for part in (texts[:half], texts[half:]) if half else (texts,):
                 if len(waiting) >= 2 * READ_AHEAD * jobs:
-                    results.append(waiting.popleft().result())
+                    results.add(waiting.popleft().result())
                 waiting.append(pool.submit(compute, part, *args, False))
             texts = part = None
-        results.extend(f.result() for f in waiting)
+        for future in waiting:
+            results.add(future.result())
         waiting.clear()  # each held its result: concat frees each batch's arrays as it joins them
-        if len(results) == 1:
-            return results[0]
-        results[0].tokens = None
-        return concat(results)
+        return results.joined()
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -177,9 +178,39 @@ def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: in
     return compute_batches(batches, ngram, scheme, num_perm, seed, short_block_words, bands, jobs)
 
 
-def concat(parts: list[BatchFeatures]) -> BatchFeatures:
+class _Results:
+    """The batches' results in input order. From the second on, each batch's signatures
+    go to a temporary file as it comes, rather than all at the end: they are the largest
+    result (512 bytes a document), and at a million articles, held until the last batch,
+    they made the scan's peak (2.0 GB resident at the end of reading)."""
+
+    def __init__(self) -> None:
+        self.parts: list[BatchFeatures] = []
+        self.signatures: SpilledRows | None = None
+
+    def add(self, part: BatchFeatures) -> None:
+        self.parts.append(part)
+        if len(self.parts) == 2:  # not one batch: none keeps its words, all spill their signatures
+            self.parts[0].tokens = None
+            self.signatures = SpilledRows(np.uint32, part.signatures.shape[1], "signature")
+            self._spill(self.parts[0])
+        if self.signatures is not None:
+            self._spill(part)
+
+    def _spill(self, part: BatchFeatures) -> None:
+        self.signatures.append(part.signatures)
+        part.signatures = None
+
+    def joined(self) -> BatchFeatures:
+        """The one batch, or all joined (:func:`concat`); the list is emptied."""
+        parts, self.parts = self.parts, []
+        return parts[0] if len(parts) == 1 else concat(parts, self.signatures)
+
+
+def concat(parts: list[BatchFeatures], signatures: SpilledRows | None = None) -> BatchFeatures:
     """Join batches in order, renumbering documents and blocks (the words are not joined:
-    ``tokens`` is None; the signatures go to a temporary file).
+    ``tokens`` is None; the signatures go to a temporary file, or are ``signatures``,
+    where the parts' already went).
 
     ``parts`` is emptied: each batch's arrays are freed as soon as they are copied, so
     joining needs about one field's worth of memory beyond its result rather than twice
@@ -192,10 +223,11 @@ def concat(parts: list[BatchFeatures]) -> BatchFeatures:
     columns["doc_block_offsets"] = [np.zeros(1, dtype=np.int64)] + [p.blocks.doc_block_offsets[1:] for p in parts]
     for name in ("type_hash", "doc_hash", "band_keys", "long_block_signatures", "long_block_set_sizes"):
         columns[name] = [getattr(p, name) for p in parts]
-    signatures = SpilledRows(np.uint32, parts[0].signatures.shape[1], "signature")
-    for p in parts:
-        signatures.append(p.signatures)
-        p.signatures = None
+    if signatures is None:
+        signatures = SpilledRows(np.uint32, parts[0].signatures.shape[1], "signature")
+        for p in parts:
+            signatures.append(p.signatures)
+            p.signatures = None
     parts.clear()
     return BatchFeatures(
         blocks=BlockTable(
