@@ -401,8 +401,8 @@ def _index_session(index: Any, params: dict) -> Iterator[tuple[Any, dict]]:
 def _read_back(fmt: str, input: str, path: str, result: CleanResult, text_field: str,
                id_field: str) -> list[tuple[str | None, str]]:
     """The ``(id, text)`` of every record written, id None where the format gives none."""
-    if fmt == "text":
-        with open(path, encoding="utf-8", newline="") as f:
+    if fmt == "text":  # as read: a byte order mark is not part of the text
+        with open(path, encoding="utf-8-sig", newline="") as f:
             return [(None, f.read())] if result.kept else []
     docs = read_documents([path], text_field=text_field, id_field=id_field, keep_records=True)
     if fmt == "dir":

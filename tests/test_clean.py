@@ -492,7 +492,7 @@ def test_library_clean_returns_the_kept_rows_and_the_manifest():
         df["body"].iloc[[0, 3]].tolist()
 
 
-@pytest.mark.parametrize("fmt", ["dir", "csv", "jsonl"])
+@pytest.mark.parametrize("fmt", ["dir", "text", "csv", "jsonl", "json"])
 def test_a_byte_order_mark_is_kept(tmp_path, fmt):
     # files saved by Windows tools start with one; reading strips it, clean wrote the files without
     bom = b"\xef\xbb\xbf"
@@ -508,6 +508,13 @@ def test_a_byte_order_mark_is_kept(tmp_path, fmt):
         df = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": stories + [stories[0]]})
         df.to_csv(src, index=False, encoding="utf-8-sig")
         df.head(3).to_csv(tmp_path / "expected.csv", index=False, encoding="utf-8-sig")
+    elif fmt == "text":
+        src, out = tmp_path / "in.txt", tmp_path / "out.txt"
+        src.write_bytes(bom + stories[0].encode("utf-8"))
+    elif fmt == "json":
+        src, out = tmp_path / "in.json", tmp_path / "out.json"
+        records = [{"id": k, "text": t} for k, t in zip("abcd", stories + [stories[0]])]
+        src.write_bytes(bom + json.dumps(records, ensure_ascii=False).encode("utf-8"))
     else:
         src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
         lines = [json.dumps({"id": k, "text": t}, ensure_ascii=False) for k, t in zip("abcd", stories + [stories[0]])]
@@ -516,6 +523,11 @@ def test_a_byte_order_mark_is_kept(tmp_path, fmt):
     assert result.exit_code == 0, result.stderr
     if fmt == "dir":
         assert all((out / f"{i}.md").read_bytes() == bom + s.encode("utf-8") for i, s in enumerate(stories))
+    elif fmt == "text":
+        assert out.read_bytes() == src.read_bytes()
+    elif fmt == "json":
+        assert out.read_bytes().startswith(bom)
+        assert json.loads(out.read_bytes()[len(bom):]) == records[:3]
     else:
         # the copy of the first story is removed; the rest is byte for byte the input
         expected = (tmp_path / "expected.csv").read_bytes() if fmt == "csv" else \
