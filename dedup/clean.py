@@ -51,7 +51,7 @@ from .io import Document, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, write_documents
 from .report import plural
-from .scan import Params, Scanner
+from .scan import Params, Scanner, check_jobs
 from .text import block_spans, line_of
 
 __all__ = ["Cleaner", "CleanResult", "clean_documents", "clean_file", "restore", "REASONS"]
@@ -172,7 +172,7 @@ class Cleaner:
 
     def __init__(self, keep_duplicates: bool = False, keep_repeats: bool = False, keep_boilerplate: bool = False,
                  jobs: int = 1, **params: Any):
-        self.jobs = jobs
+        self.jobs = check_jobs(jobs)
         self.keep_duplicates = keep_duplicates
         self.keep_repeats = keep_repeats
         self.keep_boilerplate = keep_boilerplate
@@ -283,9 +283,9 @@ def _block_number(text: str, start: int) -> int:
 
 
 def clean_documents(documents: Sequence[Document], keep_duplicates: bool = False, keep_repeats: bool = False,
-                    keep_boilerplate: bool = False, index=None, **params: Any) -> CleanResult:
+                    keep_boilerplate: bool = False, index=None, jobs: int = 1, **params: Any) -> CleanResult:
     """Clean in memory; see :class:`Cleaner`. The result is checked (:func:`check_result`)."""
-    cleaner = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, **params)
+    cleaner = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params)
     result = cleaner.clean(documents, index=index)
     check_result(result)
     return result
@@ -421,14 +421,15 @@ def _read_manifest(path: str) -> list[dict]:
 
 
 def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates: bool = False,
-          keep_repeats: bool = False, keep_boilerplate: bool = False, index: Any = None,
+          keep_repeats: bool = False, keep_boilerplate: bool = False, index: Any = None, jobs: int = 1,
           **params: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean a DataFrame (or a list of texts); return ``(clean_df, removed_df)``.
 
     ``clean_df`` holds the kept rows, every column as it was but ``text``, repaired;
     ``removed_df`` is the manifest (see the module docstring), one row per removal. With
     ``index`` (an :class:`~dedup.index.Index` or a path), rows duplicating indexed
-    documents are removed and the kept rows added to it, in one transaction.
+    documents are removed and the kept rows added to it, in one transaction. ``jobs``:
+    threads of each scan (the result is the same).
 
     Examples:
         >>> import dedup
@@ -441,7 +442,8 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
 
     docs, labels = as_documents(data, text, id)
     with _index_session(index, params) as (idx, params):
-        result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, **params)
+        result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, jobs=jobs,
+                                 **params)
         if idx is not None:
             idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
     kept = result.kept

@@ -210,9 +210,7 @@ class Scanner:
     """
 
     def __init__(self, jobs: int = 1, **params):
-        if isinstance(jobs, bool) or not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
-            raise ParameterError(f"jobs must be a number of threads (1 or more) or -1 for all cores, not {jobs!r}")
-        self.jobs = jobs
+        self.jobs = check_jobs(jobs)
         self.params = Params(**params)
 
     def scan(self, documents: Iterable[Document]) -> ScanResult:
@@ -337,6 +335,14 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
+
+
+def check_jobs(jobs: int) -> int:
+    """``jobs`` if it is a number of threads (1 or more, or -1 for all cores), else a
+    :class:`ParameterError`."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
+        raise ParameterError(f"jobs must be a number of threads (1 or more) or -1 for all cores, not {jobs!r}")
+    return jobs
 
 
 @contextmanager

@@ -548,3 +548,11 @@ def test_jobs_do_not_change_what_clean_writes(tmp_path):
         outputs.append((out.read_bytes(), Path(f"{out}.removed.jsonl").read_bytes(), result.output.split("; wrote")[0]))
     assert outputs[0] == outputs[1]
     assert "removed (0 duplicates" not in outputs[0][2]
+    # the Python function takes jobs too, with an index; a number of threads that makes no sense is an error
+    df = pd.read_json(src, lines=True, dtype={"id": str}).head(300)
+    plain = dedup.clean(df, id="id")
+    with_index = dedup.clean(df, id="id", jobs=2, index=str(tmp_path / "day.db"))
+    assert plain[0].equals(with_index[0]) and plain[1].equals(with_index[1])
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "zero.jsonl"), "--jobs", "0"])
+    assert result.exit_code == 2 and "jobs must be a number of threads" in result.stderr
+    assert not (tmp_path / "zero.jsonl").exists()
