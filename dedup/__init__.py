@@ -32,7 +32,7 @@ def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) ->
 
     Args:
         data: a pandas DataFrame (``text`` names the text column, ``id`` the id column;
-            without ``id``, the column ``"id"`` if there is one, else the index), a sequence of strings (ids "0", "1", ...),
+            without ``id`` the index is used), a sequence of strings (ids "0", "1", ...),
             or a sequence of :class:`Document`.
         text, id: column names for DataFrame input.
         **params: any :class:`Params` field, e.g. ``threshold=0.8, ngram=5``.

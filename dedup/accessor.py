@@ -22,8 +22,7 @@ class DedupAccessor:
 
     Args (of both methods):
         text: the column holding the text (default ``"text"``).
-        id: the column holding the document ids; ``None``: the column ``"id"`` if there
-            is one (as on the command line), else the index.
+        id: the column holding the document ids; ``None`` uses the index.
         **params: scan parameters (:class:`dedup.Params` fields), e.g. ``threshold=0.8``.
     """
 

@@ -501,8 +501,7 @@ class Index:
         were added.
 
         Args:
-            text, id: the text and id columns of a DataFrame (without ``id``, its column
-                ``"id"`` if it has one, else its index).
+            text, id: the text and id columns of a DataFrame (without ``id``, its index).
             ids: ids for a list of texts (default ``"0"``, ``"1"``, ...).
         """
         self._writable()

@@ -61,8 +61,6 @@ __all__ = [
 MEMORY = "<memory>"
 STDIN = "-"
 TEXT_EXTENSIONS = (".txt", ".md")
-#: the field of a record (and column of a DataFrame) that holds its id when none is named
-DEFAULT_ID_FIELD = "id"
 FORMATS_BY_EXTENSION = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -286,16 +284,13 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
     Args:
         df: the DataFrame.
         text: the column holding the text; null values become ``""``.
-        id: the column holding the ids; when ``None``, the column ``"id"`` if the
-            DataFrame has one (as the command line's ``--id-field`` default), else the
-            DataFrame index. Ids are converted with ``str``.
+        id: the column holding the ids; when ``None`` the DataFrame index is used.
+            Ids are converted with ``str``.
 
     Returns documents with path ``"<memory>"`` and line the 1-based row position.
     """
     import pandas as pd
 
-    if id is None and DEFAULT_ID_FIELD in df.columns:
-        id = DEFAULT_ID_FIELD
     columns = [str(c) for c in df.columns]
     for column in (text, id):
         if column is not None and column not in df.columns:

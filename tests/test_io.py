@@ -553,16 +553,6 @@ def test_dataframe_with_id_column():
     assert [(d.id, d.text) for d in docs] == [("1", "x"), ("2", "y")]
 
 
-def test_dataframe_ids_come_from_an_id_column_as_on_the_command_line():
-    # the library read the index ("0", "1", ...) where `dedup scan` read the id field
-    df = pd.read_json(EXAMPLES.parent.parent / "tests" / "data" / "reuters_sample.jsonl", lines=True)
-    docs = read_dataframe_documents(df)
-    assert [d.id for d in docs] == df["id"].tolist()
-    assert [d.id for d in docs] == [d.id for d in read_documents([EXAMPLES.parent.parent / "tests" / "data" /
-                                                                  "reuters_sample.jsonl"])]
-    assert [d.id for d in read_dataframe_documents(df.drop(columns="id"))] == [str(i) for i in range(len(df))]
-
-
 def test_dataframe_missing_column():
     df = pd.DataFrame({"body": ["x"]})
     with pytest.raises(InputError) as info:
