@@ -16,7 +16,7 @@ def test_bands_and_rows_are_datasketchs(threshold, num_perm):
     assert optimal_params(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
-@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.2, 0.8)])
+@pytest.mark.parametrize("weights", [(0.5, 0.5), (0.2, 0.8), (0.0, 1.0), (1.0, 0.0)])
 @pytest.mark.parametrize("num_perm", [16, 50, 64])
 def test_bands_and_rows_minimise_the_areas_computed_curve_by_curve(num_perm, weights):
     # optimal_params evaluates every curve at once; the per-curve integrals are the reference
