@@ -64,7 +64,8 @@ def match_options(f: Callable) -> Callable:
         click.option("--block-threshold", type=click.FloatRange(0, 1), default=_DEFAULTS.block_threshold,
                      show_default=True, help="Word-set Jaccard for two long paragraphs to match."),
         click.option("--boilerplate-min-docs", type=click.IntRange(1), default=_DEFAULTS.boilerplate_min_docs,
-                     show_default=True, help="Groups of related documents a block must appear in to be boilerplate (one fewer for short blocks without figures)."),
+                     show_default=True, help="Groups of related documents a block must appear in to be "
+                                             "boilerplate (one fewer for short blocks without figures)."),
     ]
     for option in reversed(options):
         f = option(f)

@@ -805,8 +805,8 @@ class QueryReport:
         if len(self.overlaps):
             out += ["", "Overlaps (document ~ indexed document: shared blocks, coverage of each)"]
             for r in self.overlaps.itertuples():
-                out.append(f"  {r.doc} ~ {r.indexed}: {plural(len(r.blocks), 'block')}, {r.coverage:.0%} of the document, "
-                           f"{r.indexed_coverage:.0%} of the indexed one")
+                out.append(f"  {r.doc} ~ {r.indexed}: {plural(len(r.blocks), 'block')}, "
+                           f"{r.coverage:.0%} of the document, {r.indexed_coverage:.0%} of the indexed one")
         return "\n".join(out) + "\n"
 
     def render(self, fmt: str) -> str:

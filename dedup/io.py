@@ -459,13 +459,16 @@ def _iter_directory(root: str) -> Iterator[Document]:
             if not name.startswith(".") and name.lower().endswith(TEXT_EXTENSIONS):
                 full = os.path.join(directory, name)
                 found.append((os.path.relpath(full, root).replace(os.sep, "/"), full))
-            elif os.path.splitext(name)[1].lower() in FORMATS_BY_EXTENSION:
-                records.append(name)
+            elif not name.startswith(".") and os.path.splitext(name)[1].lower() in FORMATS_BY_EXTENSION:
+                records.append(os.path.relpath(os.path.join(directory, name), root).replace(os.sep, "/"))
     if not found:
         # a directory of JSONL or CSV shards read as no documents at all, exit code 0
         names = sorted(records)
-        held = (f"; name its record files ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}) instead, e.g. "
-                f"{os.path.join(root, '*' + _most_common_extension(names))}" if records else "")
+        listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        held = f"; name its record files instead ({listed}" if names else ""
+        if names and all("/" not in name for name in names):  # a glob that finds them
+            held += f"; e.g. {os.path.join(root, '*' + _most_common_extension(names))}"
+        held += ")" if names else ""
         raise InputError(f"no .txt or .md files below this directory (a directory is read for those){held}", root)
     for relative, full in sorted(found):
         yield Document(relative, _read_text(full), full, None)

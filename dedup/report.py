@@ -226,7 +226,8 @@ class Report:
         if len(self.overlaps):
             out += ["", "Overlaps (a ~ b: shared blocks, coverage of a, coverage of b)"]
             for r in self.overlaps.itertuples():
-                out.append(f"  {r.a} ~ {r.b}: {plural(len(r.blocks), 'block')}, {r.a_coverage:.0%} of a, {r.b_coverage:.0%} of b")
+                out.append(f"  {r.a} ~ {r.b}: {plural(len(r.blocks), 'block')}, {r.a_coverage:.0%} of a, "
+                           f"{r.b_coverage:.0%} of b")
         if len(self.boilerplate):
             out += ["", "Boilerplate (documents  text)"]
             for r in self.boilerplate.itertuples():

@@ -108,8 +108,18 @@ def test_a_directory_without_text_files_is_an_error_naming_its_record_files(tmp_
     with pytest.raises(InputError) as err:
         read_documents([shards])
     assert str(err.value) == (f"{shards}: no .txt or .md files below this directory (a directory is read for "
-                              f"those); name its record files (notes.json, part-0000.jsonl, part-0001.jsonl) instead, e.g. {shards}/*.jsonl")
+                              f"those); name its record files instead (notes.json, part-0000.jsonl, part-0001.jsonl; "
+                              f"e.g. {shards}/*.jsonl)")
     assert len(read_documents([shards / "part-0000.jsonl"])) > 0
+    # below the top: named by their paths under it, with no glob that would miss them; hidden files left out
+    (shards / "day1").mkdir()
+    for name in ("part-0000.jsonl", "part-0001.jsonl", "notes.json"):
+        (shards / name).rename(shards / "day1" / name)
+    (shards / "._part-0000.jsonl").write_bytes(b"\x00\x05")
+    with pytest.raises(InputError) as err:
+        read_documents([shards])
+    assert str(err.value).endswith("; name its record files instead (day1/notes.json, day1/part-0000.jsonl, "
+                                   "day1/part-0001.jsonl)")
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(InputError, match="no .txt or .md files below this directory"):

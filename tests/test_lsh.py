@@ -21,7 +21,8 @@ def test_bands_and_rows_are_datasketchs(threshold, num_perm):
 def test_bands_and_rows_minimise_the_areas_computed_curve_by_curve(num_perm, weights):
     # optimal_params evaluates every curve at once; the per-curve integrals are the reference
     for threshold in np.round(np.arange(0.1, 0.96, 0.1), 2):
-        errors = {(b, r): weights[0] * false_positive_area(threshold, b, r) + weights[1] * false_negative_area(threshold, b, r)
+        errors = {(b, r): weights[0] * false_positive_area(threshold, b, r)
+                  + weights[1] * false_negative_area(threshold, b, r)
                   for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)}
         assert optimal_params(float(threshold), num_perm, weights) == min(errors, key=errors.get)
 
