@@ -207,10 +207,10 @@ class _Results:
         return parts[0] if len(parts) == 1 else concat(parts, self.signatures)
 
 
-def concat(parts: list[BatchFeatures], signatures: SpilledRows | None = None) -> BatchFeatures:
+def concat(parts: list[BatchFeatures], signatures: SpilledRows) -> BatchFeatures:
     """Join batches in order, renumbering documents and blocks (the words are not joined:
-    ``tokens`` is None; the signatures go to a temporary file, or are ``signatures``,
-    where the parts' already went).
+    ``tokens`` is None; the signatures are ``signatures``, the temporary file where the
+    parts' went as they were done, see :class:`_Results`).
 
     ``parts`` is emptied: each batch's arrays are freed as soon as they are copied, so
     joining needs about one field's worth of memory beyond its result rather than twice
@@ -223,11 +223,6 @@ def concat(parts: list[BatchFeatures], signatures: SpilledRows | None = None) ->
     columns["doc_block_offsets"] = [np.zeros(1, dtype=np.int64)] + [p.blocks.doc_block_offsets[1:] for p in parts]
     for name in ("type_hash", "doc_hash", "band_keys", "long_block_signatures", "long_block_set_sizes"):
         columns[name] = [getattr(p, name) for p in parts]
-    if signatures is None:
-        signatures = SpilledRows(np.uint32, parts[0].signatures.shape[1], "signature")
-        for p in parts:
-            signatures.append(p.signatures)
-            p.signatures = None
     parts.clear()
     return BatchFeatures(
         blocks=BlockTable(
