@@ -456,20 +456,24 @@ def _iter_directory(root: str) -> Iterator[Document]:
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         for name in files:
-            if not name.startswith(".") and name.lower().endswith(TEXT_EXTENSIONS):
-                full = os.path.join(directory, name)
-                found.append((os.path.relpath(full, root).replace(os.sep, "/"), full))
-            elif not name.startswith(".") and os.path.splitext(name)[1].lower() in FORMATS_BY_EXTENSION:
-                records.append(os.path.relpath(os.path.join(directory, name), root).replace(os.sep, "/"))
+            if name.startswith("."):
+                continue
+            full = os.path.join(directory, name)
+            relative = os.path.relpath(full, root).replace(os.sep, "/")
+            if name.lower().endswith(TEXT_EXTENSIONS):
+                found.append((relative, full))
+            elif os.path.splitext(name)[1].lower() in FORMATS_BY_EXTENSION:
+                records.append(relative)
     if not found:
         # a directory of JSONL or CSV shards read as no documents at all, exit code 0
-        names = sorted(records)
-        listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-        held = f"; name its record files instead ({listed}" if names else ""
-        if names and all("/" not in name for name in names):  # a glob that finds them
-            held += f"; e.g. {os.path.join(root, '*' + _most_common_extension(names))}"
-        held += ")" if names else ""
-        raise InputError(f"no .txt or .md files below this directory (a directory is read for those){held}", root)
+        message = "no .txt or .md files below this directory (a directory is read for those)"
+        if records:
+            names = sorted(records)
+            listed = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            if all("/" not in name for name in names):  # a glob that finds them
+                listed += f"; e.g. {os.path.join(root, '*' + _most_common_extension(names))}"
+            message += f"; name its record files instead ({listed})"
+        raise InputError(message, root)
     for relative, full in sorted(found):
         yield Document(relative, _read_text(full), full, None)
 
