@@ -1,9 +1,9 @@
 """Group near-duplicate documents into clusters and pick what each keeps.
 
-Clusters are the connected components of the graph of verified pairs (scipy's
-``connected_components``), numbered in order of their first document, so that ids
-are deterministic. The **representative** of a cluster is the document ``clean``
-keeps: the longest one, ties going to the earliest in input order. Length is counted
+Clusters are the connected components of the graph of verified pairs (found by
+union-find, :func:`~dedup.kernels.component_roots`), numbered in order of their
+first document, so that ids are deterministic. The **representative** of a cluster is
+the document ``clean`` keeps: the longest one, ties going to the earliest in input order. Length is counted
 in words, not characters, so that a copy with CRLF line endings or extra white space
 does not win over its original.
 """
@@ -11,22 +11,16 @@ does not win over its original.
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from .kernels import component_roots
 
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
     """Component label of each of ``n`` nodes; labels ordered by each component's first node."""
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    # relabel by first occurrence so the numbering follows input order
-    _, first = np.unique(labels, return_index=True)
-    rank = np.empty(len(first), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-    return rank[labels]
+    roots = component_roots(n, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]))
+    # each component is named by its first node: number the roots in node order
+    return (np.cumsum(roots == np.arange(n)) - 1)[roots]
 
 
 def clusters(n: int, pairs: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -330,3 +330,35 @@ def test_occurrence_numbers_count_earlier_equal_values_like_pandas_cumcount():
     expected = pd.DataFrame({"s": segment, "v": values}).groupby(["s", "v"], sort=False).cumcount().to_numpy()
     assert np.array_equal(kernels.occurrence_numbers(values, bounds[:-1], bounds[1:]), expected)
     assert expected.max() > 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(
+    st.just(n), st.lists(st.tuples(st.integers(0, max(n - 1, 0)), st.integers(0, max(n - 1, 0))),
+                         max_size=0 if n == 0 else 60))))
+def test_components_are_scipys_connected_components(graph):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from dedup.cluster import components
+
+    n, edges = graph
+    pairs = np.array(edges, dtype=np.int64).reshape(-1, 2)
+    labels = components(n, pairs)
+    _, expected = connected_components(coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n)),
+                                       directed=False)
+    # the same partition, numbered in order of each component's first node
+    assert [np.flatnonzero(labels == k).tolist() for k in range(labels.max(initial=-1) + 1)] == \
+        sorted(np.flatnonzero(expected == k).tolist() for k in range(expected.max(initial=-1) + 1))
+    assert kernels.component_roots(n, pairs[:, 0].copy(), pairs[:, 1].copy()).tolist() == \
+        [int(np.flatnonzero(labels == labels[i])[0]) for i in range(n)]
+
+
+def test_components_of_a_long_chain():
+    """A path of 200,000 nodes given end first (the worst order for a naive union)."""
+    from dedup.cluster import components
+
+    n = 200_000
+    a = np.arange(n - 1, 0, -1, dtype=np.int64)
+    labels = components(n + 2, np.stack((a, a - 1), axis=1))
+    assert labels[:n].tolist() == [0] * n and labels[n:].tolist() == [1, 2]
