@@ -247,7 +247,10 @@ def iter_documents(
         text_field: the field (or column) holding the text in record formats.
         id_field: the field (or column) holding the id in record formats. Records
             without it get their 0-based record number as id, prefixed with
-            ``"{path}#"`` when several paths are given so that ids stay unique.
+            ``"{path}#"`` when several paths are given so that ids stay unique. A
+            directory's files have their paths below it as ids, prefixed with
+            ``"{path}/"`` when several paths are given (two days' scrapes both hold
+            ``001.txt``).
         stdin: binary stream read for ``"-"``; defaults to ``sys.stdin.buffer``.
         keep_records: keep each JSONL / JSON / CSV record's full field dict on
             :attr:`Document.record` (Parquet is rewritten from its table instead).
@@ -401,7 +404,7 @@ def _iter_path(
         raise InputError("no such file or directory", path)
     kind = detect_format(path)
     if kind == "dir":
-        return _iter_directory(path)
+        return _iter_directory(path, prefix_row_ids)
     if kind == "text":
         return iter([Document(path, _read_text(path), path, None)])
 
@@ -446,8 +449,9 @@ def _records_to_documents(
         yield Document(doc_id, text, path, line, record if keep_records else None)
 
 
-def _iter_directory(root: str) -> Iterator[Document]:
-    """Yield one document per ``.txt`` / ``.md`` file below ``root``, sorted by relative path.
+def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
+    """Yield one document per ``.txt`` / ``.md`` file below ``root``, sorted by relative
+    path, which is its id (after ``root`` and ``/`` with ``prefix_ids``).
 
     Hidden directories and files (name starting with ``.``) are skipped: they hold
     tool metadata (``.git``, macOS ``._*`` files), not articles.
@@ -474,8 +478,9 @@ def _iter_directory(root: str) -> Iterator[Document]:
                 listed += f"; e.g. {os.path.join(root, '*' + _most_common_extension(names))}"
             message += f"; name its record files instead ({listed})"
         raise InputError(message, root)
+    prefix = root.replace(os.sep, "/").rstrip("/") + "/" if prefix_ids else ""
     for relative, full in sorted(found):
-        yield Document(relative, _read_text(full), full, None)
+        yield Document(prefix + relative, _read_text(full), full, None)
 
 
 def _most_common_extension(names: list[str]) -> str:

@@ -88,9 +88,9 @@ def seed_text(name: str) -> str:
     return (EXAMPLES / name).read_text(encoding="utf-8")
 
 
-def copy_seeds(directory: Path) -> Path:
+def copy_seeds(directory: Path, names: list[str] = SEEDS) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    for name in SEEDS:
+    for name in names:
         shutil.copyfile(EXAMPLES / name, directory / name)
     return directory
 
@@ -314,6 +314,19 @@ def test_original_is_kept_over_a_crlf_copy(copies_corpus):
     assert rows[DOC1]["is_duplicate"] == "False"
     assert rows[EXACT_COPY]["is_duplicate"] == "True" and rows[CURLY_COPY]["is_duplicate"] == "True"
     assert rows[CURLY_COPY]["representative"] == DOC1
+
+
+def test_two_days_of_scrapes_with_the_same_file_names(tmp_path, monkeypatch):
+    """``dedup scan day1 day2``: the same names in both directories are not a duplicate-id
+    error; each copy is found, named by its directory."""
+    monkeypatch.chdir(tmp_path)
+    copy_seeds(tmp_path / "day1")
+    copy_seeds(tmp_path / "day2", [DOC1, DOC3])
+    report = scan_json("day1", "day2/")
+    assert report["summary"]["documents"] == 7
+    assert sorted((c["representative"], [m["doc"] for m in c["members"]]) for c in report["clusters"]) == [
+        (f"day1/{DOC1}", [f"day2/{DOC1}"]), (f"day1/{DOC3}", [f"day2/{DOC3}"])]
+    assert {r["doc"] for r in report["repeats"]} == {f"day1/{DOC0}"}
 
 
 def test_overlap_between_articles(tmp_path):

@@ -98,6 +98,22 @@ def test_directory_with_real_articles(tmp_path):
     assert docs[0].text == (EXAMPLES / names[0]).read_bytes().decode("utf-8")
 
 
+def test_directories_holding_the_same_file_names_have_distinct_ids(tmp_path):
+    """Two days' scrapes both hold the same article names: given together, ids start
+    with each directory (as given); given alone, a directory's ids are unchanged."""
+    names = sorted(p.name for p in EXAMPLES.glob("*.txt"))[:2]
+    for day in ("day1", "day2"):
+        (tmp_path / day / "sub").mkdir(parents=True)
+        for name in names:
+            shutil.copy(EXAMPLES / name, tmp_path / day / "sub" / name)
+    day1, day2 = str(tmp_path / "day1"), str(tmp_path / "day2") + os.sep
+    docs = read_documents([day1, day2])
+    expected = [f"{root}/sub/{name}" for root in (day1, str(tmp_path / "day2")) for name in names]
+    assert [d.id for d in docs] == [e.replace(os.sep, "/") for e in expected]
+    assert [d.text for d in docs[:2]] == [d.text for d in docs[2:]]
+    assert [d.id for d in read_documents([day1])] == [f"sub/{name}" for name in names]
+
+
 def test_a_directory_without_text_files_is_an_error_naming_its_record_files(tmp_path):
     # a directory of JSONL shards used to read as no documents, exit code 0
     shards = tmp_path / "shards"
