@@ -10,8 +10,11 @@ input       output
 directory   a directory with the kept files under the same relative paths (UTF-8, with a
             byte order mark where the input file had one, as for every text format)
 text file   a text file
-JSONL, ``-``  one JSON object a line: each kept record's fields in their order, values as
-            parsed, only the text field replaced (and only where the text changed)
+JSONL       each kept record's line as it was read, byte for byte, where its text did not
+            change; where it did, the record's fields in their order, values as parsed,
+            with the new text (and the line's own ending)
+``-``       one JSON object a line, fields in their order, values as parsed, only the text
+            field replaced (and only where the text changed)
 JSON        a JSON array of the kept records, likewise
 CSV         the header, then the kept rows: every value as read, the same line ending
 Parquet     the kept rows of the input table: same schema, types and metadata, with
@@ -123,16 +126,20 @@ def write_documents(fmt: str, input_path: str, documents: Sequence[Document], te
         if len(kept) > 1:  # pragma: no cover - one text file is one document
             raise ParameterError("a text file holds one document")
         _write_text(dest, kept[0][1] if kept else "", encoding)
-    elif fmt == "jsonl":
-        with open(dest, "w", encoding=encoding, newline="") as f:
-            for d, t in kept:
-                f.write(json.dumps(_record(d, t, text_field), ensure_ascii=False))
-                f.write("\n")
-            _sync(f)
-    elif fmt == "json":
-        with open(dest, "w", encoding=encoding, newline="") as f:
-            f.write("[\n" + ",\n".join(json.dumps(_record(d, t, text_field), ensure_ascii=False) for d, t in kept)
-                    + ("\n]\n" if kept else "]\n"))
+    elif fmt == "jsonl" and input_path != "-":
+        _write_jsonl_lines(input_path, kept, dest, text_field, encoding)
+    elif fmt in ("jsonl", "json"):
+        # standard input (read once), or a JSON array: every kept record written again
+        with open(dest, "wb") as f:
+            if encoding == "utf-8-sig":
+                f.write(codecs.BOM_UTF8)
+            if fmt == "json":
+                f.write(b"[\n")
+            for i, (d, t) in enumerate(kept):
+                f.write((b",\n" if fmt == "json" and i else b"") + _json_bytes(_record(d, t, text_field))
+                        + (b"\n" if fmt == "jsonl" else b""))
+            if fmt == "json":
+                f.write(b"\n]\n" if kept else b"]\n")
             _sync(f)
     elif fmt == "csv":
         _write_csv(input_path, kept, dest, text_field, encoding)
@@ -151,6 +158,43 @@ def _record(doc: Document, text: str, text_field: str) -> dict:
     record = dict(doc.record)
     record[text_field] = text
     return record
+
+
+def _write_jsonl_lines(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str,
+                       encoding: str) -> None:
+    """The kept records of JSONL file ``input_path``: the lines of those whose text is
+    unchanged copied as read (json would write a number too large for a double,
+    ``1e400``, as ``Infinity``, which is not JSON, and ``1.0000000000000001`` as ``1.0``),
+    the others written again with their new text. The file is read a second time, a line
+    at a time, rather than every line being held from the first reading."""
+    wanted = {d.line: (d, t) for d, t in kept}
+    with open(input_path, "rb") as source, open(dest, "wb") as f:
+        if encoding == "utf-8-sig":
+            f.write(codecs.BOM_UTF8)
+        for number, raw in enumerate(source, 1):
+            if number not in wanted:
+                continue
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            doc, text = wanted.pop(number)
+            ending = b"\r\n" if raw.endswith(b"\r\n") else b"\n"
+            if text == doc.text:
+                f.write(raw if raw.endswith(b"\n") else raw + ending)
+            else:
+                f.write(_json_bytes(_record(doc, text, text_field)) + ending)
+        if wanted:  # the file changed since it was read
+            raise DedupError("the input changed while it was cleaned; nothing was written", input_path)
+        _sync(f)
+
+
+def _json_bytes(record: dict) -> bytes:
+    """``record`` as one line of JSON in UTF-8, characters as themselves; a lone surrogate
+    (which ``"\\ud800"`` in the input gives, and UTF-8 cannot hold) makes the line
+    ASCII with escapes instead."""
+    try:
+        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(record).encode("ascii")
 
 
 def _sync(f) -> None:

@@ -535,6 +535,34 @@ def test_a_byte_order_mark_is_kept(tmp_path, fmt):
         assert out.read_bytes() == expected and expected.startswith(bom)
 
 
+def test_jsonl_records_left_alone_are_written_byte_for_byte(tmp_path):
+    """A kept JSONL record whose text is not cut is its input line as read: numbers json
+    cannot give back (``1e400`` would come out as ``Infinity``, which is not JSON), its
+    spacing, escapes and CRLF ending. A record whose text is cut is written again, with
+    the line's ending; a lone surrogate in it is escaped (UTF-8 cannot hold it)."""
+    story, other, repeated = DISTINCT["text"][0], DISTINCT["text"][1], DISTINCT["text"][20]
+    paragraph = max(repeated.split("\n"), key=len)
+    lines = [
+        '{"id": "a", "score": 1e400, "ratio": 1.0000000000000001, "text": %s}\r\n' % json.dumps(story),
+        '{ "text" : %s , "id":"b", "name": "caf\\u00e9" }\n' % json.dumps(other, ensure_ascii=False),
+        '{"id": "c", "text": %s, "note": "\\ud800"}\r\n' % json.dumps(repeated + "\n" + paragraph),
+        '{"id": "d", "text": %s}' % json.dumps(story),  # a copy of a, last, without a line break
+    ]
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_bytes("".join(lines).encode("utf-8"))
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--keep-boilerplate"])
+    assert result.exit_code == 0, result.stderr
+    written = out.read_bytes().split(b"\n")
+    assert written[:2] == [lines[0].encode().rstrip(b"\n"), lines[1].encode().rstrip(b"\n")]
+    assert len(written) == 4 and written[3] == b""  # d, the copy, is removed
+    rewritten = written[2]
+    assert rewritten.endswith(b"\r") and rewritten.isascii()
+    record = json.loads(rewritten)
+    assert record["id"] == "c" and record["note"] == "\ud800"
+    assert record["text"].count(paragraph) == 1 and lines_kept_in_order(repeated + "\n" + paragraph, record["text"])
+    assert [d.id for d in read_documents([str(out)])] == ["a", "b", "c"]
+
+
 def test_jobs_do_not_change_what_clean_writes(tmp_path):
     # more documents than a scan batch, so that threads sign batches side by side
     src = tmp_path / "day.jsonl"
