@@ -55,7 +55,7 @@ from typing import Any, Iterable
 
 from .config import Config, load_config
 from .errors import InputError
-from .io import Document, _read_text, atomic_write
+from .io import Document, _read_text, atomic_write, check_not_an_input
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
@@ -169,6 +169,9 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
         InputError: a path that does not exist or cannot be read as UTF-8 text.
         ConfigError: a ``[tool.dedup]`` table that cannot be used.
     """
+    paths = list(paths)
+    if write_baseline is not None:
+        check_not_an_input(write_baseline, paths, "baseline")
     config_for = _ConfigCache()
     changed, skipped = _changed_files(paths, config_for)
     result = CheckResult(findings=[], skipped=skipped)

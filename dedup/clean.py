@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .io import Document, read_documents
+from .io import Document, check_not_an_input, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, write_documents
 from .report import plural
@@ -352,6 +352,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
     manifest_path = removed if removed is not None else output.rstrip("/" + os.sep) + ".removed.jsonl"
     if os.path.abspath(manifest_path) == os.path.abspath(output):
         raise ParameterError("the manifest and the output must be different files", manifest_path)
+    check_not_an_input(manifest_path, [input], "manifest")
     docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
     with _index_session(index, params) as (idx, params):
         result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
@@ -404,6 +405,8 @@ def _read_back(fmt: str, input: str, path: str, result: CleanResult, text_field:
     if fmt == "text":  # as read: a byte order mark is not part of the text
         with open(path, encoding="utf-8-sig", newline="") as f:
             return [(None, f.read())] if result.kept else []
+    if fmt == "dir" and not any(files for _, _, files in os.walk(path)):
+        return []  # every record removed (reading a directory without documents is an error)
     docs = read_documents([path], text_field=text_field, id_field=id_field, keep_records=True)
     if fmt == "dir":
         return [(d.id, d.text) for d in docs]

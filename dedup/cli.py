@@ -12,9 +12,9 @@ from typing import Callable
 import click
 
 from .errors import DedupError
-from .io import atomic_open, iter_documents
+from .io import atomic_open, check_not_an_input, iter_documents
 from .progress import bar
-from .report import FORMATS, Report
+from .report import FORMATS, Report, plural
 from .scan import Params, Scanner
 
 _DEFAULTS = Params()
@@ -77,6 +77,10 @@ def _params(kwargs: dict) -> dict:
     return {k: v for k, v in kwargs.items() if k in names}
 
 
+#: what click 8.2 and later raise for a group called without a command (before, it printed the help)
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class DedupGroup(click.Group):
     """Turns library errors of any subcommand into :class:`UserError` (exit code 2),
     and prints usage errors on one line too."""
@@ -87,6 +91,9 @@ class DedupGroup(click.Group):
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
+        except _NO_ARGS_IS_HELP as err:  # `dedup`, `dedup index`: the help, as click prints it
+            click.echo(err.ctx.get_help(), err=True)
+            sys.exit(2)
         except click.UsageError as err:
             where = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
             click.echo(f"dedup: error: {err.format_message()}{where}", err=True)
@@ -127,6 +134,7 @@ def cli() -> None:
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
          **kwargs) -> None:
     """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin)."""
+    check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
                                progress=bar(desc="reading", unit="doc"))
@@ -238,7 +246,7 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
     documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
     with Index(db, **_explicit_params(ctx, kwargs)) as idx:
         added = idx.add(documents)
-        click.echo(f"added {added} documents to {db} ({len(idx)} indexed)")
+        click.echo(f"added {plural(added, 'document')} to {db} ({len(idx):,} indexed)")
 
 
 @index_group.command("query")
@@ -262,6 +270,7 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
     from .index import Index
     from .io import read_documents
 
+    check_not_an_input(output, paths)
     documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
     with Index(db, readonly=True, **_explicit_params(ctx, kwargs)) as idx:
         report = idx.query(documents)

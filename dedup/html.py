@@ -114,9 +114,9 @@ def summary(report: Report, max_rows: int = 5) -> str:
                                                            size=("size", "first"), members=("doc", list))
         top = sizes.sort_values(["size"], ascending=False, kind="stable").head(max_rows)
         rows = "".join(
-            f"<tr><td style='{cell}'>{int(c)}</td><td style='{cell}'>{_e(str(r.representative))}</td>"
-            f"<td style='{cell}'>{int(r.size)}</td><td style='{cell}'>{_e(_clip(', '.join(map(str, r.members)), 90))}"
-            f"</td></tr>" for c, r in top.iterrows())
+            f"<tr><td style='{cell}'>{int(c)}</td><td style='{cell}'>{_e(str(representative))}</td>"
+            f"<td style='{cell}'>{int(size)}</td><td style='{cell}'>{_e(_clip(', '.join(map(str, members)), 90))}"
+            f"</td></tr>" for c, representative, size, members in top.itertuples(name=None))
         out.append(f"<p style='margin:6px 0 2px'>Largest clusters ({len(top)} of {len(sizes)})</p>"
                    f"<table style='border-collapse:collapse'><tr><th style='{cell}'>cluster</th>"
                    f"<th style='{cell}'>representative</th><th style='{cell}'>size</th>"

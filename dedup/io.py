@@ -331,6 +331,32 @@ def documents_from_texts(texts: Iterable[str], ids: Iterable[str] | None = None)
 # ---------------------------------------------------------------------------
 
 
+def check_not_an_input(path: str | os.PathLike, inputs: Sequence[str | os.PathLike], what: str = "output") -> None:
+    """Refuse to write ``path`` when that would replace one of ``inputs``: the same file,
+    or a ``.txt`` / ``.md`` file inside an input directory (one of its documents, or one
+    the next scan would read). A report or manifest beside the documents of a scanned
+    directory, ``dedup scan . -o report.json``, is fine.
+
+    Raises:
+        ParameterError: naming ``path``.
+    """
+    path = os.fsdecode(path)
+    if path in (STDIN, ""):
+        return
+    target = os.path.realpath(path)
+    for source in inputs:
+        source = os.fsdecode(source)
+        if source == STDIN:
+            continue
+        real = os.path.realpath(source)
+        if target == real or (os.path.exists(path) and os.path.exists(source) and os.path.samefile(path, source)):
+            raise ParameterError(f"the {what} is an input; write it to another path", path)
+        if os.path.isdir(real) and target.startswith(real.rstrip(os.sep) + os.sep) \
+                and target.lower().endswith(TEXT_EXTENSIONS):
+            raise ParameterError(f"the {what} would be a document of the input directory {source}; "
+                                 "write it to another path", path)
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
     """Open ``path`` for writing so that it is replaced all at once, or not at all.

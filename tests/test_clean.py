@@ -431,14 +431,43 @@ def test_kill_9_while_writing_leaves_no_partial_output(tmp_path):
     (["{news}", "-o", "{news}/sub"], "{news}/sub: the output directory lies inside the input directory"),
     (["{news}", "-o", "{tmp}"], "{tmp}: the output directory exists and is not empty"),
     (["{tmp}/missing.jsonl", "-o", "{tmp}/out.jsonl"], "{tmp}/missing.jsonl: no such file or directory"),
+    # the manifest must not replace the input either
+    (["{src}", "-o", "{tmp}/out.jsonl", "--removed", "{src}"], "{src}: the manifest is an input; "
+                                                                "write it to another path"),
+    (["{copy}", "-o", "{tmp}/out", "--removed", "{copy}/" + sorted(SEEDS)[1]],
+     "{copy}/" + sorted(SEEDS)[1] + ": the manifest would be a document of the input directory {copy}; "
+                                    "write it to another path"),
 ])
 def test_bad_usage_is_one_line_and_exit_2(tmp_path, args, message):
     src = write("jsonl", corpus_records()[:3], tmp_path / "in.jsonl")
-    fill = {"src": src, "tmp": tmp_path, "news": NEWS}
+    before = src.read_bytes()
+    copy = tmp_path / "news"
+    copy.mkdir()
+    for name, text in SEEDS.items():
+        (copy / name).write_text(text, encoding="utf-8")
+    fill = {"src": src, "tmp": tmp_path, "news": NEWS, "copy": copy}
     result = runner().invoke(cli, ["clean"] + [a.format(**fill) for a in args])
     assert result.exit_code == 2
     assert result.stderr == f"dedup: error: {message.format(**fill)}\n"
-    assert not (tmp_path / "out.jsonl").exists() and not (NEWS / "sub").exists()
+    assert not (tmp_path / "out.jsonl").exists() and not (NEWS / "sub").exists() and not (tmp_path / "out").exists()
+    assert src.read_bytes() == before and {p.name: p.read_text(encoding="utf-8") for p in copy.glob("*.txt")} == SEEDS
+
+
+def test_a_directory_whose_every_record_is_removed_cleans_to_an_empty_directory(tmp_path):
+    """A day with nothing new: every article of the scrape is already in the index, or empty."""
+    day = tmp_path / "day"
+    day.mkdir()
+    for name in sorted(SEEDS)[:2]:
+        (day / name).write_text(SEEDS[name], encoding="utf-8")
+    (day / "blank.txt").write_text("\n \n", encoding="utf-8")
+    db = tmp_path / "news.db"
+    assert runner().invoke(cli, ["index", "add", str(db), str(NEWS)]).exit_code == 0
+    out = tmp_path / "clean"
+    result = runner().invoke(cli, ["clean", str(day), "-o", str(out), "--index", str(db)])
+    assert result.exit_code == 0, result.stderr
+    assert out.is_dir() and list(out.iterdir()) == []
+    assert sorted((e["id"], e["reason"]) for e in manifest(f"{out}.removed.jsonl")) == sorted([
+        ("blank.txt", "empty"), *((name, "duplicate_of") for name in sorted(SEEDS)[:2])])
 
 
 def test_clean_with_an_index_drops_what_was_ingested_before_and_adds_the_rest(tmp_path):

@@ -329,6 +329,29 @@ def test_two_days_of_scrapes_with_the_same_file_names(tmp_path, monkeypatch):
     assert {r["doc"] for r in report["repeats"]} == {f"day1/{DOC0}"}
 
 
+def test_a_report_never_replaces_an_input(tmp_path, monkeypatch):
+    """``-o`` naming an input file, or a document of an input directory, is refused before
+    anything is read; a report beside the documents of a scanned directory is fine."""
+    monkeypatch.chdir(tmp_path)
+    corpus = copy_seeds(tmp_path / "corpus")
+    data = write_jsonl(tmp_path / "day.jsonl", [{"id": "a", "text": (EXAMPLES / DOC1).read_text(encoding="utf-8")}])
+    before = {p: p.read_bytes() for p in [data, *corpus.iterdir()]}
+    ok("index", "add", "news.db", "corpus")
+    for args, message in [
+        (["scan", "day.jsonl", "-o", "./day.jsonl"], "./day.jsonl: the output is an input"),
+        (["scan", "corpus", "day.jsonl", "-o", f"corpus/{DOC2}"],
+         f"corpus/{DOC2}: the output would be a document of the input directory corpus"),
+        (["scan", "corpus", "-o", "corpus/new.md"], "corpus/new.md: the output would be a document of the input"),
+        (["index", "query", "news.db", "day.jsonl", "-o", str(data)], f"{data}: the output is an input"),
+        (["check", f"corpus/{DOC0}", "--write-baseline", f"corpus/{DOC0}"], f"corpus/{DOC0}: the baseline is an input"),
+    ]:
+        result = run(*args)
+        assert result.exit_code == 2 and result.stderr.startswith(f"dedup: error: {message}"), (args, result.stderr)
+    assert {p: p.read_bytes() for p in before} == before and not (corpus / "new.md").exists()
+    ok("scan", "corpus", "-o", "corpus/report.json", "--format", "json")
+    assert json.loads((corpus / "report.json").read_text())["summary"]["documents"] == 5
+
+
 def test_overlap_between_articles(tmp_path):
     corpus = copy_seeds(tmp_path / "corpus")
     b2, b3, b4 = (blocks_of(seed_text(n)) for n in (DOC2, DOC3, DOC4))
@@ -506,6 +529,14 @@ def test_usage_errors_exit_2():
     result = run("scan", EXAMPLES, "--threshold", "2")
     assert result.exit_code == 2 and "--threshold" in result.stderr
     assert run("scan", EXAMPLES, "--format", "xml").exit_code == 2
+
+
+@pytest.mark.parametrize("group, commands", [((), ["check", "clean", "index", "scan"]), (("index",), ["add", "query"])])
+def test_a_group_without_a_command_prints_its_help(group, commands):
+    result = _runner().invoke(cli, list(group), prog_name="dedup")
+    shown = result.stdout + result.stderr
+    assert shown.startswith(f"Usage: {' '.join(('dedup',) + group)} [OPTIONS] COMMAND [ARGS]...")
+    assert "error" not in shown and all(re.search(rf"^  {c}  ", shown, re.M) for c in commands)
 
 
 # ---------------------------------------------------------------------------

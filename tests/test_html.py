@@ -254,6 +254,12 @@ def test_repr_html_is_a_compact_summary(reuters_report):
     assert cells[:7] == [str(s[k]) for k in ("documents", "clusters", "duplicate_documents", "repeats", "overlaps",
                                              "boilerplate", "empty")]
     assert f"Largest clusters (5 of {s['clusters']})" in markup
+    # the largest clusters: their ids, representatives and sizes (of the report's clusters table)
+    clusters = reuters_report.clusters.groupby("cluster").first()
+    largest = clusters.sort_values("size", ascending=False, kind="stable").head(5)
+    part = markup[markup.index("Largest clusters"):markup.index("Repeats (first")]
+    rows = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>([^<]*)</td><td[^>]*>(\d+)</td>", part)
+    assert rows == [(str(c), html.escape(str(r.representative)), str(r["size"])) for c, r in largest.iterrows()]
     assert f"Repeats (first {min(5, s['repeats'])} of {s['repeats']})" in markup
 
 
