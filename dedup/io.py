@@ -79,7 +79,8 @@ class Document:
         id: unique id of the document within one run.
         text: the text exactly as read (no normalisation; ``\\r\\n`` is kept).
         path: the file it came from; ``"-"`` for stdin, ``"<memory>"`` for in-memory input.
-        line: 1-based line (JSONL) or record number (JSON array, CSV, Parquet,
+        line: the 1-based line of the file the record starts on (JSONL, CSV: the
+            header is line 1), or its 1-based record number (JSON array, Parquet,
             in-memory input); ``None`` for a whole-file text document.
         record: every field of the record as read (JSONL, JSON, CSV, stdin), when
             reading with ``keep_records=True``; ``None`` otherwise. ``clean`` writes it
@@ -771,14 +772,18 @@ def _json_records(path: str) -> Iterator[tuple[int, dict]]:
 
 
 def _csv_records(path: str, text_field: str) -> Iterator[tuple[int, dict]]:
-    """Parse CSV with a header row; all values stay strings, records are numbered from 1.
+    """Parse CSV with a header row; all values stay strings, each record numbered by the
+    line of the file it starts on (the header is line 1), as errors name it.
 
     Blank rows are skipped. A row with a different number of fields than the header
-    is an error, since its values could not be matched to columns reliably.
+    is an error, since its values could not be matched to columns reliably; so is a
+    quoted field left open at the end of the file (which would take every later row
+    into one text) or text after a closing quote.
     """
     _raise_csv_field_limit()
     text = _read_text(path)
-    rows = csv.reader(io.StringIO(text, newline=""))
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
     try:
         header = next(rows, None)
         if header is None:
@@ -787,16 +792,19 @@ def _csv_records(path: str, text_field: str) -> Iterator[tuple[int, dict]]:
             raise InputError(
                 f"no text column {text_field!r} (columns: {', '.join(header)}); use --text-field", path
             )
-        number = 0
-        for row in rows:
+        while True:
+            start = rows.line_num + 1
+            row = next(rows, None)
+            if row is None:
+                return
             if not row:
                 continue
-            number += 1
             if len(row) != len(header):
-                raise InputError(f"expected {len(header)} fields, got {len(row)}", path, number)
-            yield number, dict(zip(header, row))
+                raise InputError(f"expected {len(header)} fields, got {len(row)}", path, start)
+            yield start, dict(zip(header, row))
     except csv.Error as e:
-        raise InputError(f"malformed CSV: {e}", path, rows.line_num) from None
+        reason = "a quoted field is not closed" if "unexpected end of data" in str(e) else str(e)
+        raise InputError(f"malformed CSV: {reason}", path, start) from None
 
 
 def _raise_csv_field_limit() -> None:

@@ -467,9 +467,9 @@ def test_csv_round_trip(tmp_path):
     path.write_bytes(b'id,text,note\r\nA,"multi\r\nline, quoted",NA\r\nB,NA,\r\nC,,x\r\n')
     docs = read_documents([path])
     assert docs == [
-        Document("A", "multi\r\nline, quoted", str(path), 1),
-        Document("B", "NA", str(path), 2),
-        Document("C", "", str(path), 3),
+        Document("A", "multi\r\nline, quoted", str(path), 2),  # the file line a record starts on
+        Document("B", "NA", str(path), 4),
+        Document("C", "", str(path), 5),
     ]
 
 
@@ -477,7 +477,7 @@ def test_csv_without_id_and_custom_text(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("body\nfirst\n\nsecond\n", encoding="utf-8")
     docs = read_documents([path], text_field="body")
-    assert [(d.id, d.text, d.line) for d in docs] == [("0", "first", 1), ("1", "second", 2)]
+    assert [(d.id, d.text, d.line) for d in docs] == [("0", "first", 2), ("1", "second", 4)]
 
 
 def test_csv_ids_stay_strings(tmp_path):
@@ -503,9 +503,28 @@ def test_csv_missing_text_column(tmp_path):
 
 def test_csv_wrong_field_count(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("id,text\n1,a\n2,b,extra\n", encoding="utf-8")
+    path.write_text('id,text\n1,"a\nb"\n2,b,extra\n', encoding="utf-8")
     err = read_error([path])
-    assert (err.path, err.line) == (str(path), 2)
+    assert (err.path, err.line) == (str(path), 4)
+
+
+@pytest.mark.parametrize("content, line, message", [
+    # an open quote would take every later row into one text
+    ('id,text\n1,"Wheat prices rose\n2,Corn fell\n3,Soybeans flat\n', 2, "malformed CSV: a quoted field is not closed"),
+    ('id,text\n1,ok\n\n2,"Wheat" rose\n', 4, "malformed CSV: ',' expected after '\"'"),
+])
+def test_malformed_csv_names_the_line_of_its_record(tmp_path, content, line, message):
+    path = tmp_path / "d.csv"
+    path.write_text(content, encoding="utf-8")
+    err = read_error([path])
+    assert (err.path, err.line, err.message) == (str(path), line, message)
+
+
+def test_csv_lines_agree_across_errors(tmp_path):
+    """A duplicate id names the file lines of both records, as every other error does."""
+    path = tmp_path / "d.csv"
+    path.write_text('id,text\n1,"Wheat\nrose"\n2,Corn fell\n1,Soy flat\n', encoding="utf-8")
+    assert str(read_error([path])) == f"{path}:5: duplicate id '1' (first seen at {path}:2)"
 
 
 def test_csv_invalid_utf8_names_physical_line(tmp_path):
