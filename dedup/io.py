@@ -580,7 +580,8 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterato
         if line_number == 1 and not line.strip(" \t\r\n"):  # a byte-order mark alone
             continue
         try:
-            record = json.loads(line)
+            # without its line break, which json counts as the start of a second line
+            record = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as e:
             raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, line_number) from None
         except RecursionError:

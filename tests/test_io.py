@@ -449,6 +449,14 @@ def test_json_array_element_not_an_object(tmp_path):
     assert str(read_error([path])) == f"{path}:2: expected a JSON object, got a string"
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n", ""])
+def test_malformed_jsonl_at_the_end_of_a_line_names_its_column(tmp_path, ending):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "a", "text": "Wheat"}\n{"id": "b", "text": "Corn fell", "n": 1' + ending, encoding="utf-8",
+                    newline="")
+    assert str(read_error([path])) == f"{path}:2: malformed JSON: Expecting ',' delimiter (column 40)"
+
+
 def test_malformed_json_names_line(tmp_path):
     path = tmp_path / "d.json"
     path.write_text('[\n{"text": "x"},\n{"text" "y"}\n]', encoding="utf-8")
