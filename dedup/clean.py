@@ -46,10 +46,10 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from .errors import DedupError, ParameterError
 from .io import Document, check_not_an_input, read_documents
 from .index import story_boilerplate
-from .records import Pending, check_output, write_documents
+from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
 from .scan import Params, Scanner, check_jobs
 from .text import block_spans, line_of
@@ -353,6 +353,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
     if os.path.abspath(manifest_path) == os.path.abspath(output):
         raise ParameterError("the manifest and the output must be different files", manifest_path)
     check_not_an_input(manifest_path, [input], "manifest")
+    source = _file_state(input)
     docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
     with _index_session(index, params) as (idx, params):
         result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
@@ -361,9 +362,11 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         man = Pending(manifest_path)
         try:
             write_documents(fmt, input, docs, result.texts, out.path, text_field)
-            with open(man.path, "w", encoding="utf-8") as f:
+            if _file_state(input) != source:  # the writers of JSONL, CSV and Parquet read it again
+                raise DedupError("the input changed while it was cleaned; nothing was written", input)
+            with open(man.path, "wb") as f:
                 for entry in result.removed:
-                    f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    f.write(json_bytes(entry) + b"\n")
                 f.flush()
                 os.fsync(f.fileno())
             check_result(result, _read_back(fmt, input, out.path, result, text_field, id_field),
@@ -378,6 +381,15 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             raise
         result.output, result.manifest = output, manifest_path
     return result
+
+
+def _file_state(path: str) -> tuple | None:
+    """What changes when a file is written to: its inode, size and modification time
+    (None for a directory or standard input)."""
+    if path == "-" or not os.path.isfile(path):
+        return None
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 @contextmanager

@@ -270,7 +270,7 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
     from .index import Index
     from .io import read_documents
 
-    check_not_an_input(output, paths)
+    check_not_an_input(output, [db, *paths])
     documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
     with Index(db, readonly=True, **_explicit_params(ctx, kwargs)) as idx:
         report = idx.query(documents)

@@ -10,9 +10,8 @@ input       output
 directory   a directory with the kept files under the same relative paths (UTF-8, with a
             byte order mark where the input file had one, as for every text format)
 text file   a text file
-JSONL       each kept record's line as it was read, byte for byte, where its text did not
-            change; where it did, the record's fields in their order, values as parsed,
-            with the new text (and the line's own ending)
+JSONL       each kept record's line as it was read, byte for byte, except for the value
+            of its text field where the text changed
 ``-``       one JSON object a line, fields in their order, values as parsed, only the text
             field replaced (and only where the text changed)
 JSON        a JSON array of the kept records, likewise
@@ -32,6 +31,7 @@ import codecs
 import csv
 import json
 import os
+import re
 import shutil
 import uuid
 from typing import Sequence
@@ -39,7 +39,7 @@ from typing import Sequence
 from .errors import DedupError, ParameterError
 from .io import Document, detect_format
 
-__all__ = ["Pending", "output_format", "write_documents"]
+__all__ = ["Pending", "json_bytes", "output_format", "write_documents"]
 
 
 def output_format(input_path: str) -> str:
@@ -136,7 +136,7 @@ def write_documents(fmt: str, input_path: str, documents: Sequence[Document], te
             if fmt == "json":
                 f.write(b"[\n")
             for i, (d, t) in enumerate(kept):
-                f.write((b",\n" if fmt == "json" and i else b"") + _json_bytes(_record(d, t, text_field))
+                f.write((b",\n" if fmt == "json" and i else b"") + json_bytes(_record(d, t, text_field))
                         + (b"\n" if fmt == "jsonl" else b""))
             if fmt == "json":
                 f.write(b"\n]\n" if kept else b"]\n")
@@ -162,11 +162,13 @@ def _record(doc: Document, text: str, text_field: str) -> dict:
 
 def _write_jsonl_lines(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str,
                        encoding: str) -> None:
-    """The kept records of JSONL file ``input_path``: the lines of those whose text is
-    unchanged copied as read (json would write a number too large for a double,
-    ``1e400``, as ``Infinity``, which is not JSON, and ``1.0000000000000001`` as ``1.0``),
-    the others written again with their new text. The file is read a second time, a line
-    at a time, rather than every line being held from the first reading."""
+    """The kept records of JSONL file ``input_path``, each as its input line: as read where
+    its text is unchanged, and with only the text's value replaced where it changed
+    (:func:`_with_text`), so that every other field keeps its bytes (json would write a
+    number too large for a double, ``1e400``, as ``Infinity``, which is not JSON, and
+    ``1.0000000000000001`` as ``1.0``) and every line its ending. The file is read a
+    second time, a line at a time, rather than every line being held from the first
+    reading (``clean_file`` checks that it did not change in between)."""
     wanted = {d.line: (d, t) for d, t in kept}
     with open(input_path, "rb") as source, open(dest, "wb") as f:
         if encoding == "utf-8-sig":
@@ -177,17 +179,61 @@ def _write_jsonl_lines(input_path: str, kept: list[tuple[Document, str]], dest: 
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
             doc, text = wanted.pop(number)
-            ending = b"\r\n" if raw.endswith(b"\r\n") else b"\n"
             if text == doc.text:
-                f.write(raw if raw.endswith(b"\n") else raw + ending)
-            else:
-                f.write(_json_bytes(_record(doc, text, text_field)) + ending)
+                f.write(raw)
+                continue
+            body = raw.rstrip(b"\r\n")
+            ending = raw[len(body):]
+            line = _with_text(body.decode("utf-8"), text_field, text)
+            f.write((json_bytes(_record(doc, text, text_field)) if line is None else line) + ending)
         if wanted:  # the file changed since it was read
             raise DedupError("the input changed while it was cleaned; nothing was written", input_path)
         _sync(f)
 
 
-def _json_bytes(record: dict) -> bytes:
+_WHITE_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _with_text(line: str, text_field: str, text: str) -> bytes | None:
+    """``line``, one JSON object, with the value of its field ``text_field`` (the last one,
+    as ``json.loads`` takes it) replaced by ``text`` and every other character as it was;
+    None if ``line`` is not an object with that field. Values are found by json's own
+    decoder (``raw_decode`` from a position), not parsed by hand."""
+    decoder = json.JSONDecoder()
+    span = None
+    try:
+        i = _WHITE_SPACE.match(line).end()
+        if line[i:i + 1] != "{":
+            return None
+        i = _WHITE_SPACE.match(line, i + 1).end()
+        while line[i:i + 1] == '"':
+            key, i = decoder.raw_decode(line, i)
+            i = _WHITE_SPACE.match(line, i).end()
+            if line[i:i + 1] != ":":
+                return None
+            start = _WHITE_SPACE.match(line, i + 1).end()
+            _, i = decoder.raw_decode(line, start)
+            if key == text_field:
+                span = (start, i)
+            i = _WHITE_SPACE.match(line, i).end()
+            if line[i:i + 1] == ",":
+                i = _WHITE_SPACE.match(line, i + 1).end()
+            elif line[i:i + 1] == "}":
+                break
+            else:
+                return None
+    except (ValueError, RecursionError):
+        return None
+    if span is None:
+        return None
+    try:
+        value = json.dumps(text, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: escaped
+        value = json.dumps(text).encode("ascii")
+    return line[:span[0]].encode("utf-8") + value + line[span[1]:].encode("utf-8")
+
+
+def json_bytes(record: dict) -> bytes:
     """``record`` as one line of JSON in UTF-8, characters as themselves; a lone surrogate
     (which ``"\\ud800"`` in the input gives, and UTF-8 cannot hold) makes the line
     ASCII with escapes instead."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io as _io
 import json
+import re
 from typing import Callable
 
 import numpy as np
@@ -20,6 +21,16 @@ from .scan import ScanResult
 from .text import line_of
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown(text: str) -> str:
+    """``text`` as a report quotes it: a lone surrogate (which an escaped ``"\\ud800"`` in
+    JSON input gives) becomes U+FFFD, one character for one, so offsets still hold;
+    pandas' Arrow-backed strings and UTF-8 output cannot hold it."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
 
 
 def plural(n: int, word: str) -> str:
@@ -67,7 +78,7 @@ class Report:
             s, e = int(tb.block_start[b]), int(tb.block_end[b])
             rows.append({"doc": ids[d], "block": int(b - first[d]), "start": s, "end": e, "line": line_of(text, s),
                          "repeat_of": int(of - first[d]), "repeat_of_line": line_of(text, int(tb.block_start[of])),
-                         "similarity": round(float(sim), 4), "text": text[s:e]})
+                         "similarity": round(float(sim), 4), "text": shown(text[s:e])})
         self.repeats = pd.DataFrame(rows, columns=["doc", "block", "start", "end", "line", "repeat_of",
                                                    "repeat_of_line", "similarity", "text"])
         repeat_counts = np.bincount(rep["doc_index"].to_numpy(dtype=np.int64), minlength=n)
@@ -123,7 +134,7 @@ class Report:
             b = index.type_first_block[t]
             d = tb.block_doc[b]
             doc_idx = occ_doc[lo:hi]
-            bp_rows.append({"text": docs[d].text[tb.block_start[b]:tb.block_end[b]],
+            bp_rows.append({"text": shown(docs[d].text[tb.block_start[b]:tb.block_end[b]]),
                             "documents": len(doc_idx), "docs": [ids[i] for i in doc_idx]})
         self.boilerplate = pd.DataFrame(bp_rows, columns=["text", "documents", "docs"])
         if len(self.boilerplate):

@@ -564,32 +564,56 @@ def test_a_byte_order_mark_is_kept(tmp_path, fmt):
         assert out.read_bytes() == expected and expected.startswith(bom)
 
 
-def test_jsonl_records_left_alone_are_written_byte_for_byte(tmp_path):
-    """A kept JSONL record whose text is not cut is its input line as read: numbers json
-    cannot give back (``1e400`` would come out as ``Infinity``, which is not JSON), its
-    spacing, escapes and CRLF ending. A record whose text is cut is written again, with
-    the line's ending; a lone surrogate in it is escaped (UTF-8 cannot hold it)."""
+def test_jsonl_records_are_written_byte_for_byte_but_for_their_new_text(tmp_path):
+    """A kept JSONL record is its input line: numbers json cannot give back (``1e400``
+    would come out as ``Infinity``, which is not JSON), spacing, escapes and line ending
+    (CRLF, or none on the last line), with only its text's value replaced where blocks were
+    cut; a lone surrogate in a new text is escaped (UTF-8 cannot hold it)."""
     story, other, repeated = DISTINCT["text"][0], DISTINCT["text"][1], DISTINCT["text"][20]
     paragraph = max(repeated.split("\n"), key=len)
+    third = max(DISTINCT["text"][3].split("\n"), key=len)
+    c_line = '{"id": "c",  "text": %s, "big": 1e400, "note": "\\ud800", "text2": "x"}\r\n'
     lines = [
         '{"id": "a", "score": 1e400, "ratio": 1.0000000000000001, "text": %s}\r\n' % json.dumps(story),
         '{ "text" : %s , "id":"b", "name": "caf\\u00e9" }\n' % json.dumps(other, ensure_ascii=False),
-        '{"id": "c", "text": %s, "note": "\\ud800"}\r\n' % json.dumps(repeated + "\n" + paragraph),
-        '{"id": "d", "text": %s}' % json.dumps(story),  # a copy of a, last, without a line break
+        c_line % json.dumps(repeated + "\n" + paragraph),
+        '{"id": "d", "text": %s}\r\n' % json.dumps(story),  # a copy of a
+        '{"id": "e", "text": %s}' % json.dumps("\ud800 " + third + "\n" + third),  # last, no line break
     ]
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_bytes("".join(lines).encode("utf-8"))
     result = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--keep-boilerplate"])
     assert result.exit_code == 0, result.stderr
-    written = out.read_bytes().split(b"\n")
-    assert written[:2] == [lines[0].encode().rstrip(b"\n"), lines[1].encode().rstrip(b"\n")]
-    assert len(written) == 4 and written[3] == b""  # d, the copy, is removed
-    rewritten = written[2]
-    assert rewritten.endswith(b"\r") and rewritten.isascii()
-    record = json.loads(rewritten)
-    assert record["id"] == "c" and record["note"] == "\ud800"
-    assert record["text"].count(paragraph) == 1 and lines_kept_in_order(repeated + "\n" + paragraph, record["text"])
-    assert [d.id for d in read_documents([str(out)])] == ["a", "b", "c"]
+    written = out.read_bytes().splitlines(keepends=True)
+    assert written[:2] == [lines[0].encode(), lines[1].encode()]  # d, the copy of a, is removed
+    c, e = (json.loads(line) for line in written[2:])
+    assert c["text"].count(paragraph) == 1 and lines_kept_in_order(repeated + "\n" + paragraph, c["text"])
+    assert written[2] == (c_line % json.dumps(c["text"], ensure_ascii=False)).encode()
+    assert e["text"].startswith("\ud800 " + third) and e["text"].count(third) == 1
+    assert written[3] == b'{"id": "e", "text": ' + json.dumps(e["text"]).encode() + b"}"
+    assert [d.id for d in read_documents([str(out)])] == ["a", "b", "c", "e"]
+
+
+def test_an_input_changed_while_it_is_cleaned_is_an_error(tmp_path, monkeypatch):
+    """The JSONL, CSV and Parquet writers read the input again: an edit made meanwhile
+    would mix two versions of it. Nothing is written."""
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in zip("ab", DISTINCT["text"][:2])),
+                   encoding="utf-8")
+    module = sys.modules["dedup.clean"]  # the module (``dedup.clean`` is the function)
+    original = module.Cleaner.clean
+
+    def edit_then_clean(self, documents, index=None):
+        result = original(self, documents, index=index)
+        src.write_text(src.read_text(encoding="utf-8").replace('"id": "a"', '"id": "a", "src": "EDITED"'),
+                       encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(module.Cleaner, "clean", edit_then_clean)
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr == f"dedup: error: {src}: the input changed while it was cleaned; nothing was written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
 def test_jobs_do_not_change_what_clean_writes(tmp_path):

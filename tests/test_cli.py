@@ -343,13 +343,37 @@ def test_a_report_never_replaces_an_input(tmp_path, monkeypatch):
          f"corpus/{DOC2}: the output would be a document of the input directory corpus"),
         (["scan", "corpus", "-o", "corpus/new.md"], "corpus/new.md: the output would be a document of the input"),
         (["index", "query", "news.db", "day.jsonl", "-o", str(data)], f"{data}: the output is an input"),
+        (["index", "query", "news.db", "day.jsonl", "-o", "news.db"], "news.db: the output is an input"),
         (["check", f"corpus/{DOC0}", "--write-baseline", f"corpus/{DOC0}"], f"corpus/{DOC0}: the baseline is an input"),
     ]:
         result = run(*args)
         assert result.exit_code == 2 and result.stderr.startswith(f"dedup: error: {message}"), (args, result.stderr)
     assert {p: p.read_bytes() for p in before} == before and not (corpus / "new.md").exists()
+    assert ok("index", "add", "news.db", "day.jsonl").stdout == "added 1 document to news.db (6 indexed)\n"
     ok("scan", "corpus", "-o", "corpus/report.json", "--format", "json")
     assert json.loads((corpus / "report.json").read_text())["summary"]["documents"] == 5
+
+
+def test_a_lone_surrogate_in_json_text_is_reported_and_cleaned(tmp_path):
+    """``"\\ud800"`` in a JSON string (half an emoji cut by a scraper) is a lone surrogate
+    once parsed: reports quote it as U+FFFD, one character for one; ``clean`` and its
+    manifest keep it, escaped, so that ``restore`` gives the text back."""
+    from dedup.clean import restore
+
+    story = (EXAMPLES / DOC1).read_text(encoding="utf-8")
+    paragraph = max(story.split("\n"), key=len)
+    broken = paragraph[:40] + "\ud800" + paragraph[40:]
+    text = story + "\n" + broken + "\n" + broken + "\n"
+    path = write_jsonl(tmp_path / "day.jsonl", [{"id": "a", "text": text}])
+    report = scan_json(path)
+    repeats = [r for r in report["repeats"] if "\ufffd" in r["text"]]
+    assert repeats and all(r["text"] == broken.replace("\ud800", "\ufffd") for r in repeats)
+    assert all(text[r["start"]:r["end"]] == broken for r in repeats)
+    ok("clean", path, "-o", tmp_path / "out.jsonl")
+    [cleaned] = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    removed = [json.loads(line) for line in (tmp_path / "out.jsonl.removed.jsonl").read_bytes().splitlines()]
+    assert cleaned["text"].count(paragraph) == 1 and broken not in cleaned["text"]
+    assert any(e.get("text") == broken for e in removed) and restore(cleaned["text"], removed) == text
 
 
 def test_overlap_between_articles(tmp_path):
