@@ -467,11 +467,14 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
         changed = [j for j, i in enumerate(kept) if result.texts[i] != docs[i].text]
         if changed:
             column = clean_df.columns.get_loc(text)
+            if isinstance(clean_df[text].dtype, pd.CategoricalDtype):  # repaired texts are new categories
+                clean_df[text] = clean_df[text].astype(object)
             clean_df.iloc[changed, column] = [result.texts[kept[j]] for j in changed]
     else:
-        clean_df = pd.DataFrame({"id": pd.Series([docs[i].id for i in kept], dtype=object),
-                                 "text": pd.Series([result.texts[i] for i in kept], dtype=object)},
-                                index=labels[kept])
+        # object Series on the kept rows' labels (Series on 0..k-1 were aligned to those labels, and lost rows)
+        rows = labels[kept]
+        clean_df = pd.DataFrame({"id": pd.Series([docs[i].id for i in kept], dtype=object, index=rows),
+                                 "text": pd.Series([result.texts[i] for i in kept], dtype=object, index=rows)})
     columns = ["id", "reason", "of", "similarity", "text"]
     removed_df = pd.DataFrame(result.removed)
     if removed_df.empty:

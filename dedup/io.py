@@ -299,7 +299,14 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
     for column in (text, id):
         if column is not None and column not in df.columns:
             raise InputError(f"no column {column!r} (columns: {', '.join(columns)})", MEMORY)
+        if column is not None and list(df.columns).count(column) > 1:
+            raise InputError(f"{list(df.columns).count(column)} columns are named {column!r}; rename all but one",
+                             MEMORY)
     ids = df.index if id is None else df[id]
+    if id is None and not df.index.is_unique:  # pd.concat of two frames, say
+        repeated = df.index[df.index.duplicated()][0]
+        raise InputError(f"the DataFrame's index repeats {str(repeated)!r}, and the index gives the ids; pass id= a "
+                         "column of unique ids, or use df.reset_index(drop=True)", MEMORY)
     docs = []
     for position, (doc_id, value) in enumerate(zip(ids, df[text]), 1):
         if pd.api.types.is_scalar(value) and pd.isna(value):

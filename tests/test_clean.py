@@ -521,6 +521,24 @@ def test_library_clean_returns_the_kept_rows_and_the_manifest():
         df["body"].iloc[[0, 3]].tolist()
 
 
+def test_library_clean_of_texts_keeps_every_kept_text_under_its_own_id():
+    """Each text is kept or removed once, whatever is removed before it (the kept rows'
+    Series were aligned to their labels, and shifted or lost rows)."""
+    texts = ["", DISTINCT["text"][0], DISTINCT["text"][1], DISTINCT["text"][0], DISTINCT["text"][2]]
+    kept, removed = dedup.clean(texts, keep_boilerplate=True)
+    assert kept.to_dict("index") == {i: {"id": str(i), "text": texts[i]} for i in (1, 2, 4)}
+    assert removed[["id", "reason"]].values.tolist() == [["0", "empty"], ["3", "duplicate_of"]]
+
+
+def test_library_clean_of_a_categorical_text_column():
+    df = pd.DataFrame({"text": pd.Series(list(SEEDS.values()), dtype="category"), "n": range(len(SEEDS))})
+    kept, removed = dedup.clean(df)
+    assert kept["n"].tolist() == list(range(len(SEEDS)))  # nothing dropped: the repeats and "Related Articles" cut
+    assert set(removed["reason"]) == {"repeat_removed", "boilerplate_removed"}
+    assert [restore(t, [e for e in removed.to_dict("records") if e["id"] == str(i)])
+            for i, t in enumerate(kept["text"])] == list(SEEDS.values())
+
+
 @pytest.mark.parametrize("fmt", ["dir", "text", "csv", "jsonl", "json"])
 def test_a_byte_order_mark_is_kept(tmp_path, fmt):
     # files saved by Windows tools start with one; reading strips it, clean wrote the files without

@@ -606,6 +606,15 @@ def test_dataframe_with_id_column():
     assert [(d.id, d.text) for d in docs] == [("1", "x"), ("2", "y")]
 
 
+def test_dataframe_with_a_repeated_index_or_column_name_is_an_error():
+    a = pd.DataFrame({"text": ["first story", "second story"]})
+    with pytest.raises(InputError, match=r"index repeats '0'.*reset_index"):
+        read_dataframe_documents(pd.concat([a, a]))
+    assert [d.id for d in read_dataframe_documents(pd.concat([a, a]).reset_index(drop=True))] == ["0", "1", "2", "3"]
+    with pytest.raises(InputError, match="2 columns are named 'text'"):
+        read_dataframe_documents(pd.DataFrame([["a b", "c d"]], columns=["text", "text"]))
+
+
 def test_dataframe_missing_column():
     df = pd.DataFrame({"body": ["x"]})
     with pytest.raises(InputError) as info:
