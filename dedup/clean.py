@@ -176,7 +176,7 @@ class Cleaner:
         self.keep_duplicates = keep_duplicates
         self.keep_repeats = keep_repeats
         self.keep_boilerplate = keep_boilerplate
-        self.params = Params(**params)
+        self.params = Params.of(**params)
 
     def clean(self, documents: Sequence[Document], index=None) -> CleanResult:
         """Clean ``documents``; with an :class:`~dedup.index.Index`, also drop those that

@@ -56,6 +56,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -295,12 +296,17 @@ def story_boilerplate(result: ScanResult) -> np.ndarray:
 
 def as_documents(data: Any, text: str = "text", id: str | None = None,
                  ids: Iterable[Any] | None = None) -> tuple[list[Document], pd.Index]:
-    """Documents from a DataFrame, texts or :class:`Document` objects, and the index
-    results are aligned to (the DataFrame's own, else 0..n-1)."""
+    """Documents from a DataFrame, a Series of texts (its index gives the ids), texts or
+    :class:`Document` objects, and the index results are aligned to (the DataFrame's or
+    Series' own, else 0..n-1)."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame(name=text)
     if isinstance(data, pd.DataFrame):
         return read_dataframe_documents(data, text=text, id=id), data.index
     if isinstance(data, (str, bytes)):
         raise ParameterError("expected a list of texts or a DataFrame, not a single string")
+    if isinstance(data, Mapping) or not isinstance(data, Iterable):  # a dict's keys are not its texts
+        raise ParameterError(f"expected a list of texts or a DataFrame, not {type(data).__name__}")
     items = list(data)
     if items and all(isinstance(x, Document) for x in items):
         return items, pd.RangeIndex(len(items))
@@ -414,21 +420,28 @@ class Index:
 
     # ------------------------------------------------------------------ basics
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+        return self._connection().execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
     def __contains__(self, doc_id: object) -> bool:
-        return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone() is not None
+        return self._connection().execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone() is not None
 
     def __repr__(self) -> str:
-        return f"<Index {self.path!r}: {len(self)} documents>"
+        return f"<Index {self.path!r}: {len(self)} documents>" if self._db is not None else \
+            f"<Index {self.path!r}: closed>"
+
+    def _connection(self) -> sqlite3.Connection:
+        """The database connection, unless the index is closed (a clear error, not ``None``)."""
+        if self._db is None:
+            raise DedupError("the index is closed", self.path)
+        return self._db
 
     def ids(self) -> list[str]:
         """The ids of the indexed documents, in the order they were added."""
-        return [r[0] for r in self._db.execute("SELECT id FROM docs ORDER BY doc")]
+        return [r[0] for r in self._connection().execute("SELECT id FROM docs ORDER BY doc")]
 
     def signature(self, doc_id: str):
         """The signature of an indexed document as a ``datasketch.LeanMinHash``."""
-        row = self._db.execute("SELECT signature FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
+        row = self._connection().execute("SELECT signature FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
         if row is None:
             raise KeyError(doc_id)
         return to_lean_minhash(np.frombuffer(row[0], dtype="<u4"), self.params.seed)

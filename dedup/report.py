@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .blocks import type_occurrences
+from .errors import ParameterError
 from .minhash import to_lean_minhash
 from .scan import ScanResult
 from .text import line_of
@@ -272,6 +273,8 @@ class Report:
         """The report in format ``fmt`` (one of :data:`FORMATS`)."""
         renderers: dict[str, Callable[[], str]] = {"table": self.to_table, "json": self.to_json,
                                                    "jsonl": self.to_jsonl, "csv": self.to_csv, "html": self.to_html}
+        if fmt not in renderers:
+            raise ParameterError(f"a report has no {fmt!r} format; choose from {', '.join(renderers)}")
         return renderers[fmt]()
 
 

@@ -27,6 +27,7 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import gc
 import itertools
 from concurrent.futures import ThreadPoolExecutor
@@ -137,6 +138,18 @@ class Params:
         if self.scheme not in ("fast", "datasketch"):
             raise ParameterError(f"scheme must be 'fast' or 'datasketch', not {self.scheme!r}")
 
+    @classmethod
+    def of(cls, **params) -> "Params":
+        """``Params(**params)``, with a :class:`ParameterError` naming an unknown parameter
+        (and the one meant, when close) instead of Python's ``TypeError``."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        for name in params:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(known)})"
+                raise ParameterError(f"unknown parameter {name!r}{hint}")
+        return cls(**params)
+
     @property
     def bands(self) -> tuple[int, int]:
         """LSH ``(b, r)`` for ``threshold`` and ``num_perm`` (datasketch's optimiser)."""
@@ -211,7 +224,7 @@ class Scanner:
 
     def __init__(self, jobs: int = 1, **params):
         self.jobs = check_jobs(jobs)
-        self.params = Params(**params)
+        self.params = Params.of(**params)
 
     def scan(self, documents: Iterable[Document]) -> ScanResult:
         """Scan ``documents`` (any iterable, read once: with ``jobs > 1`` reading overlaps

@@ -491,3 +491,13 @@ def test_empty_batches():
         idx.add(DISTINCT.iloc[:3], id="id")
         fresh = idx.query([])
     assert len(fresh) == 0 and fresh.summary["documents"] == 0 and fresh.to_json()
+
+
+def test_a_closed_index_says_so(tmp_path):
+    with dedup.Index(tmp_path / "news.db") as idx:
+        idx.add(dedup.read_documents([NEWS]))
+        assert repr(idx) == f"<Index {str(tmp_path / 'news.db')!r}: 5 documents>"
+    assert repr(idx) == f"<Index {str(tmp_path / 'news.db')!r}: closed>"  # what a notebook cell shows
+    for use in (len, lambda i: i.ids(), lambda i: "000_2ea5d5c95082bfe6.txt" in i, lambda i: i.signature("x")):
+        with pytest.raises(dedup.DedupError, match="the index is closed"):
+            use(idx)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import dedup
+from dedup.errors import ParameterError
 from dedup.io import read_documents
 
 NEWS = Path(__file__).parents[1] / "examples" / "news"
@@ -277,3 +278,23 @@ def test_boilerplate_in_two_documents_is_short_and_has_no_figures():
     for text, documents in zip(report.boilerplate["text"], report.boilerplate["documents"]):
         if documents < 3:
             assert len(words(text)) < 8 and not any(is_figure(w) for w in words(text)), text
+
+
+def test_a_misspelled_parameter_or_format_is_a_parameter_error():
+    texts = list(SEEDS.values())
+    with pytest.raises(ParameterError, match="unknown parameter 'thresh'; did you mean 'threshold'"):
+        dedup.scan(texts, thresh=0.5)
+    with pytest.raises(ParameterError, match="unknown parameter 'keep_dupes'"):
+        dedup.clean(texts, keep_dupes=True)
+    with pytest.raises(ParameterError, match="a report has no 'xml' format; choose from table, json, jsonl, csv, html"):
+        dedup.scan(texts).render("xml")
+
+
+def test_a_series_of_texts_is_named_by_its_index_and_a_dict_is_refused():
+    story = SEEDS["001"]
+    report = dedup.scan(pd.Series([story, story, SEEDS["002"]], index=["x", "y", "z"]))
+    assert report.clusters[["representative", "doc"]].values.tolist() == [["x", "y"]]
+    assert report.documents["doc"].tolist() == ["x", "y", "z"]
+    for data in ({"x": story, "y": story}, b"bytes", 5):
+        with pytest.raises(ParameterError, match="expected a list of texts or a DataFrame"):
+            dedup.scan(data)
