@@ -289,7 +289,7 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
         df: the DataFrame.
         text: the column holding the text; null values become ``""``.
         id: the column holding the ids; when ``None`` the DataFrame index is used.
-            Ids are converted with ``str``.
+            Ids are converted with ``str`` (a whole float as an integer: ``7.0`` is "7").
 
     Returns documents with path ``"<memory>"`` and line the 1-based row position.
     """
@@ -313,8 +313,16 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
             value = None
         if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):
             raise InputError("null id", MEMORY, position)
-        docs.append(Document(str(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
+        docs.append(Document(_id_text(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
     return list(_unique(docs))
+
+
+def _id_text(value: Any) -> str:
+    """An id as a string: ``str(value)``, but a whole float as the integer it is ("7", not
+    "7.0": pandas makes an integer column float as soon as one value is missing)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def documents_from_texts(texts: Iterable[str], ids: Iterable[str] | None = None) -> list[Document]:

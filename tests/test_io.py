@@ -604,6 +604,10 @@ def test_dataframe_with_id_column():
     df = pd.DataFrame({"key": [1, 2], "body": ["x", "y"]})
     docs = read_dataframe_documents(df, text="body", id="key")
     assert [(d.id, d.text) for d in docs] == [("1", "x"), ("2", "y")]
+    # an integer column read with a missing value elsewhere is float: its ids stay "1", "2"
+    df = pd.DataFrame({"key": [1.0, 2.0, 2.5], "body": ["x", "y", "z"], "other": [None, 1, 2]})
+    assert [d.id for d in read_dataframe_documents(df, text="body", id="key")] == ["1", "2", "2.5"]
+    assert [d.id for d in read_dataframe_documents(df.set_index("key"), text="body")] == ["1", "2", "2.5"]
 
 
 def test_dataframe_with_a_repeated_index_or_column_name_is_an_error():
