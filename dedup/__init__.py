@@ -40,8 +40,4 @@ def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) ->
         a :class:`Report` whose ``clusters``, ``repeats``, ``overlaps``,
         ``boilerplate`` and ``documents`` are DataFrames.
     """
-    return Report(Scanner(**params).scan(_documents(data, text, id)))
-
-
-def _documents(data: Any, text: str, id: str | None) -> list[Document]:
-    return as_documents(data, text, id)[0]
+    return Report(Scanner(**params).scan(as_documents(data, text, id)[0]))

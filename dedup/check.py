@@ -329,7 +329,7 @@ def _changed_files(paths: Iterable[str | os.PathLike], config_for: _ConfigCache)
 def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[Finding], int, str]:
     """Findings of the changed files that share one configuration, against its corpus."""
     params = {**config.params, **{k: v for k, v in flags.items() if v is not None}}
-    Params(**params)  # fail early on bad parameters
+    Params.of(**params)  # fail early on bad parameters
     top = git_toplevel(config.root) if config.root.is_dir() else None
     if top is not None:
         corpus = [p for p in tracked_files(config.root) if os.path.isfile(p) and config.selects(p)]

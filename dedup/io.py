@@ -299,9 +299,9 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
     for column in (text, id):
         if column is not None and column not in df.columns:
             raise InputError(f"no column {column!r} (columns: {', '.join(columns)})", MEMORY)
-        if column is not None and list(df.columns).count(column) > 1:
-            raise InputError(f"{list(df.columns).count(column)} columns are named {column!r}; rename all but one",
-                             MEMORY)
+        named = list(df.columns).count(column)
+        if column is not None and named > 1:
+            raise InputError(f"{named} columns are named {column!r}; rename all but one", MEMORY)
     ids = df.index if id is None else df[id]
     if id is None and not df.index.is_unique:  # pd.concat of two frames, say
         repeated = df.index[df.index.duplicated()][0]

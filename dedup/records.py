@@ -130,16 +130,14 @@ def write_documents(fmt: str, input_path: str, documents: Sequence[Document], te
         _write_jsonl_lines(input_path, kept, dest, text_field, encoding)
     elif fmt in ("jsonl", "json"):
         # standard input (read once), or a JSON array: every kept record written again
+        lines = (json_bytes(_record(d, t, text_field)) for d, t in kept)
         with open(dest, "wb") as f:
             if encoding == "utf-8-sig":
                 f.write(codecs.BOM_UTF8)
-            if fmt == "json":
-                f.write(b"[\n")
-            for i, (d, t) in enumerate(kept):
-                f.write((b",\n" if fmt == "json" and i else b"") + json_bytes(_record(d, t, text_field))
-                        + (b"\n" if fmt == "jsonl" else b""))
-            if fmt == "json":
-                f.write(b"\n]\n" if kept else b"]\n")
+            if fmt == "jsonl":
+                f.writelines(line + b"\n" for line in lines)
+            else:
+                f.write(b"[\n" + b",\n".join(lines) + (b"\n]\n" if kept else b"]\n"))
             _sync(f)
     elif fmt == "csv":
         _write_csv(input_path, kept, dest, text_field, encoding)
@@ -226,21 +224,17 @@ def _with_text(line: str, text_field: str, text: str) -> bytes | None:
         return None
     if span is None:
         return None
-    try:
-        value = json.dumps(text, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: escaped
-        value = json.dumps(text).encode("ascii")
-    return line[:span[0]].encode("utf-8") + value + line[span[1]:].encode("utf-8")
+    return line[:span[0]].encode("utf-8") + json_bytes(text) + line[span[1]:].encode("utf-8")
 
 
-def json_bytes(record: dict) -> bytes:
-    """``record`` as one line of JSON in UTF-8, characters as themselves; a lone surrogate
-    (which ``"\\ud800"`` in the input gives, and UTF-8 cannot hold) makes the line
-    ASCII with escapes instead."""
+def json_bytes(value: object) -> bytes:
+    """``value`` (a record, a text) as one line of JSON in UTF-8, characters as themselves;
+    a lone surrogate (which ``"\\ud800"`` in the input gives, and UTF-8 cannot hold)
+    makes the line ASCII with escapes instead."""
     try:
-        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+        return json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(record).encode("ascii")
+        return json.dumps(value).encode("ascii")
 
 
 def _sync(f) -> None:
