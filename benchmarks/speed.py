@@ -55,7 +55,7 @@ def run_floor(path: str) -> int:
     return 0
 
 
-#: seconds the child spent importing the tool's package (dedup: pandas, scipy, numpy)
+#: seconds the child spent importing the tool's package (dedup: pandas, pyarrow, numba)
 IMPORTED: dict = {}
 
 
@@ -166,7 +166,7 @@ def main() -> None:
                   f"{r['pairs']:>9,}")
         one, two = rows.get("dedup"), rows.get("dedup-jobs2")
         if one and two:
-            # the import (~0.9 s: pandas, scipy) is the same whatever --jobs is
+            # the import (~0.9 s: pandas, pyarrow, numba) is the same whatever --jobs is
             after = (one["seconds"] - one["import_seconds"]) / (two["seconds"] - two["import_seconds"])
             print(f"  jobs=2: {one['seconds'] / two['seconds']:.2f}x one thread "
                   f"({after:.2f}x after importing dedup, {one['import_seconds']:.2f} s and {two['import_seconds']:.2f} s)")
