@@ -629,13 +629,23 @@ def _passes(a, b, sig, sizes, min_share, min_size_ratio):
 
 
 @njit(cache=True, nogil=True)
-def _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered, out):
-    """One pass of :func:`bucket_pairs`: counts the pairs, and writes them to ``out``
-    unless it is empty."""
+def bucket_pairs(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered):
+    """Pairs of items that share a key (``lsh.pairs_sharing_key``), from ``packed``:
+    ascending uint64 values holding a key in their high ``64 - ib`` bits and an item in
+    their low ``ib``. A bucket (a run of one key) of at most ``max_bucket`` members gives
+    every pair of its members, a larger one its first (least) member with each other.
+    With ``filtered``, only pairs that pass the prefilter (:func:`_passes`, on rows
+    ``a``, ``b`` of ``sig`` and ``sizes``) are kept. Returns ``(m, 2)`` int64 pairs,
+    ``a <= b`` (equal only for an item with one key twice).
+
+    One pass into an array that doubles when full, cut to size at the end: no array but
+    the result, where numpy needed eight and every chance pair. (A counting pass first
+    would test every pair twice: at a million articles the paragraphs' bands form ~44M
+    chance pairs, each test two random signature rows, ~2.5 s of the second pass.)"""
     n = len(packed)
     shift = np.uint64(ib)
     mask = (np.uint64(1) << shift) - np.uint64(1)
-    write = out.shape[0] > 0
+    out = np.empty((max(16, n), 2), dtype=np.int64)
     k = 0
     i = 0
     while i < n:
@@ -650,30 +660,15 @@ def _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, 
                 b = np.int64(packed[y] & mask)
                 if filtered and not _passes(a, b, sig, sizes, min_share, min_size_ratio):
                     continue
-                if write:
-                    out[k, 0] = a
-                    out[k, 1] = b
+                if k == out.shape[0]:
+                    grown = np.empty((2 * k, 2), dtype=np.int64)
+                    grown[:k] = out
+                    out = grown
+                out[k, 0] = a
+                out[k, 1] = b
                 k += 1
         i = j
-    return k
-
-
-@njit(cache=True, nogil=True)
-def bucket_pairs(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered):
-    """Pairs of items that share a key (``lsh.pairs_sharing_key``), from ``packed``:
-    ascending uint64 values holding a key in their high ``64 - ib`` bits and an item in
-    their low ``ib``. A bucket (a run of one key) of at most ``max_bucket`` members gives
-    every pair of its members, a larger one its first (least) member with each other.
-    With ``filtered``, only pairs that pass the prefilter (:func:`_passes`, on rows
-    ``a``, ``b`` of ``sig`` and ``sizes``) are kept. Returns ``(m, 2)`` int64 pairs,
-    ``a <= b`` (equal only for an item with one key twice). Counts first, then fills:
-    no array but the result, where numpy needed eight and every chance pair."""
-    empty = np.empty((0, 2), dtype=np.int64)
-    total = _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered, empty)
-    out = np.empty((total, 2), dtype=np.int64)
-    if total:
-        _bucket_scan(packed, ib, max_bucket, sig, sizes, min_share, min_size_ratio, filtered, out)
-    return out
+    return out[:k].copy()
 
 
 @njit(cache=True, nogil=True, inline="always")

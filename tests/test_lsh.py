@@ -60,6 +60,8 @@ def test_pairs_sharing_64_bit_keys_in_any_order():
     for k in np.unique(keys):
         expected |= set(itertools.combinations(sorted(set(items[keys == k].tolist())), 2))
     assert set(map(tuple, pairs_sharing_key(keys, items, max_bucket=1000).tolist())) == expected
+    # hashed keys (LSH band keys) are cut to their top bits, not mixed again: the same buckets
+    assert set(map(tuple, pairs_sharing_key(keys, items, max_bucket=1000, hashed=True).tolist())) == expected
     star = pairs_sharing_key(np.full(200, vocab[0]), rng.permutation(np.arange(5, 205)), max_bucket=64)
     assert len(star) == 199 and set(star[:, 0].tolist()) == {5}
 
