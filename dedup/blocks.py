@@ -188,7 +188,14 @@ def type_signatures(index: BlockIndex, eligible: np.ndarray,
     and copies of a paragraph) can be freed before it runs."""
     signed_blocks, signatures, set_sizes = signed
     wanted = index.type_first_block[np.flatnonzero(eligible)]
-    position = np.searchsorted(signed_blocks, wanted)
+    # types are numbered in order of their first blocks, so ``wanted`` ascends, as the
+    # signed blocks do: marked in a mask, its rows are found in one pass (a binary
+    # search each took twice as long: 0.63 against 0.32 s for 6 of 9 million blocks)
+    is_wanted = np.zeros(len(index.block_type), dtype=bool)
+    is_wanted[wanted] = True
+    position = np.flatnonzero(is_wanted[signed_blocks])
+    if len(position) != len(wanted):
+        raise ValueError("type_signatures needs the signatures of every eligible type's first block")
     return wanted, signatures[position], set_sizes[position]
 
 

@@ -250,11 +250,31 @@ class Scanner:
         release_free_memory()
         table = feats.blocks
         store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
+        doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
+        empty = doc_words == 0
+        # with jobs > 1, one thread beside this one runs the work that needs none of the
+        # arrays made next: LSH candidates of the documents while the index of block
+        # types is built, near-matching paragraphs while the other candidates are found,
+        # repeats while the clusters are verified (each a few percent of a scan, done
+        # on one core otherwise)
+        side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
+        try:
+            return self._compare(p, docs, feats, table, store, doc_words, empty, side, stages)
+        finally:
+            if side is not None:
+                side.shutdown(wait=True)
+
+    def _compare(self, p: Params, docs: Corpus, feats: batch.BatchFeatures, table: BlockTable, store: TokenStore,
+                 doc_words: np.ndarray, empty: np.ndarray, side: ThreadPoolExecutor | None,
+                 stages: Stages) -> ScanResult:
+        """The stages after the per-document work (see the module's docstring), with
+        ``side`` the thread beside this one, if any."""
+        n = len(docs)
+        if side is not None:
+            cand_future = side.submit(lsh.bucket_pairs, feats.band_keys, valid=~empty)
         index = blk.build_index(table, feats.type_hash)
         feats.type_hash = None  # types are numbered now (8 bytes a block)
         release_free_memory()
-        doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
-        empty = doc_words == 0
         countable_len = index.type_words >= p.min_block_words
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
@@ -265,35 +285,30 @@ class Scanner:
         feats.long_block_signatures = feats.long_block_set_sizes = None
         near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement, store.jobs)
         del signed
-        side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         if side is None:  # first, so that its peak does not sit on the arrays below
             near_all = blk.near_type_pairs(*near_args)
             release_free_memory()
         else:
             near_future = side.submit(blk.near_type_pairs, *near_args)
         del near_args  # the paragraph signatures go once the candidates are found
-        try:
-            cand = lsh.bucket_pairs(feats.band_keys, valid=~empty)
+        cand = lsh.bucket_pairs(feats.band_keys, valid=~empty) if side is None else cand_future.result()
 
-            # documents sharing a block long enough to count
-            occ_type, occ_doc = blk.type_occurrences(index, countable_len)
-            shared = lsh.pairs_sharing_key(occ_type, occ_doc)
-            type_sets = SetBatch.from_pairs(occ_type, occ_doc, n)  # each document's set of types
-            weights = index.type_words.astype(np.float64)
-            shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
-            own_words = np.bincount(occ_doc, weights=weights[occ_type], minlength=n)
-            del occ_type, occ_doc, type_sets
-            own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
-            # related by shared text: the shared blocks cover group_coverage of both documents
-            grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
-            # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
-            # (pairs that share only a line of site chrome are not)
-            shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
-            if side is not None:
-                near_all = near_future.result()
-        finally:
-            if side is not None:
-                side.shutdown(wait=True)
+        # documents sharing a block long enough to count
+        occ_type, occ_doc = blk.type_occurrences(index, countable_len)
+        shared = lsh.pairs_sharing_key(occ_type, occ_doc)
+        type_sets = SetBatch.from_pairs(occ_type, occ_doc, n)  # each document's set of types
+        weights = index.type_words.astype(np.float64)
+        shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
+        own_words = np.bincount(occ_doc, weights=weights[occ_type], minlength=n)
+        del occ_type, occ_doc, type_sets
+        own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
+        # related by shared text: the shared blocks cover group_coverage of both documents
+        grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
+        # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
+        # (pairs that share only a line of site chrome are not)
+        shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
+        if side is not None:
+            near_all = near_future.result()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
         release_free_memory()
@@ -333,6 +348,8 @@ class Scanner:
         del full_sets, figures_all, part, words
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
+        if side is not None:
+            reps_future = side.submit(blk.repeats, table, index, countable, near)
         stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         cluster, representative = cluster_documents(n, cand[dup], doc_words)
@@ -348,7 +365,7 @@ class Scanner:
         stages("clusters")
         release_free_memory()
 
-        reps = blk.repeats(table, index, countable, near)
+        reps = blk.repeats(table, index, countable, near) if side is None else reps_future.result()
         overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
         stages("findings")
         stages.close()
