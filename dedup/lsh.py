@@ -218,7 +218,7 @@ def _sort_by_key(keys: np.ndarray, items: np.ndarray, hashed: bool = False) -> t
         packed = fmix64(k64)
         packed >>= _U64(ib)
         packed <<= _U64(ib)
-    packed |= items.astype(_U64)
+    packed |= items.view(_U64)  # int64 and not negative: the same bits, without a copy of them all
     packed.sort()
     return packed, ib
 

@@ -47,6 +47,8 @@ SAME_FIGURES_CONTAINMENT = 0.5
 #: buffers) against the ~2 KB of the set kept, so 20,000 documents to verify at once
 #: would need 250 MB beyond the sets; chunks keep that at ~50 MB whatever the corpus
 SET_CHUNK_DOCS = 4_096
+#: with several threads, no chunk is cut smaller than this many documents
+_MIN_SHARED_CHUNK = 512
 
 
 def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -60,13 +62,20 @@ def _doc_blocks(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | N
 
 
 def _in_chunks(build, docs: np.ndarray, jobs: int = 1) -> SetBatch:
-    """``build(docs)``, done :data:`SET_CHUNK_DOCS` documents at a time (every set is
-    the set of one document), the chunks on ``jobs`` threads (the loops release the
-    GIL; the chunks are joined in order, so the result is the same)."""
+    """``build(docs)``, done at most :data:`SET_CHUNK_DOCS` documents at a time (every
+    set is the set of one document), the chunks on ``jobs`` threads (the loops release
+    the GIL; the chunks are joined in order, so the result is the same)."""
     docs = np.asarray(docs, dtype=np.int64)
-    if len(docs) <= SET_CHUNK_DOCS:
+    size = SET_CHUNK_DOCS
+    if jobs > 1:
+        # as many chunks for each thread, so that none waits while another builds a last
+        # one alone (a few thousand documents, those holding boilerplate say, are shared too)
+        count = -(-len(docs) // SET_CHUNK_DOCS)
+        count = -(-count // jobs) * jobs
+        size = max(_MIN_SHARED_CHUNK, -(-len(docs) // count))
+    if len(docs) <= size:
         return build(docs)
-    chunks = (docs[a:a + SET_CHUNK_DOCS] for a in range(0, len(docs), SET_CHUNK_DOCS))
+    chunks = (docs[a:a + size] for a in range(0, len(docs), size))
     if jobs <= 1:
         return SetBatch.concat(build(chunk) for chunk in chunks)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
