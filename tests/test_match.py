@@ -64,15 +64,17 @@ def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
     from dedup.io import iter_documents
 
     monkeypatch.setattr(match, "SET_CHUNK_DOCS", 16)  # the Reuters sample in several chunks
+    monkeypatch.setattr(match, "_MIN_SHARED_CHUNK", 1)
     texts = [d.text for d in iter_documents([Path(__file__).parent / "data" / "reuters_sample.jsonl"])]
     tb = tokenize(texts)
-    docs = np.arange(tb.n_docs)
     keep = np.random.default_rng(5).random(tb.n_blocks) > 0.2
     assert tb.n_docs > 3 * 16
-    for one, two in ((match.shingle_sets(tb, docs, 3, keep), match.shingle_sets(tb, docs, 3, keep, jobs=2)),
-                     (match.figure_sets(tb, docs, keep), match.figure_sets(tb, docs, keep, jobs=2))):
-        assert len(one.values) > 0
-        assert np.array_equal(one.values, two.values) and np.array_equal(one.offsets, two.offsets)
+    # every document (chunks shared out evenly), and fewer than one chunk (cut for the threads)
+    for docs in (np.arange(tb.n_docs), np.arange(3, 14)):
+        for one, two in ((match.shingle_sets(tb, docs, 3, keep), match.shingle_sets(tb, docs, 3, keep, jobs=2)),
+                         (match.figure_sets(tb, docs, keep), match.figure_sets(tb, docs, keep, jobs=2))):
+            assert len(one.values) > 0 and len(one.sizes) == len(docs)
+            assert np.array_equal(one.values, two.values) and np.array_equal(one.offsets, two.offsets)
 
 
 def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
