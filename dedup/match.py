@@ -79,7 +79,7 @@ def _in_chunks(build, docs: np.ndarray, jobs: int = 1) -> SetBatch:
     if jobs <= 1:
         return SetBatch.concat(build(chunk) for chunk in chunks)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return SetBatch.concat(pool.map(build, chunks))
+        return SetBatch.concat(list(pool.map(build, chunks)))
 
 
 def shingle_sets(tb: TokenizedBatch, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None = None,

@@ -197,8 +197,13 @@ class SetBatch:
         ``parts`` may be a generator: each part is copied into one array that grows in
         place (``realloc``, which moves no pages of a large array), so joining needs the
         result and one part, not every part and the result (at a million articles, the
-        shingle sets of the ~200,000 documents to verify are ~400 MB).
+        shingle sets of the ~200,000 documents to verify are ~400 MB). Parts given as
+        a list, which are all held anyway, are joined by one copy (growing an array of
+        a few MB in the allocator's heap moves it at each part).
         """
+        if isinstance(parts, (list, tuple)) and len(parts) > 1:
+            return cls(np.concatenate([part.values for part in parts]),
+                       offsets_of(np.concatenate([part.sizes for part in parts])))
         first: SetBatch | None = None
         values: np.ndarray | None = None  # owned here, so that it can grow in place
         sizes = []

@@ -311,6 +311,12 @@ class TokenizedBatch(_Counts):
         return BlockTable(self.block_doc.astype(small), self.block_start.astype(small), self.block_end.astype(small),
                           self.doc_block_offsets, self.block_words.astype(small))
 
+    @classmethod
+    def concat(cls, parts: Sequence["TokenizedBatch"]) -> "TokenizedBatch":
+        """The documents of ``parts``, one part after the other."""
+        return _concat_tokens([(t.block_doc, t.block_start, t.block_end, np.diff(t.doc_block_offsets), t.block_words,
+                                t.word_hash, t.word_is_number) for t in parts])
+
     def take(self, docs: np.ndarray) -> "TokenizedBatch":
         """The tokens of documents ``docs`` (document ``i`` of the result is ``docs[i]``),
         as :func:`tokenize` gives them for those documents' texts."""

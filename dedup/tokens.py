@@ -92,13 +92,23 @@ class TokenStore:
         self.jobs = jobs
         self._all = tokens
 
-    def of(self, docs: np.ndarray) -> Tokens:
-        """The tokens of documents ``docs`` (distinct, ascending)."""
+    def of(self, docs: np.ndarray, known: Tokens | None = None) -> Tokens:
+        """The tokens of documents ``docs`` (distinct, ascending); those of the documents
+        also in ``known`` (tokens asked for before) are taken from it, not tokenised again."""
         docs = np.asarray(docs, dtype=np.int64)
         offsets = self.blocks.doc_block_offsets
         counts = np.diff(offsets)[docs]
         if self._all is not None:
             tokens = self._all.take(docs)
+        elif known is not None and len(known.docs):
+            have = np.isin(docs, known.docs)
+            new = self.of(docs[~have]).tokens
+            # both parts, then each document taken in ``docs``' order
+            source = np.concatenate((np.searchsorted(known.docs, docs[have]), len(known.docs) + np.arange(new.n_docs)))
+            order = np.empty(len(docs), dtype=np.int64)
+            order[np.flatnonzero(have)] = source[:int(have.sum())]
+            order[np.flatnonzero(~have)] = source[int(have.sum()):]
+            tokens = TokenizedBatch.concat([known.tokens, new]).take(order)
         else:
             tokens = tokenize(_texts(self.documents, docs), self.jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):

@@ -58,6 +58,8 @@ def test_sets_joined_from_a_generator_are_the_sets_joined_at_once():
     assert SetBatch.concat(iter(parts[:1])) is parts[0]  # one part: itself, not a copy
     assert len(SetBatch.concat(iter([]))) == 0
     assert parts[0].values.tolist() == joined.values[:len(parts[0].values)].tolist()  # parts left as they were
+    listed = SetBatch.concat(parts)  # a list: one copy
+    assert np.array_equal(listed.values, joined.values) and np.array_equal(listed.offsets, joined.offsets)
 
 
 def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
