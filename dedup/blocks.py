@@ -207,8 +207,8 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
 
     Candidates come from LSH over the 32-value signatures of the types' first blocks
     (``signed``, their rows from :func:`type_signatures`). Their signatures must agree on
-    at least :data:`NEAR_ESTIMATE_SHARE` of ``threshold`` (half: 13 of 32 values at
-    0.8), which drops the pairs of paragraphs that only share common words before any
+    at least :data:`NEAR_ESTIMATE_SHARE` of ``threshold`` (16 of 32 values at 0.8),
+    which drops the pairs of paragraphs that only share common words before any
     text is looked at; the survivors must have word-set Jaccard of at least
     ``threshold`` and are then scored on their word sequences (words from ``store``).
     Like documents, two paragraphs that differ in their figures ("convertible at 54.55

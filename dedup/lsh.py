@@ -164,8 +164,9 @@ def pairs_sharing_key(keys: np.ndarray, items: np.ndarray, max_bucket: int = MAX
     come from two buckets: the pairs are returned as found, ``a < b`` but unsorted,
     which skips a sort of them all (the largest cost of a band with many pairs).
     With a ``prefilter`` (whose rows are the items), only the pairs that pass it.
-    ``hashed`` says that the keys are already uniform 64-bit hashes (LSH band keys),
-    whose top bits can be used as they are (see :func:`_sort_by_key`).
+    ``hashed`` says that ``uint64`` keys are already uniform 64-bit hashes (LSH band
+    keys), whose top bits can be used as they are (see :func:`_sort_by_key`); keys of
+    any other type are mixed whatever it says.
     """
     from . import kernels
 
@@ -211,7 +212,7 @@ def _sort_by_key(keys: np.ndarray, items: np.ndarray, hashed: bool = False) -> t
     k64 = np.asarray(keys).astype(_U64, copy=False) if keys.dtype != np.int64 else keys.view(_U64)
     if keys.dtype.kind == "i" and keys.min() >= 0 and int(keys.max()) < (1 << kb):
         packed = k64 << _U64(ib)
-    elif hashed:
+    elif hashed and keys.dtype == np.uint64:
         packed = k64 >> _U64(ib)
         packed <<= _U64(ib)
     else:

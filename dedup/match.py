@@ -67,7 +67,7 @@ def _in_chunks(build, docs: np.ndarray, jobs: int = 1) -> SetBatch:
     the GIL; the chunks are joined in order, so the result is the same)."""
     docs = np.asarray(docs, dtype=np.int64)
     size = SET_CHUNK_DOCS
-    if jobs > 1:
+    if jobs > 1 and len(docs):
         # as many chunks for each thread, so that none waits while another builds a last
         # one alone (a few thousand documents, those holding boilerplate say, are shared too)
         count = -(-len(docs) // SET_CHUNK_DOCS)

@@ -292,6 +292,7 @@ class Scanner:
             near_future = side.submit(blk.near_type_pairs, *near_args)
         del near_args  # the paragraph signatures go once the candidates are found
         cand = lsh.bucket_pairs(feats.band_keys, valid=~empty) if side is None else cand_future.result()
+        cand_future = None  # it holds its result
 
         # documents sharing a block long enough to count
         occ_type, occ_doc = blk.type_occurrences(index, countable_len)
@@ -374,6 +375,7 @@ class Scanner:
         release_free_memory()
 
         reps = blk.repeats(table, index, countable, near) if side is None else reps_future.result()
+        reps_future = None
         overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
         stages("findings")
         stages.close()

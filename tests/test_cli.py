@@ -673,6 +673,19 @@ def test_a_bad_record_after_several_batches_stops_the_streamed_scan_cleanly(tmp_
     assert not out.exists() and list(tmp_path.iterdir()) == [corpus]
 
 
+@pytest.mark.parametrize("corpus", [EXAMPLES, REPO / "tests" / "data" / "reuters_sample.jsonl"], ids=["news", "reuters"])
+def test_two_threads_report_what_one_thread_reports(corpus):
+    # the seed articles have no candidate pair (no sets to build on the threads), Reuters many
+    one, two = run("scan", corpus, "--format", "json"), run("scan", corpus, "--format", "json", "--jobs", "2")
+    assert one.exit_code == two.exit_code == 0, two.stderr
+    assert one.stdout == two.stdout and json.loads(one.stdout)["summary"]["documents"] > 0
+
+
+def test_python_dash_m_dedup_is_the_command():
+    result = subprocess.run([sys.executable, "-m", "dedup", "scan", str(EXAMPLES)], capture_output=True, text=True)
+    assert result.returncode == 0 and "5 documents, 83 blocks" in result.stdout, result.stderr
+
+
 @pytest.mark.parametrize("jobs", ["0", "-5", "two"])
 def test_a_bad_jobs_value_is_a_usage_error(jobs):
     result = run("scan", EXAMPLES, "--jobs", jobs)

@@ -77,6 +77,8 @@ def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
                          (match.figure_sets(tb, docs, keep), match.figure_sets(tb, docs, keep, jobs=2))):
             assert len(one.values) > 0 and len(one.sizes) == len(docs)
             assert np.array_equal(one.values, two.values) and np.array_equal(one.offsets, two.offsets)
+    none = np.arange(0)  # no document to verify: no sets, on any number of threads
+    assert len(match.shingle_sets(tb, none, 3, keep, jobs=2)) == len(match.figure_sets(tb, none, keep, jobs=3)) == 0
 
 
 def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
