@@ -102,13 +102,10 @@ class TokenStore:
             tokens = self._all.take(docs)
         elif known is not None and len(known.docs):
             have = np.isin(docs, known.docs)
-            new = self.of(docs[~have]).tokens
-            # both parts, then each document taken in ``docs``' order
-            source = np.concatenate((np.searchsorted(known.docs, docs[have]), len(known.docs) + np.arange(new.n_docs)))
-            order = np.empty(len(docs), dtype=np.int64)
-            order[np.flatnonzero(have)] = source[:int(have.sum())]
-            order[np.flatnonzero(~have)] = source[int(have.sum()):]
-            tokens = TokenizedBatch.concat([known.tokens, new]).take(order)
+            old = known.tokens
+            if int(have.sum()) != len(known.docs):  # some known documents are not asked for
+                old = old.take(np.searchsorted(known.docs, docs[have]))
+            tokens = TokenizedBatch.interleave(old, self.of(docs[~have]).tokens, ~have)
         else:
             tokens = tokenize(_texts(self.documents, docs), self.jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):
