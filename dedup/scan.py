@@ -308,14 +308,7 @@ class Scanner:
         # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
         # (pairs that share only a line of site chrome are not)
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
-        early = None
         if side is not None:
-            # while the near-matching paragraphs are found, the words of the documents in
-            # the candidates so far (nearly all of them) are read for verification
-            known = sorted_distinct(np.concatenate((cand, shared)))
-            if len(known) <= KEEP_WORDS_DOCS:
-                early = store.of(known)
-            del known
             near_all = near_future.result()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
@@ -329,8 +322,7 @@ class Scanner:
 
         # groups of related documents, for boilerplate
         # their tokens (document i is involved[i]), kept for the two passes unless too many
-        words = store.of(involved, early) if len(involved) <= KEEP_WORDS_DOCS else None
-        del early
+        words = store.of(involved) if len(involved) <= KEEP_WORDS_DOCS else None
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)

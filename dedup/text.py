@@ -311,48 +311,6 @@ class TokenizedBatch(_Counts):
         return BlockTable(self.block_doc.astype(small), self.block_start.astype(small), self.block_end.astype(small),
                           self.doc_block_offsets, self.block_words.astype(small))
 
-    @classmethod
-    def interleave(cls, a: "TokenizedBatch", b: "TokenizedBatch", from_b: np.ndarray) -> "TokenizedBatch":
-        """The documents of ``a`` and ``b`` in one batch: document ``i`` is the next one of
-        ``b`` where ``from_b[i]``, else the next one of ``a`` (all of each, in order).
-        Each run of documents from one part is copied as one slice of each array: a few
-        documents put among many cost one copy of them all, where joining the parts and
-        taking the documents in order copied them twice and indexed every word."""
-        from_b = np.asarray(from_b, dtype=bool)
-        if int(from_b.sum()) != b.n_docs or len(from_b) - int(from_b.sum()) != a.n_docs:
-            raise ValueError("interleave() takes every document of both parts")
-        n = len(from_b)
-        if n == 0:
-            return a
-        cut = np.flatnonzero(from_b[1:] != from_b[:-1]) + 1
-        run_start, run_end = np.concatenate(([0], cut)), np.concatenate((cut, [n]))
-        # each run's first document within its own part
-        first = np.where(from_b, np.cumsum(from_b) - 1, np.cumsum(~from_b) - 1)[run_start]
-        pieces: dict[str, list[np.ndarray]] = {name: [] for name in
-                                              ("block_start", "block_end", "block_words", "word_hash", "word_is_number")}
-        for lo, hi, d0, part_b in zip(run_start.tolist(), run_end.tolist(), first.tolist(), from_b[run_start].tolist()):
-            t = b if part_b else a
-            b0, b1 = t.doc_block_offsets[d0], t.doc_block_offsets[d0 + hi - lo]
-            w0, w1 = t.word_offsets[b0], t.word_offsets[b1]
-            pieces["block_start"].append(t.block_start[b0:b1])
-            pieces["block_end"].append(t.block_end[b0:b1])
-            pieces["block_words"].append(np.diff(t.word_offsets[b0:b1 + 1]))
-            pieces["word_hash"].append(t.word_hash[w0:w1])
-            pieces["word_is_number"].append(t.word_is_number[w0:w1])
-        joined = {name: np.concatenate(parts) for name, parts in pieces.items()}
-        doc_blocks = np.zeros(n, dtype=np.int64)
-        doc_blocks[~from_b] = np.diff(a.doc_block_offsets)
-        doc_blocks[from_b] = np.diff(b.doc_block_offsets)
-        return cls(
-            block_doc=np.repeat(np.arange(n, dtype=np.int64), doc_blocks),
-            block_start=joined["block_start"],
-            block_end=joined["block_end"],
-            doc_block_offsets=offsets_of(doc_blocks),
-            word_offsets=offsets_of(joined["block_words"]),
-            word_hash=joined["word_hash"],
-            word_is_number=joined["word_is_number"],
-        )
-
     def take(self, docs: np.ndarray) -> "TokenizedBatch":
         """The tokens of documents ``docs`` (document ``i`` of the result is ``docs[i]``),
         as :func:`tokenize` gives them for those documents' texts."""

@@ -92,20 +92,13 @@ class TokenStore:
         self.jobs = jobs
         self._all = tokens
 
-    def of(self, docs: np.ndarray, known: Tokens | None = None) -> Tokens:
-        """The tokens of documents ``docs`` (distinct, ascending); those of the documents
-        also in ``known`` (tokens asked for before) are taken from it, not tokenised again."""
+    def of(self, docs: np.ndarray) -> Tokens:
+        """The tokens of documents ``docs`` (distinct, ascending)."""
         docs = np.asarray(docs, dtype=np.int64)
         offsets = self.blocks.doc_block_offsets
         counts = np.diff(offsets)[docs]
         if self._all is not None:
             tokens = self._all.take(docs)
-        elif known is not None and len(known.docs):
-            have = np.isin(docs, known.docs)
-            old = known.tokens
-            if int(have.sum()) != len(known.docs):  # some known documents are not asked for
-                old = old.take(np.searchsorted(known.docs, docs[have]))
-            tokens = TokenizedBatch.interleave(old, self.of(docs[~have]).tokens, ~have)
         else:
             tokens = tokenize(_texts(self.documents, docs), self.jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):

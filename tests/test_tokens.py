@@ -40,18 +40,6 @@ def test_tokens_of_some_documents_equal_tokenising_their_texts(kept):
     same_tokens(store.all(), whole)
 
 
-def test_tokens_taken_partly_from_tokens_asked_for_before_equal_tokenising_their_texts():
-    docs = documents_from_texts(TEXTS)
-    store = TokenStore(docs, tokenize(TEXTS).block_table())
-    rng = np.random.default_rng(3)
-    some = np.sort(rng.choice(len(TEXTS), 60, replace=False))
-    known = store.of(np.sort(np.concatenate((rng.choice(some, 40, replace=False), [len(TEXTS) - 1]))))
-    words = store.of(some, known)  # 40 known, 20 new, interleaved; one known not asked for
-    same_tokens(words.tokens, tokenize([TEXTS[i] for i in some]))
-    assert np.array_equal(words.docs, some) and np.array_equal(words.blocks, store.of(some).blocks)
-    same_tokens(store.of(known.docs[:-1], known).tokens, tokenize([TEXTS[i] for i in known.docs[:-1]]))
-
-
 def test_a_scan_of_several_batches_keeps_no_words_and_gives_them_back(monkeypatch):
     monkeypatch.setattr(batch, "BATCH_DOCS", 100)
     result = dedup.Scanner().scan(documents_from_texts(TEXTS))
