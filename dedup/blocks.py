@@ -54,16 +54,18 @@ _BLOCK_SEED = 7
 #: They were the largest array a scan keeps per document: 336 bytes a news article
 #: instead of 1,343 as uint32.
 BLOCK_SIGNATURE_DTYPE = np.uint8
-#: near-matching paragraphs: candidate pairs whose signatures agree on less than this
-#: share of ``block_threshold`` are dropped unread (16 of 32 values at 0.8). Of the
-#: 159,096 matching pairs of a million generated articles the least agreed on 18 (one
-#: pair; 3 on 19, 8 on 20, 40 on 21), and a pair at Jaccard 0.8 agrees on fewer than
-#: 16 with probability 3e-5 (binomial; less given the 5-value band it already shares).
-#: The chance candidates are what it drops: pairs of paragraphs that only share common
-#: words agree on 13-15 values often enough that at half the threshold (13 of 32) a
+#: near-matching paragraphs: candidate pairs whose signatures agree on less than
+#: ``block_threshold`` minus this share of their values are dropped unread (16 of 32
+#: values at 0.8). Of the 159,096 matching pairs of a million generated articles the
+#: least agreed on 18 (one pair; 3 on 19, 8 on 20, 40 on 21), and a pair at Jaccard 0.8
+#: agrees on fewer than 16 with probability 3e-5 (binomial; less given the 5-value band
+#: it already shares). The chance candidates are what it drops: pairs of paragraphs
+#: that only share common words agree on 13-15 values often enough that at 13 of 32 a
 #: million articles had 321k candidates for 159k matches, and their words took 213k
-#: documents to be tokenised again; at 16 of 32: 185k candidates.
-NEAR_ESTIMATE_SHARE = 0.625
+#: documents to be tokenised again; at 16 of 32: 185k candidates. A margin, not a share
+#: of the threshold: at lower thresholds the estimate spreads more (a share of 0.625
+#: dropped 0.07-0.33 % of the pairs at exactly 0.6, and 0.3-0.6 % at 0.5).
+NEAR_ESTIMATE_MARGIN = 0.3
 
 
 #: block, type and document numbers in a :class:`BlockIndex`: 32 bits (a million news
@@ -207,7 +209,7 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
 
     Candidates come from LSH over the 32-value signatures of the types' first blocks
     (``signed``, their rows from :func:`type_signatures`). Their signatures must agree on
-    at least :data:`NEAR_ESTIMATE_SHARE` of ``threshold`` (16 of 32 values at 0.8),
+    at least ``threshold`` minus :data:`NEAR_ESTIMATE_MARGIN` (16 of 32 values at 0.8),
     which drops the pairs of paragraphs that only share common words before any
     text is looked at; the survivors must have word-set Jaccard of at least
     ``threshold`` and are then scored on their word sequences (words from ``store``).
@@ -233,7 +235,8 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     # pairs are tested as they are found: chance candidates (pairs of paragraphs sharing
     # common words) grow faster than the corpus, ~0.7M at 100,000 articles and ~44M at a
     # million, and only ~3 % of them agree enough to keep
-    prefilter = lsh.Prefilter(sig, NEAR_ESTIMATE_SHARE * threshold, size, threshold)
+    # rounded: a difference in floating point may fall a hair above k / 32 and ask for k + 1 values
+    prefilter = lsh.Prefilter(sig, max(0.0, round(threshold - NEAR_ESTIMATE_MARGIN, 9)), size, threshold)
     cand = lsh.candidate_pairs(sig, b, r, prefilter=prefilter, jobs=jobs)
     del prefilter, sig, size
     if isinstance(signed, list):
