@@ -76,6 +76,12 @@ KEEP_WORDS_DOCS = 65_536
 #: 8.5 s of page faults, the pages handed back faulted in again by the next chunk;
 #: never, only at the end, raised the peak from 1,918 to 2,257 MiB.
 TRIM_EVERY_CHUNKS = 4
+#: with jobs > 1, the near-matching paragraphs are found beside the other candidates
+#: (one core each) in corpora of up to this many documents; in larger ones first, with
+#: both cores, as with one thread: their arrays and the others' together took a
+#: million articles' peak to 2,263-2,324 MiB; first, 1,938 MiB, and the candidates took
+#: 13.1 s against 13.2 s
+SIDE_NEAR_MAX_DOCS = 262_144
 
 
 @dataclass(frozen=True)
@@ -286,7 +292,8 @@ class Scanner:
         feats.long_block_signatures = feats.long_block_set_sizes = None
         near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement, store.jobs)
         del signed
-        if side is None:  # first, so that its peak does not sit on the arrays below
+        beside = side is not None and n <= SIDE_NEAR_MAX_DOCS
+        if not beside:  # first, so that its peak does not sit on the arrays below
             near_all = blk.near_type_pairs(*near_args)
             release_free_memory()
         else:
@@ -309,7 +316,7 @@ class Scanner:
         # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
         # (pairs that share only a line of site chrome are not)
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
-        if side is not None:
+        if beside:
             near_all = near_future.result()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")

@@ -1,5 +1,6 @@
 """The scan pipeline on real articles: repeats, clusters, overlap, boilerplate."""
 
+import sys
 from pathlib import Path
 
 import datasketch
@@ -169,14 +170,18 @@ def test_bad_parameters_are_library_errors():
         dedup.scan(pd.DataFrame({"x": ["a"]}), text="body")
 
 
-def test_jobs_give_identical_results(monkeypatch):
+@pytest.mark.parametrize("near_beside", [True, False], ids=["near-paragraphs-beside", "near-paragraphs-first"])
+def test_jobs_give_identical_results(monkeypatch, near_beside):
     from benchmarks.generate import generate_articles
     from dedup import batch
+    scan_module = sys.modules["dedup.scan"]  # dedup.scan is also the function
 
     df = pd.DataFrame(list(generate_articles(400, seed=3)))
     one = dedup.Report(dedup.Scanner(jobs=1).scan(dedup.read_dataframe_documents(df, text="text", id="id")))
     # batches of 50: 400 documents go to the thread pool as 8 batches, streamed from a generator
     monkeypatch.setattr(batch, "BATCH_DOCS", 50)
+    # a corpus over SIDE_NEAR_MAX_DOCS finds the near-matching paragraphs first, not on the side thread
+    monkeypatch.setattr(scan_module, "SIDE_NEAR_MAX_DOCS", 400 if near_beside else 399)
     two = dedup.Report(dedup.Scanner(jobs=2).scan(iter(dedup.read_dataframe_documents(df, text="text", id="id"))))
     assert one.summary["clusters"] > 0
     assert one.to_json() == two.to_json()
