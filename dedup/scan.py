@@ -220,8 +220,9 @@ class Scanner:
 
     Args:
         jobs: threads for the per-document work (tokenising, shingling, signing: about
-            two thirds of a scan), the near-matching of paragraphs (beside the other
-            candidates, its LSH bands and scoring split over the threads), the document
+            two thirds of a scan), the near-matching of paragraphs (its LSH bands and
+            scoring split over the threads; beside the other candidates, up to
+            :data:`SIDE_NEAR_MAX_DOCS` documents), the document
             LSH (beside the index of block types), the verification sets and the repeats
             (beside the clusters); ``-1`` for all cores. Results do not depend on it. The
             per-document work of a corpus of one batch (``batch.BATCH_DOCS`` documents)
