@@ -54,9 +54,9 @@ import json
 import math
 import os
 import sqlite3
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -449,7 +449,8 @@ class Index:
     @property
     def boilerplate(self) -> pd.DataFrame:
         """The boilerplate learnt so far: ``text, documents`` (in the batch it was found in)."""
-        rows = self._db.execute("SELECT text, documents FROM boilerplate ORDER BY documents DESC, text").fetchall()
+        query = "SELECT text, documents FROM boilerplate ORDER BY documents DESC, text"
+        rows = self._connection().execute(query).fetchall()
         return pd.DataFrame(rows, columns=["text", "documents"])
 
     def close(self) -> None:
@@ -482,8 +483,7 @@ class Index:
         Nested calls join the outer transaction. ``write=False`` only reads (a snapshot,
         taking no lock that would keep writers out).
         """
-        if self._db is None:
-            raise DedupError("the index is closed", self.path)
+        self._connection()  # a closed index: an error
         if self._depth:
             self._depth += 1
             try:
@@ -596,8 +596,7 @@ class Index:
     def _writable(self) -> None:
         if self.readonly:
             raise DedupError("the index was opened read-only", self.path)
-        if self._db is None:
-            raise DedupError("the index is closed", self.path)
+        self._connection()  # a closed index: an error
 
     # ------------------------------------------------------------------ querying
     def query(self, data: Any, text: str = "text", id: str | None = None,

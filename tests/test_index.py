@@ -498,6 +498,7 @@ def test_a_closed_index_says_so(tmp_path):
         idx.add(dedup.read_documents([NEWS]))
         assert repr(idx) == f"<Index {str(tmp_path / 'news.db')!r}: 5 documents>"
     assert repr(idx) == f"<Index {str(tmp_path / 'news.db')!r}: closed>"  # what a notebook cell shows
-    for use in (len, lambda i: i.ids(), lambda i: "000_2ea5d5c95082bfe6.txt" in i, lambda i: i.signature("x")):
+    for use in (len, lambda i: i.ids(), lambda i: "000_2ea5d5c95082bfe6.txt" in i, lambda i: i.signature("x"),
+                lambda i: i.boilerplate, lambda i: i.query(dedup.read_documents([NEWS]))):
         with pytest.raises(dedup.DedupError, match="the index is closed"):
             use(idx)
