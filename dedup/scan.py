@@ -256,10 +256,6 @@ class Scanner:
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])
         stages("signatures")
         release_free_memory()
-        table = feats.blocks
-        store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
-        doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
-        empty = doc_words == 0
         # with jobs > 1, one thread beside this one runs the work that needs none of the
         # arrays made next: LSH candidates of the documents while the index of block
         # types is built, near-matching paragraphs while the other candidates are found,
@@ -267,17 +263,20 @@ class Scanner:
         # on one core otherwise)
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         try:
-            return self._compare(p, docs, feats, table, store, doc_words, empty, side, stages)
+            return self._compare(docs, feats, side, stages)
         finally:
             if side is not None:
                 side.shutdown(wait=True)
 
-    def _compare(self, p: Params, docs: Corpus, feats: batch.BatchFeatures, table: BlockTable, store: TokenStore,
-                 doc_words: np.ndarray, empty: np.ndarray, side: ThreadPoolExecutor | None,
+    def _compare(self, docs: Corpus, feats: batch.BatchFeatures, side: ThreadPoolExecutor | None,
                  stages: Stages) -> ScanResult:
         """The stages after the per-document work (see the module's docstring), with
         ``side`` the thread beside this one, if any."""
-        n = len(docs)
+        p, n = self.params, len(docs)
+        table = feats.blocks
+        store = TokenStore(docs, table, feats.tokens, batch.threads(self.jobs))
+        doc_words = np.bincount(table.block_doc, weights=table.block_words, minlength=n).astype(np.int64)
+        empty = doc_words == 0
         if side is not None:
             cand_future = side.submit(lsh.bucket_pairs, feats.band_keys, valid=~empty)
         index = blk.build_index(table, feats.type_hash)
