@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kernels import component_roots
-
 
 def components(n: int, pairs: np.ndarray) -> np.ndarray:
     """Component label of each of ``n`` nodes; labels ordered by each component's first node."""
+    from .kernels import component_roots  # numba is loaded when first needed (see batch.compute_batches)
+
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     roots = component_roots(n, np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1]))
     # each component is named by its first node: number the roots in node order

@@ -1,5 +1,6 @@
 """The scan pipeline on real articles: repeats, clusters, overlap, boilerplate."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -303,3 +304,12 @@ def test_a_series_of_texts_is_named_by_its_index_and_a_dict_is_refused():
     for data in ({"x": story, "y": story}, b"bytes", 5):
         with pytest.raises(ParameterError, match="expected a list of texts or a DataFrame"):
             dedup.scan(data)
+
+
+def test_importing_dedup_leaves_numba_to_the_first_scan():
+    # with jobs > 1 numba is imported on a worker thread while the reader parses the
+    # first batches (batch.compute_batches); a module that imports the compiled loops at
+    # its top would put that back on the main thread, before any reading
+    code = "import sys, dedup; print('numba' in sys.modules); dedup.Scanner().scan(dedup.documents_from_texts(['a b'])); print('numba' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["False", "True"], result.stderr
