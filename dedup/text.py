@@ -427,7 +427,8 @@ def _tokenize_chunk(texts: Utf8Texts, kernels) -> tuple:
     block_doc = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
     g_start = starts + doc_offsets[block_doc]
     g_end = ends + doc_offsets[block_doc]
-    fold_cp, fold_offsets, fold_bytes, unfoldable = _fold_table(cp)
+    high = cp[cp >= 128]
+    fold_cp, fold_offsets, fold_bytes, unfoldable = _fold_table(high)
     override = np.full(len(starts), -1, dtype=np.int64)
     over_offsets = np.zeros(1, dtype=np.int64)
     over_bytes = np.zeros(0, dtype=np.uint8)
@@ -440,8 +441,12 @@ def _tokenize_chunk(texts: Utf8Texts, kernels) -> tuple:
         override[blocks] = np.arange(len(blocks))
         over_offsets = offsets_of([len(f) for f in folded])
         over_bytes = np.frombuffer(b"".join(folded), dtype=np.uint8)
+    # at most: every code point, the non-ASCII ones at their longest fold, a line break a
+    # block and the blocks folded in Python
+    widest = max(1, int(np.diff(fold_offsets).max(initial=0)))
+    capacity = len(cp) + len(high) * (widest - 1) + len(starts) + len(over_bytes)
     buf = kernels.fold_blocks(cp, g_start, g_end, fold_cp, fold_offsets, fold_bytes,
-                              override, over_offsets, over_bytes)
+                              override, over_offsets, over_bytes, capacity)
     word_hash, is_number, block_words = kernels.hash_words(buf, len(starts), _CLASS, _U64(WORD_HASH_SEED),
                                                            _U64(_POLY), _number_word_table(),
                                                            max(map(len, NUMBER_WORDS)))
@@ -476,11 +481,11 @@ _CHUNK_TEXT_BYTES = 1 << 21
 _FOLDS: dict[int, bytes | None] = {}
 
 
-def _fold_table(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The fold of every distinct non-ASCII code point of ``cp``, as sorted code points,
-    offsets and UTF-8 bytes for :func:`kernels.fold_blocks`, and the code points whose
-    fold depends on their neighbours (:func:`_fold_char` gives None)."""
-    distinct = np.unique(cp[cp >= 128]).tolist()
+def _fold_table(high: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The fold of every distinct code point of ``high`` (non-ASCII code points), as sorted
+    code points, offsets and UTF-8 bytes for :func:`kernels.fold_blocks`, and the code
+    points whose fold depends on their neighbours (:func:`_fold_char` gives None)."""
+    distinct = np.unique(high).tolist()
     folds = []
     unfoldable = []
     for c in distinct:

@@ -31,7 +31,7 @@ _U64 = np.uint64
 PIECES = ["Putin", "said", "1.5", "6\u20133/16", "U.S.", "\u201cquoted\u201d", "caf\u00e9", "cafe\u0301", "\ufb01ne",
           "\uff21\uff22\uff23", "pro\u00adblem", "zero\u200bwidth", "\u1100\u1161", "\ud55c\uad6d", "STRASSE", "\u1e9e",
           "\u0130stanbul", "\u00a0", "\u2028", "\r\n", "\n", "\r", "\x0b", "\x1c", "\x85", "  ", "\t", "\ud800",
-          "six", "Eight", "12:30", "-", "...", "\u2014", "\U0001F600", "x\u0308"]
+          "six", "Eight", "12:30", "-", "...", "\u2014", "\U0001F600", "x\u0308", "\ufdfa", "\u0390"]
 text_strategy = st.lists(st.sampled_from(PIECES), max_size=40).map(" ".join) | st.text(max_size=60)
 
 
@@ -86,6 +86,15 @@ def test_utf8_texts_join_and_cut_back_to_the_same_strings():
 def test_tokenize_equals_the_per_text_definition_on_generated_text(texts):
     tb = tokenize(texts)
     assert tb.n_docs == len(texts)
+    assert batch_tokens(tb) == reference_tokens(texts)
+
+
+def test_tokenize_folds_characters_whose_fold_is_many_times_their_size():
+    # U+FDFA is 3 bytes of UTF-8 and folds to 18 letters and spaces (33 bytes): the
+    # folded buffer is written in one pass into a size bounded beforehand, so a text of
+    # nothing else is the case that bound must hold for (with blocks folded in Python)
+    texts = ["\ufdfa" * 500, "\ufdfa\n" * 300, "a\u0308 \ufdfa\u0390" * 200, "\ufdfa \ufb01" * 100 + "\n\n"]
+    tb = tokenize(texts)
     assert batch_tokens(tb) == reference_tokens(texts)
 
 
