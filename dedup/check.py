@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .config import Config, load_config
-from .errors import InputError
+from .errors import InputError, ParameterError
 from .io import Document, _read_text, atomic_write, check_not_an_input
 from .progress import bar
 from .report import Report
@@ -364,9 +364,22 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
     """Findings of each changed file queried alone against an index of the corpus."""
     from .index import Index
 
-    params = {**config.params, **{k: v for k, v in flags.items() if v is not None}}
+    given = {k: v for k, v in flags.items() if v is not None}
+    params = {**config.params, **given}
+    try:
+        idx = Index(index_path, readonly=True, **params)
+    except ParameterError as e:
+        from_config = [k for k in config.params if k not in given]
+        if not from_config:
+            raise
+        # the index's parameters are its builder's; [tool.dedup] applies to check only
+        key = from_config[0]
+        raise ParameterError(f"{e.message} ({', '.join(from_config)} from [tool.dedup] in {config.path}, which "
+                             f"`dedup index add` does not read: build the index with the same, as in "
+                             f"`dedup index add DB --{key.replace('_', '-')} {config.params[key]} ...`)",
+                             e.path) from None
     found: list[Finding] = []
-    with Index(index_path, readonly=True, **params) as idx:
+    with idx:
         size = len(idx)
         for path in sorted(changed, key=_display):
             doc_id = _display(path)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .match import shingle_sets
+from .report import shown
 from .shingles import SetBatch, intersection_sizes
 from .text import line_of, normalize
 
@@ -45,7 +46,13 @@ MIN_RUN = 2
 BINS = 20
 
 _WORD = re.compile(r"\w+")
-_e = html.escape
+
+
+def _e(text: str) -> str:
+    """``text`` escaped for HTML, a lone surrogate shown as U+FFFD (as every report
+    quotes one: UTF-8 cannot hold it, and the page is written as UTF-8)."""
+    return html.escape(shown(text))
+
 
 _CSS = """
 :root{--ink:#1f2328;--muted:#59636e;--line:#d1d9e0;--mark:#ffe58f;--accent:#0969da;--dup:#cf222e}

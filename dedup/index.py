@@ -1,6 +1,6 @@
 """A persistent, incremental index of documents: "which old article does this new one duplicate?"
 
-:class:`Index` keeps, in one SQLite file (stdlib ``sqlite3``, WAL mode, never pickle),
+:class:`Index` keeps, in one SQLite file (stdlib ``sqlite3``, WAL mode while writing, never pickle),
 what it takes to answer that for a batch of new documents without their old texts:
 
 ============  ==========================================================================
@@ -404,7 +404,7 @@ class Index:
             # the LSH bands follow from the threshold, which is what a user gave
             raise ParameterError(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
                                  f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
-                                 f"leave --threshold out to use the index's, or build a new index", self.path)
+                                 f"use the index's threshold, or build a new index", self.path)
         if diffs:
             have = ", ".join(f"{k}={stored_key[k]}" for k in diffs)
             want = ", ".join(f"{k}={wanted_key[k]}" for k in diffs)
@@ -454,10 +454,21 @@ class Index:
         return pd.DataFrame(rows, columns=["text", "documents"])
 
     def close(self) -> None:
-        """Close the file (an open transaction is rolled back)."""
+        """Close the file (an open transaction is rolled back).
+
+        A writer leaves the file in SQLite's rollback-journal mode: WAL is for writing
+        (set again when an index is opened to write), and a reader of a file in WAL
+        mode creates ``-wal`` and ``-shm`` files beside it that a read-only connection
+        cannot remove (a pre-commit check would leave them in the working tree). If
+        another connection has the file open, it stays in WAL mode."""
         if self._db is not None:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
+            if not self.readonly:
+                try:
+                    self._db.execute("PRAGMA journal_mode = DELETE")
+                except sqlite3.Error:  # pragma: no cover - another connection holds the file
+                    pass
             self._db.close()
             self._db = None
 

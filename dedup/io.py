@@ -43,7 +43,7 @@ from typing import IO, Any
 import numpy as np
 
 from .errors import DedupError, InputError, ParameterError
-from .text import Utf8Texts
+from .text import LONE_SURROGATE, Utf8Texts
 
 __all__ = [
     "Document",
@@ -918,6 +918,15 @@ class _IdCheck:
         self._seen: dict[str, tuple[str, int | None]] = {}
 
     def add(self, ids: list[str], paths: list[str], lines: list[int | None]) -> None:
+        try:
+            "".join(ids).encode("utf-8")
+        except UnicodeEncodeError:  # an escaped lone surrogate ("\\ud800") in a JSON id
+            for doc_id, path, line in zip(ids, paths, lines):
+                bad = LONE_SURROGATE.search(doc_id)
+                if bad is not None:
+                    raise InputError(f"id {doc_id!r} holds a lone surrogate (U+{ord(bad.group()):04X}, half of a "
+                                     f"UTF-16 pair), which no UTF-8 output can hold; ids are kept exactly, so "
+                                     f"it cannot be replaced", path, line) from None
         seen = self._seen
         if len(ids) > 1 and len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
             seen.update(zip(ids, zip(paths, lines)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io as _io
 import json
-import re
 from typing import Callable
 
 import numpy as np
@@ -19,19 +18,18 @@ from .blocks import type_occurrences
 from .errors import ParameterError
 from .minhash import to_lean_minhash
 from .scan import ScanResult
-from .text import line_of
+from .text import LONE_SURROGATE, line_of
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def shown(text: str) -> str:
     """``text`` as a report quotes it: a lone surrogate (which an escaped ``"\\ud800"`` in
     JSON input gives) becomes U+FFFD, one character for one, so offsets still hold;
     pandas' Arrow-backed strings and UTF-8 output cannot hold it."""
-    return _LONE_SURROGATE.sub("\ufffd", text)
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def plural(n: int, word: str) -> str:

@@ -84,6 +84,11 @@ TRIM_EVERY_CHUNKS = 4
 SIDE_NEAR_MAX_DOCS = 262_144
 
 
+#: the largest seed: datasketch's permutations come from numpy's ``RandomState(seed)``,
+#: which takes 32-bit seeds (the "fast" scheme would take 64)
+MAX_SEED = 2**32 - 1
+
+
 @dataclass(frozen=True)
 class Params:
     """Every parameter of a scan, with the reason for its default.
@@ -101,7 +106,7 @@ class Params:
             3 %-edited copy keeps ~0.97**n of them (J ~0.84 at n = 3, ~0.75 at n = 5).
             Figures, not short n-grams, keep templated reports apart.
         num_perm: signature length. 128: estimate error ~0.035 at J = 0.8.
-        seed: seed of the signature hash functions.
+        seed: seed of the signature hash functions, 0 to MAX_SEED (2**32 - 1).
         scheme: ``fast`` (one-permutation hashing) or ``datasketch`` (bit-identical to
             ``datasketch.MinHash``, slower).
         containment: share of the smaller document's shingles found in the larger one
@@ -147,6 +152,8 @@ class Params:
         for name in ("ngram", "num_perm", "boilerplate_min_docs"):
             if getattr(self, name) < 1:
                 raise ParameterError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ParameterError(f"seed must be between 0 and {MAX_SEED}, not {self.seed}")
         if self.scheme not in ("fast", "datasketch"):
             raise ParameterError(f"scheme must be 'fast' or 'datasketch', not {self.scheme!r}")
 

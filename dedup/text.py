@@ -49,6 +49,9 @@ WORD_HASH_SEED = 0x5EED_D0C5
 _U64 = np.uint64
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
 _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+#: a lone surrogate: half of a UTF-16 pair, which Python's ``json`` reads from an escaped
+#: ``"\ud800"`` and no UTF-8 output can hold
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: bytes of text tokenised at once (bounds the memory of the per-byte arrays: ~40 bytes a byte)
 _CHUNK_BYTES = 1 << 20
 #: odd, so that it is invertible modulo 2**64

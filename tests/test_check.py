@@ -405,6 +405,18 @@ def test_index_from_pyproject(indexed, tmp_path):
     assert missing.exit_code == 2 and "missing.db: no such index" in missing.stderr
 
 
+def test_an_index_built_without_the_pyprojects_threshold_is_named_as_the_cause(indexed):
+    # the README's recipe builds the index with `dedup index add`, which does not read
+    # [tool.dedup]: a threshold set there needs other LSH bands than the index's
+    corpus, _ = indexed
+    corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\nthreshold = 0.8\n')
+    result = corpus.check("incoming/near_001.txt")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert "index was built for threshold 0.78" in result.stderr
+    assert "threshold from [tool.dedup] in " in result.stderr and "dedup index add DB --threshold 0.8" in result.stderr
+    assert corpus.check("--threshold", "0.78", "incoming/near_001.txt").exit_code == 1  # the flag wins
+
+
 # ---------------------------------------------------------------------------
 # baseline
 # ---------------------------------------------------------------------------

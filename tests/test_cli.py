@@ -693,3 +693,32 @@ def test_a_bad_jobs_value_is_a_usage_error(jobs):
     assert "jobs" in result.stderr.lower()
     with pytest.raises(dedup.ParameterError):
         dedup.Scanner(jobs=0)
+
+
+def test_a_lone_surrogate_in_an_id_is_a_one_line_error_and_in_a_text_every_format_writes_it(tmp_path):
+    # Python's json reads an escaped "\udc80" (half of a UTF-16 pair) into a string that
+    # no UTF-8 output can hold: an id is kept exactly, so it cannot be replaced
+    bad_id = tmp_path / "ids.jsonl"
+    bad_id.write_text('{"id": "x\\udc80", "text": "some words here\\nsome words here"}\n', encoding="utf-8")
+    result = run("scan", bad_id)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"dedup: error: {bad_id}:1: id ") and "lone surrogate" in result.stderr
+    # in a text, a report quotes it as U+FFFD, one character for one
+    text = tmp_path / "text.jsonl"
+    text.write_text('{"id": "y", "text": "fox \\ud800 jumps over the lazy dog\\nfox \\ud800 jumps over the lazy dog"}\n',
+                    encoding="utf-8")
+    for fmt in ("table", "json", "jsonl", "csv", "html"):
+        out = tmp_path / f"report.{fmt}"
+        result = run("scan", text, "--format", fmt, "-o", out)
+        assert result.exit_code == 0, (fmt, result.stderr)
+        written = out.read_text(encoding="utf-8")
+        assert "fox \ufffd jumps" in written if fmt != "csv" else written.startswith("doc,"), fmt  # csv: no texts
+
+
+@pytest.mark.parametrize("seed", ["-5", str(2**32), "99999999999999999999"])
+def test_a_seed_out_of_range_is_a_usage_error(seed):
+    result = run("scan", EXAMPLES, "--seed", seed)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"dedup: error: seed must be between 0 and {2**32 - 1}, not {seed}\n"
+    with pytest.raises(dedup.ParameterError):
+        dedup.Params(seed=int(seed))

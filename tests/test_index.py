@@ -297,10 +297,16 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path):
     with dedup.Index(db) as idx:
         idx.add(docs)
         sig = idx.signature(docs[1].id)
+        assert idx._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # while writing
+    # closed, the file is left without a write-ahead log: a read-only query (a pre-commit
+    # check) then makes no -wal and -shm files beside it
+    with dedup.Index(db, readonly=True) as idx:
+        assert idx.query(docs[:2]).documents["is_duplicate"].all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.db"]
     con = sqlite3.connect(db)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"meta", "docs", "bands", "blocks", "boilerplate"}
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     meta = dict(con.execute("SELECT key, value FROM meta"))
     params = json.loads(meta["params"])
     assert int(meta["schema_version"]) == SCHEMA_VERSION
@@ -335,8 +341,7 @@ def test_opening_with_other_parameters_is_a_clear_error(tmp_path):
     result = runner().invoke(cli, ["index", "query", str(db), str(NEWS), "--threshold", "0.3"])
     assert result.exit_code == 2
     assert result.stderr == (f"dedup: error: {db}: index was built for threshold 0.78 (LSH bands={b}, rows={r}), and "
-                             "threshold 0.3 needs other bands; leave --threshold out to use the index's, or build a "
-                             "new index\n")
+                             "threshold 0.3 needs other bands; use the index's threshold, or build a new index\n")
     with dedup.Index(db) as idx:  # no parameters: the stored ones
         assert (idx.params.ngram, idx.params.num_perm) == (4, 64)
     with dedup.Index(db, ngram=4, containment=0.5) as idx:  # query-time parameters may change
