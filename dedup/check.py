@@ -369,10 +369,10 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
     try:
         idx = Index(index_path, readonly=True, **params)
     except ParameterError as e:
-        from_config = [k for k in config.params if k not in given]
+        # the index's parameters are its builder's, and [tool.dedup] applies to check only
+        from_config = [k for k in getattr(e, "params", ()) if k in config.params and k not in given]
         if not from_config:
             raise
-        # the index's parameters are its builder's; [tool.dedup] applies to check only
         key = from_config[0]
         raise ParameterError(f"{e.message} ({', '.join(from_config)} from [tool.dedup] in {config.path}, which "
                              f"`dedup index add` does not read: build the index with the same, as in "

@@ -24,7 +24,7 @@ from typing import Iterator, overload
 
 import numpy as np
 
-from .io import Document, DocumentBatch
+from .io import Document, DocumentBatch, check_ids_encode
 from .spill import spill_error
 from .shingles import offsets_of
 from .text import Utf8Texts
@@ -88,6 +88,7 @@ class Corpus(Sequence):
             raise RuntimeError("a sealed corpus cannot grow")
         if not isinstance(docs, DocumentBatch):
             docs = DocumentBatch.of(docs)
+        check_ids_encode(docs.ids, docs.paths, docs.lines)  # documents made in memory skip the readers' check
         n = len(self._ids)
         self._ids.extend(docs.ids)
         for path in dict.fromkeys(docs.paths):

@@ -1,6 +1,6 @@
 """A persistent, incremental index of documents: "which old article does this new one duplicate?"
 
-:class:`Index` keeps, in one SQLite file (stdlib ``sqlite3``, WAL mode while writing, never pickle),
+:class:`Index` keeps, in one SQLite file (stdlib ``sqlite3``, WAL mode, never pickle),
 what it takes to answer that for a batch of new documents without their old texts:
 
 ============  ==========================================================================
@@ -354,9 +354,17 @@ class Index:
         if not readonly and os.path.isdir(self.path):
             raise DedupError("is a directory, not an index file", self.path)
         try:
-            if readonly:
+            if readonly and not _writable(self.path):
                 uri = "file:" + _uri_path(self.path) + "?mode=ro"
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            elif readonly:
+                # read-write to SQLite, read-only to this class (which writes only
+                # through _writable): reading a file in WAL mode makes its -wal and -shm
+                # files, which only a connection that may write removes when it closes (a
+                # pre-commit check would leave them in the working tree; leaving the file
+                # out of WAL mode made writers wait for readers instead). SQLite's
+                # query_only would also refuse the temporary tables a query uses
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             else:
                 self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 30000")
@@ -402,14 +410,14 @@ class Index:
         diffs = [k for k in STORED_PARAMS if stored_key[k] != wanted_key[k]]
         if diffs and set(diffs) <= {"bands", "rows"} and wanted.threshold != stored.threshold:
             # the LSH bands follow from the threshold, which is what a user gave
-            raise ParameterError(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
-                                 f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
-                                 f"use the index's threshold, or build a new index", self.path)
+            raise _mismatch(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
+                            f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
+                            f"use the index's threshold, or build a new index", self.path, ["threshold"])
         if diffs:
             have = ", ".join(f"{k}={stored_key[k]}" for k in diffs)
             want = ", ".join(f"{k}={wanted_key[k]}" for k in diffs)
-            raise ParameterError(f"index was built with {have}, not {want}; use those parameters or a new index",
-                                 self.path)
+            raise _mismatch(f"index was built with {have}, not {want}; use those parameters or a new index",
+                            self.path, diffs)
         return wanted
 
     def _write_meta(self, params: Params) -> None:
@@ -454,21 +462,10 @@ class Index:
         return pd.DataFrame(rows, columns=["text", "documents"])
 
     def close(self) -> None:
-        """Close the file (an open transaction is rolled back).
-
-        A writer leaves the file in SQLite's rollback-journal mode: WAL is for writing
-        (set again when an index is opened to write), and a reader of a file in WAL
-        mode creates ``-wal`` and ``-shm`` files beside it that a read-only connection
-        cannot remove (a pre-commit check would leave them in the working tree). If
-        another connection has the file open, it stays in WAL mode."""
+        """Close the file (an open transaction is rolled back)."""
         if self._db is not None:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
-            if not self.readonly:
-                try:
-                    self._db.execute("PRAGMA journal_mode = DELETE")
-                except sqlite3.Error:  # pragma: no cover - another connection holds the file
-                    pass
             self._db.close()
             self._db = None
 
@@ -706,6 +703,20 @@ def _stored_key(p: Params) -> dict:
     b, r = p.bands
     return {"ngram": p.ngram, "num_perm": p.num_perm, "seed": p.seed, "scheme": p.scheme, "bands": b, "rows": r,
             "min_block_words": p.min_block_words, "word_hash_seed": WORD_HASH_SEED}
+
+
+def _mismatch(message: str, path: str, params: list[str]) -> ParameterError:
+    """The error of parameters that differ from an index's, with ``params``, the names
+    of those parameters, as its ``params`` attribute (``check`` says where they came from)."""
+    error = ParameterError(message, path)
+    error.params = tuple(params)
+    return error
+
+
+def _writable(path: str) -> bool:
+    """Whether the file at ``path`` and its directory (where SQLite puts ``-wal`` and
+    ``-shm`` files) may be written."""
+    return os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
 
 
 def _uri_path(path: str) -> str:

@@ -911,6 +911,20 @@ def _closing(items: Iterator, progress: Any) -> Iterator:
         progress.close()
 
 
+def check_ids_encode(ids: Sequence[str], paths: Sequence[str], lines: Sequence[int | None]) -> None:
+    """Raise :class:`InputError` at the first id that UTF-8 cannot hold: one with a lone
+    surrogate, which Python's ``json`` reads from an escaped ``"\\ud800"``. A text's is
+    quoted as U+FFFD in reports, but an id is kept exactly, so it cannot be replaced."""
+    try:
+        "".join(ids).encode("utf-8")
+    except UnicodeEncodeError:
+        for doc_id, path, line in zip(ids, paths, lines):
+            bad = LONE_SURROGATE.search(doc_id)
+            if bad is not None:
+                raise InputError(f"id {doc_id!r} holds a lone surrogate (U+{ord(bad.group()):04X}, half of a UTF-16 "
+                                 f"pair), which no UTF-8 output can hold", path, line) from None
+
+
 class _IdCheck:
     """The ids seen so far, and where: :meth:`add` raises on the second occurrence of one."""
 
@@ -918,15 +932,7 @@ class _IdCheck:
         self._seen: dict[str, tuple[str, int | None]] = {}
 
     def add(self, ids: list[str], paths: list[str], lines: list[int | None]) -> None:
-        try:
-            "".join(ids).encode("utf-8")
-        except UnicodeEncodeError:  # an escaped lone surrogate ("\\ud800") in a JSON id
-            for doc_id, path, line in zip(ids, paths, lines):
-                bad = LONE_SURROGATE.search(doc_id)
-                if bad is not None:
-                    raise InputError(f"id {doc_id!r} holds a lone surrogate (U+{ord(bad.group()):04X}, half of a "
-                                     f"UTF-16 pair), which no UTF-8 output can hold; ids are kept exactly, so "
-                                     f"it cannot be replaced", path, line) from None
+        check_ids_encode(ids, paths, lines)
         seen = self._seen
         if len(ids) > 1 and len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
             seen.update(zip(ids, zip(paths, lines)))

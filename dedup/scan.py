@@ -84,9 +84,9 @@ TRIM_EVERY_CHUNKS = 4
 SIDE_NEAR_MAX_DOCS = 262_144
 
 
-#: the largest seed: datasketch's permutations come from numpy's ``RandomState(seed)``,
-#: which takes 32-bit seeds (the "fast" scheme would take 64)
-MAX_SEED = 2**32 - 1
+#: the largest seed of each scheme: "fast" mixes it as a 64-bit value; datasketch's
+#: permutations come from numpy's ``RandomState(seed)``, which takes 32 bits
+MAX_SEED = {"fast": 2**64 - 1, "datasketch": 2**32 - 1}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,8 @@ class Params:
             3 %-edited copy keeps ~0.97**n of them (J ~0.84 at n = 3, ~0.75 at n = 5).
             Figures, not short n-grams, keep templated reports apart.
         num_perm: signature length. 128: estimate error ~0.035 at J = 0.8.
-        seed: seed of the signature hash functions, 0 to MAX_SEED (2**32 - 1).
+        seed: seed of the signature hash functions, 0 to :data:`MAX_SEED` of the scheme
+            (2**64 - 1 for ``fast``, 2**32 - 1 for ``datasketch``).
         scheme: ``fast`` (one-permutation hashing) or ``datasketch`` (bit-identical to
             ``datasketch.MinHash``, slower).
         containment: share of the smaller document's shingles found in the larger one
@@ -152,10 +153,11 @@ class Params:
         for name in ("ngram", "num_perm", "boilerplate_min_docs"):
             if getattr(self, name) < 1:
                 raise ParameterError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if not 0 <= self.seed <= MAX_SEED:
-            raise ParameterError(f"seed must be between 0 and {MAX_SEED}, not {self.seed}")
         if self.scheme not in ("fast", "datasketch"):
             raise ParameterError(f"scheme must be 'fast' or 'datasketch', not {self.scheme!r}")
+        top = MAX_SEED[self.scheme]
+        if not 0 <= self.seed <= top:
+            raise ParameterError(f"seed must be between 0 and {top} (scheme {self.scheme!r}), not {self.seed}")
 
     @classmethod
     def of(cls, **params) -> "Params":

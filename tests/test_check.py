@@ -415,6 +415,10 @@ def test_an_index_built_without_the_pyprojects_threshold_is_named_as_the_cause(i
     assert "index was built for threshold 0.78" in result.stderr
     assert "threshold from [tool.dedup] in " in result.stderr and "dedup index add DB --threshold 0.8" in result.stderr
     assert corpus.check("--threshold", "0.78", "incoming/near_001.txt").exit_code == 1  # the flag wins
+    # a mismatch the command line made is not blamed on the table
+    corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\ncontainment = 0.5\n')
+    flagged = corpus.check("--threshold", "0.3", "incoming/near_001.txt")
+    assert flagged.exit_code == 2 and "needs other bands" in flagged.stderr and "[tool.dedup]" not in flagged.stderr
 
 
 # ---------------------------------------------------------------------------

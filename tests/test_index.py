@@ -297,16 +297,17 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path):
     with dedup.Index(db) as idx:
         idx.add(docs)
         sig = idx.signature(docs[1].id)
-        assert idx._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # while writing
-    # closed, the file is left without a write-ahead log: a read-only query (a pre-commit
-    # check) then makes no -wal and -shm files beside it
+    # a read-only query (a pre-commit check) leaves no -wal and -shm files beside it, and
+    # cannot write
     with dedup.Index(db, readonly=True) as idx:
         assert idx.query(docs[:2]).documents["is_duplicate"].all()
+        with pytest.raises(dedup.DedupError, match="opened read-only"):
+            idx.add(docs[:1])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i.db"]
     con = sqlite3.connect(db)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert tables == {"meta", "docs", "bands", "blocks", "boilerplate"}
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     meta = dict(con.execute("SELECT key, value FROM meta"))
     params = json.loads(meta["params"])
     assert int(meta["schema_version"]) == SCHEMA_VERSION

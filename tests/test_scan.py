@@ -313,3 +313,11 @@ def test_importing_dedup_leaves_numba_to_the_first_scan():
     code = "import sys, dedup; print('numba' in sys.modules); dedup.Scanner().scan(dedup.documents_from_texts(['a b'])); print('numba' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_a_document_made_in_memory_with_a_lone_surrogate_in_its_id_is_refused():
+    # the readers refuse such an id; documents made in memory reach the scan without them
+    docs = [dedup.Document("fine", "a few words here", "<memory>", 1),
+            dedup.Document("half\udc80", "a few words here", "<memory>", 2)]
+    with pytest.raises(dedup.InputError, match=r"<memory>:2: id .* lone surrogate"):
+        dedup.Scanner().scan(docs)
