@@ -128,7 +128,9 @@ class CheckResult:
     def summary(self) -> str:
         """One line for standard error."""
         n = len(self.checked)
-        if self.source == "git":
+        if n == 0:  # every file named was left out by the corpus globs: no corpus was read
+            where = "checked 0 files"
+        elif self.source == "git":
             where = f"checked {_count(n, 'file')} against a corpus of {_count(self.corpus, 'file')}"
         elif self.source == "index":
             where = f"checked {_count(n, 'file')} against the index {self.index} of {_count(self.corpus, 'document')}"
