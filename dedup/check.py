@@ -375,11 +375,10 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
         from_config = [k for k in getattr(e, "params", ()) if k in config.params and k not in given]
         if not from_config:
             raise
-        key = from_config[0]
+        flags_used = " ".join(f"--{k.replace('_', '-')} {config.params[k]}" for k in from_config)
         raise ParameterError(f"{e.message} ({', '.join(from_config)} from [tool.dedup] in {config.path}, which "
                              f"`dedup index add` does not read: build the index with the same, as in "
-                             f"`dedup index add DB --{key.replace('_', '-')} {config.params[key]} ...`)",
-                             e.path) from None
+                             f"`dedup index add DB {flags_used} ...`)", e.path) from None
     found: list[Finding] = []
     with idx:
         size = len(idx)

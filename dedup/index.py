@@ -355,16 +355,20 @@ class Index:
             raise DedupError("is a directory, not an index file", self.path)
         try:
             if readonly and not _writable(self.path):
-                uri = "file:" + _uri_path(self.path) + "?mode=ro"
+                # nothing can be writing it either: read the file as it is, without the
+                # -wal and -shm files that WAL mode needs and that could not be made here
+                # (a read-only directory or medium) or removed after (a read-only file)
+                uri = "file:" + _uri_path(self.path) + "?mode=ro&immutable=1"
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             elif readonly:
-                # read-write to SQLite, read-only to this class (which writes only
-                # through _writable): reading a file in WAL mode makes its -wal and -shm
-                # files, which only a connection that may write removes when it closes (a
-                # pre-commit check would leave them in the working tree; leaving the file
-                # out of WAL mode made writers wait for readers instead). SQLite's
-                # query_only would also refuse the temporary tables a query uses
-                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                # read-write to SQLite ("rw": never created), read-only to this class
+                # (which writes only through _writable): reading a file in WAL mode makes
+                # its -wal and -shm files, which only a connection that may write removes
+                # when it closes (a pre-commit check would leave them in the working tree;
+                # leaving the file out of WAL mode made writers wait for readers instead).
+                # SQLite's query_only would also refuse the temporary tables a query uses
+                uri = "file:" + _uri_path(self.path) + "?mode=rw"
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout = 30000")
@@ -715,8 +719,9 @@ def _mismatch(message: str, path: str, params: list[str]) -> ParameterError:
 
 def _writable(path: str) -> bool:
     """Whether the file at ``path`` and its directory (where SQLite puts ``-wal`` and
-    ``-shm`` files) may be written."""
-    return os.access(path, os.W_OK) and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
+    ``-shm`` files: the target's, for a symbolic link) may be written."""
+    real = os.path.realpath(path)
+    return os.access(real, os.W_OK) and os.access(os.path.dirname(real), os.W_OK)
 
 
 def _uri_path(path: str) -> str:

@@ -916,10 +916,10 @@ def check_ids_encode(ids: Sequence[str], paths: Sequence[str], lines: Sequence[i
     surrogate, which Python's ``json`` reads from an escaped ``"\\ud800"``. A text's is
     quoted as U+FFFD in reports, but an id is kept exactly, so it cannot be replaced."""
     try:
-        "".join(ids).encode("utf-8")
+        "".join(ids if all(type(i) is str for i in ids) else map(str, ids)).encode("utf-8")
     except UnicodeEncodeError:
         for doc_id, path, line in zip(ids, paths, lines):
-            bad = LONE_SURROGATE.search(doc_id)
+            bad = LONE_SURROGATE.search(str(doc_id))
             if bad is not None:
                 raise InputError(f"id {doc_id!r} holds a lone surrogate (U+{ord(bad.group()):04X}, half of a UTF-16 "
                                  f"pair), which no UTF-8 output can hold", path, line) from None

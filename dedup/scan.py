@@ -84,9 +84,10 @@ TRIM_EVERY_CHUNKS = 4
 SIDE_NEAR_MAX_DOCS = 262_144
 
 
-#: the largest seed of each scheme: "fast" mixes it as a 64-bit value; datasketch's
-#: permutations come from numpy's ``RandomState(seed)``, which takes 32 bits
-MAX_SEED = {"fast": 2**64 - 1, "datasketch": 2**32 - 1}
+#: the largest seed of each scheme: signatures become datasketch ``LeanMinHash`` objects,
+#: which store the seed as a signed 64-bit integer; datasketch's permutations come from
+#: numpy's ``RandomState(seed)``, which takes 32 bits
+MAX_SEED = {"fast": 2**63 - 1, "datasketch": 2**32 - 1}
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class Params:
             Figures, not short n-grams, keep templated reports apart.
         num_perm: signature length. 128: estimate error ~0.035 at J = 0.8.
         seed: seed of the signature hash functions, 0 to :data:`MAX_SEED` of the scheme
-            (2**64 - 1 for ``fast``, 2**32 - 1 for ``datasketch``).
+            (2**63 - 1 for ``fast``, 2**32 - 1 for ``datasketch``).
         scheme: ``fast`` (one-permutation hashing) or ``datasketch`` (bit-identical to
             ``datasketch.MinHash``, slower).
         containment: share of the smaller document's shingles found in the larger one

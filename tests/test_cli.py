@@ -715,10 +715,10 @@ def test_a_lone_surrogate_in_an_id_is_a_one_line_error_and_in_a_text_every_forma
         assert "fox \ufffd jumps" in written if fmt != "csv" else written.startswith("doc,"), fmt  # csv: no texts
 
 
-@pytest.mark.parametrize("scheme, seed", [("fast", "-5"), ("fast", str(2**64)), ("fast", "99999999999999999999"),
+@pytest.mark.parametrize("scheme, seed", [("fast", "-5"), ("fast", str(2**63)), ("fast", "99999999999999999999"),
                                           ("datasketch", "-1"), ("datasketch", str(2**32))])
 def test_a_seed_out_of_range_is_a_usage_error(scheme, seed):
-    top = {"fast": 2**64 - 1, "datasketch": 2**32 - 1}[scheme]
+    top = {"fast": 2**63 - 1, "datasketch": 2**32 - 1}[scheme]
     result = run("scan", EXAMPLES, "--seed", seed, "--scheme", scheme)
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert result.stderr == f"dedup: error: seed must be between 0 and {top} (scheme '{scheme}'), not {seed}\n"

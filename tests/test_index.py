@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -32,6 +33,7 @@ from benchmarks.generate import generate_articles
 from dedup.cli import cli
 from dedup.index import SCHEMA_VERSION, decode_set, encode_set
 from dedup.io import read_documents
+from dedup.scan import MAX_SEED
 
 REPO = Path(__file__).resolve().parents[1]
 NEWS = REPO / "examples" / "news"
@@ -291,7 +293,7 @@ def test_elias_fano_code_round_trips_in_about_two_plus_log_bits(n):
         assert len(blob) <= len(values) * bits / 8 + 8
 
 
-def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path):
+def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path, monkeypatch):
     db = tmp_path / "i.db"
     docs = read_documents([NEWS])
     with dedup.Index(db) as idx:
@@ -303,6 +305,13 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path):
         assert idx.query(docs[:2]).documents["is_duplicate"].all()
         with pytest.raises(dedup.DedupError, match="opened read-only"):
             idx.add(docs[:1])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.db"]
+    # a file that may not be written (a read-only directory or medium, another user's
+    # file) is read as it is: no -wal or -shm file could be made or removed there
+    with monkeypatch.context() as m:
+        m.setattr(dedup.index, "_writable", lambda path: False)
+        with dedup.Index(db, readonly=True) as idx:
+            assert idx.query(docs[:2]).documents["is_duplicate"].all() and len(idx) == len(docs)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i.db"]
     con = sqlite3.connect(db)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -508,3 +517,12 @@ def test_a_closed_index_says_so(tmp_path):
                 lambda i: i.boilerplate, lambda i: i.query(dedup.read_documents([NEWS]))):
         with pytest.raises(dedup.DedupError, match="the index is closed"):
             use(idx)
+
+
+def test_the_largest_seed_gives_signatures_that_pickle(tmp_path):
+    # datasketch's LeanMinHash packs its seed as a signed 64-bit integer
+    with dedup.Index(tmp_path / "i.db", seed=MAX_SEED["fast"], num_perm=64) as idx:
+        docs = read_documents([NEWS])
+        idx.add(docs)
+        sig = idx.signature(docs[0].id)
+    assert pickle.loads(pickle.dumps(sig)).jaccard(sig) == 1.0
