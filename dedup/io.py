@@ -710,10 +710,14 @@ def _arrow_documents(chunk: np.ndarray, starts: np.ndarray, first_line: int, fir
     last_byte[crlf] = chunk[line_end[crlf] - 2]
     if not ((first_byte == ord("{")).all() and (last_byte == ord("}")).all()):
         return None
-    opening = np.flatnonzero((chunk | 32) == ord("{"))  # "{" and "[" (0x7b, 0x5b)
-    if len(opening) > _ARROW_MAX_OPEN and np.bincount(np.searchsorted(starts, opening, side="right") - 1,
-                                                      minlength=lines).max() > _ARROW_MAX_OPEN:
-        return None
+    is_open = (chunk | 32) == ord("{")  # "{" and "[" (0x7b, 0x5b)
+    # every line opens with "{", so a line of more than _ARROW_MAX_OPEN needs that many
+    # beyond one a line: counting them first spares finding where they are (~10 ms a chunk)
+    if np.count_nonzero(is_open) - lines >= _ARROW_MAX_OPEN:
+        opening = np.flatnonzero(is_open)
+        if np.bincount(np.searchsorted(starts, opening, side="right") - 1, minlength=lines).max() > _ARROW_MAX_OPEN:
+            return None
+    del is_open
     try:
         # the whole chunk is UTF-8, as json needs (Arrow checks the strings' values only)
         buffer = pa.py_buffer(chunk)
