@@ -354,20 +354,18 @@ class Index:
         if not readonly and os.path.isdir(self.path):
             raise DedupError("is a directory, not an index file", self.path)
         try:
-            if readonly and not _writable(self.path):
-                # nothing can be writing it either: read the file as it is, without the
-                # -wal and -shm files that WAL mode needs and that could not be made here
-                # (a read-only directory or medium) or removed after (a read-only file)
-                uri = "file:" + _uri_path(self.path) + "?mode=ro&immutable=1"
-                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            elif readonly:
+            if readonly:
                 # read-write to SQLite ("rw": never created), read-only to this class
                 # (which writes only through _writable): reading a file in WAL mode makes
                 # its -wal and -shm files, which only a connection that may write removes
                 # when it closes (a pre-commit check would leave them in the working tree;
-                # leaving the file out of WAL mode made writers wait for readers instead).
-                # SQLite's query_only would also refuse the temporary tables a query uses
-                uri = "file:" + _uri_path(self.path) + "?mode=rw"
+                # leaving the file out of WAL mode made writers wait for readers instead;
+                # SQLite's query_only would also refuse the temporary tables a query uses).
+                # A file that may not be written cannot be being written either: it is read
+                # as it is ("immutable"), without the -wal and -shm files that could not be
+                # made there (a read-only directory or medium) or removed after
+                mode = "rw" if _writable(self.path) else "ro&immutable=1"
+                uri = "file:" + _uri_path(self.path) + "?mode=" + mode
                 self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             else:
                 self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)

@@ -920,7 +920,11 @@ def check_ids_encode(ids: Sequence[str], paths: Sequence[str], lines: Sequence[i
     surrogate, which Python's ``json`` reads from an escaped ``"\\ud800"``. A text's is
     quoted as U+FFFD in reports, but an id is kept exactly, so it cannot be replaced."""
     try:
-        "".join(ids if all(type(i) is str for i in ids) else map(str, ids)).encode("utf-8")
+        try:
+            joined = "".join(ids)
+        except TypeError:  # ids that are not strings (documents made in memory): as their str
+            joined = "".join(map(str, ids))
+        joined.encode("utf-8")
     except UnicodeEncodeError:
         for doc_id, path, line in zip(ids, paths, lines):
             bad = LONE_SURROGATE.search(str(doc_id))

@@ -23,8 +23,6 @@ from .text import LONE_SURROGATE, line_of
 FORMATS = ("table", "json", "jsonl", "csv", "html")
 
 
-
-
 def shown(text: str) -> str:
     """``text`` as a report quotes it: a lone surrogate (which an escaped ``"\\ud800"`` in
     JSON input gives) becomes U+FFFD, one character for one, so offsets still hold;
