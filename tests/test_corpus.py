@@ -57,6 +57,29 @@ def test_a_corpus_gives_back_every_document_as_appended(spill_after, batch, tmp_
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("spill_after", [0, 7, 10**9], ids=["always", "midway", "never"])
+def test_a_corpus_is_read_while_it_grows(spill_after):
+    # each read sees every text added so far, in memory, in the file or while moving there
+    docs = documents()
+    corpus = Corpus(spill_after)
+    for k, doc in enumerate(docs):
+        corpus.append(doc)
+        assert corpus[k] == doc
+        assert corpus.utf8([k, 0]).to_list() == [doc.text, docs[0].text]
+    corpus.seal()
+    assert list(corpus) == docs
+    corpus.close()
+
+
+@pytest.mark.parametrize("spill_after", [0, 10**9], ids=["spilled", "in-memory"])
+def test_a_corpus_of_empty_texts_gives_them_back(spill_after):
+    corpus = Corpus(spill_after)
+    corpus.extend(documents_from_texts(["", ""]))
+    assert corpus.texts([1, 0]) == ["", ""] and corpus.utf8([]).to_list() == []
+    corpus.seal()
+    assert corpus.text(1) == "" and corpus.utf8([0, 1]).to_list() == ["", ""]
+
+
 def test_a_sealed_corpus_cannot_grow():
     corpus = Corpus()
     corpus.seal()
