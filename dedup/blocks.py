@@ -247,7 +247,7 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
     local = local.reshape(cand.shape)
     # the words of the involved types' first blocks (block i: type types[involved[i]])
     words = store.block_words(index.type_first_block[types[involved]])
-    sets = SetBatch.from_segments(words.word_hash.astype(np.uint32), words.offsets)
+    sets = SetBatch.from_segments(words.word_hash.astype(np.uint32), words.offsets, jobs)
     inter = intersection_sizes(sets, local[:, 0], sets, local[:, 1])
     union = sets.sizes[local[:, 0]] + sets.sizes[local[:, 1]] - inter
     keep = inter >= threshold * union

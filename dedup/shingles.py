@@ -173,16 +173,24 @@ class SetBatch:
         return cls(values=key.astype(SHINGLE_DTYPE), offsets=offsets_of(np.bincount(sets, minlength=n_sets)))
 
     @classmethod
-    def from_segments(cls, values: np.ndarray, offsets: np.ndarray) -> "SetBatch":
+    def from_segments(cls, values: np.ndarray, offsets: np.ndarray, jobs: int = 1) -> "SetBatch":
         """Build sets from values that come grouped by set: set ``i`` holds
         ``values[offsets[i]:offsets[i+1]]``, in any order and with repeats. Each is
         sorted on its own (a compiled loop), which is cheaper than one sort of all
-        ``(set, value)`` pairs; the result equals :meth:`from_pairs`."""
+        ``(set, value)`` pairs; the result equals :meth:`from_pairs`. With ``jobs > 1``
+        the sets are cut into that many runs, sorted on as many threads."""
         from . import kernels
+        from .parallel import in_parts
 
-        v, o = kernels.sorted_sets(np.ascontiguousarray(values, dtype=SHINGLE_DTYPE),
-                                   np.ascontiguousarray(offsets, dtype=np.int64))
-        return cls(values=v, offsets=o)
+        values = np.ascontiguousarray(values, dtype=SHINGLE_DTYPE)
+        offsets = np.ascontiguousarray(offsets, dtype=np.int64)
+
+        def part(lo: int, hi: int) -> "SetBatch":
+            base = offsets[lo]
+            v, o = kernels.sorted_sets(values[base:offsets[hi]], offsets[lo:hi + 1] - base)
+            return cls(values=v, offsets=o)
+
+        return cls.concat(in_parts(part, len(offsets) - 1, jobs))
 
     @classmethod
     def from_grouped(cls, values: np.ndarray, set_ids: np.ndarray, n_sets: int) -> "SetBatch":

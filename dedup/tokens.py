@@ -17,6 +17,7 @@ slices them instead.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -94,13 +95,16 @@ class TokenStore:
 
     def of(self, docs: np.ndarray) -> Tokens:
         """The tokens of documents ``docs`` (distinct, ascending)."""
+        return self._of(docs, self.jobs)
+
+    def _of(self, docs: np.ndarray, jobs: int) -> Tokens:
         docs = np.asarray(docs, dtype=np.int64)
         offsets = self.blocks.doc_block_offsets
         counts = np.diff(offsets)[docs]
         if self._all is not None:
             tokens = self._all.take(docs)
         else:
-            tokens = tokenize(_texts(self.documents, docs), self.jobs)
+            tokens = tokenize(_texts(self.documents, docs), jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):
                 raise RuntimeError("a document's text changed during the scan (its blocks differ)")
         return Tokens(docs, tokens, ragged_arange(offsets[docs], counts))
@@ -109,7 +113,10 @@ class TokenStore:
         """The words of corpus blocks ``blocks`` (distinct, any order; block ``i`` of the
         result is ``blocks[i]``). Their documents are tokenised :data:`CHUNK_DOCS` at a
         time and only these blocks' words kept: comparing a few paragraphs of many
-        documents holds the paragraphs, not the documents."""
+        documents holds the paragraphs, not the documents. With ``jobs > 1`` each thread
+        takes a chunk, from reading its texts to copying its words out (threads inside
+        one chunk's tokenising left its reading and joining to one core: at 100,000
+        articles, 0.27 s with two threads against 0.33 s with one)."""
         blocks = np.asarray(blocks, dtype=np.int64)
         ascending = bool(np.all(blocks[1:] > blocks[:-1]))
         order = None if ascending else np.argsort(blocks, kind="stable")
@@ -123,14 +130,24 @@ class TokenStore:
         offsets = offsets_of(counts)
         word_hash = np.empty(offsets[-1], dtype=np.uint64)
         is_number = np.empty(offsets[-1], dtype=bool)
-        for a in range(0, len(docs), CHUNK_DOCS):
-            chunk = docs[a:a + CHUNK_DOCS]
-            words = self.of(chunk)
+
+        def fill(chunk: np.ndarray) -> None:
+            words = self._of(chunk, 1)
             lo, hi = np.searchsorted(owner, chunk[0], side="left"), np.searchsorted(owner, chunk[-1], side="right")
             tb, local = words.tokens, words.local(ordered[lo:hi])
             taken = tb.word_positions(local)
             word_hash[offsets[lo]:offsets[hi]] = tb.word_hash[taken]
             is_number[offsets[lo]:offsets[hi]] = tb.word_is_number[taken]
+
+        # chunks no larger than a thread's share, so that every thread has one
+        size = max(1, min(CHUNK_DOCS, -(-len(docs) // self.jobs)))
+        chunks = [docs[a:a + size] for a in range(0, len(docs), size)]
+        if self.jobs > 1 and len(chunks) > 1:
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                list(pool.map(fill, chunks))
+        else:
+            for chunk in chunks:
+                fill(chunk)
         if order is None:
             return BlockWords(word_hash, is_number, offsets)
         # back to the order asked for: block i is at ordered position rank[i]

@@ -262,6 +262,15 @@ def test_sets_from_grouped_values_equal_sets_from_pairs():
     owner = np.repeat(np.arange(200), sizes)
     a, b = SetBatch.from_grouped(values, owner, 200), SetBatch.from_pairs(values, owner, 200)
     assert np.array_equal(a.values, b.values) and np.array_equal(a.offsets, b.offsets)
+    # cut into runs of sets on threads: the same sets (offsets need not start at 0)
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    for jobs in (2, 3, 7, 500):
+        c = SetBatch.from_segments(values, bounds, jobs)
+        assert np.array_equal(c.values, b.values) and np.array_equal(c.offsets, b.offsets)
+    d = SetBatch.from_segments(values, bounds[50:], 3)
+    e = SetBatch.from_pairs(values[bounds[50]:], owner[bounds[50]:] - 50, 150)
+    assert np.array_equal(d.values, e.values) and np.array_equal(d.offsets, e.offsets)
+    assert len(SetBatch.from_segments(values, bounds[:1], 2)) == 0
 
 
 def test_distinct_counts_are_the_unique_values_of_each_segment_of_real_paragraphs():

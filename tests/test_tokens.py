@@ -87,12 +87,13 @@ def test_verifying_a_chunk_of_documents_at_a_time_reports_the_same(monkeypatch):
     assert chunked.to_json() == kept.to_json()
 
 
-def test_the_words_of_some_blocks_in_any_order_a_few_documents_at_a_time(monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_the_words_of_some_blocks_in_any_order_a_few_documents_at_a_time(monkeypatch, jobs):
     from dedup import tokens
 
     monkeypatch.setattr(tokens, "CHUNK_DOCS", 3)
     whole = tokenize(TEXTS)
-    store = TokenStore(documents_from_texts(TEXTS), whole.block_table())
+    store = TokenStore(documents_from_texts(TEXTS), whole.block_table(), jobs=jobs)
     shuffled = np.random.default_rng(1).permutation(np.flatnonzero(whole.block_words >= 8))[:60]
     assert len(np.unique(whole.block_doc[shuffled])) > 3 * 5  # several chunks
     for blocks in (shuffled, np.sort(shuffled)):  # ascending blocks are filled in place
