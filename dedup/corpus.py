@@ -177,13 +177,15 @@ class Corpus(Sequence):
         """The texts of documents ``docs``, in that order."""
         return self.utf8(docs).to_list()
 
-    def utf8(self, docs: Sequence[int] | np.ndarray) -> Utf8Texts:
+    def utf8(self, docs: Sequence[int] | np.ndarray, jobs: int = 1) -> Utf8Texts:
         """The texts of documents ``docs``, in that order, as UTF-8 (as they were added,
         not decoded). Of a spilled corpus they are copied out of the file mapped to
         memory, in one compiled loop (:func:`dedup.kernels.gather_ranges`): a read a text
         (the stages that compare documents read ~15,000 of 100,000 articles) took
-        0.13-0.18 s, holding the GIL that ``--jobs`` threads need."""
+        0.13-0.18 s, holding the GIL that ``--jobs`` threads need. With ``jobs > 1``, runs
+        of the documents are copied on that many threads."""
         from . import kernels
+        from .parallel import in_parts
 
         docs = np.asarray(docs, dtype=np.int64).reshape(-1)
         with self._lock:  # a view of the offsets stops them growing: not while another thread adds
@@ -191,8 +193,15 @@ class Corpus(Sequence):
             starts, ends = offsets[docs], offsets[docs + 1]
             del offsets
         # the data is taken after the offsets: it holds at least the texts they point into
-        out = self._reading(lambda data: kernels.gather_ranges(data, starts, ends))
-        return Utf8Texts(out, offsets_of(ends - starts))
+        offsets = offsets_of(ends - starts)
+        out = np.empty(offsets[-1], dtype=np.uint8)
+
+        def copy(data: np.ndarray) -> None:
+            in_parts(lambda lo, hi: kernels.gather_ranges(data, starts[lo:hi], ends[lo:hi],
+                                                          out[offsets[lo]:offsets[hi]]), len(docs), jobs)
+
+        self._reading(copy)
+        return Utf8Texts(out, offsets)
 
     def _reading(self, read: Callable[[np.ndarray], T]) -> T:
         """``read(data)``, ``data`` every text added so far, one after the other, as a
@@ -219,7 +228,10 @@ class Corpus(Sequence):
         finally:
             del data  # the map cannot close while an array views it
             if mapped is not None:
-                mapped.close()
+                try:
+                    mapped.close()
+                except BufferError:  # a view outlived the read (numba holds its arguments while it
+                    pass             # compiles a loop): the map closes once that view is freed
 
     def __len__(self) -> int:
         return len(self._ids)

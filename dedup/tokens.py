@@ -104,7 +104,7 @@ class TokenStore:
         if self._all is not None:
             tokens = self._all.take(docs)
         else:
-            tokens = tokenize(_texts(self.documents, docs), jobs)
+            tokens = tokenize(_texts(self.documents, docs, jobs), jobs)
             if not np.array_equal(np.diff(tokens.doc_block_offsets), counts):
                 raise RuntimeError("a document's text changed during the scan (its blocks differ)")
         return Tokens(docs, tokens, ragged_arange(offsets[docs], counts))
@@ -163,7 +163,7 @@ class TokenStore:
         return self._all
 
 
-def _texts(documents: Sequence[Document] | Corpus, docs: np.ndarray) -> Utf8Texts | list[str]:
+def _texts(documents: Sequence[Document] | Corpus, docs: np.ndarray, jobs: int) -> Utf8Texts | list[str]:
     if isinstance(documents, Corpus):
-        return documents.utf8(docs)  # as written to its file: not decoded only to be encoded again
+        return documents.utf8(docs, jobs)  # as written to its file: not decoded only to be encoded again
     return [documents[d].text for d in docs.tolist()]

@@ -47,6 +47,7 @@ def test_a_corpus_gives_back_every_document_as_appended(spill_after, batch, tmp_
     # as UTF-8, undecoded (the lone surrogate and the emoji included)
     wanted = [len(docs) - 2, len(docs) - 3, 0, 5]
     assert corpus.utf8(wanted).to_list() == [docs[i].text for i in wanted]
+    assert corpus.utf8(wanted, jobs=3).to_list() == [docs[i].text for i in wanted]  # runs of them on threads
     assert corpus.ids == [d.id for d in docs]
     assert corpus.paths == [d.path for d in docs] and corpus.lines == [d.line for d in docs]
     with pytest.raises(IndexError):
