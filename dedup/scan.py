@@ -231,10 +231,10 @@ class Scanner:
     Args:
         jobs: threads for the per-document work (tokenising, shingling, signing: about
             two thirds of a scan), the near-matching of paragraphs (its LSH bands and
-            scoring split over the threads; beside the other candidates, up to
-            :data:`SIDE_NEAR_MAX_DOCS` documents), the document
-            LSH (beside the index of block types), the verification sets and the repeats
-            (beside the clusters); ``-1`` for all cores. Results do not depend on it. The
+            scoring split over the threads; beside the other candidates and the
+            tokenising of their documents, up to :data:`SIDE_NEAR_MAX_DOCS` documents),
+            the document LSH (beside the index of block types), the verification sets,
+            and the repeats and overlaps (beside the clusters); ``-1`` for all cores. Results do not depend on it. The
             per-document work of a corpus of one batch (``batch.BATCH_DOCS`` documents)
             runs in one thread.
         **params: any field of :class:`Params`.
@@ -268,9 +268,10 @@ class Scanner:
         release_free_memory()
         # with jobs > 1, one thread beside this one runs the work that needs none of the
         # arrays made next: LSH candidates of the documents while the index of block
-        # types is built, near-matching paragraphs while the other candidates are found,
-        # repeats while the clusters are verified (each a few percent of a scan, done
-        # on one core otherwise)
+        # types is built, near-matching paragraphs while the other candidates are found
+        # (and tokenised), repeats while the clusters are verified, overlaps while the
+        # clusters' statistics are made (each a few percent of a scan, done on one core
+        # otherwise)
         side = ThreadPoolExecutor(max_workers=1) if self.jobs != 1 and n > batch.BATCH_DOCS else None
         try:
             return self._compare(docs, feats, side, stages)
@@ -326,7 +327,14 @@ class Scanner:
         # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
         # (pairs that share only a line of site chrome are not)
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
+        early = early_words = None
         if beside:
+            # while the thread beside finds the near-matching paragraphs, this one tokenises
+            # the documents of the candidates so far: ~70 % of those to verify (100,000
+            # articles, two threads: the wait for the paragraphs 0.58 s, then tokenising
+            # all of them 0.53 s)
+            early = sorted_distinct(np.concatenate((cand, shared)))
+            early_words = store.of(early) if len(early) <= KEEP_WORDS_DOCS else None
             near_all = near_future.result()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
@@ -334,13 +342,22 @@ class Scanner:
 
         # exact sets, only for the documents in candidate pairs (``local`` numbers them)
         involved = sorted_distinct(cand)
+        # their tokens (document i is involved[i]), kept for the two passes unless too many:
+        # those tokenised early, then the others (each part ascending)
+        words: list[Tokens] | None = None
+        if len(involved) <= KEEP_WORDS_DOCS:
+            if early_words is not None:
+                rest = np.setdiff1d(involved, early, assume_unique=True)  # early are all involved
+                involved = np.concatenate((early, rest))
+                words = [early_words, store.of(rest)]
+            else:
+                words = [store.of(involved)]
+        del early, early_words
         local = np.full(n, -1, dtype=np.int64)
         local[involved] = np.arange(len(involved))
         ca, cb = local[cand[:, 0]], local[cand[:, 1]]
 
         # groups of related documents, for boilerplate
-        # their tokens (document i is involved[i]), kept for the two passes unless too many
-        words = store.of(involved) if len(involved) <= KEEP_WORDS_DOCS else None
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
@@ -360,9 +377,9 @@ class Scanner:
         # only the documents holding boilerplate have other sets without it (subsets of
         # their first ones, written over them; tokenised again unless their words are kept)
         touched = local[sorted_distinct(table.block_doc[~keep_block])]
-        touched = touched[touched >= 0]
+        touched = np.sort(touched[touched >= 0])
         part = _verification_sets(store, involved[touched], p.ngram, keep_block,
-                                  None if words is None else words.take(touched), store.jobs)
+                                  None if words is None else _take(words, touched), store.jobs)
         clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
         del full_sets, figures_all, part, words
         countable = countable_len & ~boilerplate
@@ -372,6 +389,8 @@ class Scanner:
         stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         cluster, representative = cluster_documents(n, cand[dup], doc_words)
+        if side is not None:  # after the repeats, while the cluster members' statistics are made
+            overlaps_future = side.submit(blk.overlaps, table, index, countable, near, cluster, keep_block)
 
         members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
         mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members])
@@ -384,9 +403,12 @@ class Scanner:
         stages("clusters")
         release_free_memory()
 
-        reps = blk.repeats(table, index, countable, near) if side is None else reps_future.result()
-        reps_future = None
-        overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
+        if side is None:
+            reps = blk.repeats(table, index, countable, near)
+            overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
+        else:
+            reps, overlaps = reps_future.result(), overlaps_future.result()
+            reps_future = overlaps_future = None  # each holds its result
         stages("findings")
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
@@ -418,13 +440,15 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None,
-                       words: Tokens | None, jobs: int = 1) -> tuple[SetBatch, SetBatch]:
-    """Shingle and figure sets of documents ``docs`` (ascending) from their blocks where
-    ``keep_block`` (default: all): from ``words``, their tokens, their chunks on ``jobs``
-    threads; or else tokenising ``match.SET_CHUNK_DOCS`` of them at a time (on ``jobs``
-    threads, see :class:`~dedup.tokens.TokenStore`), one chunk's sets at a time."""
+                       words: list[Tokens] | None, jobs: int = 1) -> tuple[SetBatch, SetBatch]:
+    """Shingle and figure sets of documents ``docs`` from their blocks where
+    ``keep_block`` (default: all): from ``words``, their tokens in parts (``docs`` are
+    the parts' documents one part after the other), their chunks on ``jobs`` threads;
+    or else (``docs`` ascending) tokenising ``match.SET_CHUNK_DOCS`` of them at a time
+    (on ``jobs`` threads, see :class:`~dedup.tokens.TokenStore`), one chunk's sets at a
+    time."""
     if words is not None:
-        chunks: Iterable[Tokens] = [words]
+        chunks: Iterable[Tokens] = words
     else:
         size = match.SET_CHUNK_DOCS
         chunks = (store.of(docs[a:a + size]) for a in range(0, len(docs), size))
@@ -446,6 +470,17 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
     if words is None:
         release_free_memory()
     return shingle, figure
+
+
+def _take(words: list[Tokens], rows: np.ndarray) -> list[Tokens]:
+    """The tokens of rows ``rows`` (ascending) of the documents of ``words`` taken one
+    part after the other."""
+    parts, base = [], 0
+    for part in words:
+        size = len(part.docs)
+        parts.append(part.take(rows[(rows >= base) & (rows < base + size)] - base))
+        base += size
+    return parts
 
 
 def _spill_sets(*batches: SetBatch) -> list[tuple[SpilledRows, SpilledRows]]:
