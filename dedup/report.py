@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io as _io
 import json
+from functools import cached_property
 from typing import Callable
 
 import numpy as np
@@ -94,21 +95,8 @@ class Report:
             "exact": result.exact[mi],
         }).iloc[np.lexsort((mi, cluster[mi]))].reset_index(drop=True)
 
-        similarity = np.full(n, np.nan)
-        similarity[ms["doc_index"].to_numpy(dtype=np.int64)] = ms["similarity"].to_numpy()
-        in_cluster = cluster >= 0
-        self.documents = pd.DataFrame({
-            "doc": ids,
-            "path": docs.paths,
-            "line": pd.array(docs.lines, dtype="Int64"),
-            "cluster": cluster,
-            "representative": np.where(in_cluster, ids[representative], None),
-            "is_duplicate": in_cluster & (representative != np.arange(n)),
-            "similarity": similarity,
-            "repeats": repeat_counts,
-            "blocks": np.diff(tb.doc_block_offsets),
-            "empty": result.empty,
-        })
+        self._ids, self._repeat_counts = ids, repeat_counts
+        is_duplicate = (cluster >= 0) & (representative != np.arange(n))
 
         ov = result.overlaps
         self.overlaps = pd.DataFrame({
@@ -143,7 +131,7 @@ class Report:
             "empty": int(result.empty.sum()),
             "blocks": int(tb.n_blocks),
             "clusters": int(len(sizes)),
-            "duplicate_documents": int(self.documents["is_duplicate"].sum()),
+            "duplicate_documents": int(is_duplicate.sum()),
             "documents_with_repeats": int((repeat_counts > 0).sum()),
             "repeats": int(len(self.repeats)),
             "overlaps": int(len(self.overlaps)),
@@ -151,6 +139,30 @@ class Report:
         }
 
     # ---------------------------------------------------------------- data access
+    @cached_property
+    def documents(self) -> pd.DataFrame:
+        """One row per document (see the class's attributes), made on first use: its
+        columns of ids and paths are the report's largest (100,000 articles: 0.12 s of
+        0.25 s, which the JSON and table renderers never needed)."""
+        result, ids = self._result, self._ids
+        docs, cluster, representative = result.documents, result.cluster, result.representative
+        ms = result.member_stats
+        similarity = np.full(len(ids), np.nan)
+        similarity[ms["doc_index"].to_numpy(dtype=np.int64)] = ms["similarity"].to_numpy()
+        in_cluster = cluster >= 0
+        return pd.DataFrame({
+            "doc": ids,
+            "path": docs.paths,
+            "line": pd.array(docs.lines, dtype="Int64"),
+            "cluster": cluster,
+            "representative": np.where(in_cluster, ids[representative], None),
+            "is_duplicate": in_cluster & (representative != np.arange(len(ids))),
+            "similarity": similarity,
+            "repeats": self._repeat_counts,
+            "blocks": np.diff(result.blocks.doc_block_offsets),
+            "empty": result.empty,
+        })
+
     @property
     def signature_matrix(self) -> np.ndarray:
         """The ``(documents, num_perm)`` uint32 signature array."""
@@ -165,7 +177,7 @@ class Report:
 
     @property
     def empty_documents(self) -> list[str]:
-        return self.documents.loc[self.documents["empty"], "doc"].tolist()
+        return self._ids[self._result.empty].tolist()
 
     @property
     def has_findings(self) -> bool:
