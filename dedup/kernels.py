@@ -804,15 +804,3 @@ def sorted_sets(values, offsets):
                 k += 1
         out_offsets[s + 1] = k
     return out[:k].copy(), out_offsets
-
-
-@njit(cache=True, nogil=True)
-def gather_ranges(data, starts, ends, out):
-    """``out[:] = np.concatenate([data[a:b] for a, b in zip(starts, ends)])`` for uint8
-    ``data`` (texts copied out of ``corpus.Corpus``'s mapped file without the GIL).
-    ``out`` must be exactly that long."""
-    pos = 0
-    for i in range(len(starts)):
-        size = ends[i] - starts[i]
-        out[pos:pos + size] = data[starts[i]:ends[i]]
-        pos += size

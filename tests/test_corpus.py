@@ -81,6 +81,24 @@ def test_a_corpus_of_empty_texts_gives_them_back(spill_after):
     assert corpus.text(1) == "" and corpus.utf8([0, 1]).to_list() == ["", ""]
 
 
+@pytest.mark.parametrize("reads", ["short", "without-preadv"])
+def test_texts_come_back_whole_from_short_reads_and_without_preadv(monkeypatch, reads):
+    # a read may return fewer bytes than asked; systems without preadv use pread
+    if reads == "short":
+        real = getattr(os, "preadv", None)
+        if real is None:
+            pytest.skip("no os.preadv here")
+        monkeypatch.setattr(corpus_module, "_PREADV", lambda fd, buffers, offset: real(fd, [buffers[0][:3]], offset))
+    else:
+        monkeypatch.setattr(corpus_module, "_PREADV", None)
+    docs = documents()
+    corpus = Corpus(0)
+    corpus.extend(docs)
+    corpus.seal()
+    assert list(corpus) == docs
+    assert corpus.utf8(range(len(docs)), jobs=2).to_list() == [d.text for d in docs]
+
+
 def test_a_sealed_corpus_cannot_grow():
     corpus = Corpus()
     corpus.seal()

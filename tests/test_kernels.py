@@ -380,19 +380,3 @@ def test_components_of_a_long_chain():
     a = np.arange(n - 1, 0, -1, dtype=np.int64)
     labels = components(n + 2, np.stack((a, a - 1), axis=1))
     assert labels[:n].tolist() == [0] * n and labels[n:].tolist() == [1, 2]
-
-
-def test_gather_ranges_is_the_concatenation_of_the_slices():
-    rng = np.random.default_rng(5)
-    data = rng.integers(0, 256, 1_000, dtype=np.uint8)
-    for _ in range(50):
-        starts = rng.integers(0, 1_000, rng.integers(0, 30))
-        ends = np.minimum(starts + rng.integers(0, 80, len(starts)), 1_000)
-        expected = np.concatenate([data[a:b] for a, b in zip(starts, ends)] + [np.zeros(0, np.uint8)])
-        out = np.empty(len(expected), dtype=np.uint8)
-        kernels.gather_ranges(data, starts, ends, out)
-        assert np.array_equal(out, expected)
-    data.flags.writeable = False  # a file mapped read-only
-    out = np.empty(6, dtype=np.uint8)
-    kernels.gather_ranges(data, np.array([3]), np.array([9]), out)
-    assert out.tolist() == data[3:9].tolist()
