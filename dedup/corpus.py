@@ -84,31 +84,33 @@ class Corpus(Sequence):
         Python overhead rather than one per document (the reader's time holds the GIL
         that ``--jobs`` threads need; 100,000 articles: 0.9 s one at a time). A
         :class:`~dedup.io.DocumentBatch`'s texts are written as the UTF-8 they are."""
-        if self._sealed:
-            raise RuntimeError("a sealed corpus cannot grow")
         if not isinstance(docs, DocumentBatch):
             docs = DocumentBatch.of(docs)
         check_ids_encode(docs.ids, docs.paths, docs.lines)  # documents made in memory skip the readers' check
-        n = len(self._ids)
-        self._ids.extend(docs.ids)
-        for path in dict.fromkeys(docs.paths):
-            if path not in self._path_number:
-                self._path_number[path] = len(self._paths)
-                self._paths.append(path)
-        self._path_of.extend([self._path_number[path] for path in docs.paths])
-        self._line.extend([-1 if line is None else line for line in docs.lines])
-        if self._records is None and docs.records is not None:
-            self._records = [None] * n
-        if self._records is not None:
-            self._records.extend(docs.records or [None] * len(docs))
+        # under the lock, texts first: another thread may be reading, and a document it
+        # can count (len) has its text
         with self._lock:
+            if self._sealed:
+                raise RuntimeError("a sealed corpus cannot grow")
             self._write(docs.texts)
-            if self._file is None and len(self._ids) > self.spill_after:
+            n = len(self._ids)
+            if self._file is None and n + len(docs) > self.spill_after:
                 try:
                     self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
                 except OSError as err:
                     raise spill_error(err, "text") from err
                 self._flush()
+            for path in dict.fromkeys(docs.paths):
+                if path not in self._path_number:
+                    self._path_number[path] = len(self._paths)
+                    self._paths.append(path)
+            self._path_of.extend([self._path_number[path] for path in docs.paths])
+            self._line.extend([-1 if line is None else line for line in docs.lines])
+            if self._records is None and docs.records is not None:
+                self._records = [None] * n
+            if self._records is not None:
+                self._records.extend(docs.records or [None] * len(docs))
+            self._ids.extend(docs.ids)
 
     def _write(self, texts: Utf8Texts) -> None:
         data = texts.bytes()
@@ -168,8 +170,13 @@ class Corpus(Sequence):
     def text(self, i: int) -> str:
         """The text of document ``i``."""
         i = range(len(self._ids))[i]  # negative numbers, and IndexError
+        with self._lock:
+            start, end = self._offsets[i], self._offsets[i + 1]
+            memory, fd = self._source()
         # "surrogatepass": a lone surrogate of a text made in memory comes back unchanged
-        return str(self._read([i])[0], "utf-8", "surrogatepass")
+        if memory is not None:
+            return str(memory[start:end], "utf-8", "surrogatepass")
+        return str(os.pread(fd, end - start, start), "utf-8", "surrogatepass")
 
     def texts(self, docs: Sequence[int] | np.ndarray) -> list[str]:
         """The texts of documents ``docs``, in that order."""
@@ -193,19 +200,17 @@ class Corpus(Sequence):
 
         docs = np.asarray(docs, dtype=np.int64).reshape(-1)
         with self._lock:  # the offsets and the file as they are: another thread may be adding
+            n = len(self._offsets) - 1
+            docs = np.where(docs < 0, docs + n, docs)  # negative numbers count from the end
+            if len(docs) and not (0 <= docs.min() and docs.max() < n):
+                bad = docs[(docs < 0) | (docs >= n)][0]
+                raise IndexError(f"document {bad - n if bad < 0 else bad} is not in this corpus of {n}")
             offsets = np.frombuffer(self._offsets, dtype=np.int64)  # a view: the array cannot grow
-            starts, ends = offsets[docs], offsets[docs + 1]        # while it lives
-            del offsets
-            if self._file is None:
-                if len(self._pending) > 1:
-                    self._pending = [np.concatenate(self._pending)]
-                memory = self._pending[0] if self._pending else np.zeros(0, dtype=np.uint8)
-            else:
-                memory = None
-                if not self._sealed:
-                    self._flush()
-                    self._file.flush()
-                fd = self._file.fileno()
+            try:                                                   # while it lives
+                starts, ends = offsets[docs], offsets[docs + 1]
+            finally:
+                del offsets
+            memory, fd = self._source()
         bounds = offsets_of(ends - starts)
         out = np.empty(bounds[-1], dtype=np.uint8)
         starts_, bounds_ = starts.tolist(), bounds.tolist()
@@ -225,6 +230,18 @@ class Corpus(Sequence):
 
         in_parts(read, len(docs), jobs if memory is None else 1)
         return out, bounds
+
+    def _source(self) -> tuple[np.ndarray | None, int | None]:
+        """Where the texts are, with the lock held: ``(memory, None)``, every text in one
+        array, or ``(None, fd)``, the file with every text added so far written to it."""
+        if self._file is None:
+            if len(self._pending) > 1:
+                self._pending = [np.concatenate(self._pending)]
+            return (self._pending[0] if self._pending else np.zeros(0, dtype=np.uint8)), None
+        if not self._sealed:
+            self._flush()
+            self._file.flush()
+        return None, self._file.fileno()
 
     def __len__(self) -> int:
         return len(self._ids)

@@ -99,6 +99,48 @@ def test_texts_come_back_whole_from_short_reads_and_without_preadv(monkeypatch, 
     assert corpus.utf8(range(len(docs)), jobs=2).to_list() == [d.text for d in docs]
 
 
+@pytest.mark.parametrize("spill_after", [0, 10**9], ids=["spilled", "in-memory"])
+def test_texts_by_negative_and_wrong_numbers(spill_after):
+    corpus = Corpus(spill_after)
+    corpus.extend(documents_from_texts(["aaa", "b\u00e9", "lone \ud800 x", ""]))
+    assert corpus.texts([-2, 0, -4, -1]) == ["lone \ud800 x", "aaa", "aaa", ""]
+    assert corpus.text(-3) == "b\u00e9" and corpus[-1].text == ""
+    for wrong in ([4], [-5], [0, 9]):
+        with pytest.raises(IndexError) as error:
+            corpus.texts(wrong)
+        assert "is not in this corpus of 4" in str(error.value)
+    held = error  # a failed read's traceback, still held, does not stop the corpus growing
+    corpus.extend(documents_from_texts(["later"], ids=["5"]))
+    assert corpus.texts([4, 2]) == ["later", "lone \ud800 x"] and held is not None
+
+
+def test_a_reader_on_another_thread_never_counts_a_text_not_yet_added():
+    import threading
+
+    corpus = Corpus(50)
+    docs = documents_from_texts([f"text {k} " * (k % 7) for k in range(600)])
+    errors, done = [], threading.Event()
+
+    def read():
+        while not done.is_set():
+            n = len(corpus)
+            try:
+                if n:
+                    assert corpus.texts([n - 1]) == [docs[n - 1].text]
+            except Exception as err:  # noqa: BLE001 - any failure is the test's
+                errors.append(err)
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    for a in range(0, len(docs), 3):
+        corpus.extend(docs[a:a + 3])
+    done.set()
+    reader.join()
+    corpus.seal()
+    assert errors == [] and list(corpus) == docs
+
+
 def test_a_sealed_corpus_cannot_grow():
     corpus = Corpus()
     corpus.seal()
