@@ -332,9 +332,11 @@ class Scanner:
             # while the thread beside finds the near-matching paragraphs, this one tokenises
             # the documents of the candidates so far: ~70 % of those to verify (100,000
             # articles, two threads: the wait for the paragraphs 0.58 s, then tokenising
-            # all of them 0.53 s)
+            # all of them 0.53 s). At most half as many as the words kept for verification,
+            # since they sit beside the paragraphs' peak (~5 KB a document: up to 160 MB;
+            # at 100,000 articles the two-thread peak went from ~790 to ~850 MB)
             early = sorted_distinct(np.concatenate((cand, shared)))
-            early_words = store.of(early) if len(early) <= KEEP_WORDS_DOCS else None
+            early_words = store.of(early) if len(early) <= KEEP_WORDS_DOCS // 2 else None
             near_all = near_future.result()
         cand = lsh.unique_pairs(np.concatenate((cand, shared, _near_doc_pairs(index, near_all))))
         stages("candidates")
