@@ -372,7 +372,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
         idx = Index(index_path, readonly=True, **params)
     except ParameterError as e:
         # the index's parameters are its builder's, and [tool.dedup] applies to check only
-        from_config = [k for k in getattr(e, "params", ()) if k in config.params and k not in given]
+        from_config = [k for k in e.params if k in config.params and k not in given]
         if not from_config:
             raise
         flags_used = " ".join(f"--{k.replace('_', '-')} {config.params[k]}" for k in from_config)

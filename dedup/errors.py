@@ -35,4 +35,14 @@ class InputError(DedupError):
 
 
 class ParameterError(DedupError):
-    """Parameters that do not make sense together (e.g. a threshold outside 0..1)."""
+    """Parameters that do not make sense together (e.g. a threshold outside 0..1).
+
+    Args:
+        params: the names of the parameters at fault, when the error knows them (an
+            index built with others: ``check`` says where each came from).
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None,
+                 params: tuple[str, ...] = ()):
+        super().__init__(message, path, line)
+        self.params = tuple(params)

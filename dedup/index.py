@@ -412,14 +412,14 @@ class Index:
         diffs = [k for k in STORED_PARAMS if stored_key[k] != wanted_key[k]]
         if diffs and set(diffs) <= {"bands", "rows"} and wanted.threshold != stored.threshold:
             # the LSH bands follow from the threshold, which is what a user gave
-            raise _mismatch(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
-                            f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
-                            f"use the index's threshold, or build a new index", self.path, ["threshold"])
+            raise ParameterError(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
+                                 f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
+                                 f"use the index's threshold, or build a new index", self.path, params=("threshold",))
         if diffs:
             have = ", ".join(f"{k}={stored_key[k]}" for k in diffs)
             want = ", ".join(f"{k}={wanted_key[k]}" for k in diffs)
-            raise _mismatch(f"index was built with {have}, not {want}; use those parameters or a new index",
-                            self.path, diffs)
+            raise ParameterError(f"index was built with {have}, not {want}; use those parameters or a new index",
+                                 self.path, params=tuple(diffs))
         return wanted
 
     def _write_meta(self, params: Params) -> None:
@@ -705,14 +705,6 @@ def _stored_key(p: Params) -> dict:
     b, r = p.bands
     return {"ngram": p.ngram, "num_perm": p.num_perm, "seed": p.seed, "scheme": p.scheme, "bands": b, "rows": r,
             "min_block_words": p.min_block_words, "word_hash_seed": WORD_HASH_SEED}
-
-
-def _mismatch(message: str, path: str, params: list[str]) -> ParameterError:
-    """The error of parameters that differ from an index's, with ``params``, the names
-    of those parameters, as its ``params`` attribute (``check`` says where they came from)."""
-    error = ParameterError(message, path)
-    error.params = tuple(params)
-    return error
 
 
 def _writable(path: str) -> bool:
