@@ -17,11 +17,19 @@
    and false positives among the new; then single-article queries (latency).
 
 Prints a table and writes ``benchmarks/results/index.json``.
+
+The generated articles draw on a vocabulary of ~6,000 words, which flatters an index
+that stores words as numbers into its vocabulary. ``--real PATH`` measures the size on
+a real corpus instead (JSONL with ``id`` and ``text``, or ``.jsonl.gz``), ``--join K``
+joining every K consecutive stories into one article to reach news length:
+
+    python benchmarks/index_bench.py --real ../shared/data/reuters21578.jsonl.gz --join 4
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import platform
@@ -60,14 +68,14 @@ def table_bytes(path: Path, used: bool = False) -> dict[str, int]:
 
 def blob_bytes(path: Path) -> dict[str, float]:
     con = sqlite3.connect(path)
-    row = con.execute("SELECT AVG(LENGTH(signature)), AVG(LENGTH(shingles)), AVG(LENGTH(figures)), AVG(words), "
-                      "COUNT(*) FROM docs").fetchone()
+    row = con.execute("SELECT AVG(LENGTH(tokens)), AVG(words), COUNT(*) FROM docs").fetchone()
     bands = con.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
     blocks = con.execute("SELECT COUNT(*) FROM blocks").fetchone()[0]
+    vocabulary = con.execute("SELECT COALESCE(SUM(LENGTH(hashes)), 0) / 8 FROM vocabulary").fetchone()[0]
     con.close()
-    n = max(row[4], 1)
-    return {"signature": row[0], "shingles": row[1], "figures": row[2], "content_words": row[3],
-            "band_rows": bands / n, "block_rows": blocks / n}
+    n = max(row[2], 1)
+    return {"tokens": row[0], "content_words": row[1], "tokens_per_word": row[0] / max(row[1], 1),
+            "band_rows": bands / n, "block_rows": blocks / n, "vocabulary": vocabulary}
 
 
 def copies(originals: list[dict], rng: np.random.Generator, vocab: list[str]) -> list[dict]:
@@ -92,11 +100,46 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--queries", type=int, default=2000, help="articles per query batch")
     ap.add_argument("--singles", type=int, default=50, help="single-article queries (latency)")
     ap.add_argument("--dir", default=None, help="where to put the index (default: a temporary directory)")
+    ap.add_argument("--real", default=None, help="only measure the size of an index of this JSONL corpus")
+    ap.add_argument("--join", type=int, default=1, help="with --real: stories joined into one article")
     args = ap.parse_args(argv)
+    if args.real:
+        return real_size(args)
     if args.dir is None:
         with tempfile.TemporaryDirectory(prefix="dedup-index-bench-") as tmp:
             return run(args, Path(tmp))
     return run(args, Path(args.dir))
+
+
+def real_size(args: argparse.Namespace) -> dict:
+    """Bytes per article of an index of a real corpus, added ``--batch`` at a time."""
+    opener = gzip.open if args.real.endswith(".gz") else open
+    with opener(args.real, "rt", encoding="utf-8") as f:
+        stories = [json.loads(line) for line in f if line.strip()]
+    k = max(1, args.join)
+    articles = pd.DataFrame({"id": [f"a{i}" for i in range(len(stories) // k)],
+                             "text": ["\n\n".join(s["text"] for s in stories[i * k:(i + 1) * k])
+                                      for i in range(len(stories) // k)]})
+    with tempfile.TemporaryDirectory(prefix="dedup-index-bench-") as tmp:
+        db = Path(tmp) / "real.db"
+        with dedup.Index(db) as idx:
+            for lo in range(0, len(articles), args.batch):
+                idx.add(articles.iloc[lo:lo + args.batch], id="id")
+        n = len(articles)
+        result = {"corpus": args.real, "join": k, "articles": n,
+                  "mean_words": float(articles["text"].str.split().str.len().mean()),
+                  "bytes_per_article": file_bytes(db) / n,
+                  "bytes_per_article_by_table": {t: b / n for t, b in table_bytes(db).items()},
+                  "stored_per_article": blob_bytes(db)}
+    s = result["stored_per_article"]
+    print(f"dedup.Index of {args.real}: {n:,} articles of {k} stories (~{result['mean_words']:.0f} words)")
+    print(f"  {'bytes per article (file)':<40}{result['bytes_per_article']:>10,.0f}")
+    for name, b in result["bytes_per_article_by_table"].items():
+        if b >= 1:
+            print(f"    {name:<38}{b:>10,.0f}")
+    print(f"  {'  of which: tokens blob':<40}{s['tokens']:>10,.0f}  ({s['content_words']:.0f} content words, "
+          f"{s['tokens_per_word']:.2f} bytes a word; vocabulary of {s['vocabulary']:,} words)")
+    return result
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
@@ -203,9 +246,9 @@ def print_table(r: dict) -> None:
     print(f"  {'bytes per article (file)':<40}{r['bytes_per_article']:>10,.0f}")
     for name, b in r["bytes_per_article_by_table"].items():
         print(f"    {name:<38}{b:>10,.0f}")
-    print(f"  {'  of which: signature / shingles / figures blobs':<40}"
-          f"{s['signature']:>6.0f} / {s['shingles']:.0f} / {s['figures']:.0f}  "
-          f"({s['content_words']:.0f} content words, {s['band_rows']:.0f} band rows, {s['block_rows']:.1f} block rows)")
+    print(f"  {'  of which: tokens blob':<40}{s['tokens']:>10,.0f}  ({s['content_words']:.0f} content words, "
+          f"{s['tokens_per_word']:.2f} bytes a word; {s['band_rows']:.0f} band rows, {s['block_rows']:.1f} block rows; "
+          f"vocabulary of {s['vocabulary']:,} words)")
     rs = r["reuters_sample"]
     print(f"  {'bytes per article, real Reuters (used)':<40}{rs['bytes_per_article']:>10,.0f}  "
           f"({rs['articles']} articles, median {rs['median_words']:.0f} words)")

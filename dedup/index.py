@@ -9,11 +9,15 @@ table         one row per
 ``meta``      parameter: schema version, ``ngram``, ``num_perm``, ``seed``, ``scheme``,
               bands x rows, ``min_block_words``, the word-hash seed, and the other
               :class:`~dedup.scan.Params` used as defaults for queries
-``docs``      document: its id, signature (``num_perm`` little-endian uint32, usable as
-              a ``datasketch.LeanMinHash``), its shingle and figure hashes for exact
-              verification (sorted 32-bit hashes, Elias-Fano coded: about
-              ``2 + log2(2**32 / n)`` bits each, 25 bits for a 500-shingle article), the
-              number of content words and a hash of its normalised text (equal: exact copy)
+``docs``      document: its id, the number of its content words, a hash of its
+              normalised text (equal: exact copy), and its content words as numbers
+              into the vocabulary (varints: one byte for the 128 commonest words, two up
+              to 16,384; about 1.5-1.7 bytes a word, :func:`encode_tokens`), paragraph by
+              paragraph, boilerplate left out. Its shingle and figure sets, for exact
+              verification, and its signature are computed again from them when needed
+``vocabulary``  chunk of words an add met first: their 64-bit hashes (8 bytes each)
+              and a bit each saying whether the word is a figure, numbered on from
+              ``first``, the batch's most frequent first
 ``bands``     (band key, document): LSH buckets, keys cut to 32 bits (a collision only
               adds a candidate, and candidates are verified exactly)
 ``blocks``    (block key, document): the paragraphs of at least ``min_block_words``
@@ -23,6 +27,13 @@ table         one row per
 ``boilerplate``  block type learnt as boilerplate from an added batch (its 64-bit hash
               and text): left out of every later document's shingles and candidates
 ============  ==========================================================================
+
+Why words and not shingle hashes: a word is in ``ngram`` shingles, so the words are
+the smaller record of the same sets. Sorted 32-bit shingle hashes cannot be coded in
+much less than 3 bytes each (their entropy is ~24.6 bits for a 500-shingle article),
+and a signature is 512 more bytes: 2,708 bytes an article of ~500 words in all, where
+the words take 1,171 (``benchmarks/index_bench.py``). The signature is a function of
+the shingle set, so it is not stored: :meth:`Index.signature` computes it again.
 
 Shingle sets leave boilerplate out, as ``scan`` does: a batch's boilerplate (found by
 the scanner in the batch: site chrome shared by unrelated documents) and the
@@ -51,7 +62,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import sqlite3
 from collections.abc import Mapping
@@ -69,12 +79,12 @@ from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
-from .shingles import SetBatch, fmix64, offsets_of, sequence_hashes, sorted_distinct
-from .text import WORD_HASH_SEED
+from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
+from .text import WORD_HASH_SEED, TokenizedBatch
 
-__all__ = ["Index", "QueryReport", "encode_set", "decode_set", "SCHEMA_VERSION"]
+__all__ = ["Index", "QueryReport", "encode_tokens", "decode_tokens", "SCHEMA_VERSION"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: parameters that decide what is stored: an index opened with other values would
 #: give silently wrong answers, so that is an error
 STORED_PARAMS = ("ngram", "num_perm", "seed", "scheme", "bands", "rows", "min_block_words", "word_hash_seed")
@@ -93,10 +103,9 @@ CREATE TABLE IF NOT EXISTS docs (
     id TEXT NOT NULL UNIQUE,
     words INTEGER NOT NULL,
     text_hash INTEGER NOT NULL,
-    signature BLOB NOT NULL,
-    shingles BLOB NOT NULL,
-    figures BLOB NOT NULL
+    tokens BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS vocabulary (first INTEGER PRIMARY KEY, hashes BLOB NOT NULL, figures BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS boilerplate (hash INTEGER PRIMARY KEY, text TEXT NOT NULL, documents INTEGER NOT NULL);
@@ -104,84 +113,112 @@ CREATE TABLE IF NOT EXISTS boilerplate (hash INTEGER PRIMARY KEY, text TEXT NOT 
 
 
 # ---------------------------------------------------------------------------
-# Compact sets: Elias-Fano code of sorted 32-bit hashes
+# Compact word sequences: varints of numbers into the index's vocabulary
 # ---------------------------------------------------------------------------
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(byte | 0x80)
-        else:
-            out.append(byte)
-            return bytes(out)
+def encode_varints(values: np.ndarray) -> np.ndarray:
+    """LEB128 code of non-negative integers below ``2**63``: 7 bits a byte, the high
+    bit set on every byte but a value's last, so values below 128 take one byte and
+    below 16,384 two. Returns a ``uint8`` array; :func:`decode_varints` reverses it.
 
-
-def _read_varint(blob: bytes, pos: int = 0) -> tuple[int, int]:
-    n = shift = 0
-    while True:
-        byte = blob[pos]
-        pos += 1
-        n |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return n, pos
-        shift += 7
-
-
-def encode_set(values: np.ndarray, bits: int = 32) -> bytes:
-    """Elias-Fano code of a sorted array of distinct integers below ``2**bits`` (``bits <= 32``).
-
-    Each value is cut into ``l = floor(log2(2**bits / n))`` low bits, stored as they are,
-    and high bits, stored as a unary-coded increasing sequence (one 1-bit per value,
-    one 0-bit per step up): at most ``n * (2 + log2(2**bits / n))`` bits in all, two
-    bits a value above the entropy of a random set (25 bits for n = 500).
-    Layout: varint ``n``, one byte ``l``, the low bits, the high bits.
+    Examples:
+        >>> encode_varints(np.array([5, 300])).tolist()
+        [5, 172, 2]
     """
-    v = np.asarray(values, dtype=np.uint32)
-    n = len(v)
-    if n == 0:
-        return b"\x00"
-    low_bits = max(0, int(math.floor(math.log2((1 << bits) / n))))
-    ones = (v >> np.uint32(low_bits)).astype(np.int64) + np.arange(n, dtype=np.int64) if low_bits < 32 \
-        else np.arange(n, dtype=np.int64)
-    upper = np.zeros(int(ones[-1]) + 1, dtype=np.uint8)
-    upper[ones] = 1
-    parts = [_varint(n), bytes([low_bits])]
-    if low_bits:
-        # the big-endian bytes of each value, as bits: the low bits are the last columns
-        bit_rows = np.unpackbits(v.astype(">u4").view(np.uint8)).reshape(n, 32)[:, 32 - low_bits:]
-        parts.append(np.packbits(bit_rows.ravel()).tobytes())
-    parts.append(np.packbits(upper).tobytes())
-    return b"".join(parts)
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) and v.min() < 0:
+        raise ValueError("varints code non-negative integers")
+    v = v.astype(_U64)
+    size = np.ones(len(v), dtype=np.int64)
+    for k in range(1, 10):
+        size += v >= _U64(1) << _U64(7 * k)
+    end = np.cumsum(size)
+    out = np.zeros(int(end[-1]) if len(v) else 0, dtype=np.uint8)
+    start = end - size
+    for k in range(int(size.max()) if len(v) else 0):
+        has = size > k
+        byte = (v[has] >> _U64(7 * k)) & _U64(0x7F)
+        more = (size[has] > k + 1).astype(_U64) << _U64(7)
+        out[start[has] + k] = (byte | more).astype(np.uint8)
+    return out
 
 
-def decode_set(blob: bytes) -> np.ndarray:
-    """The sorted ``uint32`` values coded by :func:`encode_set`."""
-    n, pos = _read_varint(blob)
-    if n == 0:
-        return np.zeros(0, dtype=np.uint32)
-    low_bits = blob[pos]
-    pos += 1
-    raw = np.frombuffer(blob, dtype=np.uint8, offset=pos)
-    low_bytes = (n * low_bits + 7) // 8
-    ones = np.flatnonzero(np.unpackbits(raw[low_bytes:]))[:n]
-    high = (ones - np.arange(n)).astype(np.uint32)
-    if low_bits == 0:
-        return high
-    if low_bits == 32:
-        high = np.zeros(n, dtype=np.uint32)
-    bit_rows = np.zeros((n, 32), dtype=np.uint8)
-    bit_rows[:, 32 - low_bits:] = np.unpackbits(raw[:low_bytes])[: n * low_bits].reshape(n, low_bits)
-    low = np.packbits(bit_rows, axis=1).view(">u4").ravel().astype(np.uint32)
-    return (high << np.uint32(low_bits)) | low if low_bits < 32 else low
+def decode_varints(data: np.ndarray | bytes) -> np.ndarray:
+    """The ``int64`` values coded by :func:`encode_varints` (one after the other)."""
+    buf = np.frombuffer(data, dtype=np.uint8) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    if len(buf) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if buf[-1] >= 0x80:
+        raise ValueError("varints cut short")
+    ends = np.flatnonzero(buf < 0x80)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    shift = (np.arange(len(buf)) - np.repeat(starts, ends - starts + 1)) * 7
+    if shift.max() > 56:
+        raise ValueError("varint too long")
+    return np.add.reduceat((buf & 0x7F).astype(_U64) << shift.astype(_U64), starts).astype(np.int64)
 
 
-def _set_batch(arrays: Sequence[np.ndarray]) -> SetBatch:
-    values = np.concatenate(arrays).astype(np.uint32) if arrays else np.zeros(0, dtype=np.uint32)
-    return SetBatch(values, offsets_of([len(a) for a in arrays]))
+def content_tokens(tb: TokenizedBatch, keep_block: np.ndarray) -> TokenizedBatch:
+    """The blocks of ``tb`` where ``keep_block`` (a document's content: boilerplate left
+    out), in order, with their words; every document of ``tb`` stays, perhaps with no
+    block. Character spans are not kept (zero)."""
+    blocks = np.flatnonzero(keep_block)
+    counts = np.bincount(tb.block_doc[blocks], minlength=len(tb.doc_block_offsets) - 1)
+    words = tb.word_positions(blocks)
+    zero = np.zeros(len(blocks), dtype=np.int64)
+    return TokenizedBatch(block_doc=tb.block_doc[blocks], block_start=zero, block_end=zero,
+                          doc_block_offsets=offsets_of(counts), word_offsets=offsets_of(tb.block_words[blocks]),
+                          word_hash=tb.word_hash[words], word_is_number=tb.word_is_number[words])
+
+
+def encode_tokens(content: TokenizedBatch, numbers: np.ndarray) -> list[bytes]:
+    """Each document's content as varints: its number of blocks, each block's number of
+    words, then its words as ``numbers`` (one per word of ``content``, into the index's
+    vocabulary). About 1.5 bytes a word, where its 32-bit shingle hashes took 3."""
+    nb = np.diff(content.doc_block_offsets)
+    nw = np.diff(content.word_offsets[content.doc_block_offsets])
+    per_doc = 1 + nb + nw
+    first = offsets_of(per_doc)[:-1]
+    values = np.empty(int(per_doc.sum()), dtype=np.int64)
+    values[first] = nb
+    count_at = ragged_arange(first + 1, nb)
+    values[count_at] = content.block_words
+    values[ragged_arange(first + 1 + nb, nw)] = numbers
+    out = encode_varints(values)
+    value_end = np.cumsum(np.where(out < 0x80, 1, 0))  # values ended by each byte
+    bounds = np.searchsorted(value_end, offsets_of(per_doc)[1:], side="left") + 1
+    bounds = np.concatenate(([0], bounds)) if len(bounds) else np.zeros(1, dtype=np.int64)
+    raw = out.tobytes()
+    return [raw[bounds[i]:bounds[i + 1]] for i in range(len(per_doc))]
+
+
+def decode_tokens(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`encode_tokens` coded, for several documents: ``(doc_block_offsets,
+    word_offsets, numbers)``. Raises ``ValueError`` on a blob that does not add up."""
+    none = np.zeros(0, dtype=np.int64)
+    if not len(blobs):
+        return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), none
+    lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+    if lengths.min() == 0:
+        raise ValueError("an empty token blob")
+    buf = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    last = np.cumsum(lengths) - 1
+    if np.any(buf[last] >= 0x80):
+        raise ValueError("a token blob ends inside a varint")
+    values = decode_varints(buf)
+    ends_per_blob = np.cumsum(buf < 0x80)[last]
+    first = np.concatenate(([0], ends_per_blob[:-1])).astype(np.int64)
+    nb = values[first] if len(first) else np.zeros(0, dtype=np.int64)
+    if np.any(first + 1 + nb > ends_per_blob):
+        raise ValueError("a token blob does not add up")
+    block_words = values[ragged_arange(first + 1, nb)]
+    doc_block_offsets = offsets_of(nb)
+    word_offsets = offsets_of(block_words)
+    nw = word_offsets[doc_block_offsets[1:]] - word_offsets[doc_block_offsets[:-1]]
+    if np.any(first + 1 + nb + nw != ends_per_blob):
+        raise ValueError("a token blob does not add up")
+    return doc_block_offsets, word_offsets, values[ragged_arange(first + 1 + nb, nw)]
 
 
 def _concat(a: SetBatch, b: SetBatch) -> SetBatch:
@@ -207,7 +244,9 @@ class Batch:
         type_hash: 64-bit hash of every block type of ``result.index``.
         boilerplate: boilerplate mask over types: found so in the batch, or learnt earlier.
         learnt: boilerplate found in the batch (:func:`story_boilerplate`), which an add stores.
-        shingles, figures: each document's shingle and figure hashes, boilerplate left out.
+        content: the words of each document's content blocks (boilerplate left out),
+            which an add stores (:func:`encode_tokens`).
+        shingles, figures: each document's shingle and figure hashes, from ``content``.
         words: content words (boilerplate left out); ``empty``: no content shingles.
         signatures: ``(n, num_perm)`` uint32; ``band_keys``: ``(n, bands)`` 32-bit keys.
         text_hash: hash of the whole normalised text (equal for exact copies).
@@ -221,6 +260,7 @@ class Batch:
     type_hash: np.ndarray
     boilerplate: np.ndarray
     learnt: np.ndarray
+    content: TokenizedBatch
     shingles: SetBatch
     figures: SetBatch
     words: np.ndarray
@@ -252,10 +292,9 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     boilerplate = learnt.copy()
     if known_boilerplate is not None and len(known_boilerplate):
         boilerplate |= np.isin(type_hash.view(np.int64), np.asarray(known_boilerplate, dtype=np.int64))
-    keep_block = bi.content_blocks(boilerplate)
-    shingles = shingle_sets(tb, np.arange(n), p.ngram, keep_block)
-    figures = figure_sets(tb, np.arange(n), keep_block)
-    words = np.bincount(tb.block_doc, weights=tb.block_words * keep_block, minlength=n).astype(np.int64)
+    content = content_tokens(tb, bi.content_blocks(boilerplate))
+    shingles, figures = _sets(content, p.ngram)
+    words = np.diff(content.word_offsets[content.doc_block_offsets])
     empty = shingles.sizes == 0
     signatures = make_scheme(p.scheme, p.num_perm, p.seed).sign(shingles)
     b, r = p.bands
@@ -268,8 +307,15 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     types = occ["type"].to_numpy(dtype=np.int64)
     blocks = pd.DataFrame({"doc": occ["doc"].to_numpy(dtype=np.int64), "block": occ["block"].to_numpy(dtype=np.int64),
                            "key": _signed(type_hash[types], 48), "words": bi.type_words[types].astype(np.int64)})
-    return Batch(docs, result, type_hash, boilerplate, learnt, shingles, figures, words, empty, signatures,
+    return Batch(docs, result, type_hash, boilerplate, learnt, content, shingles, figures, words, empty, signatures,
                  band_keys, text_hash, blocks)
+
+
+def _sets(content: TokenizedBatch, ngram: int) -> tuple[SetBatch, SetBatch]:
+    """The shingle and figure sets of every document of ``content``: the same for a batch
+    being added or queried and for indexed documents read back."""
+    docs = np.arange(len(content.doc_block_offsets) - 1)
+    return shingle_sets(content, docs, ngram), figure_sets(content, docs)
 
 
 def story_boilerplate(result: ScanResult) -> np.ndarray:
@@ -349,6 +395,7 @@ class Index:
         self.path = os.fsdecode(path)
         self.readonly = readonly
         self._depth = 0
+        self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))  # what was read of the vocabulary
         if readonly and not os.path.exists(self.path):
             raise DedupError("no such index", self.path)
         if not readonly and os.path.isdir(self.path):
@@ -403,8 +450,12 @@ class Index:
         if "schema_version" not in meta or "params" not in meta:
             raise DedupError("not a dedup index (no parameters stored)", self.path)
         if int(meta["schema_version"]) != SCHEMA_VERSION:
+            # version 1 (dedup before 2026-11-26) stored shingle hashes, not words: the
+            # words cannot be found again from them, so there is nothing to convert
+            older = int(meta["schema_version"]) < SCHEMA_VERSION
             raise ParameterError(f"index schema version {meta['schema_version']} is not supported "
-                                 f"(this dedup reads version {SCHEMA_VERSION})", self.path)
+                                 f"(this dedup reads version {SCHEMA_VERSION})"
+                                 + ("; build a new index from the articles" if older else ""), self.path)
         stored = Params(**json.loads(meta["params"]))
         wanted = dataclasses.replace(stored, **given)
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
@@ -451,10 +502,16 @@ class Index:
 
     def signature(self, doc_id: str):
         """The signature of an indexed document as a ``datasketch.LeanMinHash``."""
-        row = self._connection().execute("SELECT signature FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
+        row = self._connection().execute("SELECT tokens FROM docs WHERE id = ?", (str(doc_id),)).fetchone()
         if row is None:
             raise KeyError(doc_id)
-        return to_lean_minhash(np.frombuffer(row[0], dtype="<u4"), self.params.seed)
+        return to_lean_minhash(self._signatures([row[0]])[0], self.params.seed)
+
+    def _signatures(self, blobs: Sequence[bytes]) -> np.ndarray:
+        """Signatures of indexed documents, computed again from their stored tokens
+        (a signature is a function of the shingle set, so it need not be stored)."""
+        p = self.params
+        return make_scheme(p.scheme, p.num_perm, p.seed).sign(self._stored_sets(blobs)[0])
 
     @property
     def boilerplate(self) -> pd.DataFrame:
@@ -508,6 +565,7 @@ class Index:
         except BaseException:
             self._depth = 0
             self._db.execute("ROLLBACK")
+            self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))  # it may hold words rolled back
             raise
         self._depth = 0
         self._db.execute("COMMIT")
@@ -548,12 +606,10 @@ class Index:
             raise InputError(f"id {taken[0]!r} is already in the index {self.path}", d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1
         numbers = np.arange(first, first + len(ids), dtype=np.int64)
-        sh, fg = batch.shingles, batch.figures
-        sig = batch.signatures.astype("<u4")
-        db.executemany(
-            "INSERT INTO docs (doc, id, words, text_hash, signature, shingles, figures) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            ((int(numbers[i]), ids[i], int(batch.words[i]), int(batch.text_hash[i]), sig[i].tobytes(),
-              encode_set(sh[i]), encode_set(fg[i])) for i in range(len(ids))))
+        tokens = encode_tokens(batch.content, self._word_numbers(batch.content))
+        db.executemany("INSERT INTO docs (doc, id, words, text_hash, tokens) VALUES (?, ?, ?, ?, ?)",
+                       ((int(numbers[i]), ids[i], int(batch.words[i]), int(batch.text_hash[i]), tokens[i])
+                        for i in range(len(ids))))
         live = np.flatnonzero(~batch.empty)
         keys = batch.band_keys[live]
         db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
@@ -573,10 +629,75 @@ class Index:
         db.executemany("INSERT INTO boilerplate VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE "
                        "SET documents = MAX(documents, excluded.documents)", rows)
 
+    def _vocabulary(self) -> tuple[np.ndarray, np.ndarray]:
+        """The index's words: the 64-bit hash (as int64) and whether it is a figure, by
+        number. Read once and then only the chunks added since (it only grows)."""
+        hashes, figures = self._vocab
+        rows = self._db.execute("SELECT first, hashes, figures FROM vocabulary WHERE first >= ? ORDER BY first",
+                                (len(hashes),)).fetchall()
+        if rows and rows[0][0] != len(hashes):  # read inside a transaction that was rolled back: read again
+            self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))
+            return self._vocabulary()
+        parts_h, parts_f, end = [hashes], [figures], len(hashes)
+        for first, h, f in rows:
+            if first != end or len(h) % 8 or len(f) != (len(h) // 8 + 7) // 8:
+                raise DedupError("the index is damaged (its vocabulary has a gap)", self.path)
+            parts_h.append(np.frombuffer(h, dtype="<i8").astype(np.int64))
+            parts_f.append(np.unpackbits(np.frombuffer(f, dtype=np.uint8), count=len(h) // 8).astype(bool))
+            end += len(h) // 8
+        if rows:
+            self._vocab = (np.concatenate(parts_h), np.concatenate(parts_f))
+        return self._vocab
+
+    def _word_numbers(self, content: TokenizedBatch) -> np.ndarray:
+        """The vocabulary number of every word of ``content``. Words new to the index are
+        added to the vocabulary as one chunk (8 bytes a word), the batch's most frequent
+        first, so that the words most documents use get the numbers of one and two bytes."""
+        vocab, _ = self._vocabulary()
+        end = self._db.execute("SELECT first + LENGTH(hashes) / 8 FROM vocabulary ORDER BY first DESC LIMIT 1"
+                               ).fetchone()
+        if (end[0] if end else 0) != len(vocab):  # words read in a transaction rolled back since
+            self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))
+            vocab, _ = self._vocabulary()
+        where, distinct = pd.factorize(content.word_hash.view(np.int64))  # a hash table: 5x np.unique's speed
+        freq = np.bincount(where, minlength=len(distinct))
+        number = np.full(len(distinct), -1, dtype=np.int64)
+        if len(distinct) and len(vocab):
+            order = np.argsort(distinct)
+            at = np.minimum(np.searchsorted(distinct[order], vocab), len(distinct) - 1)
+            hit = distinct[order[at]] == vocab
+            number[order[at[hit]]] = np.flatnonzero(hit)
+        new = np.flatnonzero(number < 0)
+        if len(new):
+            new = new[np.lexsort((distinct[new], -freq[new]))]
+            number[new] = np.arange(len(vocab), len(vocab) + len(new))
+            figure = np.zeros(len(distinct), dtype=bool)
+            figure[where] = content.word_is_number
+            self._db.execute("INSERT INTO vocabulary VALUES (?, ?, ?)",
+                             (len(vocab), distinct[new].astype("<i8").tobytes(), np.packbits(figure[new]).tobytes()))
+        return number[where]
+
+    def _stored_sets(self, blobs: Sequence[bytes]) -> tuple[SetBatch, SetBatch]:
+        """The shingle and figure sets of indexed documents, from their stored tokens."""
+        try:
+            doc_block_offsets, word_offsets, numbers = decode_tokens(blobs)
+        except ValueError as e:
+            raise DedupError(f"the index is damaged ({e})", self.path) from None
+        hashes, figures = self._vocabulary()
+        if len(numbers) and numbers.max() >= len(hashes):
+            raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
+        nb = np.diff(doc_block_offsets)
+        blocks = len(word_offsets) - 1
+        content = TokenizedBatch(
+            block_doc=np.repeat(np.arange(len(nb)), nb), block_start=np.zeros(blocks, np.int64),
+            block_end=np.zeros(blocks, np.int64), doc_block_offsets=doc_block_offsets, word_offsets=word_offsets,
+            word_hash=hashes[numbers].view(_U64), word_is_number=figures[numbers])
+        return _sets(content, self.params.ngram)
+
     def remove(self, ids: Iterable[str] | str) -> int:
         """Remove documents by id, in one transaction; returns how many were found.
 
-        Band rows are found again from the stored signatures; paragraph rows by one
+        Band rows are found again from the stored tokens; paragraph rows by one
         pass over the ``blocks`` table (remove in batches, not one id at a time).
         """
         self._writable()
@@ -588,13 +709,13 @@ class Index:
             rows = []
             for lo in range(0, len(ids), 500):
                 chunk = ids[lo:lo + 500]
-                rows += db.execute(f"SELECT doc, signature FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
+                rows += db.execute(f"SELECT doc, tokens FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
                                    chunk).fetchall()
             if not rows:
                 return 0
             numbers = np.array([r[0] for r in rows], dtype=np.int64)
             db.executemany("INSERT INTO temp.gone VALUES (?)", ((int(x),) for x in numbers))
-            sig = np.stack([np.frombuffer(r[1], dtype="<u4") for r in rows])
+            sig = self._signatures([r[1] for r in rows])
             b, r_ = self.params.bands
             keys = _signed(lsh.band_keys(sig, b, r_) ^ _BAND_SALT[None, :b], 32)
             db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?",
@@ -655,12 +776,11 @@ class Index:
         rows: dict[int, tuple] = {}
         for lo in range(0, len(cand_docs), 500):
             chunk = cand_docs[lo:lo + 500].tolist()
-            for r in db.execute("SELECT doc, id, words, text_hash, shingles, figures FROM docs "
+            for r in db.execute("SELECT doc, id, words, text_hash, tokens FROM docs "
                                 f"WHERE doc IN ({','.join('?' * len(chunk))})", chunk):
                 rows[r[0]] = r
         position = {d: i for i, d in enumerate(cand_docs.tolist())}
-        stored_sh = _set_batch([decode_set(rows[d][4]) for d in cand_docs.tolist()])
-        stored_fg = _set_batch([decode_set(rows[d][5]) for d in cand_docs.tolist()])
+        stored_sh, stored_fg = self._stored_sets([rows[d][4] for d in cand_docs.tolist()])
         shingles = _concat(batch.shingles, stored_sh)
         figures = _concat(batch.figures, stored_fg)
         qa = pairs[:, 0]

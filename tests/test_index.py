@@ -31,8 +31,8 @@ from benchmarks.corpus import (SITE_CHROMES, article_vocab, labelled_corpus, loa
                                perturb_words, truncate, wrap_chrome)
 from benchmarks.generate import generate_articles
 from dedup.cli import cli
-from dedup.index import SCHEMA_VERSION, decode_set, encode_set
-from dedup.io import read_documents
+from dedup.index import SCHEMA_VERSION, decode_tokens, decode_varints, encode_tokens, encode_varints
+from dedup.io import documents_from_texts, read_documents
 from dedup.scan import MAX_SEED
 
 REPO = Path(__file__).resolve().parents[1]
@@ -279,18 +279,43 @@ def test_learnt_boilerplate_is_left_out_of_later_single_document_queries():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 3, 100, 1000, 5000])
-def test_elias_fano_code_round_trips_in_about_two_plus_log_bits(n):
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 100, 5000])
+def test_varints_round_trip_in_one_byte_below_128_and_two_below_16384(n):
     rng = np.random.default_rng(n)
-    values = np.unique(rng.integers(0, 2**32, size=n, dtype=np.uint64)).astype(np.uint32)
-    if n >= 2:
-        values[0], values[-1] = 0, 2**32 - 1
-        values = np.unique(values)
-    blob = encode_set(values)
-    assert np.array_equal(decode_set(blob), values)
-    if n >= 100:
-        bits = 2 + np.log2(2**32 / len(values))  # the Elias-Fano bound
-        assert len(blob) <= len(values) * bits / 8 + 8
+    values = rng.integers(0, 2 ** rng.integers(1, 63, size=n), dtype=np.int64) if n else np.zeros(0, np.int64)
+    values[:min(n, 3)] = [0, 2**63 - 1, 127][:min(n, 3)]
+    code = encode_varints(values)
+    assert np.array_equal(decode_varints(code), values)
+    assert np.array_equal(decode_varints(code.tobytes()), values)
+    assert len(encode_varints(np.arange(128))) == 128 and len(encode_varints(np.arange(128, 16384))) == 2 * 16256
+    assert len(encode_varints(np.array([16384]))) == 3
+    with pytest.raises(ValueError, match="non-negative"):
+        encode_varints(np.array([-1]))
+    if n:
+        with pytest.raises(ValueError, match="cut short"):
+            decode_varints(encode_varints(np.array([300]))[:1])
+
+
+def test_stored_tokens_give_back_the_scanned_shingle_and_figure_sets(tmp_path):
+    """What an add stores of each document (its content words, as numbers into the index's
+    vocabulary) decodes to the very shingle and figure sets the batch was compared on,
+    for the seeds, real Reuters stories and an empty text, with boilerplate left out."""
+    docs = read_documents([NEWS]) + documents_from_texts(list(SAMPLE["text"][:150]) + ["", "one"],
+                                                        [f"r{i}" for i in range(152)])
+    with dedup.Index(tmp_path / "i.db") as idx:
+        batch = dedup.index.analyse(docs, idx.params)
+        blobs = encode_tokens(batch.content, idx._word_numbers(batch.content))
+        assert batch.boilerplate.any()  # the seeds' site chrome is left out of what is stored
+        shingles, figures = idx._stored_sets(blobs)
+        for got, want in ((shingles, batch.shingles), (figures, batch.figures)):
+            assert np.array_equal(got.offsets, want.offsets) and np.array_equal(got.values, want.values)
+        # about a byte and a half a word, and the counts add up
+        dbo, wo, numbers = decode_tokens(blobs)
+        assert len(numbers) == batch.words.sum() == wo[-1] and len(dbo) == len(docs) + 1
+        assert sum(map(len, blobs)) < 2 * batch.words.sum()
+        for bad in (blobs[0][:-1], blobs[0][:-3] + b"\x00", b""):
+            with pytest.raises(ValueError):
+                decode_tokens([bad])
 
 
 def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path, monkeypatch):
@@ -315,7 +340,7 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i.db"]
     con = sqlite3.connect(db)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"meta", "docs", "bands", "blocks", "boilerplate"}
+    assert tables == {"meta", "docs", "vocabulary", "bands", "blocks", "boilerplate"}
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     meta = dict(con.execute("SELECT key, value FROM meta"))
     params = json.loads(meta["params"])
@@ -323,11 +348,14 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path, monkeyp
     assert (params["ngram"], params["num_perm"], params["seed"], params["scheme"]) == (dedup.Params().ngram, 128, 1,
                                                                                        "fast")
     assert (int(meta["bands"]), int(meta["rows"])) == dedup.Params().bands
-    for doc_id, signature, shingles, figures in con.execute("SELECT id, signature, shingles, figures FROM docs"):
-        for blob in (signature, shingles, figures):
-            assert not blob.startswith(b"\x80")  # no pickle protocol header
-        assert len(signature) == 4 * 128
-        assert np.all(np.diff(decode_set(shingles).astype(np.int64)) > 0)
+    for doc_id, words, tokens in con.execute("SELECT id, words, tokens FROM docs"):
+        assert not tokens.startswith(b"\x80")  # no pickle protocol header
+        _, _, numbers = decode_tokens([tokens])
+        assert len(numbers) == words > 0
+        assert numbers.max() < con.execute("SELECT SUM(LENGTH(hashes)) / 8 FROM vocabulary").fetchone()[0]
+    # the vocabulary: one chunk of 64-bit word hashes (and a bit each: is it a figure) per add
+    hashes = np.concatenate([np.frombuffer(h, "<i8") for h, in con.execute("SELECT hashes FROM vocabulary")])
+    assert len(np.unique(hashes)) == len(hashes) > 100
     b, _ = dedup.Params().bands
     assert con.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 5 * b
     assert con.execute("SELECT COUNT(*) FROM blocks").fetchone()[0] > 40
@@ -376,14 +404,16 @@ def test_not_an_index_and_missing_index_are_one_line_errors(tmp_path):
         dedup.Index(tmp_path / "missing.db", readonly=True)
     result = runner().invoke(cli, ["index", "query", str(tmp_path / "missing.db"), str(NEWS)])
     assert result.exit_code == 2 and result.stderr == f"dedup: error: {tmp_path / 'missing.db'}: no such index\n"
-    newer = tmp_path / "newer.db"
-    dedup.Index(newer).close()
-    con = sqlite3.connect(newer)
-    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    con.commit()
-    con.close()
-    with pytest.raises(dedup.ParameterError, match="schema version 99 is not supported"):
-        dedup.Index(newer)
+    other_version = tmp_path / "other-version.db"
+    dedup.Index(other_version).close()
+    # a newer dedup's index, and one of version 1 (shingle hashes, from which no words can be had)
+    for version, message in (("99", "schema version 99 is not supported"),
+                             ("1", "version 1 is not supported .* build a new index from the articles")):
+        with sqlite3.connect(other_version) as con:
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+        con.close()
+        with pytest.raises(dedup.ParameterError, match=message):
+            dedup.Index(other_version)
 
 
 def test_query_opens_read_only_and_writes_nothing(tmp_path):
@@ -441,6 +471,41 @@ def test_a_transaction_groups_query_and_add(tmp_path):
             fresh = idx.query(DISTINCT.iloc[5:15], id="id")
             idx.add(DISTINCT.iloc[5:15][~fresh.is_duplicate], id="id")
         assert len(idx) == 15
+
+
+def test_words_of_a_rolled_back_add_leave_no_gap_in_the_vocabulary(tmp_path):
+    """The index numbers words as it first meets them. An add rolled back after its words
+    were read back (a query in the same transaction) must not leave them numbered, or
+    the next add's words would be numbered past a gap."""
+    with dedup.Index(tmp_path / "i.db") as idx:
+        idx.add(DISTINCT.iloc[:10], id="id")
+        with pytest.raises(RuntimeError):
+            with idx.transaction():
+                idx.add(DISTINCT.iloc[10:20], id="id")
+                assert idx.query(DISTINCT.iloc[10:20], id="id").is_duplicate.all()
+                raise RuntimeError("the caller failed before committing")
+        idx.add(DISTINCT.iloc[20:30], id="id")
+        found = idx.query(DISTINCT.iloc[:30], id="id").documents
+        assert found["is_duplicate"].tolist() == [True] * 10 + [False] * 10 + [True] * 10
+        assert found["duplicate_of"].iloc[20:].tolist() == DISTINCT["id"].iloc[20:30].tolist()
+    con = sqlite3.connect(tmp_path / "i.db")
+    chunks = con.execute("SELECT first, LENGTH(hashes) / 8 FROM vocabulary ORDER BY first").fetchall()
+    assert len(chunks) == 2 and chunks[1][0] == chunks[0][1]
+
+
+def test_a_damaged_index_is_a_clear_error(tmp_path):
+    db = tmp_path / "i.db"
+    with dedup.Index(db) as idx:
+        idx.add(DISTINCT.iloc[:10], id="id")
+    con = sqlite3.connect(db)
+    con.execute("UPDATE docs SET tokens = X'05' WHERE doc = 1")  # five blocks, and nothing else
+    con.commit()
+    con.close()
+    with dedup.Index(db, readonly=True) as idx:
+        with pytest.raises(dedup.DedupError, match="the index is damaged"):
+            idx.query(DISTINCT.iloc[:1], id="id")
+        with pytest.raises(dedup.DedupError, match="the index is damaged"):
+            idx.signature(DISTINCT["id"][0])
 
 
 # ---------------------------------------------------------------------------
