@@ -93,6 +93,9 @@ STORED_PARAMS = ("ngram", "num_perm", "seed", "scheme", "bands", "rows", "min_bl
 MAX_BLOCK_DOCS = lsh.MAX_BUCKET
 #: SQLite page size of a new index: rows of ~1-3 KB fill 16 KB pages to ~90 %
 PAGE_SIZE = int(os.environ.get("DEDUP_INDEX_PAGE_SIZE", 16384))
+#: documents coded or decoded at a time: their words' temporaries (~60 bytes a word in
+#: numpy) stay near 60 MB whatever the size of an add or a query
+CHUNK_DOCS = 2_048
 _U64 = np.uint64
 _BAND_SALT = fmix64(np.arange(1024, dtype=_U64) + _U64(0xB00))
 
@@ -159,17 +162,27 @@ def decode_varints(data: np.ndarray | bytes) -> np.ndarray:
     return np.add.reduceat((buf & 0x7F).astype(_U64) << shift.astype(_U64), starts).astype(np.int64)
 
 
-def content_tokens(tb: TokenizedBatch, keep_block: np.ndarray) -> TokenizedBatch:
-    """The blocks of ``tb`` where ``keep_block`` (a document's content: boilerplate left
-    out), in order, with their words; every document of ``tb`` stays, perhaps with no
-    block. Character spans are not kept (zero)."""
-    blocks = np.flatnonzero(keep_block)
-    counts = np.bincount(tb.block_doc[blocks], minlength=len(tb.doc_block_offsets) - 1)
+def content_tokens(tb: TokenizedBatch, keep_block: np.ndarray, lo: int = 0, hi: int | None = None) -> TokenizedBatch:
+    """Documents ``lo:hi`` of ``tb`` (default: all) with only their blocks where
+    ``keep_block`` (a document's content: boilerplate left out), in order, with their
+    words; every document stays, perhaps with no block. Character spans are not kept."""
+    hi = len(tb.doc_block_offsets) - 1 if hi is None else hi
+    first = tb.doc_block_offsets[lo]
+    blocks = first + np.flatnonzero(keep_block[first:tb.doc_block_offsets[hi]])
+    counts = np.bincount(tb.block_doc[blocks] - lo, minlength=hi - lo)
     words = tb.word_positions(blocks)
     zero = np.zeros(len(blocks), dtype=np.int64)
-    return TokenizedBatch(block_doc=tb.block_doc[blocks], block_start=zero, block_end=zero,
+    return TokenizedBatch(block_doc=tb.block_doc[blocks] - lo, block_start=zero, block_end=zero,
                           doc_block_offsets=offsets_of(counts), word_offsets=offsets_of(tb.block_words[blocks]),
                           word_hash=tb.word_hash[words], word_is_number=tb.word_is_number[words])
+
+
+def content_chunks(tb: TokenizedBatch, keep_block: np.ndarray) -> Iterator[TokenizedBatch]:
+    """:func:`content_tokens` of :data:`CHUNK_DOCS` documents at a time, so that coding
+    a large add needs memory for one chunk's words, not the batch's."""
+    n = len(tb.doc_block_offsets) - 1
+    for lo in range(0, n, CHUNK_DOCS):
+        yield content_tokens(tb, keep_block, lo, min(lo + CHUNK_DOCS, n))
 
 
 def encode_tokens(content: TokenizedBatch, numbers: np.ndarray) -> list[bytes]:
@@ -197,6 +210,8 @@ def decode_tokens(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
     """What :func:`encode_tokens` coded, for several documents: ``(doc_block_offsets,
     word_offsets, numbers)``. Raises ``ValueError`` on a blob that does not add up."""
     none = np.zeros(0, dtype=np.int64)
+    if not all(isinstance(b, bytes) for b in blobs):
+        raise ValueError("a token blob is not bytes")
     if not len(blobs):
         return np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), none
     lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
@@ -244,9 +259,9 @@ class Batch:
         type_hash: 64-bit hash of every block type of ``result.index``.
         boilerplate: boilerplate mask over types: found so in the batch, or learnt earlier.
         learnt: boilerplate found in the batch (:func:`story_boilerplate`), which an add stores.
-        content: the words of each document's content blocks (boilerplate left out),
-            which an add stores (:func:`encode_tokens`).
-        shingles, figures: each document's shingle and figure hashes, from ``content``.
+        keep_block: mask over the blocks of ``result.tokens``: content, not boilerplate.
+            An add stores their words (:func:`content_chunks`, :func:`encode_tokens`).
+        shingles, figures: each document's shingle and figure hashes, from those blocks.
         words: content words (boilerplate left out); ``empty``: no content shingles.
         signatures: ``(n, num_perm)`` uint32; ``band_keys``: ``(n, bands)`` 32-bit keys.
         text_hash: hash of the whole normalised text (equal for exact copies).
@@ -260,7 +275,7 @@ class Batch:
     type_hash: np.ndarray
     boilerplate: np.ndarray
     learnt: np.ndarray
-    content: TokenizedBatch
+    keep_block: np.ndarray
     shingles: SetBatch
     figures: SetBatch
     words: np.ndarray
@@ -292,9 +307,9 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     boilerplate = learnt.copy()
     if known_boilerplate is not None and len(known_boilerplate):
         boilerplate |= np.isin(type_hash.view(np.int64), np.asarray(known_boilerplate, dtype=np.int64))
-    content = content_tokens(tb, bi.content_blocks(boilerplate))
-    shingles, figures = _sets(content, p.ngram)
-    words = np.diff(content.word_offsets[content.doc_block_offsets])
+    keep_block = bi.content_blocks(boilerplate)
+    shingles, figures = _sets(tb, p.ngram, keep_block)
+    words = np.bincount(tb.block_doc, weights=tb.block_words * keep_block, minlength=n).astype(np.int64)
     empty = shingles.sizes == 0
     signatures = make_scheme(p.scheme, p.num_perm, p.seed).sign(shingles)
     b, r = p.bands
@@ -307,15 +322,16 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     types = occ["type"].to_numpy(dtype=np.int64)
     blocks = pd.DataFrame({"doc": occ["doc"].to_numpy(dtype=np.int64), "block": occ["block"].to_numpy(dtype=np.int64),
                            "key": _signed(type_hash[types], 48), "words": bi.type_words[types].astype(np.int64)})
-    return Batch(docs, result, type_hash, boilerplate, learnt, content, shingles, figures, words, empty, signatures,
+    return Batch(docs, result, type_hash, boilerplate, learnt, keep_block, shingles, figures, words, empty, signatures,
                  band_keys, text_hash, blocks)
 
 
-def _sets(content: TokenizedBatch, ngram: int) -> tuple[SetBatch, SetBatch]:
-    """The shingle and figure sets of every document of ``content``: the same for a batch
-    being added or queried and for indexed documents read back."""
-    docs = np.arange(len(content.doc_block_offsets) - 1)
-    return shingle_sets(content, docs, ngram), figure_sets(content, docs)
+def _sets(tb: TokenizedBatch, ngram: int, keep_block: np.ndarray | None = None) -> tuple[SetBatch, SetBatch]:
+    """The shingle and figure sets of every document of ``tb`` (from its blocks where
+    ``keep_block``): the same functions for a batch being added or queried and for
+    indexed documents read back."""
+    docs = np.arange(len(tb.doc_block_offsets) - 1)
+    return shingle_sets(tb, docs, ngram, keep_block), figure_sets(tb, docs, keep_block)
 
 
 def story_boilerplate(result: ScanResult) -> np.ndarray:
@@ -395,7 +411,10 @@ class Index:
         self.path = os.fsdecode(path)
         self.readonly = readonly
         self._depth = 0
-        self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))  # what was read of the vocabulary
+        self._writing = False  # in a transaction that may write
+        # the vocabulary as read (committed words), and as read inside a write transaction
+        self._vocab: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, bool))
+        self._vocab_txn: tuple[np.ndarray, np.ndarray] | None = None
         if readonly and not os.path.exists(self.path):
             raise DedupError("no such index", self.path)
         if not readonly and os.path.isdir(self.path):
@@ -558,17 +577,23 @@ class Index:
             finally:
                 self._depth -= 1
             return
-        self._db.execute("BEGIN IMMEDIATE" if write and not self.readonly else "BEGIN")
+        self._writing = write and not self.readonly
+        self._db.execute("BEGIN IMMEDIATE" if self._writing else "BEGIN")
         self._depth = 1
         try:
-            yield self
-        except BaseException:
+            try:
+                yield self
+            except BaseException:
+                self._depth = 0
+                if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                    self._db.execute("ROLLBACK")
+                raise
             self._depth = 0
-            self._db.execute("ROLLBACK")
-            self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))  # it may hold words rolled back
-            raise
-        self._depth = 0
-        self._db.execute("COMMIT")
+            self._db.execute("COMMIT")
+            if self._vocab_txn is not None:
+                self._vocab = self._vocab_txn
+        finally:
+            self._depth, self._writing, self._vocab_txn = 0, False, None
 
     def _known_boilerplate(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self._db.execute("SELECT hash FROM boilerplate")), dtype=np.int64)
@@ -606,7 +631,7 @@ class Index:
             raise InputError(f"id {taken[0]!r} is already in the index {self.path}", d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1
         numbers = np.arange(first, first + len(ids), dtype=np.int64)
-        tokens = encode_tokens(batch.content, self._word_numbers(batch.content))
+        tokens = self._encode(batch)
         db.executemany("INSERT INTO docs (doc, id, words, text_hash, tokens) VALUES (?, ?, ?, ?, ?)",
                        ((int(numbers[i]), ids[i], int(batch.words[i]), int(batch.text_hash[i]), tokens[i])
                         for i in range(len(ids))))
@@ -630,14 +655,18 @@ class Index:
                        "SET documents = MAX(documents, excluded.documents)", rows)
 
     def _vocabulary(self) -> tuple[np.ndarray, np.ndarray]:
-        """The index's words: the 64-bit hash (as int64) and whether it is a figure, by
-        number. Read once and then only the chunks added since (it only grows)."""
-        hashes, figures = self._vocab
+        """The index's words by number: their 64-bit hashes (as int64) and whether each is
+        a figure. Read once, then only the chunks added since (it only grows).
+
+        Words read inside a write transaction may be its own, uncommitted: they are kept
+        apart (``_vocab_txn``) and only join what is remembered once the transaction
+        commits, so a rollback (asked for, or made by SQLite itself on a full disk) leaves
+        no word that another writer's words could later take the numbers of."""
+        in_write = self._depth > 0 and self._writing
+        base = self._vocab_txn if in_write and self._vocab_txn is not None else self._vocab
+        hashes, figures = base
         rows = self._db.execute("SELECT first, hashes, figures FROM vocabulary WHERE first >= ? ORDER BY first",
                                 (len(hashes),)).fetchall()
-        if rows and rows[0][0] != len(hashes):  # read inside a transaction that was rolled back: read again
-            self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))
-            return self._vocabulary()
         parts_h, parts_f, end = [hashes], [figures], len(hashes)
         for first, h, f in rows:
             if first != end or len(h) % 8 or len(f) != (len(h) // 8 + 7) // 8:
@@ -645,54 +674,82 @@ class Index:
             parts_h.append(np.frombuffer(h, dtype="<i8").astype(np.int64))
             parts_f.append(np.unpackbits(np.frombuffer(f, dtype=np.uint8), count=len(h) // 8).astype(bool))
             end += len(h) // 8
+        stored = self._db.execute("SELECT value FROM meta WHERE key = 'vocabulary_words'").fetchone()
+        if end < (int(stored[0]) if stored else 0):
+            raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
         if rows:
-            self._vocab = (np.concatenate(parts_h), np.concatenate(parts_f))
-        return self._vocab
+            base = (np.concatenate(parts_h), np.concatenate(parts_f))
+            if in_write:
+                self._vocab_txn = base
+            else:
+                self._vocab = base
+        return base
 
-    def _word_numbers(self, content: TokenizedBatch) -> np.ndarray:
-        """The vocabulary number of every word of ``content``. Words new to the index are
-        added to the vocabulary as one chunk (8 bytes a word), the batch's most frequent
-        first, so that the words most documents use get the numbers of one and two bytes."""
+    def _word_numbers(self, chunks: Iterable[TokenizedBatch]) -> tuple[np.ndarray, np.ndarray]:
+        """``(words, numbers)``: the distinct words of ``chunks`` (64-bit hashes as int64,
+        sorted) and their numbers in the vocabulary. Words new to the index are added to
+        it as one chunk (8 bytes and a bit a word), the most frequent in ``chunks`` first,
+        so that the words most documents use get the numbers of one and two bytes."""
         vocab, _ = self._vocabulary()
-        end = self._db.execute("SELECT first + LENGTH(hashes) / 8 FROM vocabulary ORDER BY first DESC LIMIT 1"
-                               ).fetchone()
-        if (end[0] if end else 0) != len(vocab):  # words read in a transaction rolled back since
-            self._vocab = (np.zeros(0, np.int64), np.zeros(0, bool))
-            vocab, _ = self._vocabulary()
-        where, distinct = pd.factorize(content.word_hash.view(np.int64))  # a hash table: 5x np.unique's speed
-        freq = np.bincount(where, minlength=len(distinct))
+        parts = []
+        for c in chunks:
+            codes, distinct = pd.factorize(c.word_hash.view(np.int64))  # a hash table: 5x np.unique's speed
+            figure = np.zeros(len(distinct), dtype=bool)
+            figure[codes] = c.word_is_number
+            parts.append((distinct, np.bincount(codes, minlength=len(distinct)), figure))
+        codes, distinct = pd.factorize(np.concatenate([part[0] for part in parts]) if parts else np.zeros(0, np.int64))
+        freq = np.bincount(codes, weights=np.concatenate([part[1] for part in parts]) if parts else None,
+                           minlength=len(distinct))
+        figure = np.zeros(len(distinct), dtype=bool)
+        figure[codes] = np.concatenate([part[2] for part in parts]) if parts else False
+        order = np.argsort(distinct)
+        distinct, freq, figure = distinct[order], freq[order], figure[order]
         number = np.full(len(distinct), -1, dtype=np.int64)
         if len(distinct) and len(vocab):
-            order = np.argsort(distinct)
-            at = np.minimum(np.searchsorted(distinct[order], vocab), len(distinct) - 1)
-            hit = distinct[order[at]] == vocab
-            number[order[at[hit]]] = np.flatnonzero(hit)
+            at = np.minimum(np.searchsorted(distinct, vocab), len(distinct) - 1)
+            hit = distinct[at] == vocab
+            number[at[hit]] = np.flatnonzero(hit)
         new = np.flatnonzero(number < 0)
         if len(new):
             new = new[np.lexsort((distinct[new], -freq[new]))]
             number[new] = np.arange(len(vocab), len(vocab) + len(new))
-            figure = np.zeros(len(distinct), dtype=bool)
-            figure[where] = content.word_is_number
             self._db.execute("INSERT INTO vocabulary VALUES (?, ?, ?)",
                              (len(vocab), distinct[new].astype("<i8").tobytes(), np.packbits(figure[new]).tobytes()))
-        return number[where]
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('vocabulary_words', ?)", (str(len(vocab) + len(new)),))
+        return distinct, number
+
+    def _encode(self, batch: Batch) -> list[bytes]:
+        """What an add stores of each document of ``batch``: :func:`encode_tokens` of its
+        content, a chunk of documents at a time."""
+        tb, keep = batch.result.tokens, batch.keep_block
+        words, numbers = self._word_numbers(content_chunks(tb, keep))
+        out: list[bytes] = []
+        for chunk in content_chunks(tb, keep):
+            out += encode_tokens(chunk, numbers[np.searchsorted(words, chunk.word_hash.view(np.int64))])
+        return out
 
     def _stored_sets(self, blobs: Sequence[bytes]) -> tuple[SetBatch, SetBatch]:
-        """The shingle and figure sets of indexed documents, from their stored tokens."""
-        try:
-            doc_block_offsets, word_offsets, numbers = decode_tokens(blobs)
-        except ValueError as e:
-            raise DedupError(f"the index is damaged ({e})", self.path) from None
+        """The shingle and figure sets of indexed documents, from their stored tokens
+        (:data:`CHUNK_DOCS` documents at a time)."""
         hashes, figures = self._vocabulary()
-        if len(numbers) and numbers.max() >= len(hashes):
-            raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
-        nb = np.diff(doc_block_offsets)
-        blocks = len(word_offsets) - 1
-        content = TokenizedBatch(
-            block_doc=np.repeat(np.arange(len(nb)), nb), block_start=np.zeros(blocks, np.int64),
-            block_end=np.zeros(blocks, np.int64), doc_block_offsets=doc_block_offsets, word_offsets=word_offsets,
-            word_hash=hashes[numbers].view(_U64), word_is_number=figures[numbers])
-        return _sets(content, self.params.ngram)
+        shingles, figure_sets_ = [], []
+        for lo in range(0, max(len(blobs), 1), CHUNK_DOCS):
+            try:
+                doc_block_offsets, word_offsets, numbers = decode_tokens(blobs[lo:lo + CHUNK_DOCS])
+            except ValueError as e:
+                raise DedupError(f"the index is damaged ({e})", self.path) from None
+            if len(numbers) and numbers.max() >= len(hashes):
+                raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
+            nb = np.diff(doc_block_offsets)
+            blocks = len(word_offsets) - 1
+            content = TokenizedBatch(
+                block_doc=np.repeat(np.arange(len(nb)), nb), block_start=np.zeros(blocks, np.int64),
+                block_end=np.zeros(blocks, np.int64), doc_block_offsets=doc_block_offsets,
+                word_offsets=word_offsets, word_hash=hashes[numbers].view(_U64), word_is_number=figures[numbers])
+            sh, fg = _sets(content, self.params.ngram)
+            shingles.append(sh)
+            figure_sets_.append(fg)
+        return SetBatch.concat(shingles), SetBatch.concat(figure_sets_)
 
     def remove(self, ids: Iterable[str] | str) -> int:
         """Remove documents by id, in one transaction; returns how many were found.

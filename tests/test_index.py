@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -31,7 +32,7 @@ from benchmarks.corpus import (SITE_CHROMES, article_vocab, labelled_corpus, loa
                                perturb_words, truncate, wrap_chrome)
 from benchmarks.generate import generate_articles
 from dedup.cli import cli
-from dedup.index import SCHEMA_VERSION, decode_tokens, decode_varints, encode_tokens, encode_varints
+from dedup.index import SCHEMA_VERSION, decode_tokens, decode_varints, encode_varints
 from dedup.io import documents_from_texts, read_documents
 from dedup.scan import MAX_SEED
 
@@ -296,15 +297,19 @@ def test_varints_round_trip_in_one_byte_below_128_and_two_below_16384(n):
             decode_varints(encode_varints(np.array([300]))[:1])
 
 
-def test_stored_tokens_give_back_the_scanned_shingle_and_figure_sets(tmp_path):
+@pytest.mark.parametrize("chunk", [7, dedup.index.CHUNK_DOCS])
+def test_stored_tokens_give_back_the_scanned_shingle_and_figure_sets(tmp_path, monkeypatch, chunk):
     """What an add stores of each document (its content words, as numbers into the index's
     vocabulary) decodes to the very shingle and figure sets the batch was compared on,
-    for the seeds, real Reuters stories and an empty text, with boilerplate left out."""
+    for the seeds, real Reuters stories and an empty text, with boilerplate left out,
+    coded and decoded in chunks of documents or all at once."""
+    monkeypatch.setattr(dedup.index, "CHUNK_DOCS", chunk)
     docs = read_documents([NEWS]) + documents_from_texts(list(SAMPLE["text"][:150]) + ["", "one"],
                                                         [f"r{i}" for i in range(152)])
     with dedup.Index(tmp_path / "i.db") as idx:
         batch = dedup.index.analyse(docs, idx.params)
-        blobs = encode_tokens(batch.content, idx._word_numbers(batch.content))
+        with idx.transaction():
+            blobs = idx._encode(batch)
         assert batch.boilerplate.any()  # the seeds' site chrome is left out of what is stored
         shingles, figures = idx._stored_sets(blobs)
         for got, want in ((shingles, batch.shingles), (figures, batch.figures)):
@@ -493,19 +498,50 @@ def test_words_of_a_rolled_back_add_leave_no_gap_in_the_vocabulary(tmp_path):
     assert len(chunks) == 2 and chunks[1][0] == chunks[0][1]
 
 
+def test_a_full_disk_in_a_transaction_is_its_own_error_and_leaves_no_stale_word(tmp_path):
+    """SQLite rolls a transaction back by itself when the disk is full. The error says so
+    (not "cannot rollback"), and the words the transaction had read back are forgotten:
+    another writer's new words, numbered from the same point, must then be read as theirs."""
+    texts = SAMPLE["text"].tolist()
+    db = tmp_path / "i.db"
+    with dedup.Index(db) as idx:
+        idx.add(texts[:20], ids=[f"a{i}" for i in range(20)])
+        pages = idx._db.execute("PRAGMA page_count").fetchone()[0]
+        idx._db.execute(f"PRAGMA max_page_count = {pages + 3}")
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            with idx.transaction():
+                idx.add(texts[20:22], ids=["b0", "b1"])
+                assert idx.query(texts[20:21]).documents["is_duplicate"].all()  # reads its own new words
+                idx.add(texts[22:200], ids=[f"c{i}" for i in range(178)])
+        idx._db.execute("PRAGMA max_page_count = 1073741823")
+        with dedup.Index(db) as other:
+            other.add(texts[200:201], ids=["w0"])
+        assert idx.query(texts[200:201]).documents["duplicate_of"].tolist() == ["w0"]
+        mine = idx.signature("w0").hashvalues
+    with dedup.Index(db, readonly=True) as fresh:
+        assert np.array_equal(fresh.signature("w0").hashvalues, mine)
+
+
 def test_a_damaged_index_is_a_clear_error(tmp_path):
     db = tmp_path / "i.db"
     with dedup.Index(db) as idx:
         idx.add(DISTINCT.iloc[:10], id="id")
-    con = sqlite3.connect(db)
-    con.execute("UPDATE docs SET tokens = X'05' WHERE doc = 1")  # five blocks, and nothing else
-    con.commit()
-    con.close()
-    with dedup.Index(db, readonly=True) as idx:
-        with pytest.raises(dedup.DedupError, match="the index is damaged"):
-            idx.query(DISTINCT.iloc[:1], id="id")
-        with pytest.raises(dedup.DedupError, match="the index is damaged"):
-            idx.signature(DISTINCT["id"][0])
+        idx.add(DISTINCT.iloc[10:20], id="id")
+    damage = ["UPDATE docs SET tokens = X'05' WHERE doc = 1",  # five blocks, and nothing else
+              "UPDATE docs SET tokens = 'text' WHERE doc = 1",
+              "DELETE FROM vocabulary WHERE first = 0",  # the first add's words
+              "DELETE FROM vocabulary WHERE first > 0"]  # the last add's
+    for i, statement in enumerate(damage):
+        copy = tmp_path / f"damaged-{i}.db"
+        shutil.copy(db, copy)
+        with sqlite3.connect(copy) as con:
+            con.execute(statement)
+        con.close()
+        with dedup.Index(copy) as idx:
+            for use in (lambda: idx.query(DISTINCT.iloc[:1], id="id"), lambda: idx.signature(DISTINCT["id"][0]),
+                        lambda: idx.add(DISTINCT.iloc[20:21], id="id") if i >= 2 else idx.remove(DISTINCT["id"][:1])):
+                with pytest.raises(dedup.DedupError, match="the index is damaged"):
+                    use()
 
 
 # ---------------------------------------------------------------------------
