@@ -7,12 +7,14 @@ what it takes to answer that for a batch of new documents without their old text
 table         one row per
 ============  ==========================================================================
 ``meta``      parameter: schema version, ``ngram``, ``num_perm``, ``seed``, ``scheme``,
-              bands x rows, ``min_block_words``, the word-hash seed, and the other
-              :class:`~dedup.scan.Params` used as defaults for queries
+              bands x rows, ``min_block_words``, the word-hash seed, the other
+              :class:`~dedup.scan.Params` used as defaults for queries, and how many
+              words the vocabulary holds (a lost chunk is then noticed)
 ``docs``      document: its id, the number of its content words, a hash of its
               normalised text (equal: exact copy), and its content words as numbers
-              into the vocabulary (varints: one byte for the 128 commonest words, two up
-              to 16,384; about 1.5-1.7 bytes a word, :func:`encode_tokens`), paragraph by
+              into the vocabulary (varints: one byte below 128, two below 16,384, and the
+              first numbers go to the most frequent words; about 1.5-1.7 bytes a word,
+              :func:`encode_tokens`), paragraph by
               paragraph, boilerplate left out. Its shingle and figure sets, for exact
               verification, and its signature are computed again from them when needed
 ``vocabulary``  chunk of words an add met first: their 64-bit hashes (8 bytes each)
@@ -32,7 +34,7 @@ Why words and not shingle hashes: a word is in ``ngram`` shingles, so the words 
 the smaller record of the same sets. Sorted 32-bit shingle hashes cannot be coded in
 much less than 3 bytes each (their entropy is ~24.6 bits for a 500-shingle article),
 and a signature is 512 more bytes: 2,708 bytes an article of ~500 words in all, where
-the words take 1,171 (``benchmarks/index_bench.py``). The signature is a function of
+the words take 1,175 (``benchmarks/index_bench.py``). The signature is a function of
 the shingle set, so it is not stored: :meth:`Index.signature` computes it again.
 
 Shingle sets leave boilerplate out, as ``scan`` does: a batch's boilerplate (found by
