@@ -135,9 +135,11 @@ def encode_varints(values: np.ndarray) -> np.ndarray:
     if len(v) and v.min() < 0:
         raise ValueError("varints code non-negative integers")
     v = v.astype(_U64)
-    size = np.ones(len(v), dtype=np.int64)
-    for k in range(1, 10):
-        size += v >= _U64(1) << _U64(7 * k)
+    return _leb128(v, _varint_sizes(v))
+
+
+def _leb128(v: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """:func:`encode_varints` of uint64 ``v``, whose codes take ``size`` bytes each."""
     end = np.cumsum(size)
     out = np.zeros(int(end[-1]) if len(v) else 0, dtype=np.uint8)
     start = end - size
@@ -147,6 +149,14 @@ def encode_varints(values: np.ndarray) -> np.ndarray:
         more = (size[has] > k + 1).astype(_U64) << _U64(7)
         out[start[has] + k] = (byte | more).astype(np.uint8)
     return out
+
+
+def _varint_sizes(values: np.ndarray) -> np.ndarray:
+    """Bytes of each value's LEB128 code (``values`` uint64)."""
+    size = np.ones(len(values), dtype=np.int64)
+    for k in range(1, 10):
+        size += values >= _U64(1) << _U64(7 * k)
+    return size
 
 
 def decode_varints(data: np.ndarray | bytes) -> np.ndarray:
@@ -173,10 +183,19 @@ def content_tokens(tb: TokenizedBatch, keep_block: np.ndarray, lo: int = 0, hi: 
     blocks = first + np.flatnonzero(keep_block[first:tb.doc_block_offsets[hi]])
     counts = np.bincount(tb.block_doc[blocks] - lo, minlength=hi - lo)
     words = tb.word_positions(blocks)
-    zero = np.zeros(len(blocks), dtype=np.int64)
-    return TokenizedBatch(block_doc=tb.block_doc[blocks] - lo, block_start=zero, block_end=zero,
-                          doc_block_offsets=offsets_of(counts), word_offsets=offsets_of(tb.block_words[blocks]),
-                          word_hash=tb.word_hash[words], word_is_number=tb.word_is_number[words])
+    return _words_only(offsets_of(counts), offsets_of(tb.block_words[blocks]), tb.word_hash[words],
+                       tb.word_is_number[words])
+
+
+def _words_only(doc_block_offsets: np.ndarray, word_offsets: np.ndarray, word_hash: np.ndarray,
+                word_is_number: np.ndarray) -> TokenizedBatch:
+    """Documents' blocks and words without where the blocks are in the texts (spans 0):
+    all that shingle and figure sets need."""
+    blocks = len(word_offsets) - 1
+    return TokenizedBatch(block_doc=np.repeat(np.arange(len(doc_block_offsets) - 1), np.diff(doc_block_offsets)),
+                          block_start=np.zeros(blocks, np.int64), block_end=np.zeros(blocks, np.int64),
+                          doc_block_offsets=doc_block_offsets, word_offsets=word_offsets, word_hash=word_hash,
+                          word_is_number=word_is_number)
 
 
 def content_chunks(tb: TokenizedBatch, keep_block: np.ndarray) -> Iterator[TokenizedBatch]:
@@ -200,11 +219,11 @@ def encode_tokens(content: TokenizedBatch, numbers: np.ndarray) -> list[bytes]:
     count_at = ragged_arange(first + 1, nb)
     values[count_at] = content.block_words
     values[ragged_arange(first + 1 + nb, nw)] = numbers
-    out = encode_varints(values)
-    value_end = np.cumsum(np.where(out < 0x80, 1, 0))  # values ended by each byte
-    bounds = np.searchsorted(value_end, offsets_of(per_doc)[1:], side="left") + 1
-    bounds = np.concatenate(([0], bounds)) if len(bounds) else np.zeros(1, dtype=np.int64)
-    raw = out.tobytes()
+    v = values.view(_U64)  # counts and numbers: never negative
+    size = _varint_sizes(v)
+    raw = _leb128(v, size).tobytes()
+    # each document's bytes end where its last value's code ends
+    bounds = np.concatenate(([0], np.cumsum(size)[offsets_of(per_doc)[1:] - 1]))
     return [raw[bounds[i]:bounds[i + 1]] for i in range(len(per_doc))]
 
 
@@ -236,10 +255,6 @@ def decode_tokens(blobs: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray, np.nd
     if np.any(first + 1 + nb + nw != ends_per_blob):
         raise ValueError("a token blob does not add up")
     return doc_block_offsets, word_offsets, values[ragged_arange(first + 1 + nb, nw)]
-
-
-def _concat(a: SetBatch, b: SetBatch) -> SetBatch:
-    return SetBatch(np.concatenate((a.values, b.values)), np.concatenate((a.offsets, b.offsets[1:] + a.offsets[-1])))
 
 
 def _signed(u: np.ndarray, bits: int) -> np.ndarray:
@@ -586,11 +601,9 @@ class Index:
             try:
                 yield self
             except BaseException:
-                self._depth = 0
                 if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
                     self._db.execute("ROLLBACK")
                 raise
-            self._depth = 0
             self._db.execute("COMMIT")
             if self._vocab_txn is not None:
                 self._vocab = self._vocab_txn
@@ -699,11 +712,12 @@ class Index:
             figure = np.zeros(len(distinct), dtype=bool)
             figure[codes] = c.word_is_number
             parts.append((distinct, np.bincount(codes, minlength=len(distinct)), figure))
-        codes, distinct = pd.factorize(np.concatenate([part[0] for part in parts]) if parts else np.zeros(0, np.int64))
-        freq = np.bincount(codes, weights=np.concatenate([part[1] for part in parts]) if parts else None,
-                           minlength=len(distinct))
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        codes, distinct = pd.factorize(np.concatenate([part[0] for part in parts]))
+        freq = np.bincount(codes, weights=np.concatenate([part[1] for part in parts]), minlength=len(distinct))
         figure = np.zeros(len(distinct), dtype=bool)
-        figure[codes] = np.concatenate([part[2] for part in parts]) if parts else False
+        figure[codes] = np.concatenate([part[2] for part in parts])
         order = np.argsort(distinct)
         distinct, freq, figure = distinct[order], freq[order], figure[order]
         number = np.full(len(distinct), -1, dtype=np.int64)
@@ -742,12 +756,7 @@ class Index:
                 raise DedupError(f"the index is damaged ({e})", self.path) from None
             if len(numbers) and numbers.max() >= len(hashes):
                 raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
-            nb = np.diff(doc_block_offsets)
-            blocks = len(word_offsets) - 1
-            content = TokenizedBatch(
-                block_doc=np.repeat(np.arange(len(nb)), nb), block_start=np.zeros(blocks, np.int64),
-                block_end=np.zeros(blocks, np.int64), doc_block_offsets=doc_block_offsets,
-                word_offsets=word_offsets, word_hash=hashes[numbers].view(_U64), word_is_number=figures[numbers])
+            content = _words_only(doc_block_offsets, word_offsets, hashes[numbers].view(_U64), figures[numbers])
             sh, fg = _sets(content, self.params.ngram)
             shingles.append(sh)
             figure_sets_.append(fg)
@@ -840,8 +849,8 @@ class Index:
                 rows[r[0]] = r
         position = {d: i for i, d in enumerate(cand_docs.tolist())}
         stored_sh, stored_fg = self._stored_sets([rows[d][4] for d in cand_docs.tolist()])
-        shingles = _concat(batch.shingles, stored_sh)
-        figures = _concat(batch.figures, stored_fg)
+        shingles = SetBatch.concat([batch.shingles, stored_sh])
+        figures = SetBatch.concat([batch.figures, stored_fg])
         qa = pairs[:, 0]
         da = np.array([position[d] for d in pairs[:, 1].tolist()], dtype=np.int64)
         stats = pair_stats(shingles, figures, qa, n + da)
