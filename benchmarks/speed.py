@@ -3,6 +3,7 @@
     python benchmarks/speed.py                # 10k and 100k articles
     python benchmarks/speed.py --sizes 20000  # any sizes
     python benchmarks/speed.py --large        # also 1M
+    python benchmarks/speed.py --repeat 5     # dedup and dedup-jobs2 5 times each (default 3)
 
 The job is the same for every tool: read a JSONL corpus and find all near-duplicate
 document pairs at Jaccard >= 0.8 with word 5-grams and 128 permutations. Tools:
@@ -17,8 +18,11 @@ document pairs at Jaccard >= 0.8 with word 5-grams and 128 permutations. Tools:
 - ``rensa``: ``RMinHash`` + ``RMinHashLSH`` (insert, then a query per document).
 
 Each tool runs in its own process, so its peak resident memory (``ru_maxrss``) is its
-own. Prints docs/s, the ratio of each tool's time to dedup's, peak RSS, pairs found and
-how time grows with size; writes ``benchmarks/results/speed.json``. The corpus comes from
+own. ``dedup`` and ``dedup-jobs2`` run ``--repeat`` times in alternation and report their
+median runs; the jobs=2 ratio is the median of the ratios of runs side by side (this
+machine's timings drift by 10-20 % over minutes, more than a single pair can tell).
+Prints docs/s, the ratio of each tool's time to dedup's, peak RSS, pairs found and how
+time grows with size; writes ``benchmarks/results/speed.json``. The corpus comes from
 ``benchmarks/generate.py`` (real-text vocabulary, 5-15 paragraphs, ~10 % near-copies).
 """
 
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -134,11 +139,46 @@ def measure(tool: str, path: Path) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+#: the tools run ``--repeat`` times in alternation (``dedup``, ``dedup-jobs2``, ``dedup``, ...):
+#: the jobs=2 target is a ratio of the two, and this machine's timings drift by 10-20 %
+#: over minutes, so each ratio is of two runs side by side and the median is reported
+PAIRED = ["dedup", "dedup-jobs2"]
+
+
+def measure_paired(tools: list[str], path: Path, repeat: int) -> dict:
+    """``tools`` (of :data:`PAIRED`) run ``repeat`` times each, in alternation: each tool's
+    median run (by seconds) with all its ``runs``, and, when both ran, ``jobs2_ratio`` in
+    the jobs=2 row: the median of the ratios of each pair of runs side by side, with and
+    without the import (the same whatever ``jobs`` is)."""
+    runs: dict[str, list[dict]] = {t: [] for t in tools}
+    for _ in range(max(1, repeat)):
+        for tool in tools:
+            r = measure(tool, path)
+            if r:
+                runs[tool].append(r)
+    rows = {}
+    for tool, done in runs.items():
+        if done:
+            rows[tool] = dict(sorted(done, key=lambda r: r["seconds"])[(len(done) - 1) // 2], runs=done)
+    one, two = runs.get("dedup", []), runs.get("dedup-jobs2", [])
+    if one and two:
+        pairs = list(zip(one, two))
+        rows["dedup-jobs2"]["jobs2_ratio"] = {
+            "paired": [a["seconds"] / b["seconds"] for a, b in pairs],
+            "median": statistics.median(a["seconds"] / b["seconds"] for a, b in pairs),
+            "after_import": statistics.median((a["seconds"] - a["import_seconds"]) / (b["seconds"] - b["import_seconds"])
+                                              for a, b in pairs),
+        }
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--large", action="store_true", help="also 1,000,000 articles")
     ap.add_argument("--tools", nargs="*", default=TOOLS, choices=TOOLS)
+    ap.add_argument("--repeat", type=int, default=3, metavar="K",
+                    help="runs of dedup and dedup-jobs2 each, alternating (default 3); their medians are reported")
     ap.add_argument("--child", nargs=2, metavar=("TOOL", "CORPUS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -154,22 +194,30 @@ def main() -> None:
         for tool in args.tools:
             if n >= 1_000_000 and tool == "datasketch":
                 continue  # hours at this size
+            if tool in PAIRED:
+                if tool == next(t for t in args.tools if t in PAIRED):  # the pair runs once, in alternation
+                    rows.update(measure_paired([t for t in PAIRED if t in args.tools], path, args.repeat))
+                continue
             r = measure(tool, path)
             if r:
-                r["docs_per_s"] = n / r["seconds"]
                 rows[tool] = r
+        for r in rows.values():
+            r["docs_per_s"] = n / r["seconds"]
         base = rows.get("dedup", {}).get("seconds")
         print(f"  {'tool':<13}{'seconds':>9}{'docs/s':>10}{'x dedup time':>14}{'peak RSS MB':>13}{'pairs':>9}")
         for tool, r in rows.items():
             ratio = f"{r['seconds'] / base:.2f}" if base else "-"
             print(f"  {tool:<13}{r['seconds']:>9.2f}{r['docs_per_s']:>10,.0f}{ratio:>14}{r['peak_rss_mb']:>13,.0f}"
                   f"{r['pairs']:>9,}")
-        one, two = rows.get("dedup"), rows.get("dedup-jobs2")
-        if one and two:
-            # the import (~0.9 s: pandas, pyarrow, numba) is the same whatever --jobs is
-            after = (one["seconds"] - one["import_seconds"]) / (two["seconds"] - two["import_seconds"])
-            print(f"  jobs=2: {one['seconds'] / two['seconds']:.2f}x one thread "
-                  f"({after:.2f}x after importing dedup, {one['import_seconds']:.2f} s and {two['import_seconds']:.2f} s)")
+        for tool, r in rows.items():
+            if len(r.get("runs", [])) > 1:
+                times = " ".join(f"{x['seconds']:.2f}" for x in r["runs"])
+                print(f"  {tool}: median of {len(r['runs'])} runs, {times} s")
+        if "jobs2_ratio" in rows.get("dedup-jobs2", {}):
+            ratio = rows["dedup-jobs2"]["jobs2_ratio"]
+            paired = " ".join(f"{x:.2f}" for x in ratio["paired"])
+            print(f"  jobs=2: {ratio['median']:.2f}x one thread ({ratio['after_import']:.2f}x after importing dedup); "
+                  f"each pair of runs: {paired}")
         results["sizes"][n] = rows
     if len(sizes) > 1:
         print("\ntime growth per 10x articles (1.0 = linear):")
