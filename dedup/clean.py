@@ -353,18 +353,24 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
     if os.path.abspath(manifest_path) == os.path.abspath(output):
         raise ParameterError("the manifest and the output must be different files", manifest_path)
     check_not_an_input(manifest_path, [input], "manifest")
-    source = _file_state(input)
-    docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
-    with _index_session(index, params) as (idx, params):
-        result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
-        check_result(result)
-        out = Pending(output, is_dir=fmt == "dir")
+    # the temporary files are made first: a place that cannot be written fails before the scan
+    out = Pending(output, is_dir=fmt == "dir")
+    try:
         man = Pending(manifest_path)
-        try:
-            write_documents(fmt, input, docs, result.texts, out.path, text_field)
+    except BaseException:
+        out.discard()
+        raise
+    try:
+        source = _file_state(input)
+        docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
+        with _index_session(index, params) as (idx, params):
+            result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
+            check_result(result)
+            with out.errors_named():
+                write_documents(fmt, input, docs, result.texts, out.path, text_field)
             if _file_state(input) != source:  # the writers of JSONL, CSV and Parquet read it again
                 raise DedupError("the input changed while it was cleaned; nothing was written", input)
-            with open(man.path, "wb") as f:
+            with man.errors_named(), open(man.path, "wb") as f:
                 for entry in result.removed:
                     f.write(json_bytes(entry) + b"\n")
                 f.flush()
@@ -375,11 +381,11 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                 idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
             man.commit()
             out.commit()
-        except BaseException:
-            out.discard()
-            man.discard()
-            raise
-        result.output, result.manifest = output, manifest_path
+    except BaseException:
+        out.discard()
+        man.discard()
+        raise
+    result.output, result.manifest = output, manifest_path
     return result
 
 

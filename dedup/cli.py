@@ -32,7 +32,8 @@ class UserError(click.ClickException):
 def input_options(f: Callable) -> Callable:
     """Options naming the fields of record formats (JSONL, JSON, CSV, Parquet)."""
     f = click.option("--id-field", default="id", show_default=True,
-                     help="Field holding the document id (row number when absent).")(f)
+                     help="Field holding the document id (without the default 'id', the row number; "
+                          "another field named must be in every record).")(f)
     f = click.option("--text-field", default="text", show_default=True,
                      help="Field holding the document text.")(f)
     return f

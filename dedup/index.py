@@ -62,6 +62,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -436,6 +437,9 @@ class Index:
             raise DedupError("no such index", self.path)
         if not readonly and os.path.isdir(self.path):
             raise DedupError("is a directory, not an index file", self.path)
+        created = not readonly and not os.path.exists(self.path)
+        if created and not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
+            raise DedupError("cannot create the index: no such directory", self.path)
         try:
             if readonly:
                 # read-write to SQLite ("rw": never created), read-only to this class
@@ -459,12 +463,19 @@ class Index:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
             self.params = self._open(params)
-        except sqlite3.DatabaseError as e:
+        except BaseException as e:
             self._close_quietly()
+            if created:  # nothing half-made is left (a full disk, a file size limit, a wrong parameter)
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(self.path + suffix)
+            if not isinstance(e, sqlite3.DatabaseError):
+                raise
+            if created:
+                raise DedupError(f"cannot create the index ({e})", self.path) from None
+            if isinstance(e, sqlite3.OperationalError):  # the file may be fine; reading or writing it is not
+                raise DedupError(f"cannot open the index ({e})", self.path) from None
             raise DedupError(f"not a dedup index ({e})", self.path) from None
-        except DedupError:
-            self._close_quietly()
-            raise
 
     # ------------------------------------------------------------------ opening
     def _open(self, given: dict) -> Params:

@@ -33,6 +33,7 @@ import json
 import math
 import os
 import re
+import stat
 import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -230,10 +231,14 @@ def detect_format(path: str | os.PathLike) -> str:
     return FORMATS_BY_EXTENSION.get(extension, "text")
 
 
+#: the id field of record formats when none is named: records without it are numbered
+DEFAULT_ID_FIELD = "id"
+
+
 def iter_documents(
     paths: Sequence[str | os.PathLike] | str | os.PathLike,
     text_field: str = "text",
-    id_field: str = "id",
+    id_field: str = DEFAULT_ID_FIELD,
     stdin: IO[bytes] | None = None,
     keep_records: bool = False,
     progress: Any = None,
@@ -247,8 +252,10 @@ def iter_documents(
             A single path is accepted too.
         text_field: the field (or column) holding the text in record formats.
         id_field: the field (or column) holding the id in record formats. Records
-            without it get their 0-based record number as id, prefixed with
-            ``"{path}#"`` when several paths are given so that ids stay unique. A
+            without the default ``"id"`` get their 0-based record number as id,
+            prefixed with ``"{path}#"`` when several paths are given so that ids stay
+            unique; any other field, being named on purpose, must be in every record
+            (a misspelt name is an error, not ids made up). A
             directory's files have their paths below it as ids, prefixed with
             ``"{path}/"`` when several paths are given (two days' scrapes both hold
             ``001.txt``).
@@ -264,6 +271,14 @@ def iter_documents(
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [paths]
     paths = [os.fsdecode(p) for p in paths]
+    given: dict[str, str] = {}
+    for path in paths:
+        real = os.path.realpath(path) if path != STDIN else None
+        if real in given:  # its every document would be a duplicate id of itself
+            first = given[real]
+            raise ParameterError("given twice" + ("" if first == path else f" (also as {first})"), path)
+        if real is not None:
+            given[real] = path
     prefix_row_ids = len(paths) > 1
     items = (item for path in paths
              for item in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records))
@@ -273,7 +288,7 @@ def iter_documents(
 def read_documents(
     paths: Sequence[str | os.PathLike] | str | os.PathLike,
     text_field: str = "text",
-    id_field: str = "id",
+    id_field: str = DEFAULT_ID_FIELD,
     stdin: IO[bytes] | None = None,
     keep_records: bool = False,
 ) -> list[Document]:
@@ -373,6 +388,57 @@ def check_not_an_input(path: str | os.PathLike, inputs: Sequence[str | os.PathLi
                                  "write it to another path", path)
 
 
+def output_target(path: str) -> tuple[str, bool]:
+    """Where writing ``path`` goes: the file at the end of its symbolic links (the link
+    stays a link, and the file it names is replaced), and whether that is a special file
+    (a device such as ``/dev/null``, a FIFO, a socket), which is written through rather
+    than replaced by a regular file."""
+    real = os.path.realpath(path)
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return real, False
+    return real, not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def keep_mode(new: str, old: str) -> None:
+    """Give file ``new`` the permission bits of ``old``, if ``old`` exists: a file
+    replaced by a rename keeps its mode (a hard link to it is not kept: the new file is
+    another file)."""
+    try:
+        os.chmod(new, stat.S_IMODE(os.stat(old).st_mode))
+    except FileNotFoundError:
+        pass
+
+
+class _NamedWrites:
+    """``stream``, whose failing writes (a full disk, ``/dev/full``, a file size limit)
+    raise a :class:`DedupError` naming ``name`` rather than a bare ``OSError``."""
+
+    def __init__(self, stream: IO, name: str):
+        self._stream, self._name = stream, name
+
+    def write(self, data):
+        with self.errors_named():
+            return self._stream.write(data)
+
+    def flush(self) -> None:
+        with self.errors_named():
+            self._stream.flush()
+
+    @contextmanager
+    def errors_named(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:  # a reader that stopped reading (`| head`) is no error
+            raise
+        except OSError as e:
+            raise DedupError(f"cannot write: {_os_reason(e)}", self._name) from None
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8") -> Iterator[IO]:
     """Open ``path`` for writing so that it is replaced all at once, or not at all.
@@ -380,7 +446,10 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     Writes go to a temporary file in the same directory, which is flushed, synced
     and renamed over ``path`` when the ``with`` block ends normally. If the block
     raises, the temporary file is removed and ``path`` is left as it was. The path
-    ``"-"`` writes to standard output directly.
+    ``"-"`` writes to standard output directly. A symbolic link is followed (the file
+    it names is replaced, with its permissions), and a special file such as
+    ``/dev/null`` or a FIFO is written through. A failing write (a full disk) is a
+    :class:`DedupError` naming ``path``.
 
     Args:
         path: the file to write.
@@ -390,18 +459,38 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     if mode not in ("w", "wt", "wb"):
         raise ValueError(f"atomic_open supports modes 'w' and 'wb', not {mode!r}")
     binary = "b" in mode
+    text_args = {} if binary else {"encoding": encoding}
     path = os.fsdecode(path)
     if not path:
         raise DedupError("cannot write: empty output path")
     if os.path.isdir(path):
         raise DedupError("cannot write: is a directory", path)
     if path == STDIN:
-        stream = sys.stdout.buffer if binary else sys.stdout
-        yield stream
-        stream.flush()
+        stream = _NamedWrites(sys.stdout.buffer if binary else sys.stdout, "standard output")
+        try:
+            yield stream
+            stream.flush()
+        except DedupError:
+            # what could not be written stays in the stream's buffer, and Python would
+            # try again at exit: it goes nowhere instead of into a second error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            raise
         return
 
-    directory, name = os.path.split(os.path.abspath(path))
+    target, special = output_target(path)
+    if special:
+        try:
+            f = open(target, mode, **text_args)
+        except OSError as e:
+            raise DedupError(f"cannot write: {_os_reason(e)}", path) from None
+        stream = _NamedWrites(f, path)
+        with stream.errors_named(), f:
+            yield stream
+            f.flush()
+        return
+    directory, name = os.path.split(target)
     tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
         # os.open with 0o666 lets the umask decide permissions, as open() would.
@@ -409,12 +498,15 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     except OSError as e:
         raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     try:
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": encoding})) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
+        with os.fdopen(fd, mode, **text_args) as f:
+            stream = _NamedWrites(f, path)
+            yield stream
+            with stream.errors_named():
+                f.flush()
+                os.fsync(f.fileno())
         try:
-            os.replace(tmp, path)
+            keep_mode(tmp, target)
+            os.replace(tmp, target)
         except OSError as e:
             raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     except BaseException:
@@ -486,6 +578,9 @@ def _records_to_documents(
             if _is_null(value):
                 raise InputError(f"null id in field {id_field!r}", path, line)
             doc_id = str(value)
+        elif id_field != DEFAULT_ID_FIELD:  # a field named on purpose (misspelt?) must be there
+            raise InputError(f"no id field {id_field!r} (fields: {', '.join(map(str, record))}); use --id-field",
+                             path, line)
         else:
             doc_id = f"{prefix}{number}"
         yield Document(doc_id, text, path, line, record if keep_records else None)
@@ -742,6 +837,8 @@ def _arrow_documents(chunk: np.ndarray, starts: np.ndarray, first_line: int, fir
                                   or pa.types.is_int64(ids.type)):
             return None  # a missing or null id, or one json gives as another Python type
         doc_ids = [str(v) for v in ids.to_pylist()]
+    elif id_field != DEFAULT_ID_FIELD:
+        return None  # the line parser names the record without it
     else:
         doc_ids = [f"{prefix}{k}" for k in range(first_number, first_number + lines)]
     texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)

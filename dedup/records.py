@@ -33,11 +33,13 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import uuid
-from typing import Sequence
+from contextlib import contextmanager
+from typing import Iterator, Sequence
 
 from .errors import DedupError, ParameterError
-from .io import Document, detect_format
+from .io import Document, _os_reason, detect_format, keep_mode, output_target
 
 __all__ = ["Pending", "json_bytes", "output_format", "write_documents"]
 
@@ -61,7 +63,9 @@ def check_output(input_path: str, output: str) -> str:
     if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
         raise ParameterError("the output is the input; write the cleaned corpus to another path", output)
     if fmt == "dir":
-        if os.path.exists(output) and (not os.path.isdir(output) or os.listdir(output)):
+        if os.path.exists(output) and not os.path.isdir(output):
+            raise ParameterError("is a file; the output of a directory is a directory", output)
+        if os.path.isdir(output) and os.listdir(output):
             raise ParameterError("the output directory exists and is not empty", output)
         in_abs = os.path.abspath(input_path)
         if out_abs.startswith(in_abs.rstrip(os.sep) + os.sep):
@@ -79,22 +83,51 @@ class Pending:
     """A temporary file or directory next to ``target``, renamed over it by :meth:`commit`.
 
     The temporary name keeps the target's extension, so it can be read back in the
-    same format before it is committed. :meth:`discard` removes it.
+    same format before it is committed. It is created at once (empty), so a place that
+    cannot be written is an error before any work is done. A symbolic link is followed
+    (the file it names is replaced, keeping its permissions); a special file (a FIFO, a
+    device) is written through: the temporary file then lies in the system's temporary
+    directory and is copied into it. :meth:`discard` removes it.
     """
 
     def __init__(self, target: str, is_dir: bool = False):
         self.target = os.fsdecode(target)
-        directory, name = os.path.split(os.path.abspath(self.target))
-        if not os.path.isdir(directory):
+        self.real, self.special = output_target(self.target)
+        directory, name = os.path.split(self.real)
+        if self.special:
+            directory = tempfile.gettempdir()
+        elif not os.path.isdir(directory):
             raise DedupError("cannot write: no such directory", self.target)
         self.path = os.path.join(directory, f".{uuid.uuid4().hex[:12]}.tmp.{name}")
         self.is_dir = is_dir
+        with self.errors_named():
+            if is_dir:
+                os.mkdir(self.path)
+            else:
+                open(self.path, "xb").close()
+
+    @contextmanager
+    def errors_named(self) -> Iterator[None]:
+        """An ``OSError`` within (a full disk, a file size limit) as a :class:`DedupError`
+        naming the target."""
+        try:
+            yield
+        except OSError as e:
+            raise DedupError(f"cannot write: {_os_reason(e)}", self.target) from None
 
     def commit(self) -> None:
         """Move the temporary output into place (an empty target directory is replaced)."""
-        if self.is_dir and os.path.isdir(self.target):
-            os.rmdir(self.target)  # empty (checked before writing)
-        os.replace(self.path, self.target)
+        with self.errors_named():
+            if self.special:
+                with open(self.path, "rb") as source, open(self.real, "wb") as f:
+                    shutil.copyfileobj(source, f)
+                os.remove(self.path)
+                return
+            if self.is_dir and os.path.isdir(self.real):
+                os.rmdir(self.real)  # empty (checked before writing)
+            elif not self.is_dir:
+                keep_mode(self.path, self.real)
+            os.replace(self.path, self.real)
 
     def discard(self) -> None:
         if self.is_dir:
@@ -256,7 +289,7 @@ def _write_text(path: str, text: str, encoding: str = "utf-8") -> None:
 
 
 def _write_directory(kept: list[tuple[Document, str]], dest: str) -> None:
-    os.makedirs(dest)
+    os.makedirs(dest, exist_ok=True)  # made empty by Pending
     for doc, text in kept:
         path = os.path.join(dest, *doc.id.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)

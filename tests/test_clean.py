@@ -13,6 +13,7 @@ import csv
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -403,7 +404,8 @@ def test_kill_9_while_writing_leaves_no_partial_output(tmp_path):
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
-            if any(name.endswith(".tmp.out.jsonl") for name in os.listdir(tmp_path)):
+            # the temporary output is made (empty) before the scan: killed once it is being written
+            if any(name.endswith(".tmp.out.jsonl") and _size(tmp_path / name) for name in os.listdir(tmp_path)):
                 os.kill(proc.pid, signal.SIGKILL)
                 killed_while_writing += 1
                 break
@@ -418,6 +420,52 @@ def test_kill_9_while_writing_leaves_no_partial_output(tmp_path):
     assert killed_while_writing >= 2
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:  # renamed into place meanwhile
+        return 0
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_an_output_and_manifest_behind_symbolic_links_are_written_where_they_point(tmp_path):
+    src = write("jsonl", corpus_records(), tmp_path / "in.jsonl")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "out.jsonl").write_text("yesterday\n")
+    os.chmod(store / "out.jsonl", 0o640)
+    (tmp_path / "out.jsonl").symlink_to(store / "out.jsonl")
+    (tmp_path / "removed.jsonl").symlink_to(store / "removed.jsonl")
+    result = clean_file(str(src), str(tmp_path / "out.jsonl"), removed=str(tmp_path / "removed.jsonl"))
+    assert (tmp_path / "out.jsonl").is_symlink() and (tmp_path / "removed.jsonl").is_symlink()
+    assert len(read_rows("jsonl", store / "out.jsonl")) == len(result.kept)
+    assert len(manifest(store / "removed.jsonl")) == len(result.removed) > 0
+    assert stat.S_IMODE((store / "out.jsonl").stat().st_mode) == 0o640
+    assert sorted(os.listdir(store)) == ["out.jsonl", "removed.jsonl"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+def test_an_output_over_the_file_size_limit_is_one_line_exit_2_and_writes_nothing(tmp_path):
+    src = write("jsonl", corpus_records(), tmp_path / "in.jsonl")  # ~25 KB, ~19 KB of it kept
+    out = tmp_path / "out.jsonl"
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192)); "
+    proc = subprocess.run([sys.executable, "-c", limit + "from dedup.cli import main; main()", "clean", str(src),
+                           "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == f"dedup: error: {out}: cannot write: file too large\n"
+    assert os.listdir(tmp_path) == ["in.jsonl"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_an_output_that_cannot_be_made_is_an_error_before_the_input_is_read(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": SEEDS[DOC0]}) + "\n{not json\n")
+    result = runner().invoke(cli, ["clean", str(src), "-o", "/proc/dedup-out.jsonl"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("dedup: error: /proc/dedup-out.jsonl: cannot write: ")
+    assert "in.jsonl" not in result.stderr
+
+
 # ---------------------------------------------------------------------------
 # the command line and the index
 # ---------------------------------------------------------------------------
@@ -430,6 +478,7 @@ def test_kill_9_while_writing_leaves_no_partial_output(tmp_path):
     (["{src}", "-o", "-"], "clean writes a file or directory: give -o a path"),
     (["{news}", "-o", "{news}/sub"], "{news}/sub: the output directory lies inside the input directory"),
     (["{news}", "-o", "{tmp}"], "{tmp}: the output directory exists and is not empty"),
+    (["{news}", "-o", "{src}"], "{src}: is a file; the output of a directory is a directory"),
     (["{tmp}/missing.jsonl", "-o", "{tmp}/out.jsonl"], "{tmp}/missing.jsonl: no such file or directory"),
     # the manifest must not replace the input either
     (["{src}", "-o", "{tmp}/out.jsonl", "--removed", "{src}"], "{src}: the manifest is an input; "

@@ -655,6 +655,15 @@ def test_console_script_error(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_output_is_one_line_and_exit_2():
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(console_script() + ["scan", str(EXAMPLES), "--format", "json"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "dedup: error: standard output: cannot write: no space left on device\n"
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_bad_record_after_several_batches_stops_the_streamed_scan_cleanly(tmp_path, monkeypatch, jobs):
     # documents stream into the scanner in batches (signed on threads with --jobs 2): an error

@@ -396,6 +396,25 @@ def test_opening_with_other_parameters_is_a_clear_error(tmp_path):
     assert f"{db}: index was built with ngram=4, not ngram=3" in result.stderr
 
 
+def test_an_index_that_cannot_be_made_says_why_and_leaves_no_file(tmp_path):
+    with pytest.raises(dedup.DedupError, match="cannot create the index: no such directory"):
+        dedup.Index(tmp_path / "missing" / "news.db")
+    with pytest.raises(dedup.ParameterError):
+        dedup.Index(tmp_path / "news.db", ngram=0)  # a wrong parameter leaves no empty index behind
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+def test_an_index_over_the_file_size_limit_is_one_line_and_leaves_no_file(tmp_path):
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192)); "
+    db = tmp_path / "news.db"
+    proc = subprocess.run([sys.executable, "-c", limit + "from dedup.cli import main; main()", "index", "add", str(db),
+                           str(NEWS)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == f"dedup: error: {db}: cannot create the index (disk I/O error)\n"
+    assert os.listdir(tmp_path) == []
+
+
 def test_not_an_index_and_missing_index_are_one_line_errors(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_text("not sqlite\n")

@@ -6,6 +6,10 @@ import io
 import json
 import os
 import shutil
+import stat
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -301,6 +305,30 @@ def test_null_id_is_an_error(tmp_path):
     assert (err.path, err.line) == (str(path), 1)
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "jsonl-one-bad-line", "csv", "parquet"])
+def test_an_id_field_named_on_purpose_must_be_there(tmp_path, fmt):
+    rows = [{"url": f"u{i}", "body": f"story {i}"} for i in range(5)]
+    if fmt == "csv":
+        path = tmp_path / "d.csv"
+        pd.DataFrame(rows).to_csv(path, index=False)
+        line = 2  # the header is line 1
+    elif fmt == "parquet":
+        path = tmp_path / "d.parquet"
+        pd.DataFrame(rows).to_parquet(path)
+        line = 1
+    else:
+        path = write_jsonl(tmp_path / "d.jsonl", rows)
+        if fmt == "jsonl-one-bad-line":  # the line-by-line parser, not Arrow's
+            path.write_text(path.read_text() + "  \n")
+        line = 1
+    assert [d.id for d in read_documents([path], text_field="body", id_field="url")] == [f"u{i}" for i in range(5)]
+    err = read_error([path], text_field="body", id_field="urll")  # misspelt: no ids made up
+    assert (err.path, err.line) == (str(path), line)
+    assert "no id field 'urll'" in str(err) and "--id-field" in str(err)
+    # the default field may be absent: then records are numbered
+    assert [d.id for d in read_documents([path], text_field="body")] == [str(i) for i in range(5)]
+
+
 def test_invalid_utf8_in_jsonl_names_line(tmp_path):
     path = tmp_path / "data.jsonl"
     path.write_bytes(b'{"text": "a"}\n{"text": "\xe9t\xe9"}\n')
@@ -320,6 +348,15 @@ def test_duplicate_ids_across_files(tmp_path):
     err = read_error([a, b])
     assert (err.path, err.line) == (str(b), 2)
     assert str(err) == f"{b}:2: duplicate id 'x' (first seen at {a}:1)"
+
+
+def test_a_path_given_twice_is_named_as_such(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "text": "x"}])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParameterError, match=r"^d.jsonl: given twice$"):
+        read_documents(["d.jsonl", "d.jsonl"])
+    with pytest.raises(ParameterError, match=r"given twice \(also as d.jsonl\)"):
+        read_documents(["d.jsonl", str(path)])
 
 
 def test_duplicate_ids_within_file(tmp_path):
@@ -685,6 +722,63 @@ def test_atomic_open_stdout(capsys):
     with atomic_open("-") as f:
         f.write("to stdout")
     assert capsys.readouterr().out == "to stdout"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_atomic_write_through_a_symbolic_link_replaces_its_file_and_keeps_the_link_and_mode(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    target = real / "out.txt"
+    target.write_text("old", encoding="utf-8")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    atomic_write(link, "new")
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8") == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(os.listdir(real)) == ["out.txt"]
+    # a link to a file not there yet: the file is made where it points
+    dangling = tmp_path / "later.txt"
+    dangling.symlink_to(real / "later.txt")
+    atomic_write(dangling, "made")
+    assert dangling.is_symlink() and (real / "later.txt").read_text(encoding="utf-8") == "made"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_atomic_open_writes_through_a_fifo_rather_than_replacing_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    atomic_write(fifo, "through the pipe\n")
+    reader.join(timeout=30)
+    assert got == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert os.listdir(tmp_path) == ["pipe"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+def test_a_write_over_the_file_size_limit_is_a_dedup_error_and_leaves_nothing(tmp_path):
+    script = (
+        "import resource, sys\n"
+        "from dedup.errors import DedupError\n"
+        "from dedup.io import atomic_write\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+        "try:\n"
+        "    atomic_write(sys.argv[1], 'x' * 100_000)\n"
+        "except DedupError as e:\n"
+        "    print(e)\n"
+    )
+    out = tmp_path / "out.txt"
+    out.write_text("yesterday", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == f"{out}: cannot write: file too large"
+    assert out.read_text(encoding="utf-8") == "yesterday"
+    assert os.listdir(tmp_path) == ["out.txt"]
 
 
 def test_document_stream_read_one_at_a_time_then_in_batches_loses_nothing():
