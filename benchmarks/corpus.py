@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
@@ -387,6 +388,21 @@ def truncate(text: str, fraction: float) -> str:
     return text[:spans[k - 1]]
 
 
+# --------------------------------------------------------------------------- hard wrapping
+
+def hard_wrap(text: str, width: int) -> str:
+    """``text`` as a plain-text feed or e-mail sends it: each paragraph (non-blank line)
+    filled to lines of at most ``width`` characters, paragraphs apart by a blank line.
+
+    The words and their order are unchanged; only the line breaks move, so no line of
+    the copy need be a line of the original (every paragraph of a few lines differs).
+    """
+    nl = "\r\n" if "\r\n" in text else "\n"
+    paragraphs = [line.strip() for line in text.split(nl) if line.strip()]
+    return (nl + nl).join(nl.join(textwrap.wrap(p, width, break_long_words=False, break_on_hyphens=False))
+                          for p in paragraphs)
+
+
 # --------------------------------------------------------------------------- scraper bug
 
 def repeat_paragraph(text: str, rng) -> str:
@@ -508,6 +524,8 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
       words in common (negatives, each its own story; ~10 %);
     * ``chrome_only_shared``: unrelated articles each wrapped in the *same* site chrome,
       identical header and footer lines (negatives, each its own story; ~5 %);
+    * ``original`` + ``hard_wrapped``: a copy whose paragraphs are filled to lines of 56
+      to 79 characters (:func:`hard_wrap`), sharing no line with its original (~5 %);
     * ``distinct``: the rest, untouched (negatives).
 
     Real rows of the input keep their real labels: ``template`` rows (templated reports,
@@ -584,6 +602,11 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
         emit(f"{ids[k]}~chrome_only_shared",
              wrap_chrome(texts[k], chrome, np.random.default_rng(chrome_seed)),
              ids[k], "chrome_only_shared", "chrome", ids[k])
+    # last, so that the allocations above do not move with it
+    for k in take(per_kind):
+        emit(ids[k], texts[k], ids[k], "original", "none", ids[k])
+        width = int(rng.integers(56, 80))
+        emit(f"{ids[k]}~hard_wrapped", hard_wrap(texts[k], width), ids[k], "hard_wrapped", f"wrap_{width}", ids[k])
     for k in sorted(topic_idx):
         emit(ids[k], texts[k], ids[k], "same_topic_distinct", "none", ids[k])
     for k in rest[cursor:]:

@@ -504,6 +504,13 @@ class Index:
                                  f"(this dedup reads version {SCHEMA_VERSION})"
                                  + ("; build a new index from the articles" if older else ""), self.path)
         stored = Params(**json.loads(meta["params"]))
+        built = (int(meta["bands"]), int(meta["rows"])) if "bands" in meta and "rows" in meta else stored.bands
+        if built != stored.bands:
+            # its band keys were cut otherwise: queried with these bands, it would miss copies
+            raise ParameterError(f"index was built with LSH bands={built[0]}, rows={built[1]}, and this dedup "
+                                 f"cuts bands={stored.bands[0]}, rows={stored.bands[1]} for threshold "
+                                 f"{stored.threshold} (it finds more copies); build a new index from the articles",
+                                 self.path)
         wanted = dataclasses.replace(stored, **given)
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
         stored_key["word_hash_seed"] = int(meta.get("word_hash_seed", WORD_HASH_SEED))

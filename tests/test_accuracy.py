@@ -6,14 +6,16 @@ chrome, and templated reports that differ in their figures stay apart.
 """
 
 import itertools
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import dedup
-from benchmarks.corpus import labelled_corpus, load_sample
+from benchmarks.corpus import hard_wrap, labelled_corpus, load_sample
 
 COPY_KINDS = ["exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70", "truncated_35",
-              "repeated_paragraph", "four_copies", "combined", "real_exact", "real_reissue"]
+              "repeated_paragraph", "four_copies", "combined", "hard_wrapped", "real_exact", "real_reissue"]
 APART_KINDS = ["same_topic_distinct", "chrome_only_shared", "template", "distinct"]
 
 # Known limitation, kept visible: USDA's April 1987 estimate of Canadian crops restates the
@@ -80,3 +82,23 @@ def test_pairwise_quality_on_the_labelled_corpus(scanned):
         pred |= set(itertools.combinations(sorted(g.index), 2))
     tp = len(pred & truth)
     assert tp / len(pred) >= 0.97 and tp / len(truth) >= 0.95
+
+
+NEWS = Path(__file__).resolve().parents[1] / "examples" / "news"
+
+
+@pytest.mark.parametrize("width", [58, 64, 70, 76])
+def test_hard_wrapped_copies_sharing_no_line_are_found_by_lsh(width):
+    # the seed articles' paragraphs of 20 words or more, and each filled to lines of
+    # ``width`` characters: no line is shared, so only the LSH of whole documents finds
+    # them (their shingle sets agree at J 0.77-0.87, containment ~0.99)
+    docs = {}
+    for path in sorted(NEWS.glob("*.txt"))[1:]:
+        paragraphs = [line for line in path.read_text(encoding="utf-8").splitlines() if len(line.split()) >= 20]
+        docs[path.stem] = "\n\n".join(paragraphs)
+        docs[path.stem + "~wrapped"] = hard_wrap(docs[path.stem], width)
+    report = dedup.scan(pd.DataFrame({"id": list(docs), "text": list(docs.values())}), text="text", id="id")
+    labels = report.documents.set_index("doc")["cluster"]
+    for name in docs:
+        if not name.endswith("~wrapped"):
+            assert labels[name] >= 0 and labels[name] == labels[name + "~wrapped"], name

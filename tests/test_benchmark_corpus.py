@@ -13,6 +13,7 @@ import pytest
 from benchmarks.corpus import (
     SITE_CHROMES,
     article_vocab,
+    hard_wrap,
     labelled_corpus,
     load_sample,
     pairs,
@@ -174,6 +175,17 @@ def test_truncate_edge_cases():
     assert truncate("", 0.5) == ""
 
 
+@pytest.mark.parametrize("width", [56, 79])
+def test_hard_wrap_moves_line_breaks_only(prose, width):
+    for text in prose[:30]:
+        wrapped = hard_wrap(text, width)
+        assert wrapped.split() == text.split()
+        assert all(len(line) <= width or " " not in line for line in wrapped.splitlines())
+        long_lines = [line for line in text.splitlines() if len(line) > width]
+        assert long_lines and not set(long_lines) & set(wrapped.splitlines())
+        assert wrapped.count("\n\n") == sum(1 for line in text.splitlines() if line.strip()) - 1
+
+
 def test_repeat_paragraph_emits_one_line_twice(prose):
     for k, text in enumerate(prose[:40]):
         out = repeat_paragraph(text, np.random.default_rng(k))
@@ -219,7 +231,7 @@ def test_perturbations_are_deterministic(prose, vocab):
 
 EXPECTED_KINDS = {
     "original", "exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70",
-    "truncated_35", "repeated_paragraph", "combined", "four_copies", "same_topic_distinct",
+    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "same_topic_distinct",
     "chrome_only_shared", "template", "distinct", "real_exact", "real_reissue",
     "real_earnings_resend",
 }

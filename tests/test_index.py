@@ -415,6 +415,20 @@ def test_an_index_over_the_file_size_limit_is_one_line_and_leaves_no_file(tmp_pa
     assert os.listdir(tmp_path) == []
 
 
+def test_an_index_whose_bands_were_cut_otherwise_is_refused(tmp_path):
+    db = tmp_path / "news.db"
+    with dedup.Index(db) as idx:
+        idx.add(read_documents([NEWS]))
+    b, r = dedup.Params().bands
+    con = sqlite3.connect(db)
+    con.executemany("UPDATE meta SET value = ? WHERE key = ?", [("10", "bands"), ("12", "rows")])  # as before
+    con.commit()
+    con.close()
+    with pytest.raises(dedup.ParameterError, match=f"built with LSH bands=10, rows=12, and this dedup cuts "
+                                                   f"bands={b}, rows={r} .*build a new index"):
+        dedup.Index(db)
+
+
 def test_not_an_index_and_missing_index_are_one_line_errors(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_text("not sqlite\n")
