@@ -150,19 +150,15 @@ def measure_paired(tools: list[str], path: Path, repeat: int) -> dict:
     median run (by seconds) with all its ``runs``, and, when both ran, ``jobs2_ratio`` in
     the jobs=2 row: the median of the ratios of each pair of runs side by side, with and
     without the import (the same whatever ``jobs`` is)."""
-    runs: dict[str, list[dict]] = {t: [] for t in tools}
-    for _ in range(max(1, repeat)):
-        for tool in tools:
-            r = measure(tool, path)
-            if r:
-                runs[tool].append(r)
+    rounds = [{tool: measure(tool, path) for tool in tools} for _ in range(max(1, repeat))]
     rows = {}
-    for tool, done in runs.items():
+    for tool in tools:
+        done = [r[tool] for r in rounds if r[tool]]
         if done:
             rows[tool] = dict(sorted(done, key=lambda r: r["seconds"])[(len(done) - 1) // 2], runs=done)
-    one, two = runs.get("dedup", []), runs.get("dedup-jobs2", [])
-    if one and two:
-        pairs = list(zip(one, two))
+    # a ratio is of two runs of one round (a failed run leaves its round out)
+    pairs = [(r["dedup"], r["dedup-jobs2"]) for r in rounds if r.get("dedup") and r.get("dedup-jobs2")]
+    if pairs:
         rows["dedup-jobs2"]["jobs2_ratio"] = {
             "paired": [a["seconds"] / b["seconds"] for a, b in pairs],
             "median": statistics.median(a["seconds"] / b["seconds"] for a, b in pairs),

@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DedupError, ParameterError
-from .io import Document, check_not_an_input, read_documents
+from .io import Document, check_not_an_input, output_target, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
@@ -350,9 +350,13 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise ParameterError("clean writes a file or directory: give -o a path")
     fmt = check_output(input, output)
     manifest_path = removed if removed is not None else output.rstrip("/" + os.sep) + ".removed.jsonl"
-    if os.path.abspath(manifest_path) == os.path.abspath(output):
+    if output_target(manifest_path)[0] == output_target(output)[0]:
         raise ParameterError("the manifest and the output must be different files", manifest_path)
     check_not_an_input(manifest_path, [input], "manifest")
+    if isinstance(index, (str, os.PathLike)):  # nor may either replace the index
+        for path, what in ((output, "output"), (manifest_path, "manifest")):
+            if output_target(path)[0] == os.path.realpath(index):
+                raise ParameterError(f"the {what} is the index; write it to another path", path)
     # the temporary files are made first: a place that cannot be written fails before the scan
     out = Pending(output, is_dir=fmt == "dir")
     try:

@@ -437,9 +437,17 @@ class Index:
             raise DedupError("no such index", self.path)
         if not readonly and os.path.isdir(self.path):
             raise DedupError("is a directory, not an index file", self.path)
-        created = not readonly and not os.path.exists(self.path)
-        if created and not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
-            raise DedupError("cannot create the index: no such directory", self.path)
+        created = False  # by this call: only then is the file removed if opening fails
+        if not readonly and self.path != ":memory:" and not os.path.exists(self.path):
+            if not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
+                raise DedupError("cannot create the index: no such directory", self.path)
+            try:  # SQLite takes an empty file as a new database
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                created = True
+            except FileExistsError:  # made meanwhile by another process (or a link): not ours
+                pass
+            except OSError as e:
+                raise DedupError(f"cannot create the index ({e.strerror or e})", self.path) from None
         try:
             if readonly:
                 # read-write to SQLite ("rw": never created), read-only to this class

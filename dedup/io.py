@@ -390,15 +390,34 @@ def check_not_an_input(path: str | os.PathLike, inputs: Sequence[str | os.PathLi
 
 def output_target(path: str) -> tuple[str, bool]:
     """Where writing ``path`` goes: the file at the end of its symbolic links (the link
-    stays a link, and the file it names is replaced), and whether that is a special file
-    (a device such as ``/dev/null``, a FIFO, a socket), which is written through rather
-    than replaced by a regular file."""
+    stays a link, and the file it names is replaced), and whether it is rather written
+    through as given: a special file (a device such as ``/dev/null``, a FIFO, a
+    socket), or any path under ``/dev`` or ``/proc`` (``/dev/stdout`` may name a pipe, or
+    a log opened for appending, which a rename would replace)."""
+    if os.name == "posix" and os.path.abspath(path).startswith(("/dev/", "/proc/")):
+        return path, True
     real = os.path.realpath(path)
     try:
         mode = os.stat(real).st_mode
     except OSError:
         return real, False
-    return real, not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return real, False
+    return path, True
+
+
+def _open_descriptor(path: str) -> int | None:
+    """The open file descriptor that ``path`` names (``/dev/stdout``, ``/dev/stderr``,
+    ``/dev/fd/N``, ``/proc/self/fd/N``), or None: written through it, not opened again
+    (opening ``/dev/stdout`` anew truncates a file the shell opened for appending)."""
+    given = os.path.abspath(path)
+    named = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+    if given in named:
+        return named[given]
+    for prefix in ("/dev/fd/", "/proc/self/fd/", f"/proc/{os.getpid()}/fd/"):
+        if given.startswith(prefix) and given[len(prefix):].isdigit():
+            return int(given[len(prefix):])
+    return None
 
 
 def keep_mode(new: str, old: str) -> None:
@@ -481,8 +500,10 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
 
     target, special = output_target(path)
     if special:
+        descriptor = _open_descriptor(path)
         try:
-            f = open(target, mode, **text_args)
+            f = open(target, mode, **text_args) if descriptor is None else \
+                os.fdopen(os.dup(descriptor), mode, **text_args)
         except OSError as e:
             raise DedupError(f"cannot write: {_os_reason(e)}", path) from None
         stream = _NamedWrites(f, path)
@@ -493,11 +514,13 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     directory, name = os.path.split(target)
     tmp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        # os.open with 0o666 lets the umask decide permissions, as open() would.
+        # os.open with 0o666 lets the umask decide permissions, as open() would; a file
+        # replaced keeps its own, from the start (its content is not more readable meanwhile)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as e:
         raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     try:
+        keep_mode(tmp, target)
         with os.fdopen(fd, mode, **text_args) as f:
             stream = _NamedWrites(f, path)
             yield stream
@@ -505,7 +528,6 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
                 f.flush()
                 os.fsync(f.fileno())
         try:
-            keep_mode(tmp, target)
             os.replace(tmp, target)
         except OSError as e:
             raise DedupError(f"cannot write: {_os_reason(e)}", path) from e

@@ -33,7 +33,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from contextlib import contextmanager
 from typing import Iterator, Sequence
@@ -59,15 +58,17 @@ def check_output(input_path: str, output: str) -> str:
     output directory must not exist yet, or be empty, and must not lie inside the input.
     """
     fmt = output_format(input_path)
-    out_abs = os.path.abspath(output)
+    out_abs = output_target(output)[0]  # where it is written: a symbolic link is followed
     if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
         raise ParameterError("the output is the input; write the cleaned corpus to another path", output)
+    if output_target(output)[1]:
+        raise ParameterError("is not a regular file; clean writes a file or a directory", output)
     if fmt == "dir":
         if os.path.exists(output) and not os.path.isdir(output):
             raise ParameterError("is a file; the output of a directory is a directory", output)
         if os.path.isdir(output) and os.listdir(output):
             raise ParameterError("the output directory exists and is not empty", output)
-        in_abs = os.path.abspath(input_path)
+        in_abs = os.path.realpath(input_path)
         if out_abs.startswith(in_abs.rstrip(os.sep) + os.sep):
             raise ParameterError("the output directory lies inside the input directory", output)
         return fmt
@@ -86,18 +87,21 @@ class Pending:
     same format before it is committed. It is created at once (empty), so a place that
     cannot be written is an error before any work is done. A symbolic link is followed
     (the file it names is replaced, keeping its permissions); a special file (a FIFO, a
-    device) is written through: the temporary file then lies in the system's temporary
-    directory and is copied into it. :meth:`discard` removes it.
+    device, a path under ``/dev``) is refused: written through, it could fail or wait
+    after the manifest is in place. :meth:`discard` removes it.
     """
 
     def __init__(self, target: str, is_dir: bool = False):
         self.target = os.fsdecode(target)
-        self.real, self.special = output_target(self.target)
-        directory, name = os.path.split(self.real)
-        if self.special:
-            directory = tempfile.gettempdir()
-        elif not os.path.isdir(directory):
+        self.real, special = output_target(self.target)
+        if special:
+            raise ParameterError("is not a regular file; clean writes a file or a directory", self.target)
+        directory = os.path.dirname(self.real)
+        if not os.path.isdir(directory):
             raise DedupError("cannot write: no such directory", self.target)
+        # named after the target as given, whose extension says the format (a link's
+        # file may be named otherwise)
+        name = os.path.basename(self.target.rstrip("/" + os.sep))
         self.path = os.path.join(directory, f".{uuid.uuid4().hex[:12]}.tmp.{name}")
         self.is_dir = is_dir
         with self.errors_named():
@@ -105,6 +109,7 @@ class Pending:
                 os.mkdir(self.path)
             else:
                 open(self.path, "xb").close()
+                keep_mode(self.path, self.real)
 
     @contextmanager
     def errors_named(self) -> Iterator[None]:
@@ -118,15 +123,8 @@ class Pending:
     def commit(self) -> None:
         """Move the temporary output into place (an empty target directory is replaced)."""
         with self.errors_named():
-            if self.special:
-                with open(self.path, "rb") as source, open(self.real, "wb") as f:
-                    shutil.copyfileobj(source, f)
-                os.remove(self.path)
-                return
             if self.is_dir and os.path.isdir(self.real):
                 os.rmdir(self.real)  # empty (checked before writing)
-            elif not self.is_dir:
-                keep_mode(self.path, self.real)
             os.replace(self.path, self.real)
 
     def discard(self) -> None:

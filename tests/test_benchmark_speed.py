@@ -37,3 +37,22 @@ def test_one_tool_alone_has_no_ratio(tmp_path):
     assert list(rows) == ["dedup-jobs2"]
     assert len(rows["dedup-jobs2"]["runs"]) == 1
     assert "jobs2_ratio" not in rows["dedup-jobs2"]
+
+
+def test_a_failed_run_leaves_its_round_out_of_the_ratios(monkeypatch, tmp_path):
+    import benchmarks.speed as speed
+
+    times = iter([(10.0, 5.0), (None, 6.0), (12.0, 6.0)])  # the second round's one-thread run fails
+    runs = []
+
+    def measure(tool, path):
+        if tool == "dedup":
+            runs.append(next(times))
+        seconds = runs[-1][0 if tool == "dedup" else 1]
+        return None if seconds is None else {"seconds": seconds, "import_seconds": 1.0, "pairs": 7}
+
+    monkeypatch.setattr(speed, "measure", measure)
+    rows = speed.measure_paired(PAIRED, tmp_path / "corpus.jsonl", repeat=3)
+    assert rows["dedup-jobs2"]["jobs2_ratio"]["paired"] == [2.0, 2.0]
+    assert [r["seconds"] for r in rows["dedup"]["runs"]] == [10.0, 12.0]
+    assert len(rows["dedup-jobs2"]["runs"]) == 3

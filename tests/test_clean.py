@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -444,6 +445,44 @@ def test_an_output_and_manifest_behind_symbolic_links_are_written_where_they_poi
     assert sorted(os.listdir(store)) == ["out.jsonl", "removed.jsonl"]
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink") or not hasattr(os, "mkfifo"), reason="needs links and FIFOs")
+def test_links_cannot_lead_the_output_onto_the_input_the_manifest_or_the_index(tmp_path):
+    src = write("jsonl", corpus_records(), tmp_path / "in.jsonl")
+    news = tmp_path / "news"
+    shutil.copytree(NEWS, news)
+    (news / "sub").mkdir()
+    (tmp_path / "into-input").symlink_to(news / "sub")
+    db = tmp_path / "news.db"
+    with dedup.Index(db) as idx:
+        idx.add(read_documents([NEWS]))
+    (tmp_path / "to-index.jsonl").symlink_to(db)
+    (tmp_path / "to-out.jsonl").symlink_to(tmp_path / "out.jsonl")
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    cases = [
+        (["clean", str(news), "-o", str(tmp_path / "into-input")], "the output directory lies inside the input"),
+        (["clean", str(src), "-o", str(tmp_path / "to-index.jsonl"), "--index", str(db)], "the output is the index"),
+        (["clean", str(src), "-o", str(tmp_path / "out.jsonl"), "--removed", str(tmp_path / "to-out.jsonl")],
+         "the manifest and the output must be different files"),
+        (["clean", str(src), "-o", str(tmp_path / "fifo.jsonl")], "is not a regular file"),
+    ]
+    for args, message in cases:
+        result = runner().invoke(cli, args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
+    assert sorted(p.name for p in (news / "sub").iterdir()) == []
+    with dedup.Index(db) as idx:
+        assert len(idx) == 5
+    assert not (tmp_path / "out.jsonl").exists()
+    assert not [name for name in os.listdir(tmp_path) if ".tmp." in name]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_an_output_link_to_a_file_named_otherwise_is_written_in_the_format_of_its_own_name(tmp_path):
+    src = write("jsonl", corpus_records(), tmp_path / "in.jsonl")
+    (tmp_path / "latest.jsonl").symlink_to(tmp_path / "v3")
+    result = clean_file(str(src), str(tmp_path / "latest.jsonl"))
+    assert len(read_rows("jsonl", tmp_path / "v3")) == len(result.kept) > 0
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
 def test_an_output_over_the_file_size_limit_is_one_line_exit_2_and_writes_nothing(tmp_path):
     src = write("jsonl", corpus_records(), tmp_path / "in.jsonl")  # ~25 KB, ~19 KB of it kept
@@ -456,14 +495,14 @@ def test_an_output_over_the_file_size_limit_is_one_line_exit_2_and_writes_nothin
     assert os.listdir(tmp_path) == ["in.jsonl"]
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
 def test_an_output_that_cannot_be_made_is_an_error_before_the_input_is_read(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "a", "text": SEEDS[DOC0]}) + "\n{not json\n")
-    result = runner().invoke(cli, ["clean", str(src), "-o", "/proc/dedup-out.jsonl"])
+    (tmp_path / "afile").write_text("")
+    out = tmp_path / "afile" / "out.jsonl"  # below a file: nothing can be made there
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("dedup: error: /proc/dedup-out.jsonl: cannot write: ")
-    assert "in.jsonl" not in result.stderr
+    assert result.stderr == f"dedup: error: {out}: cannot write: no such directory\n"
 
 
 # ---------------------------------------------------------------------------

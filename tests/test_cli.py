@@ -664,6 +664,24 @@ def test_a_full_standard_output_is_one_line_and_exit_2():
     assert proc.stderr == "dedup: error: standard output: cannot write: no space left on device\n"
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
+def test_output_to_dev_stdout_goes_to_the_open_stream_whatever_it_is(tmp_path):
+    # a log opened for appending keeps what it had (a rename, or opening /dev/stdout
+    # anew, would replace or truncate it), and a pipe gets the report
+    log = tmp_path / "log"
+    log.write_text("OLD\n")
+    with open(log, "a") as append:
+        proc = subprocess.run(console_script() + ["scan", str(EXAMPLES), "--format", "json", "-o", "/dev/stdout"],
+                              stdout=append, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_text().startswith("OLD\n{")
+    assert json.loads(log.read_text()[4:])["summary"]["documents"] == 5
+    piped = subprocess.run(console_script() + ["scan", str(EXAMPLES), "--format", "json", "-o", "/dev/stdout"],
+                           capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["summary"]["documents"] == 5
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_bad_record_after_several_batches_stops_the_streamed_scan_cleanly(tmp_path, monkeypatch, jobs):
     # documents stream into the scanner in batches (signed on threads with --jobs 2): an error

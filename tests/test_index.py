@@ -396,6 +396,14 @@ def test_opening_with_other_parameters_is_a_clear_error(tmp_path):
     assert f"{db}: index was built with ngram=4, not ngram=3" in result.stderr
 
 
+def test_an_index_in_memory_makes_no_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with dedup.Index(":memory:") as idx:
+        idx.add(read_documents([NEWS]))
+        assert len(idx) == 5
+    assert os.listdir(tmp_path) == []
+
+
 def test_an_index_that_cannot_be_made_says_why_and_leaves_no_file(tmp_path):
     with pytest.raises(dedup.DedupError, match="cannot create the index: no such directory"):
         dedup.Index(tmp_path / "missing" / "news.db")
