@@ -307,12 +307,15 @@ class Batch:
         return len(self.documents)
 
 
-def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np.ndarray | None = None) -> Batch:
+def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np.ndarray | None = None,
+            bands: tuple[int, int] | None = None) -> Batch:
     """Compute a batch's features (see :class:`Batch`) with the core's public functions.
 
     Args:
         known_boilerplate: 64-bit hashes of block types to treat as boilerplate besides
             the batch's own (those learnt by an index).
+        bands: LSH ``(b, r)`` of the band keys (default ``params.bands``; an index keeps
+            those it was built with).
     """
     p = params
     docs = list(documents)
@@ -330,7 +333,7 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     words = np.bincount(tb.block_doc, weights=tb.block_words * keep_block, minlength=n).astype(np.int64)
     empty = shingles.sizes == 0
     signatures = make_scheme(p.scheme, p.num_perm, p.seed).sign(shingles)
-    b, r = p.bands
+    b, r = bands or p.bands
     band_keys = _signed(lsh.band_keys(signatures, b, r) ^ _BAND_SALT[None, :b], 32)
     text_hash = sequence_hashes(tb.word_hash, tb.word_offsets[tb.doc_block_offsets]).view(np.int64)
 
@@ -411,6 +414,10 @@ class Index:
             another value raises :class:`~dedup.errors.ParameterError`. The others
             (``containment``, ``min_shingles``, ...) apply to this session's queries.
 
+    Attributes:
+        bands: LSH ``(b, r)`` of its band keys, as it was built (an index of an older
+            dedup keeps its own; ``params.bands`` is what a new one would get).
+
     Note:
         Each :meth:`add` runs the scanner on its batch to find the batch's boilerplate,
         and stores it, so that later batches leave that chrome out too. Add articles in
@@ -420,8 +427,8 @@ class Index:
     Examples:
         >>> import dedup, tempfile, os
         >>> idx = dedup.Index(os.path.join(tempfile.mkdtemp(), "i.db"), num_perm=64)
-        >>> idx.params.bands, len(idx)
-        ((6, 10), 0)
+        >>> idx.bands, len(idx)
+        ((9, 7), 0)
         >>> idx.close()
     """
 
@@ -512,13 +519,10 @@ class Index:
                                  f"(this dedup reads version {SCHEMA_VERSION})"
                                  + ("; build a new index from the articles" if older else ""), self.path)
         stored = Params(**json.loads(meta["params"]))
-        built = (int(meta["bands"]), int(meta["rows"])) if "bands" in meta and "rows" in meta else stored.bands
-        if built != stored.bands:
-            # its band keys were cut otherwise: queried with these bands, it would miss copies
-            raise ParameterError(f"index was built with LSH bands={built[0]}, rows={built[1]}, and this dedup "
-                                 f"cuts bands={stored.bands[0]}, rows={stored.bands[1]} for threshold "
-                                 f"{stored.threshold} (it finds more copies); build a new index from the articles",
-                                 self.path)
+        # the LSH bands its keys were cut with, which it keeps: an index built before the
+        # bands were weighed for recall (10 x 12 at 0.78, now 16 x 8) still finds what it did
+        self.bands = (int(meta["bands"]), int(meta["rows"])) if "bands" in meta and "rows" in meta \
+            else stored.bands
         wanted = dataclasses.replace(stored, **given)
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
         stored_key["word_hash_seed"] = int(meta.get("word_hash_seed", WORD_HASH_SEED))
@@ -656,7 +660,7 @@ class Index:
         if not docs:
             return 0
         with self.transaction():
-            batch = analyse(docs, self.params, self._known_boilerplate())
+            batch = analyse(docs, self.params, self._known_boilerplate(), self.bands)
             self._insert(batch)
         return len(docs)
 
@@ -810,7 +814,7 @@ class Index:
             numbers = np.array([r[0] for r in rows], dtype=np.int64)
             db.executemany("INSERT INTO temp.gone VALUES (?)", ((int(x),) for x in numbers))
             sig = self._signatures([r[1] for r in rows])
-            b, r_ = self.params.bands
+            b, r_ = self.bands
             keys = _signed(lsh.band_keys(sig, b, r_) ^ _BAND_SALT[None, :b], 32)
             db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?",
                            zip(keys.ravel().tolist(), np.repeat(numbers, b).tolist()))
@@ -836,7 +840,7 @@ class Index:
             raise DedupError("the index is closed", self.path)
         docs, labels = as_documents(data, text, id, ids)
         with self.transaction(write=False):
-            batch = analyse(docs, self.params, self._known_boilerplate())
+            batch = analyse(docs, self.params, self._known_boilerplate(), self.bands)
             return self._query(batch, labels)
 
     def _query(self, batch: Batch, labels: pd.Index) -> "QueryReport":

@@ -423,18 +423,35 @@ def test_an_index_over_the_file_size_limit_is_one_line_and_leaves_no_file(tmp_pa
     assert os.listdir(tmp_path) == []
 
 
-def test_an_index_whose_bands_were_cut_otherwise_is_refused(tmp_path):
+def test_an_index_built_with_other_bands_keeps_them_and_still_finds_its_copies(tmp_path, monkeypatch):
+    # an index of the dedup before LSH was weighed for recall (datasketch's equal weights)
     db = tmp_path / "news.db"
+    monkeypatch.setattr(sys.modules["dedup.scan"], "LSH_WEIGHTS", (0.5, 0.5))
+    old_bands = dedup.Params().bands
     with dedup.Index(db) as idx:
-        idx.add(read_documents([NEWS]))
-    b, r = dedup.Params().bands
-    con = sqlite3.connect(db)
-    con.executemany("UPDATE meta SET value = ? WHERE key = ?", [("10", "bands"), ("12", "rows")])  # as before
-    con.commit()
-    con.close()
-    with pytest.raises(dedup.ParameterError, match=f"built with LSH bands=10, rows=12, and this dedup cuts "
-                                                   f"bands={b}, rows={r} .*build a new index"):
-        dedup.Index(db)
+        idx.add(list(SAMPLE["text"][:40]), ids=[f"a{i}" for i in range(40)])
+    monkeypatch.undo()
+    assert dedup.Params().bands != old_bands
+    def band_rows() -> int:
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+        finally:
+            con.close()
+
+    b = old_bands[0]
+    assert band_rows() == 40 * b
+    with dedup.Index(db) as idx:
+        assert idx.bands == old_bands
+        report = idx.query(list(SAMPLE["text"][:3]) + list(SAMPLE["text"][40:42]))
+        assert report.is_duplicate.tolist() == [True, True, True, False, False]
+        idx.add(list(SAMPLE["text"][40:42]), ids=["b0", "b1"])  # keys cut as the others were
+        assert band_rows() == 42 * b
+        assert idx.remove(["b0"]) == 1  # and found again to be deleted
+        assert band_rows() == 41 * b
+    with dedup.Index(db, readonly=True) as idx:
+        assert idx.bands == old_bands
+        assert idx.query([SAMPLE["text"][41]]).is_duplicate.tolist() == [True]
 
 
 def test_not_an_index_and_missing_index_are_one_line_errors(tmp_path):
