@@ -6,6 +6,8 @@ become a one-line message on stderr and exit code 2, in one place (:class:`Dedup
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from typing import Callable
 
@@ -82,6 +84,10 @@ def _params(kwargs: dict) -> dict:
 _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
+#: errors of a write that ran out of room (a full disk or device, a file size limit, a quota)
+_OUT_OF_ROOM = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
 class DedupGroup(click.Group):
     """Turns library errors of any subcommand into :class:`UserError` (exit code 2),
     and prints usage errors on one line too."""
@@ -105,6 +111,19 @@ class DedupGroup(click.Group):
         except click.exceptions.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
+        except OSError as err:
+            if err.errno not in _OUT_OF_ROOM:  # not a write that ran out of room: a bug, shown whole
+                raise
+            # standard output (the summary of clean, say: files are named by the library):
+            # what could not be written goes nowhere rather than into a second error at exit
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
+            except (OSError, ValueError, AttributeError):  # pragma: no cover - no file descriptor
+                pass
+            click.echo(f"dedup: error: standard output: cannot write: {(err.strerror or str(err)).lower()}", err=True)
+            sys.exit(2)
         sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: click.Context):

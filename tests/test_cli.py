@@ -664,6 +664,17 @@ def test_a_full_standard_output_is_one_line_and_exit_2():
     assert proc.stderr == "dedup: error: standard output: cannot write: no space left on device\n"
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_standard_output_after_clean_wrote_its_files_is_one_line_and_exit_2(tmp_path):
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(console_script() + ["clean", str(EXAMPLES), "-o", str(out)], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr == "dedup: error: standard output: cannot write: no space left on device\n"
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in EXAMPLES.glob("*.txt"))
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
 def test_output_to_dev_stdout_goes_to_the_open_stream_whatever_it_is(tmp_path):
     # a log opened for appending keeps what it had (a rename, or opening /dev/stdout
