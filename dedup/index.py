@@ -66,6 +66,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -673,7 +674,10 @@ class Index:
         taken = db.execute("SELECT id FROM docs WHERE id IN (SELECT id FROM temp.new_ids) LIMIT 1").fetchone()
         if taken is not None:
             d = next(d for d in batch.documents if d.id == taken[0])
-            raise InputError(f"id {taken[0]!r} is already in the index {self.path}", d.path, d.line)
+            numbered = re.fullmatch(r"(.*#)?[0-9]+", taken[0]) is not None  # a record number, perhaps
+            hint = "; records without an id are numbered from 0 in each file: give them ids (--id-field)"
+            raise InputError(f"id {taken[0]!r} is already in the index {self.path}" + (hint if numbered else ""),
+                             d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1
         numbers = np.arange(first, first + len(ids), dtype=np.int64)
         tokens = self._encode(batch)

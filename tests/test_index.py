@@ -494,6 +494,19 @@ def test_query_opens_read_only_and_writes_nothing(tmp_path):
     assert db.read_bytes() == before
 
 
+def test_a_second_file_without_ids_is_told_to_give_them(tmp_path):
+    for day in (1, 2):
+        (tmp_path / f"day{day}.jsonl").write_text(
+            "".join(json.dumps({"text": t}) + "\n" for t in DISTINCT["text"].iloc[10 * day:10 * day + 3]))
+    db = tmp_path / "news.db"
+    result = runner().invoke(cli, ["index", "add", str(db), str(tmp_path / "day1.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    result = runner().invoke(cli, ["index", "add", str(db), str(tmp_path / "day2.jsonl")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"dedup: error: {tmp_path / 'day2.jsonl'}:1: id '0' is already in the index {db}; "
+                             "records without an id are numbered from 0 in each file: give them ids (--id-field)\n")
+
+
 def test_add_is_all_or_nothing_when_an_id_is_taken(tmp_path):
     with dedup.Index(tmp_path / "i.db") as idx:
         idx.add(DISTINCT.iloc[:10], id="id")
