@@ -350,12 +350,13 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise ParameterError("clean writes a file or directory: give -o a path")
     fmt = check_output(input, output)
     manifest_path = removed if removed is not None else output.rstrip("/" + os.sep) + ".removed.jsonl"
-    if output_target(manifest_path)[0] == output_target(output)[0]:
+    real_output, real_manifest = output_target(output)[0], output_target(manifest_path)[0]
+    if real_manifest == real_output:
         raise ParameterError("the manifest and the output must be different files", manifest_path)
     check_not_an_input(manifest_path, [input], "manifest")
     if isinstance(index, (str, os.PathLike)):  # nor may either replace the index
-        for path, what in ((output, "output"), (manifest_path, "manifest")):
-            if output_target(path)[0] == os.path.realpath(index):
+        for path, real, what in ((output, real_output, "output"), (manifest_path, real_manifest, "manifest")):
+            if real == os.path.realpath(index):
                 raise ParameterError(f"the {what} is the index; write it to another path", path)
     # the temporary files are made first: a place that cannot be written fails before the scan
     out = Pending(output, is_dir=fmt == "dir")

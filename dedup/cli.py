@@ -7,14 +7,13 @@ become a one-line message on stderr and exit code 2, in one place (:class:`Dedup
 from __future__ import annotations
 
 import errno
-import os
 import sys
 from typing import Callable
 
 import click
 
 from .errors import DedupError
-from .io import atomic_open, check_not_an_input, iter_documents
+from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout
 from .progress import bar
 from .report import FORMATS, Report, plural
 from .scan import Params, Scanner
@@ -114,12 +113,9 @@ class DedupGroup(click.Group):
         except OSError as err:
             if err.errno not in _OUT_OF_ROOM:  # not a write that ran out of room: a bug, shown whole
                 raise
-            # standard output (the summary of clean, say: files are named by the library):
-            # what could not be written goes nowhere rather than into a second error at exit
+            # standard output (the summary of clean, say: files are named by the library)
             try:
-                devnull = os.open(os.devnull, os.O_WRONLY)
-                os.dup2(devnull, sys.stdout.fileno())
-                os.close(devnull)
+                silence_stdout()
             except (OSError, ValueError, AttributeError):  # pragma: no cover - no file descriptor
                 pass
             click.echo(f"dedup: error: standard output: cannot write: {(err.strerror or str(err)).lower()}", err=True)

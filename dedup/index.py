@@ -34,8 +34,9 @@ Why words and not shingle hashes: a word is in ``ngram`` shingles, so the words 
 the smaller record of the same sets. Sorted 32-bit shingle hashes cannot be coded in
 much less than 3 bytes each (their entropy is ~24.6 bits for a 500-shingle article),
 and a signature is 512 more bytes: 2,708 bytes an article of ~500 words in all, where
-the words take 777 of the 1,257 an article takes in all (``benchmarks/index_bench.py``). The signature is a function of
-the shingle set, so it is not stored: :meth:`Index.signature` computes it again.
+the words take 777 of the 1,257 an article now takes (``benchmarks/index_bench.py``).
+The signature is a function of the shingle set, so it is not stored:
+:meth:`Index.signature` computes it again.
 
 Shingle sets leave boilerplate out, as ``scan`` does: a batch's boilerplate (found by
 the scanner in the batch: site chrome shared by unrelated documents) and the

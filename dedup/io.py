@@ -430,29 +430,43 @@ def keep_mode(new: str, old: str) -> None:
         pass
 
 
+@contextmanager
+def write_errors_named(name: str) -> Iterator[None]:
+    """An ``OSError`` within (a full disk, ``/dev/full``, a file size limit) as a
+    :class:`DedupError` ``cannot write: ...`` naming ``name``; a broken pipe (a reader
+    that stopped reading, ``| head``) is no error and passes as it is."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise DedupError(f"cannot write: {_os_reason(e)}", name) from None
+
+
+def silence_stdout() -> None:
+    """Standard output goes to the null device from now on: what a failed write left in
+    its buffer is dropped, rather than written again at exit into a second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
 class _NamedWrites:
-    """``stream``, whose failing writes (a full disk, ``/dev/full``, a file size limit)
-    raise a :class:`DedupError` naming ``name`` rather than a bare ``OSError``."""
+    """``stream``, whose failing writes raise a :class:`DedupError` naming ``name``
+    (:func:`write_errors_named`) rather than a bare ``OSError``."""
 
     def __init__(self, stream: IO, name: str):
         self._stream, self._name = stream, name
 
     def write(self, data):
-        with self.errors_named():
+        with write_errors_named(self._name):
             return self._stream.write(data)
 
     def flush(self) -> None:
-        with self.errors_named():
+        with write_errors_named(self._name):
             self._stream.flush()
-
-    @contextmanager
-    def errors_named(self) -> Iterator[None]:
-        try:
-            yield
-        except BrokenPipeError:  # a reader that stopped reading (`| head`) is no error
-            raise
-        except OSError as e:
-            raise DedupError(f"cannot write: {_os_reason(e)}", self._name) from None
 
     def __getattr__(self, name: str):
         return getattr(self._stream, name)
@@ -490,25 +504,18 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
             yield stream
             stream.flush()
         except DedupError:
-            # what could not be written stays in the stream's buffer, and Python would
-            # try again at exit: it goes nowhere instead of into a second error
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            os.close(devnull)
+            silence_stdout()
             raise
         return
 
     target, special = output_target(path)
     if special:
         descriptor = _open_descriptor(path)
-        try:
+        with write_errors_named(path):
             f = open(target, mode, **text_args) if descriptor is None else \
                 os.fdopen(os.dup(descriptor), mode, **text_args)
-        except OSError as e:
-            raise DedupError(f"cannot write: {_os_reason(e)}", path) from None
-        stream = _NamedWrites(f, path)
-        with stream.errors_named(), f:
-            yield stream
+        with write_errors_named(path), f:
+            yield _NamedWrites(f, path)
             f.flush()
         return
     directory, name = os.path.split(target)
@@ -522,9 +529,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     try:
         keep_mode(tmp, target)
         with os.fdopen(fd, mode, **text_args) as f:
-            stream = _NamedWrites(f, path)
-            yield stream
-            with stream.errors_named():
+            yield _NamedWrites(f, path)
+            with write_errors_named(path):
                 f.flush()
                 os.fsync(f.fileno())
         try:

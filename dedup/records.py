@@ -34,11 +34,10 @@ import os
 import re
 import shutil
 import uuid
-from contextlib import contextmanager
-from typing import Iterator, Sequence
+from typing import ContextManager, Sequence
 
 from .errors import DedupError, ParameterError
-from .io import Document, _os_reason, detect_format, keep_mode, output_target
+from .io import Document, detect_format, keep_mode, output_target, write_errors_named
 
 __all__ = ["Pending", "json_bytes", "output_format", "write_documents"]
 
@@ -58,10 +57,10 @@ def check_output(input_path: str, output: str) -> str:
     output directory must not exist yet, or be empty, and must not lie inside the input.
     """
     fmt = output_format(input_path)
-    out_abs = output_target(output)[0]  # where it is written: a symbolic link is followed
+    out_abs, special = output_target(output)  # where it is written: a symbolic link is followed
     if input_path != "-" and os.path.exists(output) and os.path.samefile(input_path, output):
         raise ParameterError("the output is the input; write the cleaned corpus to another path", output)
-    if output_target(output)[1]:
+    if special:
         raise ParameterError("is not a regular file; clean writes a file or a directory", output)
     if fmt == "dir":
         if os.path.exists(output) and not os.path.isdir(output):
@@ -111,14 +110,10 @@ class Pending:
                 open(self.path, "xb").close()
                 keep_mode(self.path, self.real)
 
-    @contextmanager
-    def errors_named(self) -> Iterator[None]:
+    def errors_named(self) -> ContextManager[None]:
         """An ``OSError`` within (a full disk, a file size limit) as a :class:`DedupError`
-        naming the target."""
-        try:
-            yield
-        except OSError as e:
-            raise DedupError(f"cannot write: {_os_reason(e)}", self.target) from None
+        naming the target (:func:`~dedup.io.write_errors_named`)."""
+        return write_errors_named(self.target)
 
     def commit(self) -> None:
         """Move the temporary output into place (an empty target directory is replaced)."""
