@@ -29,6 +29,7 @@ counted in them, and no function changes a line break except ``perturb_typograph
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -403,6 +404,37 @@ def hard_wrap(text: str, width: int) -> str:
                           for p in paragraphs)
 
 
+# --------------------------------------------------------------------------- feeds
+
+#: how feeds write an apostrophe when they escape their text
+APOSTROPHES = ("&#39;", "&#x27;", "&rsquo;", "&#8217;")
+
+
+def escape_html(text: str, rng) -> str:
+    """``text`` as a feed that escapes it and a reader that does not unescape it: ``&``,
+    ``<``, ``>`` and ``"`` as ``&amp;``, ``&lt;``, ``&gt;`` and ``&quot;`` (``html.escape``),
+    and apostrophes as one of :data:`APOSTROPHES` (one per feed, drawn from ``rng``).
+    Words such as "company's" become "company&#39;s": read without decoding, that is a
+    word "39" more, and "&lt;AMERICAN EXPRESS CO&gt;" has words "lt" and "gt".
+    """
+    apostrophe = APOSTROPHES[int(_rng(rng).integers(len(APOSTROPHES)))]
+    return html.escape(text, quote=False).replace('"', "&quot;").replace("'", apostrophe)
+
+
+def feed_teaser(text: str, rng) -> str:
+    """A feed's summary of ``text``: its first whole paragraphs (non-blank lines), as
+    many as make a third of its words, escaped by :func:`escape_html`. (A cut inside a
+    paragraph is the kind ``truncated_35``.)"""
+    nl = "\r\n" if "\r\n" in text else "\n"
+    paragraphs = [line for line in text.split(nl) if line.strip()]
+    total, kept = sum(len(p.split()) for p in paragraphs), []
+    for paragraph in paragraphs:
+        kept.append(paragraph)
+        if 3 * sum(len(p.split()) for p in kept) >= total:
+            break
+    return escape_html((nl + nl).join(kept), rng)
+
+
 # --------------------------------------------------------------------------- scraper bug
 
 def repeat_paragraph(text: str, rng) -> str:
@@ -526,6 +558,8 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
       identical header and footer lines (negatives, each its own story; ~5 %);
     * ``original`` + ``hard_wrapped``: a copy whose paragraphs are filled to lines of 56
       to 79 characters (:func:`hard_wrap`), sharing no line with its original (~5 %);
+    * ``original`` + ``feed_teaser``: the first third of the article with its HTML
+      escaped (:func:`feed_teaser`), as a feed's summary is scraped (~5 %);
     * ``distinct``: the rest, untouched (negatives).
 
     Real rows of the input keep their real labels: ``template`` rows (templated reports,
@@ -602,11 +636,14 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
         emit(f"{ids[k]}~chrome_only_shared",
              wrap_chrome(texts[k], chrome, np.random.default_rng(chrome_seed)),
              ids[k], "chrome_only_shared", "chrome", ids[k])
-    # last, so that the allocations above do not move with it
+    # last, so that the allocations above do not move with them
     for k in take(per_kind):
         emit(ids[k], texts[k], ids[k], "original", "none", ids[k])
         width = int(rng.integers(56, 80))
         emit(f"{ids[k]}~hard_wrapped", hard_wrap(texts[k], width), ids[k], "hard_wrapped", f"wrap_{width}", ids[k])
+    for k in take(per_kind):
+        emit(ids[k], texts[k], ids[k], "original", "none", ids[k])
+        emit(f"{ids[k]}~feed_teaser", feed_teaser(texts[k], rng), ids[k], "feed_teaser", "feed_teaser", ids[k])
     for k in sorted(topic_idx):
         emit(ids[k], texts[k], ids[k], "same_topic_distinct", "none", ids[k])
     for k in rest[cursor:]:

@@ -8,6 +8,11 @@ original text, so ``text[start:end]`` is the block exactly as written.
 The **normalised text** of a block is what two copies of a paragraph share after a
 site's typography has been taken away:
 
+0. HTML character references are decoded (``&rsquo;``, ``&#8217;``, ``&#x2019;``,
+   ``&amp;``; a named one only with its ``;``), as a feed or a scraper that does not
+   unescape leaves them: ``Putin&rsquo;s`` and ``Putin\u2019s`` are the same words. A
+   reference to a line break or other white space is a space (blocks are the lines of
+   the text as written), as is one to a control character;
 1. Unicode NFKC (full-width letters, ligatures, NBSP become their plain forms);
 2. Unicode format characters (category ``Cf``: soft hyphens, zero-width spaces and
    joiners, directional marks) are dropped, so ``inter\\u00adnational`` is one word;
@@ -31,6 +36,7 @@ regular-expression tokeniser spends its time.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -52,6 +58,9 @@ _NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
 #: a lone surrogate: half of a UTF-16 pair, which Python's ``json`` reads from an escaped
 #: ``"\ud800"`` and no UTF-8 output can hold
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+#: an HTML character reference: decimal, hexadecimal or named (named ones need their
+#: ``;`` here, so that ``AT&Tamp`` or ``R&D`` stay as they are)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
 #: bytes of text tokenised at once (bounds the memory of the per-byte arrays: ~40 bytes a byte)
 _CHUNK_BYTES = 1 << 20
 #: odd, so that it is invertible modulo 2**64
@@ -93,9 +102,34 @@ def block_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=4096)
+def _entity(reference: str) -> str:
+    """The text of one HTML character reference (step 0): white space, control characters
+    and references to no character (``&#0;``) are a space, which separates words as the
+    character would have; an unknown name stays as written."""
+    decoded = html.unescape(reference)
+    if decoded == reference:
+        return reference
+    return "".join(" " if c.isspace() or unicodedata.category(c) == "Cc" else c for c in decoded) or " "
+
+
+def decode_entities(text: str) -> str:
+    """``text`` with its HTML character references decoded (step 0 of normalisation).
+
+    >>> decode_entities("AT&amp;T&#39;s R&D&#10;costs &#x24;5 &bogus;")
+    "AT&T's R&D costs $5 &bogus;"
+    """
+    return _ENTITY.sub(lambda m: _entity(m.group()), text) if "&" in text else text
+
+
 def _fold(text: str) -> str:
-    """Steps 1-4 of normalisation, and every non-ASCII character that is neither a letter
+    """Steps 0-4 of normalisation, and every non-ASCII character that is neither a letter
     nor a digit (curly quotes, bullets, symbols) made a space."""
+    return _fold_decoded(decode_entities(text))
+
+
+def _fold_decoded(text: str) -> str:
+    """Steps 1-4 (:func:`_fold` of a text whose references are decoded)."""
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -138,6 +172,7 @@ def _fold_bytes(text: str) -> bytes:
     lowered with ``bytes.lower`` and each distinct non-ASCII character is folded once
     and replaced throughout. Text where folding depends on neighbouring characters
     (combining marks, conjoining jamo) takes the whole-text path; the result is the same."""
+    text = decode_entities(text)
     raw = text.encode("utf-8", "surrogatepass")
     buf = np.frombuffer(raw, dtype=np.uint8)
     high = np.flatnonzero(buf >= 0x80)
@@ -153,7 +188,7 @@ def _fold_bytes(text: str) -> bytes:
     chars = {raw[a:a + w].decode("utf-8", "surrogatepass") for a, w in zip(starts[first].tolist(), width[first].tolist())}
     folds = {c: _fold_char(c) for c in chars}
     if any(f is None for f in folds.values()):
-        return _fold(text).encode("utf-8", "surrogatepass")
+        return _fold_decoded(text).encode("utf-8", "surrogatepass")
     for c, f in folds.items():
         if f != c:
             raw = raw.replace(c.encode("utf-8", "surrogatepass"), f.encode("utf-8"))
@@ -435,10 +470,20 @@ def _tokenize_chunk(texts: Utf8Texts, kernels) -> tuple:
     override = np.full(len(starts), -1, dtype=np.int64)
     over_offsets = np.zeros(1, dtype=np.int64)
     over_bytes = np.zeros(0, dtype=np.uint8)
+    # blocks folded in Python: those with a character whose fold depends on its
+    # neighbours, and those with an HTML character reference (step 0)
+    raw = texts.bytes()
+    joined = str(raw, "utf-8", "surrogatepass") if len(unfoldable) or raw.tobytes().find(b"&") >= 0 else ""
+    blocks = np.zeros(0, dtype=np.int64)
     if len(unfoldable):
-        joined = str(texts.bytes(), "utf-8", "surrogatepass")
         bad = np.concatenate(([0], np.cumsum(np.isin(cp, unfoldable))))
         blocks = np.flatnonzero(bad[g_end] > bad[g_start])
+    references = [m.start() for m in _ENTITY.finditer(joined) if _entity(m.group()) != m.group()]
+    if references:
+        at = np.asarray(references, dtype=np.int64)
+        block = np.searchsorted(g_start, at, side="right") - 1  # a reference lies inside its block
+        blocks = np.union1d(blocks, block[block >= 0])
+    if len(blocks):
         folded = [_fold(joined[a:b]).encode("utf-8", "surrogatepass")
                   for a, b in zip(g_start[blocks].tolist(), g_end[blocks].tolist())]
         override[blocks] = np.arange(len(blocks))

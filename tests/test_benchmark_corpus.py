@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections import Counter
 
@@ -12,7 +13,9 @@ import pytest
 
 from benchmarks.corpus import (
     SITE_CHROMES,
+    APOSTROPHES,
     article_vocab,
+    feed_teaser,
     hard_wrap,
     labelled_corpus,
     load_sample,
@@ -186,6 +189,19 @@ def test_hard_wrap_moves_line_breaks_only(prose, width):
         assert wrapped.count("\n\n") == sum(1 for line in text.splitlines() if line.strip()) - 1
 
 
+def test_feed_teaser_is_the_first_whole_paragraphs_escaped(prose):
+    styles = set()
+    for k, text in enumerate(prose[:40]):
+        teaser = feed_teaser(text, np.random.default_rng(k))
+        kept = nonblank(html.unescape(teaser).replace("\u2019", "'"))
+        assert kept == nonblank(text)[:len(kept)]  # whole paragraphs, from the first
+        assert 3 * len(" ".join(kept).split()) >= len(text.split())  # a third of the words at least
+        assert 3 * len(" ".join(kept[:-1]).split()) < len(text.split())  # and no paragraph more
+        assert not set("<>\"'") & set(teaser)
+        styles |= {a for a in APOSTROPHES if a in teaser}
+    assert len(styles) >= 3
+
+
 def test_repeat_paragraph_emits_one_line_twice(prose):
     for k, text in enumerate(prose[:40]):
         out = repeat_paragraph(text, np.random.default_rng(k))
@@ -231,7 +247,7 @@ def test_perturbations_are_deterministic(prose, vocab):
 
 EXPECTED_KINDS = {
     "original", "exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70",
-    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "same_topic_distinct",
+    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "feed_teaser", "same_topic_distinct",
     "chrome_only_shared", "template", "distinct", "real_exact", "real_reissue",
     "real_earnings_resend",
 }

@@ -5,7 +5,7 @@ Each kernel is checked against a plain formulation of the same definition (Pytho
 MinHash formulas, ``difflib.SequenceMatcher``, ``collections.Counter``) on the seed
 articles, the Reuters sample and generated text with the characters scraped news has
 (typographic quotes, NBSP, soft hyphens, ligatures, full-width letters, combining
-accents, Hangul jamo, Unicode line breaks, lone surrogates).
+accents, Hangul jamo, Unicode line breaks, lone surrogates, HTML character references).
 """
 
 import difflib
@@ -31,7 +31,11 @@ _U64 = np.uint64
 PIECES = ["Putin", "said", "1.5", "6\u20133/16", "U.S.", "\u201cquoted\u201d", "caf\u00e9", "cafe\u0301", "\ufb01ne",
           "\uff21\uff22\uff23", "pro\u00adblem", "zero\u200bwidth", "\u1100\u1161", "\ud55c\uad6d", "STRASSE", "\u1e9e",
           "\u0130stanbul", "\u00a0", "\u2028", "\r\n", "\n", "\r", "\x0b", "\x1c", "\x85", "  ", "\t", "\ud800",
-          "six", "Eight", "12:30", "-", "...", "\u2014", "\U0001F600", "x\u0308", "\ufdfa", "\u0390"]
+          "six", "Eight", "12:30", "-", "...", "\u2014", "\U0001F600", "x\u0308", "\ufdfa", "\u0390",
+          # HTML character references, whole, broken and unknown, to a line break, a
+          # control character, a combining mark, a surrogate and a fold of many letters
+          "&", "&amp;", "Putin&rsquo;s", "&#8217;", "&#x2019;", "&#10;", "&#5;", "&#0;", "&#769;", "&#xD800;",
+          "&#xFDFA;", "&nbsp;", "AT&T", "&amp", "&bogus;", "&amp;lt;", "&#"]
 text_strategy = st.lists(st.sampled_from(PIECES), max_size=40).map(" ".join) | st.text(max_size=60)
 
 

@@ -30,6 +30,17 @@ def test_typography_does_not_change_the_normalised_text():
     assert normalize("ＡＢＣ ﬁnance") == "abc finance"  # NFKC: full-width letters, ligature
 
 
+def test_html_character_references_are_the_characters_they_name():
+    # a feed that escapes its text, read by a scraper that does not unescape it
+    plain = "Putin\u2019s \u201cplan\u201d for AT&T <T.N> costs $5\u00a0bln"
+    escaped = "Putin&rsquo;s &#8220;plan&#x201D; for AT&amp;T &lt;T.N&gt; costs &#36;5&nbsp;bln"
+    assert normalize(escaped) == normalize(plain) == "putin s plan for at t t n costs 5 bln"
+    # a reference to a line break or a control character separates words and is no block
+    assert words("a&#10;b&#5;c&#0;d") == ["a", "b", "c", "d"] and len(block_spans("a&#10;b")) == 1
+    # only what names a character: unknown names, a named one without its ';', decoded once
+    assert words("R&D &bogus; &amp &amp;lt;") == ["r", "d", "bogus", "amp", "lt"]
+
+
 def test_figures_stay_one_word():
     assert words("Fed funds at 6-3/16 pct, 1,234 mln, 1.5 billion at 12:30") == [
         "fed", "funds", "at", "6-3/16", "pct", "1,234", "mln", "1.5", "billion", "at", "12:30"]
