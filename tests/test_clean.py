@@ -99,6 +99,22 @@ def test_seed_articles_lose_their_repeats_and_boilerplate_and_nothing_else(tmp_p
     assert (out / DOC0).read_text(encoding="utf-8").count(removed[1]["text"]) == 1
 
 
+def test_a_table_keeps_its_rows_and_paragraphs_sent_twice_are_cut(tmp_path):
+    # real Reuters-21578 stories: five tables with a row or header found twice, three
+    # stories with paragraphs the wire sent twice (tests/data/reuters_tables.jsonl)
+    src = REPO / "tests" / "data" / "reuters_tables.jsonl"
+    out = tmp_path / "clean.jsonl"
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--keep-boilerplate"])
+    assert result.exit_code == 0, result.stderr
+    before = {r["id"]: r["text"] for r in manifest(src)}
+    after = {r["id"]: r["text"] for r in manifest(out)}
+    changed = sorted(doc for doc in before if after[doc] != before[doc])
+    assert changed == ["reuters-1560", "reuters-3287", "reuters-4744"]
+    cut = manifest(f"{out}.removed.jsonl")
+    assert sorted({e["id"] for e in cut}) == changed and {e["reason"] for e in cut} == {"repeat_removed"}
+    assert all(len(e["text"].split()) >= 8 for e in cut)
+
+
 # ---------------------------------------------------------------------------
 # every format: fields kept, text repaired, records conserved, idempotent
 # ---------------------------------------------------------------------------

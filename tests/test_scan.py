@@ -11,6 +11,7 @@ import pytest
 import dedup
 from dedup.errors import ParameterError
 from dedup.io import read_documents
+from dedup.text import normalize, words
 
 NEWS = Path(__file__).parents[1] / "examples" / "news"
 SAMPLE = Path(__file__).parent / "data" / "reuters_sample.jsonl"
@@ -101,6 +102,42 @@ def test_a_sentence_inside_an_article_is_not_its_duplicate():
     sentence = " ".join(SEEDS["004"].splitlines()[2].split()[:18])  # 18 words: 14 shingles
     report = scan({"article": SEEDS["004"], "sentence": sentence})
     assert report.summary["clusters"] == 0
+
+
+TABLES = Path(__file__).parent / "data" / "reuters_tables.jsonl"
+
+
+def tables() -> dict[str, str]:
+    return {d.id: d.text for d in read_documents([TABLES])}
+
+
+def test_a_table_row_found_again_is_no_repeat_and_repeated_paragraphs_are():
+    # real Reuters-21578 stories: earnings tables whose quarter and year share a row
+    # ("Avg shrs 2,332,397 vs 1,428,000"), a table with its column header twice, and
+    # three stories with paragraphs the wire sent twice (one with two of them edited)
+    docs = tables()
+    for doc in ("reuters-38", "reuters-422", "reuters-2484", "reuters-2522", "reuters-2765"):
+        lines = [normalize(line) for line in docs[doc].splitlines() if len(words(line)) >= 4]
+        assert len(lines) > len(set(lines)), doc  # a line of 4 words or more is there twice
+    reps = scan(docs).repeats
+    assert reps.groupby("doc").size().to_dict() == {"reuters-1560": 3, "reuters-3287": 2, "reuters-4744": 3}
+    assert sorted(reps.loc[reps["similarity"] < 1, "doc"]) == ["reuters-3287"] * 2
+
+
+def test_a_short_line_is_a_repeat_when_emitted_again_with_its_lead_or_at_once():
+    story = tables()["reuters-2765"]  # a 7-word title, prose, and "Feb'87 Jan'87 Feb'86" over two tables
+    title, lead = story.split("\n\n")[:2]
+    table = tables()["reuters-38"]  # "<CINRAM LTD> 4TH QTR NET", "Shr 45 cts vs 58 cts", ...
+    first_row = table.split("\n\n")[1]
+    docs = {
+        "title_again": title + "\n\n" + lead + "\n\n" + story,  # a teaser block: the title and the lead
+        "stutter": table.replace(first_row, first_row + "\n\n" + first_row),  # a row emitted twice in a row
+        "table_title_again": table.split("\n\n")[0] + "\n\n" + first_row + "\n\n" + table,  # short lines only
+    }
+    reps = scan(docs).repeats
+    found = {doc: list(zip(g["block"], g["repeat_of"])) for doc, g in reps.groupby("doc")}
+    # the table header of the story and the year's "Avg shrs" row are still no repeats
+    assert found == {"title_again": [(2, 0), (3, 1)], "stutter": [(2, 1)]}
 
 
 def test_near_repeat_of_a_paragraph_with_a_typo_fixed():
