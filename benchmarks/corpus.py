@@ -374,6 +374,57 @@ def wrap_chrome(text: str, chrome: dict, rng) -> str:
     return nl.join(chrome["header"]) + nl + nl + text + nl + nl + nl.join(footer)
 
 
+# --------------------------------------------------------------------------- a site seen once
+
+_SITE_WORDS = ("Morning Evening Daily Valley Harbour Capital Prairie Coastal Northern Lakeside".split(),
+               "Courier Gazette Tribune Post Observer Chronicle Sentinel Dispatch Record Examiner".split())
+_SITE_TOWNS = "Ashford Brookfield Carlton Dunmore Elmwood Fairview Glenrock Hillsdale Ironbridge Kingsport".split()
+#: each line of a site's chrome in a few of the ways sites write it ({site}: its name)
+_SITE_LINES = {
+    "nav": ("Home | News | Business | Sport | Opinion | Weather", "News Politics Money Culture Travel Puzzles",
+            "Local | National | World | Markets | Lifestyle | Obituaries", "Menu Search Edition: UK",
+            "Top stories Latest Video Podcasts", "Front page > Economy > Companies"),
+    "offer": ("Subscribe for $1 a week", "Register for free to read more articles and get personalised recommendations",
+              "Support independent journalism: become a member today", "Unlimited digital access from 99 cents a month",
+              "Already a subscriber? Log in to continue reading", "Get breaking news alerts on our free app"),
+    "account": ("Sign in", "Log in", "My account", "Register"),
+    "more": ("More from {site}", "Related Articles", "You may also like", "Most read", "Recommended for you"),
+    "newsletter": ("Sign up for {site}'s morning briefing, sent every weekday at 6 a.m.",
+                   "Want more stories like this? Join our free newsletter.",
+                   "Get the day's headlines delivered to your inbox",
+                   "Enter your email address to receive our weekly business digest",
+                   "Follow {site} on Facebook, X and Instagram for updates"),
+    "legal": ("Copyright {year} {site}. All rights reserved.", "\u00a9 {year} {site} Ltd",
+              "Terms of use | Privacy policy | Cookie settings | Contact {site}",
+              "{site} is published by {town} Media Group", "Reproduction without permission of {site} is prohibited"),
+}
+
+
+def site_chrome_once(text: str, rng) -> str:
+    """``text`` on the page of a site that the corpus has no other page of: a header
+    (the site's name, a menu, an offer, an account link) and a footer (a "more"
+    heading, three headlines from :data:`SITE_CHROMES`' pools, a newsletter prompt, a
+    legal line) around the article, each line one of a few phrasings drawn from
+    ``rng``, the site's name in several. About 50-70 words of chrome.
+
+    Such chrome is nobody's boilerplate: the site's other pages are not in the corpus.
+    Two copies of a short story on two such sites share only part of each page, and
+    their chrome shares a line now and then ("Sign in", a headline), as real sites do.
+    """
+    rng = _rng(rng)
+    pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
+    town = pick(_SITE_TOWNS)
+    site = f"The {town} {pick(_SITE_WORDS[0])} {pick(_SITE_WORDS[1])}"
+    year = int(rng.integers(2019, 2026))
+    line = lambda role: pick(_SITE_LINES[role]).format(site=site, town=town, year=year)  # noqa: E731
+    related = [h for c in SITE_CHROMES for h in c.get("related", [])]
+    headlines = [related[i] for i in rng.choice(len(related), size=3, replace=False).tolist()]
+    nl = "\r\n" if "\r\n" in text else "\n"
+    header = [site, line("nav"), line("offer"), line("account")]
+    footer = [line("more"), *headlines, line("newsletter"), line("legal")]
+    return nl.join(header) + nl + nl + text + nl + nl + nl.join(footer)
+
+
 # --------------------------------------------------------------------------- truncation
 
 def truncate(text: str, fraction: float) -> str:
@@ -560,6 +611,9 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
       to 79 characters (:func:`hard_wrap`), sharing no line with its original (~5 %);
     * ``original`` + ``feed_teaser``: the first third of the article with its HTML
       escaped (:func:`feed_teaser`), as a feed's summary is scraped (~5 %);
+    * ``two_sites``: an article and its copy, each on the page of a site seen once
+      (:func:`site_chrome_once`: chrome that no other page shares, so it is never
+      boilerplate); the article's row is kind ``original`` (~5 %);
     * ``distinct``: the rest, untouched (negatives).
 
     Real rows of the input keep their real labels: ``template`` rows (templated reports,
@@ -644,6 +698,9 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
     for k in take(per_kind):
         emit(ids[k], texts[k], ids[k], "original", "none", ids[k])
         emit(f"{ids[k]}~feed_teaser", feed_teaser(texts[k], rng), ids[k], "feed_teaser", "feed_teaser", ids[k])
+    for k in take(per_kind):
+        emit(ids[k], site_chrome_once(texts[k], rng), ids[k], "original", "site_once", ids[k])
+        emit(f"{ids[k]}~two_sites", site_chrome_once(texts[k], rng), ids[k], "two_sites", "site_once", ids[k])
     for k in sorted(topic_idx):
         emit(ids[k], texts[k], ids[k], "same_topic_distinct", "none", ids[k])
     for k in rest[cursor:]:

@@ -19,7 +19,10 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
    another site's chrome.
 5. **Boilerplate**: block types found in enough different groups (``blocks``).
 6. Final verification on shingle sets without boilerplate blocks (``match``), then
-   clusters and representatives (``cluster``).
+   clusters and representatives (``cluster``). A pair of one group that fails it is
+   verified once more on the span from its first shared block to its last, when one
+   of the two has other text on both sides of that span: a short story on the pages of
+   two sites seen once each, whose chrome is nobody's boilerplate.
 7. Repeats inside documents and overlap between documents not in the same cluster,
    from exact block types and near-matching long blocks (``blocks``).
 """
@@ -95,6 +98,19 @@ SIDE_NEAR_MAX_DOCS = 262_144
 #: and 0.98 of them, precision unchanged (0.996); 100,000 generated articles took as long
 #: (16 band keys a document instead of 10: 48 bytes more)
 LSH_WEIGHTS = (0.1, 0.9)
+
+#: copies of one story in two sites' chrome (``_wrapped_copies``): the text around the
+#: shared span of a templated report's two versions is the same lines with other
+#: figures, another site's chrome is other lines. A line around one span has a variant
+#: around the other when their words other than figures have Jaccard at least
+#: EDGE_VARIANT_JACCARD; the pair is a templated report when the words in such lines
+#: are MAX_EDGE_VARIANTS of those around the smaller edge. Measured: every templated
+#: pair of ``benchmarks/quality.py`` 1.0 (Fed notices, coffee rainfall, earnings); two
+#: sites' chrome 0-0.48 there, 0 for three sites' hand-written chrome; all of
+#: Reuters-21578, where the rule finds 6 pairs: 5 re-issues (a new headline and note)
+#: and a mid-session and a closing soybean report that share their middle paragraphs
+MAX_EDGE_VARIANTS = 0.75
+EDGE_VARIANT_JACCARD = 0.5
 
 #: the largest seed of each scheme: signatures become datasketch ``LeanMinHash`` objects,
 #: which store the seed as a signed 64-bit integer; datasketch's permutations come from
@@ -405,7 +421,9 @@ class Scanner:
             reps_future = side.submit(blk.repeats, table, index, countable, near, p.short_block_words)
         stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
-        cluster, representative = cluster_documents(n, cand[dup], doc_words)
+        wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable_len & ~boilerplate, keep_block,
+                                                 _without(grouped, cand[dup]), p)
+        cluster, representative = cluster_documents(n, np.concatenate((cand[dup], wrapped)), doc_words)
         if side is not None:  # after the repeats, while the cluster members' statistics are made
             overlaps_future = side.submit(blk.overlaps, table, index, countable, near, cluster, keep_block)
 
@@ -413,6 +431,8 @@ class Scanner:
         mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members])
         member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
                                      "containment": mstats.containment})
+        if len(wrapped):  # a copy in other chrome: how alike the two are inside the chrome
+            _use_span_stats(member_stats, representative, wrapped, wrapped_stats)
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)
@@ -430,6 +450,129 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
+
+
+def _without(pairs: np.ndarray, drop: np.ndarray) -> np.ndarray:
+    """The rows of ``pairs`` (``a < b``) that are not rows of ``drop``."""
+    if len(pairs) == 0 or len(drop) == 0:
+        return pairs
+    key = lambda x: (x[:, 0].astype(np.int64) << 32) | x[:, 1].astype(np.int64)  # noqa: E731
+    return pairs[~np.isin(key(pairs), key(drop))]
+
+
+def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex, countable: np.ndarray,
+                    keep_block: np.ndarray, pairs: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``pairs`` (related by shared blocks, not near-duplicates) that are one
+    story in two sites' chrome: in one of the two documents the blocks they share
+    (types where ``countable``) have other text both before and after them, and
+    from the first shared block to the last the two are near-duplicates (the rule of
+    :func:`~dedup.match.is_near_duplicate`, boilerplate left out).
+
+    A site seen once has chrome that is nobody's boilerplate, and a short story in a
+    heavy header and footer shares only about half of its page with its copy on another
+    site. Pages of one site share the chrome around different stories instead, so their
+    shared blocks reach both ends of the page and the span is the whole page; a story
+    quoted inside another page has a short span there, which the group's coverage rule
+    (``group_coverage`` of both) has already turned away. Two more rules keep templated
+    reports apart (a Fed notice whose title is boilerplate shares only its middle
+    paragraph with the next day's): the spans hold at least ``min_shingles`` shingles,
+    and the text around them is not the same lines with other figures (of the words
+    around the spans, less than :data:`MAX_EDGE_VARIANTS` in blocks with a variant
+    around the other's span).
+
+    Returns:
+        The pairs found, and the Jaccard and containment of their spans' shingle sets
+        (one row a pair).
+    """
+    none = np.zeros((0, 2), dtype=np.int64), np.zeros((0, 2))
+    if len(pairs) == 0:
+        return none
+    # the first and last block of each document of a pair that are of a type both hold
+    occ = index.occurrences
+    occ = occ[countable[occ["type"].to_numpy()] & np.isin(occ["doc"].to_numpy(), pairs)]
+    m = pd.DataFrame({"k": np.arange(len(pairs)), "a": pairs[:, 0], "b": pairs[:, 1]})
+    m = m.merge(occ, left_on="a", right_on="doc")[["k", "b", "type", "block"]]
+    m = m.merge(occ, left_on=["b", "type"], right_on=["doc", "type"], suffixes=("_a", "_b"))
+    g = m.groupby("k").agg(fa=("block_a", "min"), la=("block_a", "max"), fb=("block_b", "min"), lb=("block_b", "max"))
+    if len(g) == 0:  # what they shared is boilerplate
+        return none
+    k = g.index.to_numpy()
+    first = g[["fa", "fb"]].to_numpy().astype(np.int64)  # column 0: document a, 1: document b
+    last = g[["la", "lb"]].to_numpy().astype(np.int64)
+    doc = pairs[k]
+    dbo = table.doc_block_offsets
+    cw = np.concatenate(([0], np.cumsum(table.block_words, dtype=np.int64)))
+    before = cw[first] - cw[dbo[doc]]
+    after = cw[dbo[doc + 1]] - cw[last + 1]
+    inside = ((before > 0) & (after > 0)).any(axis=1)
+    if not inside.any():
+        return none
+    kept_pairs = doc[inside].astype(np.int64)
+    spans = np.stack((first[inside], last[inside]), axis=2).reshape(-1, 2)  # (first, last) of 2k: a, 2k + 1: b
+    docs = kept_pairs.reshape(-1)
+    distinct = sorted_distinct(docs)
+    tokens = store.of(distinct).take(np.searchsorted(distinct, docs))  # document 2k, 2k + 1: pair k
+    owner = np.repeat(np.arange(len(docs)), np.diff(tokens.tokens.doc_block_offsets))
+    in_span = (tokens.blocks >= spans[owner, 0]) & (tokens.blocks <= spans[owner, 1])
+    keep = in_span & keep_block[tokens.blocks]
+    own = np.arange(len(docs))
+    sets = shingle_sets(tokens.tokens, own, p.ngram, keep)
+    figs = figure_sets(tokens.tokens, own, keep)
+    stats = pair_stats(sets, figs, own[0::2], own[1::2])
+    # a story, not a line of a template: the spans hold min_shingles shingles at least
+    same = (is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+            & (np.minimum(stats.size_a, stats.size_b) >= p.min_shingles))
+    # the text around the spans: another site's chrome is other lines; a templated
+    # report's other version has the same lines with other figures
+    tb = tokens.tokens
+    edge = ~in_span & keep_block[tokens.blocks]
+    variants = np.ones(len(kept_pairs))
+    for k in np.flatnonzero(same).tolist():
+        variants[k] = _variant_share(tb, edge, 2 * k, 2 * k + 1)
+    found = same & (variants < MAX_EDGE_VARIANTS)
+    return kept_pairs[found], np.stack((stats.jaccard[found], stats.containment[found]), axis=1)
+
+
+def _use_span_stats(member_stats: pd.DataFrame, representative: np.ndarray, wrapped: np.ndarray,
+                    stats: np.ndarray) -> None:
+    """In ``member_stats``, the similarity and containment of the members that are a
+    pair of ``wrapped`` with their representative: those of the spans (``stats``,
+    columns Jaccard and containment), where higher."""
+    key = {(int(a), int(b)): k for k, (a, b) in enumerate(wrapped.tolist())}
+    for row, doc in enumerate(member_stats["doc_index"].tolist()):
+        rep = int(representative[doc])
+        k = key.get((min(doc, rep), max(doc, rep)))
+        if k is not None:
+            for col, value in (("similarity", stats[k, 0]), ("containment", stats[k, 1])):
+                if value > member_stats.iat[row, member_stats.columns.get_loc(col)]:
+                    member_stats.iat[row, member_stats.columns.get_loc(col)] = value
+
+
+def _variant_share(tb: TokenizedBatch, edge: np.ndarray, a: int, b: int) -> float:
+    """Of the words outside the span (blocks where ``edge``) of whichever of documents
+    ``a`` and ``b`` of ``tb`` has fewer, the share in blocks with a variant outside the
+    other's span: a block whose words other than figures have Jaccard at least
+    :data:`EDGE_VARIANT_JACCARD` with it."""
+    def blocks(d: int) -> list[np.ndarray]:
+        out = []
+        for blk_ in range(tb.doc_block_offsets[d], tb.doc_block_offsets[d + 1]):
+            lo, hi = tb.word_offsets[blk_], tb.word_offsets[blk_ + 1]
+            w = tb.word_hash[lo:hi][~tb.word_is_number[lo:hi]]
+            if edge[blk_] and len(w):
+                out.append(np.unique(w))
+        return out
+
+    ea, eb = blocks(a), blocks(b)
+    if sum(map(len, eb)) < sum(map(len, ea)):
+        ea, eb = eb, ea
+    total = sum(map(len, ea))
+    if total == 0 or not eb:
+        return 0.0
+    found = 0
+    for x in ea:
+        best = max(len(np.intersect1d(x, y, assume_unique=True)) / len(np.union1d(x, y)) for y in eb)
+        found += len(x) if best >= EDGE_VARIANT_JACCARD else 0
+    return found / total
 
 
 def check_jobs(jobs: int) -> int:

@@ -17,6 +17,7 @@ from benchmarks.corpus import (
     article_vocab,
     feed_teaser,
     hard_wrap,
+    site_chrome_once,
     labelled_corpus,
     load_sample,
     pairs,
@@ -202,6 +203,20 @@ def test_feed_teaser_is_the_first_whole_paragraphs_escaped(prose):
     assert len(styles) >= 3
 
 
+def test_a_site_seen_once_wraps_the_article_in_lines_no_other_site_has(prose):
+    pages = [site_chrome_once(text, np.random.default_rng(k)) for k, text in enumerate(prose[:40])]
+    chrome = []
+    for text, page in zip(prose[:40], pages):
+        head, found, foot = page.partition("\n\n" + text + "\n\n")
+        assert found and 4 <= len(head.splitlines()) and 6 <= len(foot.splitlines())  # the article, whole
+        chrome.append(set(head.splitlines() + foot.splitlines()))
+        assert 40 <= len(" ".join(chrome[-1]).split()) <= 110
+    # each site's name is in several of its lines; two sites share a line now and then
+    shared = [len(a & b) for a, b in zip(chrome, chrome[1:])]
+    assert max(shared) <= 4 and sum(shared) < len(shared) * 2
+    assert site_chrome_once(prose[0], 3) == site_chrome_once(prose[0], np.random.default_rng(3))
+
+
 def test_repeat_paragraph_emits_one_line_twice(prose):
     for k, text in enumerate(prose[:40]):
         out = repeat_paragraph(text, np.random.default_rng(k))
@@ -247,7 +262,7 @@ def test_perturbations_are_deterministic(prose, vocab):
 
 EXPECTED_KINDS = {
     "original", "exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70",
-    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "feed_teaser", "same_topic_distinct",
+    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "feed_teaser", "two_sites", "same_topic_distinct",
     "chrome_only_shared", "template", "distinct", "real_exact", "real_reissue",
     "real_earnings_resend",
 }

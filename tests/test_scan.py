@@ -48,6 +48,10 @@ def scan(texts: dict, **params):
                       **params)
 
 
+def read_sample(doc_id: str) -> str:
+    return next(d.text for d in read_documents([SAMPLE]) if d.id == doc_id)
+
+
 def cluster_of(report, doc):
     return int(report.documents.set_index("doc").loc[doc, "cluster"])
 
@@ -138,6 +142,69 @@ def test_a_short_line_is_a_repeat_when_emitted_again_with_its_lead_or_at_once():
     found = {doc: list(zip(g["block"], g["repeat_of"])) for doc, g in reps.groupby("doc")}
     # the table header of the story and the year's "Avg shrs" row are still no repeats
     assert found == {"title_again": [(2, 0), (3, 1)], "stutter": [(2, 1)]}
+
+
+# three sites' pages, header and footer (a reviewer's, after real sites' chrome)
+SITES = {
+    "ledger": (["Sign in", "Subscribe for unlimited access to breaking news, analysis and opinion from our newsroom.",
+                "Home | Markets | World | Politics | Business"],
+               ["Related Articles", "Fed officials signal patience on rates as inflation cools across the country",
+                "Oil prices climb as traders weigh supply risks in the Middle East and Russia",
+                "Sign up for our Morning Briefing newsletter and get the top stories delivered every weekday.",
+                "We use cookies to improve your experience on our site. By continuing you agree to our use of cookies."]),
+    "herald": (["Advertisement", "Share this article", "Share on Facebook", "Share on X"],
+               ["More from World News", "European leaders gather in Brussels for emergency talks on energy prices",
+                "Stock markets in Asia slip as investors await central bank decisions this week",
+                "Get the best of our journalism delivered straight to your inbox with our free daily newsletter.",
+                "Comments are closed for this article. Read our community guidelines before posting a comment."]),
+    "daily": (["Log in", "Register for free to read more articles and get personalized news recommendations every day."],
+              ["You may also like", "Analysts say the labor market remains tight despite a series of rate hikes",
+               "China reports stronger than expected export growth for the third consecutive month this year",
+               "Download our app to get breaking news alerts on your phone as soon as the story happens.",
+               "Copyright 2024 Daily Herald Media Group. All rights reserved. This material may not be republished."]),
+}
+
+
+def on_site(site: str, story: str) -> str:
+    head, foot = SITES[site]
+    return "\n\n".join(head + [story] + foot)
+
+
+@pytest.mark.parametrize("doc_id", ["reuters-10113", "reuters-11372", "reuters-19541"])
+def test_one_story_on_three_sites_each_seen_once_is_one_cluster(doc_id):
+    # a Reuters story of 106-126 words and 0-2 figures in ~75 words of each site's chrome:
+    # about half of every page is shared, no chrome line is on two pages (so none is
+    # boilerplate), and no page contains another; from the first shared paragraph to
+    # the last, they are one text
+    story = read_sample(doc_id).rsplit("Reuter", 1)[0].strip()
+    docs = {site: on_site(site, story) for site in SITES}
+    report = scan(docs)
+    assert report.summary["clusters"] == 1 and report.summary["boilerplate"] == 0
+    assert len({cluster_of(report, site) for site in SITES}) == 1
+    assert report.summary["duplicate_documents"] == 2 and report.overlaps.empty
+
+
+def test_two_stories_of_a_site_seen_once_each_and_a_templated_notice_stay_apart():
+    # pages of one site share the chrome around different stories (the shared blocks
+    # reach both ends of the page); two Fed notices of one template share their middle
+    # paragraph once the title is boilerplate, but the lines around it differ in figures
+    stories = [read_sample(i).rsplit("Reuter", 1)[0].strip() for i in ("reuters-10114", "reuters-10113")]
+    docs = {f"ledger{k}": on_site("ledger", story) for k, story in enumerate(stories)}
+    docs.update({"fed1": FED_1, "fed2": FED_2, "fed3": FED_1.replace("1.5 billion", "2.0 billion"),
+                 "fed4": FED_2.replace("6-1/4", "6-1/8")})
+    for k in ("reuters-10318", "reuters-10882", "reuters-11372"):  # the title in three more groups: boilerplate
+        docs[k] = FED_1.splitlines()[0] + "\n\n" + read_sample(k)
+    report = scan(docs)
+    labels = report.documents.set_index("doc")["cluster"]
+    assert FED_1.splitlines()[0] in set(report.boilerplate["text"])
+    assert labels[["ledger0", "ledger1", "fed1", "fed2", "fed3", "fed4"]].tolist() == [-1] * 6
+
+
+def test_dividend_notices_sharing_their_middle_line_are_different_news():
+    # real notices: headline (the company), "Qtly div 25 cts vs 25 cts prior", pay and
+    # record dates. The shared line has other text on both sides, but it is no story
+    report = scan({d.id: d.text for d in read_documents([Path(__file__).parent / "data" / "reuters_notices.jsonl"])})
+    assert report.summary["clusters"] == 0 and len(report.overlaps) >= 6
 
 
 def test_near_repeat_of_a_paragraph_with_a_typo_fixed():
