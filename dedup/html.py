@@ -34,6 +34,7 @@ from .shingles import SetBatch, intersection_sizes
 from .text import line_of, normalize
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .index import QueryReport
     from .report import Report
 
 #: Up to this many (non-empty) documents the histogram shows every pair; above, the
@@ -104,43 +105,82 @@ def page(report: Report) -> str:
     return "".join(parts)
 
 
+_CELL = "border:1px solid #d1d9e0;padding:2px 8px;text-align:left;vertical-align:top"
+
+
+def _counts(title: str, counts: list[tuple[str, int]]) -> str:
+    """A notebook summary's opening: its title and one row of counts."""
+    return (f"<div class='dedup-report'><strong>{_e(title)}</strong>"
+            "<table style='border-collapse:collapse;margin:4px 0'><tr>"
+            + "".join(f"<th style='{_CELL}'>{_e(k)}</th>" for k, _ in counts) + "</tr><tr>"
+            + "".join(f"<td style='{_CELL}'>{v}</td>" for _, v in counts) + "</tr></table>")
+
+
+def _rows(caption: str, header: list[str], rows: list[list[str]]) -> str:
+    """A captioned table of a notebook summary (``rows``: cells, escaped already)."""
+    head = "".join(f"<th style='{_CELL}'>{_e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td style='{_CELL}'>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return (f"<p style='margin:6px 0 2px'>{_e(caption)}</p>"
+            f"<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>")
+
+
+def _repeat_rows(repeats, max_rows: int) -> str:
+    rows = [[f"{_e(str(r.doc))}:{r.line}", str(r.repeat_of_line), f"{r.similarity:.2f}", _e(_clip(r.text, 90))]
+            for r in repeats.head(max_rows).itertuples(index=False)]
+    return _rows(f"Repeats (first {min(max_rows, len(repeats))} of {len(repeats)})",
+                 ["document:line", "first at line", "similarity", "text"], rows)
+
+
+def _frames(names: list[str], more: str) -> str:
+    return ("<p style='margin:6px 0;color:#59636e'>DataFrames: "
+            + ", ".join(f"<code>.{n}</code>" for n in names) + f"{more}</p></div>")
+
+
 def summary(report: Report, max_rows: int = 5) -> str:
     """The compact HTML a notebook shows for ``report``: counts, top clusters, first repeats."""
     s = report.summary
-    cell = "border:1px solid #d1d9e0;padding:2px 8px;text-align:left;vertical-align:top"
-    counts = [("documents", s["documents"]), ("clusters", s["clusters"]),
-              ("duplicate documents", s["duplicate_documents"]), ("repeats", s["repeats"]),
-              ("overlaps", s["overlaps"]), ("boilerplate", s["boilerplate"]), ("empty", s["empty"])]
-    out = ["<div class='dedup-report'><strong>dedup report</strong>",
-           "<table style='border-collapse:collapse;margin:4px 0'><tr>"
-           + "".join(f"<th style='{cell}'>{_e(k)}</th>" for k, _ in counts) + "</tr><tr>"
-           + "".join(f"<td style='{cell}'>{v}</td>" for _, v in counts) + "</tr></table>"]
+    out = [_counts("dedup report", [
+        ("documents", s["documents"]), ("clusters", s["clusters"]), ("duplicate documents", s["duplicate_documents"]),
+        ("repeats", s["repeats"]), ("overlaps", s["overlaps"]), ("boilerplate", s["boilerplate"]),
+        ("empty", s["empty"])])]
     clusters = report.clusters
     if len(clusters):
         sizes = clusters.groupby("cluster", sort=True).agg(representative=("representative", "first"),
                                                            size=("size", "first"), members=("doc", list))
         top = sizes.sort_values(["size"], ascending=False, kind="stable").head(max_rows)
-        rows = "".join(
-            f"<tr><td style='{cell}'>{int(c)}</td><td style='{cell}'>{_e(str(representative))}</td>"
-            f"<td style='{cell}'>{int(size)}</td><td style='{cell}'>{_e(_clip(', '.join(map(str, members)), 90))}"
-            f"</td></tr>" for c, representative, size, members in top.itertuples(name=None))
-        out.append(f"<p style='margin:6px 0 2px'>Largest clusters ({len(top)} of {len(sizes)})</p>"
-                   f"<table style='border-collapse:collapse'><tr><th style='{cell}'>cluster</th>"
-                   f"<th style='{cell}'>representative</th><th style='{cell}'>size</th>"
-                   f"<th style='{cell}'>members</th></tr>{rows}</table>")
-    repeats = report.repeats
-    if len(repeats):
-        rows = "".join(
-            f"<tr><td style='{cell}'>{_e(str(r.doc))}:{r.line}</td><td style='{cell}'>{r.repeat_of_line}</td>"
-            f"<td style='{cell}'>{r.similarity:.2f}</td><td style='{cell}'>{_e(_clip(r.text, 90))}</td></tr>"
-            for r in repeats.head(max_rows).itertuples(index=False))
-        out.append(f"<p style='margin:6px 0 2px'>Repeats (first {min(max_rows, len(repeats))} of {len(repeats)})</p>"
-                   f"<table style='border-collapse:collapse'><tr><th style='{cell}'>document:line</th>"
-                   f"<th style='{cell}'>first at line</th><th style='{cell}'>similarity</th>"
-                   f"<th style='{cell}'>text</th></tr>{rows}</table>")
-    out.append("<p style='margin:6px 0;color:#59636e'>DataFrames: <code>.clusters</code>, <code>.repeats</code>, "
-               "<code>.overlaps</code>, <code>.boilerplate</code>, <code>.documents</code>; the full page: "
-               "<code>.to_html()</code></p></div>")
+        rows = [[str(int(c)), _e(str(representative)), str(int(size)), _e(_clip(", ".join(map(str, members)), 90))]
+                for c, representative, size, members in top.itertuples(name=None)]
+        out.append(_rows(f"Largest clusters ({len(top)} of {len(sizes)})",
+                         ["cluster", "representative", "size", "members"], rows))
+    if len(report.repeats):
+        out.append(_repeat_rows(report.repeats, max_rows))
+    out.append(_frames(["clusters", "repeats", "overlaps", "boilerplate", "documents"],
+                       "; the full page: <code>.to_html()</code>"))
+    return "".join(out)
+
+
+def query_summary(report: QueryReport, max_rows: int = 5) -> str:
+    """The compact HTML a notebook shows for a query's ``report``: counts, the first
+    duplicates of indexed documents, the first repeats and overlaps."""
+    s = report.summary
+    out = [_counts("dedup query", [
+        ("documents", s["documents"]), ("indexed", s["indexed"]), ("duplicates", s["duplicates"]),
+        ("repeats", s["repeats"]), ("overlaps", s["overlaps"]), ("empty", s["empty"])])]
+    matches = report.matches
+    if len(matches):
+        rows = [[_e(str(r.doc)), _e(str(r.indexed)), f"{r.similarity:.2f}", f"{r.containment:.2f}",
+                 "yes" if r.exact else ""] for r in matches.head(max_rows).itertuples(index=False)]
+        out.append(_rows(f"Duplicates of indexed documents (first {len(rows)} of {len(matches)})",
+                         ["document", "indexed", "similarity", "containment", "exact"], rows))
+    if len(report.repeats):
+        out.append(_repeat_rows(report.repeats, max_rows))
+    overlaps = report.overlaps
+    if len(overlaps):
+        rows = [[_e(str(r.doc)), _e(str(r.indexed)), str(len(r.blocks)), f"{r.coverage:.0%}",
+                 f"{r.indexed_coverage:.0%}"] for r in overlaps.head(max_rows).itertuples(index=False)]
+        out.append(_rows(f"Overlaps with indexed documents (first {len(rows)} of {len(overlaps)})",
+                         ["document", "indexed", "shared blocks", "of the document", "of the indexed one"], rows))
+    out.append(_frames(["documents", "matches", "repeats", "overlaps"], "; <code>.is_duplicate</code> to filter"))
     return "".join(out)
 
 

@@ -1014,6 +1014,12 @@ class QueryReport:
     def __repr__(self) -> str:
         return f"<QueryReport {self.summary}>"
 
+    def _repr_html_(self) -> str:
+        """The compact summary Jupyter shows: counts, first duplicates, repeats and overlaps."""
+        from .html import query_summary
+
+        return query_summary(self)
+
     # ------------------------------------------------------------------ renderers
     def to_dict(self) -> dict:
         dups = []

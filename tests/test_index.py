@@ -231,6 +231,32 @@ def test_query_reports_repeats_and_overlap_with_indexed_documents():
     assert "quoting ~ " in fresh.to_table()
 
 
+def test_a_query_shows_a_compact_summary_in_a_notebook():
+    import html
+    import re
+
+    seeds = read_documents([NEWS])
+    story, other = DISTINCT["text"][0], DISTINCT["text"][1]
+    quoting = other + "\n\n" + "\n\n".join([p for p in story.split("\n") if len(p.split()) >= 8][:2])
+    with dedup.Index(":memory:") as idx:
+        idx.add(DISTINCT.iloc[[0, 2, 3]], id="id")
+        fresh = idx.query([DISTINCT["text"][2], seeds[0].text, quoting, story[: len(story) // 2]],
+                          ids=["<copy> & co", "000", "quoting", "half"])
+    markup = fresh._repr_html_()
+    assert "<style" not in markup and "<script" not in markup
+    cells = re.findall(r"<td style='[^']*'>([^<]*)</td>", markup)
+    s = fresh.summary
+    assert cells[:6] == [str(s[k]) for k in ("documents", "indexed", "duplicates", "repeats", "overlaps", "empty")]
+    assert s["duplicates"] >= 1 and s["repeats"] == 3
+    # the duplicates of indexed documents, escaped, in the order of .matches
+    part = markup[markup.index("Duplicates of indexed documents"):markup.index("Repeats (first")]
+    rows = re.findall(r"<tr><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>", part)
+    assert rows == [(html.escape(r.doc), html.escape(r.indexed)) for r in fresh.matches.itertuples()]
+    assert "&lt;copy&gt; &amp; co" in part and "<copy>" not in markup
+    assert "Repeats (first 3 of 3)" in markup and "000:" in markup
+    assert s["overlaps"] >= 1 and f"Overlaps with indexed documents (first {min(5, s['overlaps'])}" in markup
+
+
 def test_query_results_align_with_the_input_dataframe():
     df = DISTINCT.iloc[:20].copy()
     df.index = [f"row{i}" for i in range(20)]
