@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import io
 import json
 import os
 import re
@@ -46,8 +47,9 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from .compression import compressed_output
 from .errors import DedupError, ParameterError
-from .io import Document, check_not_an_input, output_target, read_documents
+from .io import Document, check_not_an_input, open_input, output_target, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
@@ -375,11 +377,9 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                 write_documents(fmt, input, docs, result.texts, out.path, text_field)
             if _file_state(input) != source:  # the writers of JSONL, CSV and Parquet read it again
                 raise DedupError("the input changed while it was cleaned; nothing was written", input)
-            with man.errors_named(), open(man.path, "wb") as f:
+            with man.errors_named(), compressed_output(man.path) as f:
                 for entry in result.removed:
                     f.write(json_bytes(entry) + b"\n")
-                f.flush()
-                os.fsync(f.fileno())
             check_result(result, _read_back(fmt, input, out.path, result, text_field, id_field),
                          _read_manifest(man.path))
             if idx is not None:
@@ -426,7 +426,7 @@ def _read_back(fmt: str, input: str, path: str, result: CleanResult, text_field:
                id_field: str) -> list[tuple[str | None, str]]:
     """The ``(id, text)`` of every record written, id None where the format gives none."""
     if fmt == "text":  # as read: a byte order mark is not part of the text
-        with open(path, encoding="utf-8-sig", newline="") as f:
+        with io.TextIOWrapper(open_input(path), encoding="utf-8-sig", newline="") as f:
             return [(None, f.read())] if result.kept else []
     if fmt == "dir" and not any(files for _, _, files in os.walk(path)):
         return []  # every record removed (reading a directory without documents is an error)
@@ -442,7 +442,7 @@ def _read_back(fmt: str, input: str, path: str, result: CleanResult, text_field:
 
 
 def _read_manifest(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
+    with io.TextIOWrapper(open_input(path), encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 

@@ -149,7 +149,11 @@ def cli() -> None:
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
          **kwargs) -> None:
-    """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin)."""
+    """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin).
+
+    A file compressed with gzip, bzip2 or xz is read decompressed, in the format of its
+    name without .gz, .bz2 or .xz (day.jsonl.gz is JSONL, a.txt.xz a text; not Parquet).
+    """
     check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
@@ -220,9 +224,11 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
 
     OUTPUT keeps INPUT's format (a directory of .txt/.md, .jsonl, .json, .csv,
     .parquet; - reads JSONL from stdin) and every field of each kept record, but the
-    repaired text. Each removed record or block is a line of the manifest, with the
-    reason (duplicate_of, repeat_removed, boilerplate_removed, empty), what it
-    duplicates, the exact similarity and the removed text.
+    repaired text. INPUT may be compressed (day.jsonl.gz, .bz2, .xz); OUTPUT is
+    compressed when its name says so (clean.jsonl.gz). Each removed record or block
+    is a line of the manifest, with the reason (duplicate_of, repeat_removed,
+    boilerplate_removed, empty), what it duplicates, the exact similarity and the
+    removed text.
     """
     from .clean import clean_file
 

@@ -32,7 +32,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from .compression import COMPRESSIONS
 from .errors import DedupError
+from .io import TEXT_EXTENSIONS
 from .scan import Params
 
 if sys.version_info >= (3, 11):
@@ -40,8 +42,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-#: The corpus when no ``include`` is configured: the text formats ``dedup`` reads as one document a file.
-DEFAULT_INCLUDE = ("**/*.txt", "**/*.md")
+#: The corpus when no ``include`` is configured: the text formats ``dedup`` reads as one document a
+#: file, as they are (``**/*.txt``, ``**/*.md``) and compressed (``**/*.txt.gz``, ...).
+DEFAULT_INCLUDE = tuple(f"**/*{extension}{suffix}" for suffix in ("", *COMPRESSIONS) for extension in TEXT_EXTENSIONS)
 
 _PARAM_TYPES = {f.name: f.type for f in dataclasses.fields(Params)}
 _OWN_KEYS = {"include": list, "exclude": list, "baseline": str, "index": str}

@@ -5,8 +5,8 @@ it came from (file and line), so that any later error or report can point at it.
 
 Supported inputs:
 
-* a directory: every ``.txt`` / ``.md`` file below it, one document per file,
-  its id being the path relative to the directory;
+* a directory: every ``.txt`` / ``.md`` file below it (compressed ones too, ``.txt.gz``),
+  one document per file, its id being the path relative to the directory;
 * ``.jsonl`` / ``.ndjson``: one JSON object per line (a file is parsed by Arrow's JSON
   reader 16 MB at a time, with Python's ``json`` as the reference for anything Arrow
   reads differently, see :func:`_arrow_documents`; standard input line by line);
@@ -15,6 +15,11 @@ Supported inputs:
 * ``.parquet``: one record per row;
 * any other file (``.txt``, ``.md``, ...): one plain-text document;
 * ``-``: JSONL read from standard input.
+
+A file compressed with gzip, bzip2 or xz (``day.jsonl.gz``, ``a.csv.bz2``, ``a.txt.xz``) is
+read as the file it holds, its format told by the suffix before the compression's, and
+a file that starts with gzip's magic bytes is read as gzip whatever its name (see
+:mod:`dedup.compression`); Parquet, which compresses its own pages, is not read so.
 
 Text is decoded as strict UTF-8 (a leading BOM is dropped). Anything that cannot be
 read raises :class:`~dedup.errors.InputError` naming the file and line, rather than
@@ -43,6 +48,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from .compression import compression_of, decompressed, without_compression
 from .errors import DedupError, InputError, ParameterError
 from .text import LONE_SURROGATE, Utf8Texts
 
@@ -220,15 +226,43 @@ def detect_format(path: str | os.PathLike) -> str:
 
     One of ``"stdin"`` (the path ``-``), ``"dir"``, ``"jsonl"``, ``"json"``,
     ``"csv"``, ``"parquet"`` or ``"text"`` (any other extension). The extension
-    is matched case-insensitively.
+    is matched case-insensitively, after a compression suffix (``a.jsonl.gz`` is
+    ``"jsonl"``, read decompressed: :func:`open_input`).
     """
     path = os.fsdecode(path)
     if path == STDIN:
         return "stdin"
     if os.path.isdir(path):
         return "dir"
-    extension = os.path.splitext(path)[1].lower()
-    return FORMATS_BY_EXTENSION.get(extension, "text")
+    return FORMATS_BY_EXTENSION.get(_format_suffix(path), "text")
+
+
+def _format_suffix(path: str) -> str:
+    """The suffix of ``path`` that says its format, lower-cased: the one before a compression
+    suffix (``.jsonl`` of ``a.JSONL.gz``), else its last."""
+    return os.path.splitext(without_compression(path))[1].lower()
+
+
+def _is_text_document(name: str) -> bool:
+    """Whether a file named ``name`` in a directory is one of its documents: ``.txt`` or
+    ``.md``, compressed or not."""
+    return without_compression(name).lower().endswith(TEXT_EXTENSIONS)
+
+
+def open_input(path: str) -> IO[bytes]:
+    """Open the file ``path`` to read its content as bytes: decompressed when its name ends in
+    ``.gz``, ``.bz2`` or ``.xz``, or when it starts with gzip's magic bytes (see
+    :mod:`dedup.compression`); a plain file is the file itself, read as fast as ever.
+
+    Raises:
+        InputError: naming ``path``, if it cannot be opened; reading raises it on corrupt
+            compressed data.
+    """
+    try:
+        f = open(path, "rb")
+    except OSError as e:
+        raise InputError(_os_reason(e), path) from None
+    return decompressed(f, path, compression_of(path))
 
 
 #: the id field of record formats when none is named: records without it are numbered
@@ -364,7 +398,7 @@ def documents_from_texts(texts: Iterable[str], ids: Iterable[str] | None = None)
 
 def check_not_an_input(path: str | os.PathLike, inputs: Sequence[str | os.PathLike], what: str = "output") -> None:
     """Refuse to write ``path`` when that would replace one of ``inputs``: the same file,
-    or a ``.txt`` / ``.md`` file inside an input directory (one of its documents, or one
+    or a ``.txt`` / ``.md`` file (compressed or not) inside an input directory (one of its documents, or one
     the next scan would read). A report or manifest beside the documents of a scanned
     directory, ``dedup scan . -o report.json``, is fine.
 
@@ -382,8 +416,7 @@ def check_not_an_input(path: str | os.PathLike, inputs: Sequence[str | os.PathLi
         real = os.path.realpath(source)
         if target == real or (os.path.exists(path) and os.path.exists(source) and os.path.samefile(path, source)):
             raise ParameterError(f"the {what} is an input; write it to another path", path)
-        if os.path.isdir(real) and target.startswith(real.rstrip(os.sep) + os.sep) \
-                and target.lower().endswith(TEXT_EXTENSIONS):
+        if os.path.isdir(real) and target.startswith(real.rstrip(os.sep) + os.sep) and _is_text_document(target):
             raise ParameterError(f"the {what} would be a document of the input directory {source}; "
                                  "write it to another path", path)
 
@@ -572,7 +605,7 @@ def _iter_path(
 
     records: Iterator[tuple[int, dict]]
     if kind == "stdin":
-        records = _jsonl_records(stdin if stdin is not None else sys.stdin.buffer, path)
+        records = _jsonl_records(decompressed(stdin if stdin is not None else sys.stdin.buffer, path), path)
     elif kind == "jsonl":
         if not keep_records:
             return _jsonl_file_documents(path, text_field, id_field, f"{path}#" if prefix_row_ids else "")
@@ -615,8 +648,9 @@ def _records_to_documents(
 
 
 def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
-    """Yield one document per ``.txt`` / ``.md`` file below ``root``, sorted by relative
-    path, which is its id (after ``root`` and ``/`` with ``prefix_ids``).
+    """Yield one document per ``.txt`` / ``.md`` file below ``root`` (compressed ones too:
+    ``a.txt.gz``), sorted by relative path, which is its id (after ``root`` and ``/`` with
+    ``prefix_ids``).
 
     Hidden directories and files (name starting with ``.``) are skipped: they hold
     tool metadata (``.git``, macOS ``._*`` files), not articles.
@@ -629,9 +663,9 @@ def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
                 continue
             full = os.path.join(directory, name)
             relative = os.path.relpath(full, root).replace(os.sep, "/")
-            if name.lower().endswith(TEXT_EXTENSIONS):
+            if _is_text_document(name):
                 found.append((relative, full))
-            elif os.path.splitext(name)[1].lower() in FORMATS_BY_EXTENSION:
+            elif _format_suffix(name) in FORMATS_BY_EXTENSION:
                 records.append(relative)
     if not found:
         # a directory of JSONL or CSV shards read as no documents at all, exit code 0
@@ -649,7 +683,8 @@ def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
 
 
 def _most_common_extension(names: list[str]) -> str:
-    extensions = [os.path.splitext(name)[1] for name in names]
+    """The suffix most of ``names`` have, with their compression's (``.jsonl.gz``)."""
+    extensions = [name[len(os.path.splitext(without_compression(name))[0]):] for name in names]
     return max(sorted(set(extensions)), key=extensions.count)
 
 
@@ -659,8 +694,9 @@ def _read_text(path: str) -> str:
 
 
 def _read_bytes(path: str) -> bytes:
+    """The content of file ``path``, decompressed (:func:`open_input`)."""
     try:
-        with open(path, "rb") as f:
+        with open_input(path) as f:
             return f.read()
     except OSError as e:
         raise InputError(_os_reason(e), path) from None
@@ -692,11 +728,7 @@ def _decode(data: bytes, path: str, first_line: int = 1, strip_bom: bool = True)
 
 
 def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
-    try:
-        f = open(path, "rb")
-    except OSError as e:
-        raise InputError(_os_reason(e), path) from None
-    with f:
+    with open_input(path) as f:
         yield from _jsonl_records(f, path)
 
 
@@ -751,12 +783,8 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
     and a chunk it reads is yielded as one :class:`DocumentBatch` whose texts are the
     UTF-8 that Arrow made, so with ``--jobs`` the threads signing earlier batches are
     not kept waiting by the reader. A chunk that goes to the line parser gives
-    documents."""
-    try:
-        f = open(path, "rb")
-    except OSError as e:
-        raise InputError(_os_reason(e), path) from None
-    with f:
+    documents. A compressed file is decompressed as it is read (:func:`open_input`)."""
+    with open_input(path) as f:
         line, number = 1, 0
         for chunk, breaks in _line_chunks(f):
             starts = np.concatenate(([0], breaks[:-1] + 1 if chunk[-1] == 10 else breaks + 1))
@@ -968,6 +996,10 @@ def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tupl
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    compression = compression_of(path)
+    if compression is not None:
+        raise InputError(f"a Parquet file compresses its own data, and is not read through {compression}: "
+                         f"decompress it to {without_compression(os.path.basename(path))}", path)
     try:
         names = pq.read_schema(path).names
         if text_field not in names:

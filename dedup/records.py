@@ -20,6 +20,11 @@ Parquet     the kept rows of the input table: same schema, types and metadata, w
             the text column replaced only in rows whose text changed
 ==========  ==============================================================================
 
+A compressed input is read decompressed, and an output named ``.gz``, ``.bz2`` or
+``.xz`` (``out.jsonl.gz``) is written compressed so (:mod:`dedup.compression`), the
+format being the same; so is each file of a directory, under its own name. Parquet
+compresses its own pages, and is never written inside another compression.
+
 Output is first written to a temporary file or directory next to its destination
 (:class:`Pending`), checked, and then renamed into place in one step, so an
 interrupted run leaves no partial output.
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 import os
 import re
@@ -36,8 +42,9 @@ import shutil
 import uuid
 from typing import ContextManager, Sequence
 
+from .compression import compressed_output, compression_of
 from .errors import DedupError, ParameterError
-from .io import Document, detect_format, keep_mode, output_target, write_errors_named
+from .io import Document, detect_format, keep_mode, open_input, output_target, write_errors_named
 
 __all__ = ["Pending", "json_bytes", "output_format", "write_documents"]
 
@@ -53,7 +60,8 @@ def check_output(input_path: str, output: str) -> str:
     """Check that ``output`` can take the cleaned ``input_path``; return the format.
 
     The output keeps the input's format, so its extension must say the same (a ``.csv``
-    input cannot be written to ``out.jsonl``); it must not be the input itself; an
+    input cannot be written to ``out.jsonl``; either may be compressed, ``out.csv.gz``, but
+    not Parquet, which compresses its own data); it must not be the input itself; an
     output directory must not exist yet, or be empty, and must not lie inside the input.
     """
     fmt = output_format(input_path)
@@ -76,6 +84,8 @@ def check_output(input_path: str, output: str) -> str:
     out_kind = detect_format(output)
     if fmt in ("jsonl", "json", "csv", "parquet") and out_kind != fmt:
         raise ParameterError(f"the output keeps the input's format ({fmt}); give it a .{fmt} name", output)
+    if fmt == "parquet" and compression_of(output) is not None:
+        raise ParameterError("Parquet compresses its own data: give the output a .parquet name", output)
     return fmt
 
 
@@ -157,14 +167,13 @@ def write_documents(fmt: str, input_path: str, documents: Sequence[Document], te
     elif fmt in ("jsonl", "json"):
         # standard input (read once), or a JSON array: every kept record written again
         lines = (json_bytes(_record(d, t, text_field)) for d, t in kept)
-        with open(dest, "wb") as f:
+        with compressed_output(dest) as f:
             if encoding == "utf-8-sig":
                 f.write(codecs.BOM_UTF8)
             if fmt == "jsonl":
                 f.writelines(line + b"\n" for line in lines)
             else:
                 f.write(b"[\n" + b",\n".join(lines) + (b"\n]\n" if kept else b"]\n"))
-            _sync(f)
     elif fmt == "csv":
         _write_csv(input_path, kept, dest, text_field, encoding)
     elif fmt == "parquet":
@@ -194,7 +203,7 @@ def _write_jsonl_lines(input_path: str, kept: list[tuple[Document, str]], dest: 
     second time, a line at a time, rather than every line being held from the first
     reading (``clean_file`` checks that it did not change in between)."""
     wanted = {d.line: (d, t) for d, t in kept}
-    with open(input_path, "rb") as source, open(dest, "wb") as f:
+    with open_input(input_path) as source, compressed_output(dest) as f:
         if encoding == "utf-8-sig":
             f.write(codecs.BOM_UTF8)
         for number, raw in enumerate(source, 1):
@@ -212,7 +221,6 @@ def _write_jsonl_lines(input_path: str, kept: list[tuple[Document, str]], dest: 
             f.write((json_bytes(_record(doc, text, text_field)) if line is None else line) + ending)
         if wanted:  # the file changed since it was read
             raise DedupError("the input changed while it was cleaned; nothing was written", input_path)
-        _sync(f)
 
 
 _WHITE_SPACE = re.compile(r"[ \t\n\r]*")
@@ -263,22 +271,16 @@ def json_bytes(value: object) -> bytes:
         return json.dumps(value).encode("ascii")
 
 
-def _sync(f) -> None:
-    f.flush()
-    os.fsync(f.fileno())
-
-
 def _has_bom(path: str) -> bool:
     if path == "-":
         return False
-    with open(path, "rb") as f:
+    with open_input(path) as f:
         return f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
 
 
 def _write_text(path: str, text: str, encoding: str = "utf-8") -> None:
-    with open(path, "w", encoding=encoding, newline="") as f:
+    with compressed_output(path, "w", encoding=encoding, newline="") as f:
         f.write(text)
-        _sync(f)
 
 
 def _write_directory(kept: list[tuple[Document, str]], dest: str) -> None:
@@ -291,18 +293,17 @@ def _write_directory(kept: list[tuple[Document, str]], dest: str) -> None:
 
 def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str,
                encoding: str = "utf-8") -> None:
-    with open(input_path, "rb") as f:
+    with open_input(input_path) as f:
         first = f.readline()
     terminator = "\r\n" if first.endswith(b"\r\n") else "\n"
-    with open(input_path, encoding="utf-8-sig", newline="") as f:
+    with io.TextIOWrapper(open_input(input_path), encoding="utf-8-sig", newline="") as f:
         header = next(csv.reader(f), [])
-    with open(dest, "w", encoding=encoding, newline="") as f:
+    with compressed_output(dest, "w", encoding=encoding, newline="") as f:
         writer = csv.writer(f, lineterminator=terminator)
         writer.writerow(header)
         for doc, text in kept:
             record = _record(doc, text, text_field)
             writer.writerow([record.get(column, "") for column in header])
-        _sync(f)
 
 
 def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str) -> None:

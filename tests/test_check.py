@@ -8,6 +8,8 @@ files themselves. The last test installs the hook with the real ``pre-commit``.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import json
 import os
@@ -193,6 +195,25 @@ def test_near_copy_of_a_tracked_article(corpus):
     # the original was not named, so nothing is reported on it; named, it gets its own finding
     assert corpus.check(f"articles/{DOC1}").stdout == (
         f"articles/{DOC1}:1:1: DUP002 near-duplicate of incoming/dispatch.txt (similarity {similarity:.2f})\n")
+
+
+def test_compressed_articles_are_checked_and_tracked_ones_are_in_the_corpus(tmp_path):
+    """An article kept compressed (``.txt.gz``, ``.md.bz2``) is checked as its text, lines
+    counted in the decompressed text, and a tracked one is part of the default corpus."""
+    corpus = make_corpus(tmp_path / "corpus", seeds=(DOC2, DOC3, DOC4))
+    (corpus.root / "articles" / f"{DOC0}.gz").write_bytes(gzip.compress(SEED[DOC0].encode("utf-8")))
+    (corpus.root / "articles" / f"{DOC1[:-4]}.md.bz2").write_bytes(bz2.compress(SEED[DOC1].encode("utf-8")))
+    corpus.add(f"articles/{DOC0}.gz", f"articles/{DOC1[:-4]}.md.bz2")
+    corpus.commit("compressed articles")
+    result = corpus.check(f"articles/{DOC0}.gz")
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout.splitlines() == [f"articles/{DOC0}.gz:4:1: DUP001 repeated paragraph (first at line 2)",
+                                          f"articles/{DOC0}.gz:9:1: DUP001 repeated paragraph (first at line 7)",
+                                          f"articles/{DOC0}.gz:10:1: DUP001 repeated paragraph (first at line 8)"]
+    assert result.stderr == "dedup check: 3 findings in 1 file; checked 1 file against a corpus of 5 files\n"
+    corpus.write("incoming/dispatch.txt", edited(SEED[DOC1]))
+    result = corpus.check("incoming/dispatch.txt")
+    assert result.stdout.startswith(f"incoming/dispatch.txt:1:1: DUP002 near-duplicate of articles/{DOC1[:-4]}.md.bz2 ")
 
 
 def test_truncated_copy_is_a_duplicate_by_containment(corpus):

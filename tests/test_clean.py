@@ -9,8 +9,11 @@ cleaning the output removes nothing; a killed run leaves no partial output.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import json
+import lzma
 import os
 import shutil
 import signal
@@ -759,3 +762,97 @@ def test_jobs_do_not_change_what_clean_writes(tmp_path):
     result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "zero.jsonl"), "--jobs", "0"])
     assert result.exit_code == 2 and "jobs must be a number of threads" in result.stderr
     assert not (tmp_path / "zero.jsonl").exists()
+
+
+# ---------------------------------------------------------------------------
+# compressed input and output
+# ---------------------------------------------------------------------------
+
+COMPRESSIONS = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
+
+
+def compress_into(src: Path, dest: Path, suffix: str) -> Path:
+    """A copy of ``src`` at ``dest``, compressed as ``suffix``; a directory's every file so."""
+    if src.is_dir():
+        for path in src.rglob("*"):
+            if path.is_file():
+                target = dest / path.relative_to(src)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                compress_into(path, target.with_name(target.name + suffix), suffix)
+        return dest
+    dest.write_bytes(COMPRESSIONS[suffix].compress(src.read_bytes()))
+    return dest
+
+
+def plain_bytes(path: Path, suffix: str) -> dict[str, bytes]:
+    """What ``path`` (a file, or a directory of files each compressed as ``suffix``) holds, each
+    file decompressed, by path relative to ``path`` without the suffix; decompressing fails
+    on a file that is not so compressed."""
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {str(p.relative_to(path) if path.is_dir() else "").removesuffix(suffix):
+            COMPRESSIONS[suffix].decompress(p.read_bytes()) for p in files}
+
+
+@pytest.mark.parametrize("fmt, suffix", [("jsonl", ".gz"), ("csv", ".bz2"), ("json", ".xz"), ("dir", ".gz"),
+                                         ("text", ".gz")])
+def test_a_compressed_corpus_cleans_into_a_compressed_output_as_the_plain_one(tmp_path, fmt, suffix):
+    """``clean IN.jsonl.gz -o OUT.jsonl.gz`` writes gzip holding exactly what the plain run
+    writes (a directory's files each compressed, under their own names), the manifest plain
+    JSONL; cleaning that output again removes nothing."""
+    if fmt == "text":  # a seed article whose title and two paragraphs were scraped twice
+        plain = tmp_path / "in.txt"
+        plain.write_text(SEEDS[DOC0], encoding="utf-8")
+    else:
+        plain = write(fmt, corpus_records(), tmp_path / (f"in.{fmt}" if fmt != "dir" else "in"))
+    name = "out" if fmt == "dir" else f"out.{'txt' if fmt == 'text' else fmt}"
+    src = compress_into(plain, tmp_path / (plain.name + ("-packed" if fmt == "dir" else suffix)), suffix)
+    expected_out, out = tmp_path / "plain" / name, tmp_path / (name + ("" if fmt == "dir" else suffix))
+    (tmp_path / "plain").mkdir()
+    expected = runner().invoke(cli, ["clean", str(plain), "-o", str(expected_out)])
+    assert expected.exit_code == 0, expected.stderr
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert result.output == expected.output.replace(str(expected_out), str(out))
+    if fmt == "dir":
+        assert plain_bytes(out, suffix) == {str(p.relative_to(expected_out)): p.read_bytes()
+                                            for p in sorted(expected_out.rglob("*")) if p.is_file()}
+        assert len(list(out.rglob("*.txt" + suffix))) > 10
+    else:
+        assert plain_bytes(out, suffix) == {"": expected_out.read_bytes()}
+    manifest_text = Path(f"{out}.removed.jsonl").read_text(encoding="utf-8")  # plain
+    assert manifest_text.replace(".txt" + suffix, ".txt") == Path(f"{expected_out}.removed.jsonl").read_text()
+    assert manifest_text != ""
+    again = runner().invoke(cli, ["clean", str(out), "-o", str(tmp_path / ("again" + out.name[3:]))])
+    assert again.exit_code == 0, again.stderr
+    assert Path(f"{tmp_path}/again{out.name[3:]}.removed.jsonl").read_text() == ""
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary file left
+
+
+def test_a_compressed_input_cleans_into_a_plain_output_and_a_named_manifest_may_be_compressed(tmp_path):
+    plain = write("jsonl", corpus_records(), tmp_path / "in.jsonl")
+    src = compress_into(plain, tmp_path / "in.jsonl.xz", ".xz")
+    clean_file(str(plain), str(tmp_path / "expected.jsonl"))
+    clean_file(str(src), str(tmp_path / "out.jsonl"), removed=str(tmp_path / "removed.jsonl.gz"))
+    assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "expected.jsonl").read_bytes()
+    assert gzip.decompress((tmp_path / "removed.jsonl.gz").read_bytes()) == \
+        (tmp_path / "expected.jsonl.removed.jsonl").read_bytes()
+
+
+def test_a_truncated_compressed_input_is_one_line_and_writes_nothing(tmp_path):
+    packed = gzip.compress((REPO / "tests" / "data" / "reuters_sample.jsonl").read_bytes())
+    src = tmp_path / "day.jsonl.gz"
+    src.write_bytes(packed[:len(packed) * 2 // 3])
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "clean.jsonl.gz")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"dedup: error: {src}: corrupt gzip data (truncated: it ends before its "
+                             f"end-of-stream marker)\n")
+    assert os.listdir(tmp_path) == ["day.jsonl.gz"]
+
+
+def test_parquet_is_not_written_inside_another_compression(tmp_path):
+    src = write("parquet", corpus_records(), tmp_path / "in.parquet")
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "out.parquet.gz")])
+    assert result.exit_code == 2
+    assert result.stderr == (f"dedup: error: {tmp_path}/out.parquet.gz: Parquet compresses its own data: give the "
+                             f"output a .parquet name\n")
+    assert os.listdir(tmp_path) == ["in.parquet"]

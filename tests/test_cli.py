@@ -7,10 +7,13 @@ stderr and hash randomisation (``PYTHONHASHSEED``).
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import html
 import io
 import json
+import lzma
 import os
 import re
 import shutil
@@ -440,6 +443,16 @@ def _bad_cases():
         "nonexistent_path": ({}, "missing.txt", "missing.txt: ", ["no such file"]),
         "directory_of_jsonl_shards": ({"shards/part-0.jsonl": b'{"text": "one two three four"}\n'}, "shards",
                                       "shards: ", ["no .txt or .md files", "shards/*.jsonl"]),
+        # compressed files: lines counted in the decompressed text
+        "truncated_gzip": ({"day.jsonl.gz": gzip.compress((REPO / "tests" / "data" / "reuters_sample.jsonl")
+                                                          .read_bytes())[:50_000]},
+                           "day.jsonl.gz", "day.jsonl.gz: ", ["corrupt gzip data (truncated"]),
+        "not_gzip": ({"day.jsonl.gz": b'{"text": "one two three four"}\n'}, "day.jsonl.gz", "day.jsonl.gz: ",
+                     ["corrupt gzip data (Not a gzipped file"]),
+        "invalid_utf8_txt_gz": ({"bad.txt.gz": gzip.compress(b"a fine line\nbad \xff byte here\n")}, "bad.txt.gz",
+                                "bad.txt.gz:2: ", ["UTF-8"]),
+        "malformed_jsonl_bz2": ({"bad.jsonl.bz2": bz2.compress(b'{"text": "one two"}\n\n{"text": oops}\n')},
+                                "bad.jsonl.bz2", "bad.jsonl.bz2:3: ", ["JSON"]),
     }
 
 
@@ -763,3 +776,54 @@ def test_a_seed_out_of_range_is_a_usage_error(scheme, seed):
     with pytest.raises(dedup.ParameterError):
         dedup.Params(seed=int(seed), scheme=scheme)
     ok("scan", EXAMPLES, "--seed", str(top), "--scheme", scheme)  # the largest is taken
+
+
+# ---------------------------------------------------------------------------
+# compressed input
+# ---------------------------------------------------------------------------
+
+REUTERS_SAMPLE = REPO / "tests" / "data" / "reuters_sample.jsonl"
+COMPRESSIONS = {".gz": gzip, ".bz2": bz2, ".xz": lzma}
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSIONS))
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_scanning_the_compressed_reuters_sample_gives_the_plain_report(tmp_path, suffix, fmt):
+    path = tmp_path / f"reuters.jsonl{suffix}"
+    path.write_bytes(COMPRESSIONS[suffix].compress(REUTERS_SAMPLE.read_bytes()))
+    expected = ok("scan", REUTERS_SAMPLE, "--format", fmt).stdout
+    assert expected.startswith("337 documents") or '"documents": 337,' in expected
+    assert ok("scan", path, "--format", fmt).stdout == expected
+
+
+def test_scanning_compressed_seed_articles_gives_the_plain_report(tmp_path):
+    """The seed articles each compressed in a directory, or together as one JSONL file."""
+    corpus = tmp_path / "news"
+    corpus.mkdir()
+    suffixes = [".gz", ".bz2", ".xz", ".gz", ""]
+    for name, suffix in zip(SEEDS, suffixes):
+        data = (EXAMPLES / name).read_bytes()
+        (corpus / (name + suffix)).write_bytes(COMPRESSIONS[suffix].compress(data) if suffix else data)
+    report = ok("scan", corpus, "--format", "json").stdout
+    for suffix in (".gz", ".bz2", ".xz"):
+        report = report.replace(f'.txt{suffix}"', '.txt"')
+    assert report == ok("scan", EXAMPLES, "--format", "json").stdout
+    assert json.loads(report)["summary"]["repeats"] == 3
+    # one JSONL file of them, by standard input too (gzip told by its magic bytes)
+    records = "".join(json.dumps({"id": name, "text": seed_text(name)}) + "\n" for name in SEEDS).encode()
+    (tmp_path / "news.jsonl.gz").write_bytes(gzip.compress(records))
+    expected = ok("scan", EXAMPLES).stdout
+    assert ok("scan", tmp_path / "news.jsonl.gz").stdout == expected
+    assert ok("scan", "-", input=gzip.compress(records)).stdout == expected
+
+
+def test_index_add_and_query_read_compressed_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "day1.jsonl.xz").write_bytes(lzma.compress(REUTERS_SAMPLE.read_bytes()))
+    assert ok("index", "add", "news.db", "day1.jsonl.xz").stdout == "added 337 documents to news.db (337 indexed)\n"
+    day2 = [json.loads(line) for line in REUTERS_SAMPLE.read_text(encoding="utf-8").splitlines()[:5]]
+    write_jsonl(tmp_path / "day2.jsonl", [{"id": f"again-{r['id']}", "text": r["text"]} for r in day2])
+    (tmp_path / "day2.jsonl.gz").write_bytes(gzip.compress((tmp_path / "day2.jsonl").read_bytes()))
+    expected = ok("index", "query", "news.db", "day2.jsonl", "--format", "json").stdout
+    assert json.loads(expected)["summary"]["duplicates"] == 5
+    assert ok("index", "query", "news.db", "day2.jsonl.gz", "--format", "json").stdout == expected

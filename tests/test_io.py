@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import json
+import lzma
 import os
 import shutil
 import stat
@@ -809,3 +812,184 @@ def test_document_stream_batches_raise_a_duplicate_id_where_it_is(tmp_path):
     with pytest.raises(InputError) as err:
         list(iter_documents([path]).batches(16))
     assert str(err.value) == f"{path}:31: duplicate id '0' (first seen at {path}:1)"
+
+
+# ---------------------------------------------------------------------------
+# Compressed files: gzip, bzip2, xz
+# ---------------------------------------------------------------------------
+
+REUTERS_SAMPLE = Path(__file__).parent / "data" / "reuters_sample.jsonl"
+COMPRESSORS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+
+
+def compressed_copy(data: bytes, path: Path, suffix: str = ".gz") -> Path:
+    """``data`` compressed as ``suffix`` says, written to ``path`` + ``suffix``."""
+    out = path.with_name(path.name + suffix)
+    out.write_bytes(COMPRESSORS[suffix](data))
+    return out
+
+
+def as_read(docs: list[Document]) -> list[tuple]:
+    """Everything a document holds but its path."""
+    return [(d.id, d.text, d.line, d.record) for d in docs]
+
+
+def test_detect_format_looks_past_a_compression_suffix(tmp_path):
+    assert [detect_format(tmp_path / name) for name in ("a.jsonl.gz", "a.NDJSON.GZ", "a.csv.bz2", "a.json.xz",
+                                                        "a.parquet.gz", "a.txt.gz", "a.gz")] == \
+        ["jsonl", "jsonl", "csv", "json", "parquet", "text", "text"]
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+@pytest.mark.parametrize("keep_records", [False, True])
+def test_a_compressed_reuters_sample_reads_as_the_plain_file(tmp_path, suffix, keep_records):
+    """The real sample, compressed: the same documents, lines and records, by Arrow's chunks
+    (read into the buffer of the one before) or line by line."""
+    path = compressed_copy(REUTERS_SAMPLE.read_bytes(), tmp_path / "reuters.jsonl", suffix)
+    plain = read_documents([REUTERS_SAMPLE], keep_records=keep_records)
+    docs = read_documents([path], keep_records=keep_records)
+    assert len(docs) == 337 and as_read(docs) == as_read(plain)
+    assert {d.path for d in docs} == {str(path)}
+
+
+def test_a_compressed_file_is_read_in_chunks_as_the_plain_one(tmp_path, monkeypatch):
+    import dedup.io
+
+    monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", 5000)
+    path = compressed_copy(REUTERS_SAMPLE.read_bytes(), tmp_path / "reuters.jsonl")
+    whole = [(i, text, line) for i, text, _, line in outcome(REUTERS_SAMPLE)]
+    for size in (1, 100, 10_000):
+        assert [(i, text, line) for i, text, _, line in outcome(path, batch_size=size)] == whole
+
+
+def test_every_jsonl_case_reads_compressed_as_plain(tmp_path, monkeypatch):
+    """The same documents, or the same error (its line counted in the decompressed text),
+    for every case of the Arrow reader and the line parser."""
+    import dedup.io
+
+    monkeypatch.setattr(dedup.io, "_ARROW_CHUNK_BYTES", 20)
+    for k, case in enumerate(sorted(JSONL_CASES)):
+        plain = tmp_path / f"{k}.jsonl"
+        plain.write_bytes(JSONL_CASES[case])
+        packed = compressed_copy(JSONL_CASES[case], tmp_path / f"{k}.jsonl")
+        expected = str(outcome(plain)).replace(str(plain), str(packed))
+        assert str(outcome(packed)) == expected, case
+        assert str(outcome(packed, keep_records=True)) == expected, case
+
+
+def test_seed_articles_compressed_in_a_directory_are_its_documents(tmp_path):
+    """``.txt.gz``, ``.txt.bz2``, ``.md.xz`` below a directory are documents, their ids the
+    files' names; a plain ``.txt`` beside them still is one."""
+    names = sorted(p.name for p in EXAMPLES.glob("*.txt"))
+    (tmp_path / "sub").mkdir()
+    files = [tmp_path / names[0], tmp_path / names[1], tmp_path / "sub" / names[2], tmp_path / names[3]]
+    shutil.copy(EXAMPLES / names[0], files[0])
+    for path, name, suffix in zip(files[1:], names[1:], (".gz", ".bz2", ".xz")):
+        compressed_copy((EXAMPLES / name).read_bytes(), path, suffix)
+    docs = read_documents([tmp_path])
+    assert [d.id for d in docs] == [names[0], names[1] + ".gz", names[3] + ".xz", f"sub/{names[2]}.bz2"]
+    assert [d.text for d in docs] == [(EXAMPLES / n).read_text(encoding="utf-8") for n in
+                                      (names[0], names[1], names[3], names[2])]
+    assert docs[1].path == str(tmp_path / (names[1] + ".gz")) and docs[1].line is None
+
+
+def test_a_directory_of_compressed_record_files_names_them(tmp_path):
+    for part in ("part-0000.jsonl.gz", "part-0001.jsonl.gz"):
+        compressed_copy(REUTERS_SAMPLE.read_bytes(), tmp_path / part.removesuffix(".gz"))
+    assert str(read_error([tmp_path])) == (
+        f"{tmp_path}: no .txt or .md files below this directory (a directory is read for those); name its record "
+        f"files instead (part-0000.jsonl.gz, part-0001.jsonl.gz; e.g. {tmp_path}/*.jsonl.gz)")
+
+
+def test_csv_bz2_and_json_xz_read_as_plain(tmp_path):
+    csv_bytes = b'id,text,note\r\nA,"multi\r\nline, quoted",NA\r\nB,NA,\r\n\r\nC,,x\r\n'
+    records = [{"id": "r1", "text": "Wheat rose.\nCorn fell."}, {"id": "r2", "text": "Soy flat."}]
+    for name, data in (("d.csv", csv_bytes), ("d.json", json.dumps(records, indent=1).encode())):
+        plain = tmp_path / name
+        plain.write_bytes(data)
+        packed = compressed_copy(data, plain, ".bz2" if name.endswith(".csv") else ".xz")
+        for keep_records in (False, True):
+            assert as_read(read_documents([packed], keep_records=keep_records)) == \
+                as_read(read_documents([plain], keep_records=keep_records))
+    assert [(d.id, d.line) for d in read_documents([tmp_path / "d.csv.bz2"])] == [("A", 2), ("B", 4), ("C", 6)]
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+def test_a_truncated_compressed_file_is_an_error_naming_it(tmp_path, suffix):
+    packed = COMPRESSORS[suffix](REUTERS_SAMPLE.read_bytes())
+    path = tmp_path / f"day.jsonl{suffix}"
+    path.write_bytes(packed[:len(packed) // 2])
+    name = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}[suffix]
+    for keep_records in (False, True):
+        err = read_error([path], keep_records=keep_records)
+        assert str(err) == f"{path}: corrupt {name} data (truncated: it ends before its end-of-stream marker)"
+
+
+def test_corrupt_gzip_is_an_error_naming_the_file(tmp_path):
+    article = (EXAMPLES / sorted(p.name for p in EXAMPLES.glob("*.txt"))[0]).read_bytes()
+    packed = gzip.compress(article)
+    cases = {
+        "flipped.txt.gz": packed[:40] + bytes([packed[40] ^ 0xFF]) + packed[41:],  # inside the deflate stream
+        "crc.txt.gz": packed[:-8] + bytes([packed[-8] ^ 1]) + packed[-7:],  # the checksum in the trailer
+        "not-gzip.jsonl.gz": b'{"text": "plain JSONL named .gz"}\n',
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        err = read_error([tmp_path / name])
+        assert (err.path, err.line) == (str(tmp_path / name), None)
+        assert err.message.startswith("corrupt gzip data (") and err.message.endswith(")"), err.message
+    assert read_error([tmp_path / "crc.txt.gz"]).message.startswith("corrupt gzip data (CRC check failed")
+    assert read_error([tmp_path / "not-gzip.jsonl.gz"]).message == "corrupt gzip data (Not a gzipped file (b'{\"'))"
+
+
+def test_invalid_utf8_inside_a_compressed_file_names_its_line(tmp_path):
+    text = compressed_copy(b"fine\nabcd\xff rest\n", tmp_path / "bad.txt")
+    assert str(read_error([text])) == f"{text}:2: invalid UTF-8 (byte 0xff at column 5)"
+    jsonl = compressed_copy(b'{"text": "a"}\n\n{"text": "\xe9t\xe9"}\n', tmp_path / "bad.jsonl", ".xz")
+    assert str(read_error([jsonl])) == f"{jsonl}:3: invalid UTF-8 (byte 0xe9 at column 11)"
+    csv_path = compressed_copy(b"text\nok\n\xff\n", tmp_path / "bad.csv", ".bz2")
+    assert str(read_error([csv_path])) == f"{csv_path}:3: invalid UTF-8 (byte 0xff at column 1)"
+
+
+@pytest.mark.parametrize("name", ["e.jsonl", "e.txt", "e.csv", "e.json"])
+def test_an_empty_compressed_file_reads_as_an_empty_plain_file(tmp_path, name):
+    plain = tmp_path / name
+    plain.write_bytes(b"" if name != "e.json" else b"[]")
+    expected = outcome(plain)
+    for suffix in COMPRESSORS:
+        packed = compressed_copy(plain.read_bytes(), plain, suffix)  # a stream of nothing
+        assert str(outcome(packed)) == str(expected).replace(str(plain), str(packed))
+        if name != "e.json":  # a file of no bytes at all, whatever its name
+            packed.write_bytes(b"")
+            assert str(outcome(packed)) == str(expected).replace(str(plain), str(packed))
+
+
+def test_gzip_without_its_suffix_is_told_by_its_magic_bytes(tmp_path):
+    """A scraper that saved a server's gzipped answer as ``day.jsonl``; standard input piped
+    from a ``.gz`` file."""
+    data = REUTERS_SAMPLE.read_bytes()
+    path = tmp_path / "day.jsonl"
+    path.write_bytes(gzip.compress(data))
+    plain = read_documents([REUTERS_SAMPLE])
+    assert as_read(read_documents([path])) == as_read(plain)
+    article = tmp_path / "article"
+    article.write_bytes(gzip.compress("Zürich\r\n".encode()))
+    assert read_documents([article])[0].text == "Zürich\r\n"
+    for stream in (io.BufferedReader(io.BytesIO(gzip.compress(data))), io.BytesIO(gzip.compress(data))):
+        assert as_read(read_documents(["-"], stdin=stream)) == as_read(read_documents(["-"], stdin=io.BytesIO(data)))
+
+
+def test_a_compressed_parquet_file_is_an_error_saying_why(tmp_path):
+    plain = tmp_path / "d.parquet"
+    pq.write_table(pa.table({"text": ["a"]}), plain)
+    path = compressed_copy(plain.read_bytes(), plain)
+    assert str(read_error([path])) == (f"{path}: a Parquet file compresses its own data, and is not read through "
+                                       "gzip: decompress it to d.parquet")
+
+
+def test_a_report_may_not_replace_a_compressed_document_of_an_input_directory(tmp_path):
+    from dedup.io import check_not_an_input
+
+    with pytest.raises(ParameterError, match="would be a document of the input directory"):
+        check_not_an_input(tmp_path / "report.txt.gz", [tmp_path])
+    check_not_an_input(tmp_path / "report.json.gz", [tmp_path])
