@@ -74,6 +74,17 @@ def match_options(f: Callable) -> Callable:
     return f
 
 
+def note_compiling() -> None:
+    """On a terminal, one line on standard error before the first run after installing
+    compiles the loops (:func:`dedup.kernels.compiled`), which is otherwise ~25 s of
+    silence."""
+    if sys.stderr.isatty():
+        from . import kernels
+
+        if not kernels.compiled():
+            click.echo("dedup: compiling its loops, once after installing (about 30 s)", err=True)
+
+
 def _params(kwargs: dict) -> dict:
     names = set(Params.__dataclass_fields__)
     return {k: v for k, v in kwargs.items() if k in names}
@@ -154,6 +165,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     A file compressed with gzip, bzip2 or xz is read decompressed, in the format of its
     name without .gz, .bz2 or .xz (day.jsonl.gz is JSONL, a.txt.xz a text; not Parquet).
     """
+    note_compiling()
     check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
@@ -183,6 +195,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, writ
     when there are findings, 0 when clean. The corpus is the git-tracked files matching
     [tool.dedup] include/exclude; its other settings are the defaults, and options win.
     """
+    note_compiling()
     from click.core import ParameterSource
 
     from .check import check as run_check
@@ -230,6 +243,7 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
     boilerplate_removed, empty), what it duplicates, the exact similarity and the
     removed text.
     """
+    note_compiling()
     from .clean import clean_file
 
     params = _explicit_params(ctx, kwargs) if index_path else _params(kwargs)
@@ -262,6 +276,7 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
     with (giving a different --ngram, --num-perm, --seed, --scheme or a --threshold that
     needs other LSH bands is an error; the defaults shown are those of a new index).
     """
+    note_compiling()
     from .index import Index
     from .io import read_documents
 
@@ -289,6 +304,7 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
     paragraphs with. Matching options left out are the index's own (the defaults
     shown are those of a new index).
     """
+    note_compiling()
     from .index import Index
     from .io import read_documents
 

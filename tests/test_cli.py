@@ -827,3 +827,48 @@ def test_index_add_and_query_read_compressed_files(tmp_path, monkeypatch):
     expected = ok("index", "query", "news.db", "day2.jsonl", "--format", "json").stdout
     assert json.loads(expected)["summary"]["duplicates"] == 5
     assert ok("index", "query", "news.db", "day2.jsonl.gz", "--format", "json").stdout == expected
+
+
+# ---------------------------------------------------------------------------
+# the first run after installing
+# ---------------------------------------------------------------------------
+
+
+def _in_a_terminal(code: str, pythonpath: Path) -> tuple[str, str]:
+    """Standard error of ``python -c code`` run in ``pythonpath`` (its package first on
+    the path) with a pseudo-terminal as its stderr, and its standard output."""
+    import pty
+
+    main, sub = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(pythonpath)}
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=sub, env=env, timeout=120,
+                          cwd=pythonpath)
+    os.close(sub)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    assert proc.returncode == 0
+    return b"".join(chunks).decode(), proc.stdout.decode()
+
+
+def test_the_first_run_after_installing_says_it_compiles_and_later_runs_do_not(tmp_path):
+    # a copy of the package without numba's cache: a fresh install
+    shutil.copytree(Path(dedup.__file__).parent, tmp_path / "dedup", ignore=shutil.ignore_patterns("__pycache__"))
+    code = "from dedup import cli, kernels; print(kernels.compiled()); cli.note_compiling()"
+    err, out = _in_a_terminal(code, tmp_path)
+    assert out == "False\n" and err.strip() == "dedup: compiling its loops, once after installing (about 30 s)"
+    # once this checkout's loops are compiled, nothing is said; nor when standard error
+    # is not a terminal (a pipe, CI, pre-commit)
+    dedup.scan(["a text of a few words", "a text of a few words"])
+    err, out = _in_a_terminal(code, Path(dedup.__file__).parents[1])
+    assert out == "True\n" and err == ""
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                           env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert piped.stdout == "False\n" and piped.stderr == ""
