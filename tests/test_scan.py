@@ -200,6 +200,22 @@ def test_two_stories_of_a_site_seen_once_each_and_a_templated_notice_stay_apart(
     assert labels[["ledger0", "ledger1", "fed1", "fed2", "fed3", "fed4"]].tolist() == [-1] * 6
 
 
+def test_updates_and_quotes_sharing_middle_paragraphs_are_not_copies_in_other_chrome():
+    # a story's update with a new lead and ending, and a story quoting three paragraphs
+    # of another between its own: the shared span has prose around it, not chrome
+    base, other, third = ([p for p in read_sample(i).split("\n\n") if p.strip()]
+                          for i in ("reuters-10221", "reuters-10804", "reuters-11453"))
+    middle = base[2:5]
+    docs = {
+        "story": "\n\n".join(base[:2] + middle + base[5:6]),
+        "update": "\n\n".join([base[0] + " - UPDATE", other[1]] + middle + [third[1]]),
+        "quoting": "\n\n".join(other[:2] + middle + other[2:3]),
+    }
+    assert all(len(p.split()) >= 16 for p in (other[1], third[1], other[2], base[5]))  # prose around the span
+    report = scan(docs)
+    assert report.summary["clusters"] == 0 and len(report.overlaps) == 3
+
+
 def test_dividend_notices_sharing_their_middle_line_are_different_news():
     # real notices: headline (the company), "Qtly div 25 cts vs 25 cts prior", pay and
     # record dates. The shared line has other text on both sides, but it is no story
