@@ -285,7 +285,7 @@ def occurrences_of(index: BlockIndex, near: pd.DataFrame, keep_type: np.ndarray 
 
 
 def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.ndarray,
-            near: pd.DataFrame, short_block_words: int = 0) -> pd.DataFrame:
+            near: pd.DataFrame, short_block_words: int = 0, store: TokenStore | None = None) -> pd.DataFrame:
     """Blocks that repeat an earlier block of the same document.
 
     An exact repeat points at the first block of its type in the document
@@ -293,19 +293,22 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
     repeat of an earlier block whose type near-matches it; it then points at the
     earliest such block, with the exact word-set Jaccard as similarity.
 
-    A short block (under ``short_block_words`` words) is a repeat only as a scraper
-    repeats: right after the block it repeats, or in a run of blocks emitted again in
-    order with a long one (a title emitted again with its lead). A short line found
-    again on its own, or with other short lines only, is a table's row or header ("Avg
-    shrs 9.2 mln vs 9.1 mln" in an earnings table's quarter and year, the column
-    headers of each section of a table) or page furniture met twice, not text emitted
-    twice: 12 of the 23 repeats of the first 5,000 Reuters-21578 stories were such
-    lines (62 of 170 in all of it), and ``dedup clean`` cut them.
+    A short block (under ``short_block_words`` words) with figures is a repeat only as
+    a scraper repeats: right after the block it repeats, or in a run of blocks emitted
+    again in order with a long one (a title emitted again with its lead). Found again
+    on its own, or with other short lines only, it is a table's row or header ("Avg
+    shrs 9.2 mln vs 9.1 mln" in an earnings table's quarter and year, "FOURTH QTR 1986
+    JANUARY 1987" over each section), not text emitted twice: 12 of the 23 repeats of
+    the first 5,000 Reuters-21578 stories were such lines, and ``dedup clean`` cut them.
+    A short line without figures (a headline again at the foot of the page, a one-line
+    paragraph again further down) is a repeat wherever it is found again.
 
     Args:
         countable: mask over types that may be findings (long enough, not boilerplate).
         near: near-matching type pairs from :func:`near_type_pairs`.
         short_block_words: see above; 0 (the default) takes every repeat.
+        store: the words of the blocks, to tell which short ones have figures; without
+            it every short block is taken to have some.
 
     Returns:
         DataFrame ``doc_index, block, repeat_of, similarity`` (global block numbers).
@@ -345,32 +348,45 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
     if short_block_words > 0 and len(out):
         long_type = countable & (index.type_words >= short_block_words)
         out = out[_as_scraper_repeats(tb, bt, out["block"].to_numpy(), out["repeat_of"].to_numpy(),
-                                      short_block_words, long_type)]
+                                      short_block_words, long_type, store)]
     return out.rename(columns={"doc": "doc_index"}).reset_index(drop=True)
 
 
+#: blocks a run is followed on each side from a short repeat in search of a long one (a
+#: listing of thousands of short lines emitted twice costs this many steps a line)
+MAX_RUN_WALK = 64
+
+
 def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: np.ndarray, repeat_of: np.ndarray,
-                        short_block_words: int, long_type: np.ndarray) -> np.ndarray:
+                        short_block_words: int, long_type: np.ndarray, store: TokenStore | None) -> np.ndarray:
     """Mask over repeats ``block`` of ``repeat_of`` (global block numbers, one document
-    each): long blocks, short ones right after the block they repeat, and short ones in
-    a run with a long one. A run goes on from a block, on either side, while the blocks
-    at the same distance from the two occurrences are of one type (blocks without a
-    finding between, such as a two-word byline, included); it holds a long repeat when
-    one of those pairs is a long block and its repeat, or two blocks of one type of
+    each): long blocks, short ones without figures, short ones right after the block
+    they repeat, and short ones in a run with a long one. A run goes on from a block, on
+    either side (up to :data:`MAX_RUN_WALK` blocks), while the blocks at the same
+    distance from the two occurrences are of one type (blocks without a finding
+    between, such as a two-word byline, included); it holds a long repeat when one of
+    those pairs is a long block and its repeat, or two blocks of one type of
     ``long_type`` (a mask over types: long, and countable). Table headers and rows
     found again form runs of short lines only."""
-    long = tb.block_words[block] >= short_block_words
-    keep = long | (block == repeat_of + 1)
+    keep = (tb.block_words[block] >= short_block_words) | (block == repeat_of + 1)
     short = np.flatnonzero(~keep)
+    if len(short) and store is not None:
+        words = store.block_words(block[short])
+        figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]) > 0  # every block has words
+        keep[short[~figures]] = True
+        short = short[figures]
     if len(short) == 0:
         return keep
+    long = tb.block_words[block] >= short_block_words
     long_pairs = set(zip(block[long].tolist(), repeat_of[long].tolist()))
     doc, n = tb.block_doc, len(bt)
     for i in short.tolist():
         b, r = int(block[i]), int(repeat_of[i])
         for step in (-1, 1):
             nb, nr = b + step, r + step
-            while 0 <= nr and nb < n and nr != b and doc[nb] == doc[b] and doc[nr] == doc[b]:
+            for _ in range(MAX_RUN_WALK):
+                if not (0 <= nr and nb < n and nr != b and doc[nb] == doc[b] and doc[nr] == doc[b]):
+                    break
                 if (nb, nr) in long_pairs or (bt[nb] >= 0 and bt[nb] == bt[nr] and long_type[bt[nb]]):
                     keep[i] = True
                     break

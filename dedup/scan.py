@@ -160,9 +160,9 @@ class Params:
         block_threshold: word-set Jaccard at or above which two long blocks match.
         min_block_words: blocks shorter than this never count as repeats or overlap
             (page furniture like "5 minutes ago").
-        short_block_words: blocks shorter than this match only when equal, and repeat only
-            right after the block they repeat or in a run emitted again with a long block
-            (:func:`blocks.repeats`: a table's row found again is no repeat).
+        short_block_words: blocks shorter than this match only when equal, and with figures
+            repeat only right after the block they repeat or in a run emitted again with a
+            long block (:func:`blocks.repeats`: a table's row found again is no repeat).
         boilerplate_min_docs: a block is boilerplate when found in this many groups of
             related documents (one fewer, at least 2, for short blocks without figures:
             a short line with figures is a fact two reports of one event share).
@@ -426,7 +426,7 @@ class Scanner:
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         if side is not None:
-            reps_future = side.submit(blk.repeats, table, index, countable, near, p.short_block_words)
+            reps_future = side.submit(blk.repeats, table, index, countable, near, p.short_block_words, store)
         stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable_len & ~boilerplate, keep_block,
@@ -449,7 +449,7 @@ class Scanner:
         release_free_memory()
 
         if side is None:
-            reps = blk.repeats(table, index, countable, near, p.short_block_words)
+            reps = blk.repeats(table, index, countable, near, p.short_block_words, store)
             overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
         else:
             reps, overlaps = reps_future.result(), overlaps_future.result()

@@ -137,11 +137,13 @@ def test_a_short_line_is_a_repeat_when_emitted_again_with_its_lead_or_at_once():
         "title_again": title + "\n\n" + lead + "\n\n" + story,  # a teaser block: the title and the lead
         "stutter": table.replace(first_row, first_row + "\n\n" + first_row),  # a row emitted twice in a row
         "table_title_again": table.split("\n\n")[0] + "\n\n" + first_row + "\n\n" + table,  # short lines only
+        "headline_at_foot": story + "\n\n" + title,  # no figures: a repeat wherever it recurs
     }
     reps = scan(docs).repeats
     found = {doc: list(zip(g["block"], g["repeat_of"])) for doc, g in reps.groupby("doc")}
     # the table header of the story and the year's "Avg shrs" row are still no repeats
-    assert found == {"title_again": [(2, 0), (3, 1)], "stutter": [(2, 1)]}
+    foot = len([line for line in story.splitlines() if line.strip()])
+    assert found == {"title_again": [(2, 0), (3, 1)], "stutter": [(2, 1)], "headline_at_foot": [(foot, 0)]}
 
 
 # three sites' pages, header and footer (a reviewer's, after real sites' chrome)
