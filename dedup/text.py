@@ -37,6 +37,7 @@ regular-expression tokeniser spends its time.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -107,7 +108,10 @@ def _entity(reference: str) -> str:
     """The text of one HTML character reference (step 0): white space, control characters
     and references to no character (``&#0;``) are a space, which separates words as the
     character would have; an unknown name stays as written."""
-    decoded = html.unescape(reference)
+    if reference.startswith("&#"):
+        decoded = html.unescape(reference)
+    else:  # the whole name, not a legacy prefix of it ("&amplifier;" is not "&" + "lifier;")
+        decoded = html.entities.html5.get(reference[1:], reference)
     if decoded == reference:
         return reference
     return "".join(" " if c.isspace() or unicodedata.category(c) == "Cc" else c for c in decoded) or " "
@@ -484,8 +488,7 @@ def _tokenize_chunk(texts: Utf8Texts, kernels) -> tuple:
         block = np.searchsorted(g_start, at, side="right") - 1  # a reference lies inside its block
         blocks = np.union1d(blocks, block[block >= 0])
     if len(blocks):
-        folded = [_fold(joined[a:b]).encode("utf-8", "surrogatepass")
-                  for a, b in zip(g_start[blocks].tolist(), g_end[blocks].tolist())]
+        folded = [_fold_bytes(joined[a:b]) for a, b in zip(g_start[blocks].tolist(), g_end[blocks].tolist())]
         override[blocks] = np.arange(len(blocks))
         over_offsets = offsets_of([len(f) for f in folded])
         over_bytes = np.frombuffer(b"".join(folded), dtype=np.uint8)

@@ -35,7 +35,10 @@ PIECES = ["Putin", "said", "1.5", "6\u20133/16", "U.S.", "\u201cquoted\u201d", "
           # HTML character references, whole, broken and unknown, to a line break, a
           # control character, a combining mark, a surrogate and a fold of many letters
           "&", "&amp;", "Putin&rsquo;s", "&#8217;", "&#x2019;", "&#10;", "&#5;", "&#0;", "&#769;", "&#xD800;",
-          "&#xFDFA;", "&nbsp;", "AT&T", "&amp", "&bogus;", "&amp;lt;", "&#"]
+          "&#xFDFA;", "&nbsp;", "AT&T", "&amp", "&bogus;", "&amp;lt;", "&#", "&amplifier;", "&copyright;",
+          # halfwidth katakana with voiced marks, compatibility jamo: folded one character
+          # at a time (a block holding a reference too was once folded whole)
+          "\uff76\uff9e\uff72\uff84\uff9e", "\u3131\u314f", "&#xFF76;&#xFF9E;"]
 text_strategy = st.lists(st.sampled_from(PIECES), max_size=40).map(" ".join) | st.text(max_size=60)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.text import block_spans, normalize, tokenize, words
+from dedup.text import block_spans, decode_entities, normalize, tokenize, words
 
 NEWS = Path(__file__).parents[1] / "examples" / "news"
 
@@ -39,6 +39,8 @@ def test_html_character_references_are_the_characters_they_name():
     assert words("a&#10;b&#5;c&#0;d") == ["a", "b", "c", "d"] and len(block_spans("a&#10;b")) == 1
     # only what names a character: unknown names, a named one without its ';', decoded once
     assert words("R&D &bogus; &amp &amp;lt;") == ["r", "d", "bogus", "amp", "lt"]
+    # a name is the whole name: HTML's legacy names without ';' are not its prefixes here
+    assert decode_entities("&amplifier; &notit; &copyright; &pound10;") == "&amplifier; &notit; &copyright; &pound10;"
 
 
 def test_figures_stay_one_word():
