@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import errno
 import sys
-from typing import Callable
+import warnings
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 import click
 
-from .errors import DedupError
+from .errors import DedupError, DedupWarning
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout
 from .progress import bar
 from .report import FORMATS, Report, plural
@@ -98,11 +100,34 @@ _NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
 _OUT_OF_ROOM = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
+@contextmanager
+def _dedup_warnings_as_lines() -> Iterator[None]:
+    """:class:`~dedup.errors.DedupWarning` printed as ``dedup: warning: ...`` on stderr
+    (other warnings as Python prints them)."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, DedupWarning):
+            click.echo(f"dedup: warning: {message}", err=True)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+
+
 class DedupGroup(click.Group):
     """Turns library errors of any subcommand into :class:`UserError` (exit code 2),
     and prints usage errors on one line too."""
 
     def main(self, *args, **kwargs):
+        with _dedup_warnings_as_lines():
+            return self._main(*args, **kwargs)
+
+    def _main(self, *args, **kwargs):
         if not kwargs.get("standalone_mode", True):
             return super().main(*args, **kwargs)
         kwargs["standalone_mode"] = False

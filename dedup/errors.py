@@ -46,3 +46,9 @@ class ParameterError(DedupError):
                  params: tuple[str, ...] = ()):
         super().__init__(message, path, line)
         self.params = tuple(params)
+
+
+class DedupWarning(UserWarning):
+    """Something the user should know that does not stop the work (an index whose
+    stored words were normalised by an older dedup); the command line prints it as
+    ``dedup: warning: ...``."""

@@ -69,6 +69,7 @@ import json
 import os
 import re
 import sqlite3
+import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,14 +79,14 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
-from .errors import DedupError, InputError, ParameterError
+from .errors import DedupError, DedupWarning, InputError, ParameterError
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
-from .text import WORD_HASH_SEED, TokenizedBatch
+from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
 
 __all__ = ["Index", "QueryReport", "encode_tokens", "decode_tokens", "SCHEMA_VERSION"]
 
@@ -521,6 +522,14 @@ class Index:
                                  f"(this dedup reads version {SCHEMA_VERSION})"
                                  + ("; build a new index from the articles" if older else ""), self.path)
         stored = Params(**json.loads(meta["params"]))
+        self.normalization = int(meta.get("normalization", 1))
+        if self.normalization < NORMALIZATION:
+            # its words stay as they were: a text holding &rsquo; or &#8217; gave the words
+            # "rsquo" and "8217", and matches less well now that they are decoded
+            warnings.warn(DedupWarning(
+                f"{self.path}: index built before HTML character references (&rsquo;, &#8217;) were "
+                f"decoded (normalisation {self.normalization}, now {NORMALIZATION}): texts holding them match "
+                f"its documents less well; build a new index from the articles"), stacklevel=4)
         # the LSH bands its keys were cut with, which it keeps: an index built before the
         # bands were weighed for recall (10 x 12 at 0.78, now 16 x 8) still finds what it did
         self.bands = (int(meta["bands"]), int(meta["rows"])) if "bands" in meta and "rows" in meta \
@@ -544,7 +553,8 @@ class Index:
     def _write_meta(self, params: Params) -> None:
         b, r = params.bands
         rows = {"schema_version": str(SCHEMA_VERSION), "params": json.dumps(dataclasses.asdict(params)),
-                "bands": str(b), "rows": str(r), "word_hash_seed": str(WORD_HASH_SEED), "created_by": _version()}
+                "bands": str(b), "rows": str(r), "word_hash_seed": str(WORD_HASH_SEED),
+                "normalization": str(NORMALIZATION), "created_by": _version()}
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
 
     # ------------------------------------------------------------------ basics

@@ -49,6 +49,9 @@ import numpy as np
 
 from .shingles import fmix64, offsets_of, ragged_arange
 
+#: Version of the normalisation (below), which an index stores with its words: 2 since
+#: HTML character references are decoded (step 0), 1 before.
+NORMALIZATION = 2
 #: Seed of the word hash. Fixed, so that hashes (and persistent indexes) agree across
 #: runs, processes and machines.
 WORD_HASH_SEED = 0x5EED_D0C5

@@ -231,6 +231,30 @@ def test_query_reports_repeats_and_overlap_with_indexed_documents():
     assert "quoting ~ " in fresh.to_table()
 
 
+def test_an_index_from_before_html_references_were_decoded_says_so(tmp_path):
+    import warnings
+
+    from dedup.errors import DedupWarning
+
+    db = tmp_path / "news.db"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DedupWarning)  # a new index says nothing
+        with dedup.Index(str(db)) as idx:
+            idx.add(read_documents([NEWS]))
+        with dedup.Index(str(db), readonly=True) as idx:
+            assert idx.normalization == dedup.text.NORMALIZATION
+    # an index written before: its meta has no normalisation (its words read '&rsquo;' as "rsquo")
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM meta WHERE key = 'normalization'")
+    with pytest.warns(DedupWarning, match="news.db: index built before HTML character references"):
+        with dedup.Index(str(db), readonly=True) as idx:
+            assert idx.normalization == 1 and len(idx) == 5
+    result = runner().invoke(cli, ["index", "query", str(db), str(NEWS)])
+    assert result.exit_code == 0 and "5 duplicates" in result.stdout
+    warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning: ")]
+    assert len(warned) == 1 and warned[0].endswith("build a new index from the articles")
+
+
 def test_a_query_shows_a_compact_summary_in_a_notebook():
     import html
     import re
