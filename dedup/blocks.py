@@ -293,22 +293,22 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
     repeat of an earlier block whose type near-matches it; it then points at the
     earliest such block, with the exact word-set Jaccard as similarity.
 
-    A short block (under ``short_block_words`` words) with figures is a repeat only as
-    a scraper repeats: right after the block it repeats, or in a run of blocks emitted
-    again in order with a long one (a title emitted again with its lead). Found again
-    on its own, or with other short lines only, it is a table's row or header ("Avg
-    shrs 9.2 mln vs 9.1 mln" in an earnings table's quarter and year, "FOURTH QTR 1986
-    JANUARY 1987" over each section), not text emitted twice: 12 of the 23 repeats of
-    the first 5,000 Reuters-21578 stories were such lines, and ``dedup clean`` cut them.
-    A short line without figures (a headline again at the foot of the page, a one-line
-    paragraph again further down) is a repeat wherever it is found again.
+    A table's row (figures, and fewer than ``short_block_words`` other words) is a
+    repeat only as a scraper repeats it: right after the block it repeats, or in a run
+    of blocks emitted again in order with prose (a title emitted again with its lead).
+    Found again on its own, or with other table rows only, it is a row or header found
+    in each section of a table ("Avg shrs 9.2 mln vs 9.1 mln" in an earnings table's
+    quarter and year, "FOURTH QTR 1986 JANUARY 1987"), not text emitted twice: 12 of the
+    23 repeats of the first 5,000 Reuters-21578 stories were such lines, and ``dedup
+    clean`` cut them (:func:`_as_scraper_repeats`). A line without figures (a headline
+    again at the foot of the page) is a repeat wherever it is found again.
 
     Args:
         countable: mask over types that may be findings (long enough, not boilerplate).
         near: near-matching type pairs from :func:`near_type_pairs`.
         short_block_words: see above; 0 (the default) takes every repeat.
-        store: the words of the blocks, to tell which short ones have figures; without
-            it every short block is taken to have some.
+        store: the words of the blocks, to count their figures; without it every block
+            under ``short_block_words`` words is taken for a table's row.
 
     Returns:
         DataFrame ``doc_index, block, repeat_of, similarity`` (global block numbers).
@@ -346,9 +346,8 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
     out = pd.concat(parts, ignore_index=True)
     out = out.sort_values(["doc", "block"]).drop_duplicates(["doc", "block"], keep="first")
     if short_block_words > 0 and len(out):
-        long_type = countable & (index.type_words >= short_block_words)
         out = out[_as_scraper_repeats(tb, bt, out["block"].to_numpy(), out["repeat_of"].to_numpy(),
-                                      short_block_words, long_type, store)]
+                                      short_block_words, store)]
     return out.rename(columns={"doc": "doc_index"}).reset_index(drop=True)
 
 
@@ -358,36 +357,42 @@ MAX_RUN_WALK = 64
 
 
 def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: np.ndarray, repeat_of: np.ndarray,
-                        short_block_words: int, long_type: np.ndarray, store: TokenStore | None) -> np.ndarray:
+                        short_block_words: int, store: TokenStore | None) -> np.ndarray:
     """Mask over repeats ``block`` of ``repeat_of`` (global block numbers, one document
-    each): long blocks, short ones without figures, short ones right after the block
-    they repeat, and short ones in a run with a long one. A run goes on from a block, on
-    either side (up to :data:`MAX_RUN_WALK` blocks), while the blocks at the same
-    distance from the two occurrences are of one type (blocks without a finding
-    between, such as a two-word byline, included); it holds a long repeat when one of
-    those pairs is a long block and its repeat, or two blocks of one type of
-    ``long_type`` (a mask over types: long, and countable). Table headers and rows
-    found again form runs of short lines only."""
-    keep = (tb.block_words[block] >= short_block_words) | (block == repeat_of + 1)
-    short = np.flatnonzero(~keep)
-    if len(short) and store is not None:
-        words = store.block_words(block[short])
-        figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]) > 0  # every block has words
-        keep[short[~figures]] = True
-        short = short[figures]
-    if len(short) == 0:
+    each) that are text emitted twice, not a table's row found again.
+
+    A **table row** has figures and fewer than ``short_block_words`` words that are not
+    figures ("Avg shrs 2,332,397 vs 1,428,000", "Daily div 6.7 cts vs 6.7 cts prior";
+    without ``store`` to read their words, every block under ``short_block_words``
+    words). It is a repeat only right after the block it repeats, or in a run of blocks
+    emitted again in order that holds **prose**: a repeat with ``short_block_words``
+    words that are not figures. A run goes on from a block, on either side (up to
+    :data:`MAX_RUN_WALK` blocks), while the blocks at the same distance from the two
+    occurrences are of one type (blocks without a finding between, such as a two-word
+    byline, included) or the pair is itself one of the repeats."""
+    n_words = tb.block_words[block].astype(np.int64)
+    if store is not None:
+        words = store.block_words(block)  # every repeat has words
+        n_figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]).astype(np.int64)
+    else:
+        n_figures = np.where(n_words < short_block_words, 1, 0)
+    table_row = (n_figures > 0) & (n_words - n_figures < short_block_words)
+    prose = n_words - n_figures >= short_block_words
+    keep = ~table_row | (block == repeat_of + 1)
+    rows = np.flatnonzero(~keep)
+    if len(rows) == 0:
         return keep
-    long = tb.block_words[block] >= short_block_words
-    long_pairs = set(zip(block[long].tolist(), repeat_of[long].tolist()))
+    prose_pairs = set(zip(block[prose].tolist(), repeat_of[prose].tolist()))
+    prose_blocks = set(block[prose].tolist())
     doc, n = tb.block_doc, len(bt)
-    for i in short.tolist():
+    for i in rows.tolist():
         b, r = int(block[i]), int(repeat_of[i])
         for step in (-1, 1):
             nb, nr = b + step, r + step
             for _ in range(MAX_RUN_WALK):
                 if not (0 <= nr and nb < n and nr != b and doc[nb] == doc[b] and doc[nr] == doc[b]):
                     break
-                if (nb, nr) in long_pairs or (bt[nb] >= 0 and bt[nb] == bt[nr] and long_type[bt[nb]]):
+                if (nb, nr) in prose_pairs or (bt[nb] == bt[nr] and nb in prose_blocks):
                     keep[i] = True
                     break
                 if bt[nb] != bt[nr]:

@@ -160,9 +160,9 @@ class Params:
         block_threshold: word-set Jaccard at or above which two long blocks match.
         min_block_words: blocks shorter than this never count as repeats or overlap
             (page furniture like "5 minutes ago").
-        short_block_words: blocks shorter than this match only when equal, and with figures
-            repeat only right after the block they repeat or in a run emitted again with a
-            long block (:func:`blocks.repeats`: a table's row found again is no repeat).
+        short_block_words: blocks shorter than this match only when equal; blocks with
+            figures and fewer other words are a table's rows, which repeat only right after
+            the block they repeat or in a run emitted again with prose (:func:`blocks.repeats`).
         boilerplate_min_docs: a block is boilerplate when found in this many groups of
             related documents (one fewer, at least 2, for short blocks without figures:
             a short line with figures is a fact two reports of one event share).
