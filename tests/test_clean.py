@@ -103,7 +103,7 @@ def test_seed_articles_lose_their_repeats_and_boilerplate_and_nothing_else(tmp_p
 
 
 def test_a_table_keeps_its_rows_and_paragraphs_sent_twice_are_cut(tmp_path):
-    # real Reuters-21578 stories: five tables with a row or header found twice, three
+    # real Reuters-21578 stories: seven tables with a row or header found twice, three
     # stories with paragraphs the wire sent twice (tests/data/reuters_tables.jsonl)
     src = REPO / "tests" / "data" / "reuters_tables.jsonl"
     out = tmp_path / "clean.jsonl"

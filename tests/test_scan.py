@@ -117,10 +117,12 @@ def tables() -> dict[str, str]:
 
 def test_a_table_row_found_again_is_no_repeat_and_repeated_paragraphs_are():
     # real Reuters-21578 stories: earnings tables whose quarter and year share a row
-    # ("Avg shrs 2,332,397 vs 1,428,000"), a table with its column header twice, and
-    # three stories with paragraphs the wire sent twice (one with two of them edited)
+    # ("Avg shrs 2,332,397 vs 1,428,000") or nearly ("Shr loss one ct vs profit five cts",
+    # "Shr profit one ct ..."), a table with its column header twice, funds' sections with
+    # one line ("Daily div 6.7 cts vs 6.7 cts prior"), and three stories with paragraphs
+    # the wire sent twice (one with two of them edited)
     docs = tables()
-    for doc in ("reuters-38", "reuters-422", "reuters-2484", "reuters-2522", "reuters-2765"):
+    for doc in ("reuters-38", "reuters-422", "reuters-2484", "reuters-2522", "reuters-2765", "reuters-15193"):
         lines = [normalize(line) for line in docs[doc].splitlines() if len(words(line)) >= 4]
         assert len(lines) > len(set(lines)), doc  # a line of 4 words or more is there twice
     reps = scan(docs).repeats
