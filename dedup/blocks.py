@@ -351,9 +351,15 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
     return out.rename(columns={"doc": "doc_index"}).reset_index(drop=True)
 
 
-#: blocks a run is followed on each side from a short repeat in search of a long one (a
-#: listing of thousands of short lines emitted twice costs this many steps a line)
-MAX_RUN_WALK = 64
+#: words a wire table writes for a value without a digit ("Revs nil vs nil", "Imports X
+#: X X X", "N/A"): like figures, they make a short line a table's row
+TABLE_VALUE_WORDS = ("nil", "none", "unch", "x", "y", "n")
+
+
+def _table_value_hashes() -> np.ndarray:
+    from .text import _word_hash
+
+    return np.array(sorted(int(_word_hash(w)) for w in TABLE_VALUE_WORDS), dtype=np.uint64)
 
 
 def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: np.ndarray, repeat_of: np.ndarray,
@@ -361,45 +367,42 @@ def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: 
     """Mask over repeats ``block`` of ``repeat_of`` (global block numbers, one document
     each) that are text emitted twice, not a table's row found again.
 
-    A **table row** has figures and fewer than ``short_block_words`` words that are not
-    figures ("Avg shrs 2,332,397 vs 1,428,000", "Daily div 6.7 cts vs 6.7 cts prior";
-    without ``store`` to read their words, every block under ``short_block_words``
-    words). It is a repeat only right after the block it repeats, or in a run of blocks
-    emitted again in order that holds **prose**: a repeat with ``short_block_words``
-    words that are not figures. A run goes on from a block, on either side (up to
-    :data:`MAX_RUN_WALK` blocks), while the blocks at the same distance from the two
-    occurrences are of one type (blocks without a finding between, such as a two-word
-    byline, included) or the pair is itself one of the repeats."""
+    A **table row** has figures or table values (:data:`TABLE_VALUE_WORDS`) and fewer
+    than ``short_block_words`` other words ("Avg shrs 2,332,397 vs 1,428,000", "Daily
+    div 6.7 cts vs 6.7 cts prior", "Revs nil vs nil"; without ``store`` to read their
+    words, every block under ``short_block_words`` words). It is a repeat only right
+    after the block it repeats, or in a **run** that holds **prose** (a repeat with
+    ``short_block_words`` other words): a stretch of blocks emitted again in order, at
+    one distance from their first occurrences, each a repeat or of the type of the
+    block that distance before it (a two-word byline between, say). A run is decided
+    whole, so a page sent twice with a table of hundreds of rows is cut whole."""
     n_words = tb.block_words[block].astype(np.int64)
     if store is not None:
         words = store.block_words(block)  # every repeat has words
-        n_figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]).astype(np.int64)
+        value = words.word_is_number | np.isin(words.word_hash, _table_value_hashes())
+        n_values = np.add.reduceat(value, words.offsets[:-1]).astype(np.int64)
     else:
-        n_figures = np.where(n_words < short_block_words, 1, 0)
-    table_row = (n_figures > 0) & (n_words - n_figures < short_block_words)
-    prose = n_words - n_figures >= short_block_words
+        n_values = np.where(n_words < short_block_words, 1, 0)
+    table_row = (n_values > 0) & (n_words - n_values < short_block_words)
+    prose = n_words - n_values >= short_block_words
     keep = ~table_row | (block == repeat_of + 1)
-    rows = np.flatnonzero(~keep)
-    if len(rows) == 0:
+    if keep.all():
         return keep
-    prose_pairs = set(zip(block[prose].tolist(), repeat_of[prose].tolist()))
-    prose_blocks = set(block[prose].tolist())
-    doc, n = tb.block_doc, len(bt)
-    for i in rows.tolist():
-        b, r = int(block[i]), int(repeat_of[i])
-        for step in (-1, 1):
-            nb, nr = b + step, r + step
-            for _ in range(MAX_RUN_WALK):
-                if not (0 <= nr and nb < n and nr != b and doc[nb] == doc[b] and doc[nr] == doc[b]):
-                    break
-                if (nb, nr) in prose_pairs or (bt[nb] == bt[nr] and nb in prose_blocks):
-                    keep[i] = True
-                    break
-                if bt[nb] != bt[nr]:
-                    break
-                nb, nr = nb + step, nr + step
-            if keep[i]:
-                break
+    doc = tb.block_doc[block].astype(np.int64)
+    shift = (block - repeat_of).astype(np.int64)
+    key = (doc << 32) | shift
+    undecided = np.unique(key[~keep])
+    for k in undecided.tolist():
+        rows = np.flatnonzero(key == k)
+        if not prose[rows].any():
+            continue  # no prose at this distance in this document: rows of a table
+        d, blocks = int(k & 0xFFFFFFFF), block[rows].astype(np.int64)
+        lo, hi = int(blocks.min()), int(blocks.max())
+        at = np.arange(lo, hi + 1)
+        ok = bt[at] == bt[at - d]
+        ok[blocks - lo] = True
+        run = np.cumsum(~ok)[blocks - lo]  # the stretch of each row
+        keep[rows[np.isin(run, run[prose[rows]])]] = True
     return keep
 
 

@@ -117,8 +117,8 @@ def tables() -> dict[str, str]:
 
 def test_a_table_row_found_again_is_no_repeat_and_repeated_paragraphs_are():
     # real Reuters-21578 stories: earnings tables whose quarter and year share a row
-    # ("Avg shrs 2,332,397 vs 1,428,000") or nearly ("Shr loss one ct vs profit five cts",
-    # "Shr profit one ct ..."), a table with its column header twice, funds' sections with
+    # ("Avg shrs 2,332,397 vs 1,428,000", "Revs nil vs nil") or nearly ("Shr loss one ct vs
+    # profit five cts", "Shr profit one ct ..."), a table with its column header twice, funds' sections with
     # one line ("Daily div 6.7 cts vs 6.7 cts prior"), and three stories with paragraphs
     # the wire sent twice (one with two of them edited)
     docs = tables()
@@ -128,6 +128,18 @@ def test_a_table_row_found_again_is_no_repeat_and_repeated_paragraphs_are():
     reps = scan(docs).repeats
     assert reps.groupby("doc").size().to_dict() == {"reuters-1560": 3, "reuters-3287": 2, "reuters-4744": 3}
     assert sorted(reps.loc[reps["similarity"] < 1, "doc"]) == ["reuters-3287"] * 2
+
+
+def test_a_page_sent_twice_is_repeated_whole_however_long_its_table():
+    # a real story's lead and closing paragraphs around a table of 150 rows, the whole
+    # page emitted twice by the scraper: every block of the second copy is a repeat, the
+    # rows far from the prose too
+    lead, close = [p for p in read_sample("reuters-10221").split("\n\n") if len(p.split()) >= 16][:2]
+    rows = [f"Region {i} unit sales {(i * 37) % 900 + 100},{(i * 91) % 1000:03d} vs {(i * 53) % 900 + 100}"
+            for i in range(150)]
+    page = "\n\n".join([lead, *rows, close])
+    reps = scan({"page": page + "\n\n" + page}).repeats
+    assert list(zip(reps["block"], reps["repeat_of"])) == [(152 + k, k) for k in range(152)]
 
 
 def test_a_short_line_is_a_repeat_when_emitted_again_with_its_lead_or_at_once():
