@@ -161,7 +161,7 @@ class DedupGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except DedupError as err:
+        except (DedupError, DedupWarning) as err:  # a warning made an error (PYTHONWARNINGS=error)
             raise UserError(str(err)) from err
 
 

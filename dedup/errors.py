@@ -7,6 +7,11 @@ print one line that names them and exit with code 2.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import warnings
+
 
 class DedupError(Exception):
     """An error caused by the user's input or parameters, not by a bug.
@@ -52,3 +57,14 @@ class DedupWarning(UserWarning):
     """Something the user should know that does not stop the work (an index whose
     stored words were normalised by an older dedup); the command line prints it as
     ``dedup: warning: ...``."""
+
+
+def warn(message: str) -> None:
+    """A :class:`DedupWarning` of ``message``, shown at the user's line: the first caller
+    outside this package (and ``contextlib``, whose context managers it enters through)."""
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(here)
+                                 or frame.f_code.co_filename == contextlib.__file__):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(DedupWarning(message), stacklevel=level + 1)

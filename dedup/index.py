@@ -69,7 +69,6 @@ import json
 import os
 import re
 import sqlite3
-import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,7 +78,7 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
-from .errors import DedupError, DedupWarning, InputError, ParameterError
+from .errors import DedupError, InputError, ParameterError, warn
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
@@ -526,10 +525,9 @@ class Index:
         if self.normalization < NORMALIZATION:
             # its words stay as they were: a text holding &rsquo; or &#8217; gave the words
             # "rsquo" and "8217", and matches less well now that they are decoded
-            warnings.warn(DedupWarning(
-                f"{self.path}: index built before HTML character references (&rsquo;, &#8217;) were "
-                f"decoded (normalisation {self.normalization}, now {NORMALIZATION}): texts holding them match "
-                f"its documents less well; build a new index from the articles"), stacklevel=4)
+            warn(f"{self.path}: index built before HTML character references (&rsquo;, &#8217;) were decoded "
+                 f"(normalisation {self.normalization}, now {NORMALIZATION}): texts holding them match its "
+                 f"documents less well; build a new index from the articles")
         # the LSH bands its keys were cut with, which it keeps: an index built before the
         # bands were weighed for recall (10 x 12 at 0.78, now 16 x 8) still finds what it did
         self.bands = (int(meta["bands"]), int(meta["rows"])) if "bands" in meta and "rows" in meta \

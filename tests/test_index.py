@@ -246,13 +246,18 @@ def test_an_index_from_before_html_references_were_decoded_says_so(tmp_path):
     # an index written before: its meta has no normalisation (its words read '&rsquo;' as "rsquo")
     with sqlite3.connect(db) as con:
         con.execute("DELETE FROM meta WHERE key = 'normalization'")
-    with pytest.warns(DedupWarning, match="news.db: index built before HTML character references"):
+    with pytest.warns(DedupWarning, match="news.db: index built before HTML character references") as shown:
         with dedup.Index(str(db), readonly=True) as idx:
             assert idx.normalization == 1 and len(idx) == 5
+    assert shown[0].filename == __file__  # at the user's line, not inside dedup
     result = runner().invoke(cli, ["index", "query", str(db), str(NEWS)])
     assert result.exit_code == 0 and "5 duplicates" in result.stdout
     warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning: ")]
     assert len(warned) == 1 and warned[0].endswith("build a new index from the articles")
+    with warnings.catch_warnings():  # PYTHONWARNINGS=error: one line and exit code 2, not a traceback
+        warnings.simplefilter("error", DedupWarning)
+        result = runner().invoke(cli, ["index", "query", str(db), str(NEWS)])
+    assert result.exit_code == 2 and result.stderr.startswith("dedup: error: ") and "Traceback" not in result.stderr
 
 
 def test_a_query_shows_a_compact_summary_in_a_notebook():
