@@ -131,7 +131,7 @@ class _Decompressing(io.RawIOBase):
 
 @contextmanager
 def compressed_output(path: str, mode: str = "wb", encoding: str | None = None,
-                      newline: str | None = None) -> Iterator[IO]:
+                      newline: str | None = None, name: str | None = None) -> Iterator[IO]:
     """Write the file ``path``, compressed as its name says (``out.jsonl.gz``: gzip) or as
     it is, and synced to disk once the ``with`` block ends (the compressed stream's end
     written first), as a file about to be renamed into place must be.
@@ -140,8 +140,10 @@ def compressed_output(path: str, mode: str = "wb", encoding: str | None = None,
         path: the file to write (created or truncated).
         mode: ``"wb"`` for bytes, ``"w"`` for text.
         encoding, newline: as for :func:`open`, in text mode.
+        name: the name whose suffix says the compression (default ``path``; a temporary
+            file to be renamed into place has the name of its target).
     """
-    compression = compression_of(path)
+    compression = compression_of(path if name is None else name)
     with open(path, "wb") as raw:
         if compression is None and mode == "wb":
             yield raw

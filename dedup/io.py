@@ -48,7 +48,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from .compression import compression_of, decompressed, without_compression
+from .compression import compressed_output, compression_of, decompressed, without_compression
 from .errors import DedupError, InputError, ParameterError
 from .text import LONE_SURROGATE, Utf8Texts
 
@@ -514,8 +514,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     raises, the temporary file is removed and ``path`` is left as it was. The path
     ``"-"`` writes to standard output directly. A symbolic link is followed (the file
     it names is replaced, with its permissions), and a special file such as
-    ``/dev/null`` or a FIFO is written through. A failing write (a full disk) is a
-    :class:`DedupError` naming ``path``.
+    ``/dev/null`` or a FIFO is written through. A name ending in ``.gz``, ``.bz2`` or
+    ``.xz`` is written compressed (:func:`~dedup.compression.compressed_output`). A
+    failing write (a full disk) is a :class:`DedupError` naming ``path``.
 
     Args:
         path: the file to write.
@@ -561,11 +562,17 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
         raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     try:
         keep_mode(tmp, target)
-        with os.fdopen(fd, mode, **text_args) as f:
-            yield _NamedWrites(f, path)
-            with write_errors_named(path):
-                f.flush()
-                os.fsync(f.fileno())
+        if compression_of(path) is not None:  # report.json.gz: compressed, as its name says
+            os.close(fd)
+            with write_errors_named(path), \
+                    compressed_output(tmp, mode, None if binary else encoding, name=path) as f:
+                yield _NamedWrites(f, path)
+        else:
+            with os.fdopen(fd, mode, **text_args) as f:
+                yield _NamedWrites(f, path)
+                with write_errors_named(path):
+                    f.flush()
+                    os.fsync(f.fileno())
         try:
             os.replace(tmp, target)
         except OSError as e:

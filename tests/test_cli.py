@@ -872,3 +872,14 @@ def test_the_first_run_after_installing_says_it_compiles_and_later_runs_do_not(t
     piped = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
                            env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert piped.stdout == "False\n" and piped.stderr == ""
+
+
+def test_a_report_named_gz_is_written_compressed(tmp_path):
+    # -o report.json.gz: what a user's zcat expects, the same JSON as the plain report
+    plain, packed = tmp_path / "report.json", tmp_path / "report.json.gz"
+    for out in (plain, packed):
+        result = CliRunner().invoke(cli, ["scan", str(EXAMPLES), "--format", "json", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    assert packed.read_bytes()[:2] == b"\x1f\x8b"
+    assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.json.gz"]  # no temporary file left
