@@ -104,13 +104,24 @@ class _Decompressing(io.RawIOBase):
     def __init__(self, source: IO[bytes], raw: IO[bytes], path: str, compression: str):
         super().__init__()
         self._source, self._raw, self._path, self._compression = source, raw, path, compression
+        self._read = 0  # decompressed bytes so far
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
         try:
-            return self._source.readinto(buffer)
+            n = self._source.readinto(buffer)
+            self._read += n
+            return n
+        except gzip.BadGzipFile as e:
+            with suppress(Exception):  # a read over the end decompressed its members first
+                self._read = max(self._read, self._source.tell())
+            if not str(e).startswith("Not a gzipped file") or not self._read:
+                raise InputError(f"corrupt gzip data ({e})", self._path) from None
+            # gzip reads member after member: what follows the last one is not another
+            raise InputError("corrupt gzip data (bytes that are not gzip after the end of its stream)",
+                             self._path) from None
         except EOFError:
             raise InputError(f"corrupt {self._compression} data (truncated: it ends before its end-of-stream "
                              "marker)", self._path) from None

@@ -932,6 +932,7 @@ def test_corrupt_gzip_is_an_error_naming_the_file(tmp_path):
         "flipped.txt.gz": packed[:40] + bytes([packed[40] ^ 0xFF]) + packed[41:],  # inside the deflate stream
         "crc.txt.gz": packed[:-8] + bytes([packed[-8] ^ 1]) + packed[-7:],  # the checksum in the trailer
         "not-gzip.jsonl.gz": b'{"text": "plain JSONL named .gz"}\n',
+        "trailing.txt.gz": packed + packed + b"garbage",  # two members, then bytes that are none
     }
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
@@ -940,6 +941,8 @@ def test_corrupt_gzip_is_an_error_naming_the_file(tmp_path):
         assert err.message.startswith("corrupt gzip data (") and err.message.endswith(")"), err.message
     assert read_error([tmp_path / "crc.txt.gz"]).message.startswith("corrupt gzip data (CRC check failed")
     assert read_error([tmp_path / "not-gzip.jsonl.gz"]).message == "corrupt gzip data (Not a gzipped file (b'{\"'))"
+    assert read_error([tmp_path / "trailing.txt.gz"]).message == \
+        "corrupt gzip data (bytes that are not gzip after the end of its stream)"
 
 
 def test_invalid_utf8_inside_a_compressed_file_names_its_line(tmp_path):
