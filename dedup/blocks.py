@@ -30,6 +30,7 @@ Rules, with the reason for each default:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -39,7 +40,7 @@ from . import lsh
 from .minhash import OnePermutationHashing
 from .parallel import concat_parts
 from .shingles import SetBatch, intersection_sizes, sequence_hashes, sorted_distinct
-from .text import BlockTable, TokenizedBatch
+from .text import BlockTable, TokenizedBatch, _word_hash
 from .tokens import TokenStore
 
 _U64 = np.uint64
@@ -356,9 +357,8 @@ def repeats(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.nd
 TABLE_VALUE_WORDS = ("nil", "none", "unch", "x", "y", "n")
 
 
+@lru_cache(maxsize=1)
 def _table_value_hashes() -> np.ndarray:
-    from .text import _word_hash
-
     return np.array(sorted(int(_word_hash(w)) for w in TABLE_VALUE_WORDS), dtype=np.uint64)
 
 
@@ -391,12 +391,12 @@ def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: 
     doc = tb.block_doc[block].astype(np.int64)
     shift = (block - repeat_of).astype(np.int64)
     key = (doc << 32) | shift
-    undecided = np.unique(key[~keep])
-    for k in undecided.tolist():
-        rows = np.flatnonzero(key == k)
-        if not prose[rows].any():
-            continue  # no prose at this distance in this document: rows of a table
-        d, blocks = int(k & 0xFFFFFFFF), block[rows].astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    starts = np.flatnonzero(np.diff(key[order], prepend=-1))  # the rows of each (document, distance)
+    for rows in np.split(order, starts[1:]):
+        if keep[rows].all() or not prose[rows].any():
+            continue  # nothing to decide, or no prose at this distance: rows of a table
+        d, blocks = int(shift[rows[0]]), block[rows].astype(np.int64)
         lo, hi = int(blocks.min()), int(blocks.max())
         at = np.arange(lo, hi + 1)
         ok = bt[at] == bt[at - d]

@@ -562,17 +562,11 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
         raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     try:
         keep_mode(tmp, target)
-        if compression_of(path) is not None:  # report.json.gz: compressed, as its name says
-            os.close(fd)
-            with write_errors_named(path), \
-                    compressed_output(tmp, mode, None if binary else encoding, name=path) as f:
-                yield _NamedWrites(f, path)
-        else:
-            with os.fdopen(fd, mode, **text_args) as f:
-                yield _NamedWrites(f, path)
-                with write_errors_named(path):
-                    f.flush()
-                    os.fsync(f.fileno())
+        os.close(fd)
+        # flushed and synced at the end; compressed when the name says so (report.json.gz)
+        writes = compressed_output(tmp, "wb" if binary else "w", text_args.get("encoding"), name=path)
+        with write_errors_named(path), writes as f:
+            yield _NamedWrites(f, path)
         try:
             os.replace(tmp, target)
         except OSError as e:

@@ -460,12 +460,16 @@ class Scanner:
                           exact, boilerplate, reps, overlaps)
 
 
+def _pair_keys(pairs: np.ndarray) -> np.ndarray:
+    """One int64 a row of document pairs ``(a, b)`` (numbers below 2**31)."""
+    return (pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64)
+
+
 def _without(pairs: np.ndarray, drop: np.ndarray) -> np.ndarray:
     """The rows of ``pairs`` (``a < b``) that are not rows of ``drop``."""
     if len(pairs) == 0 or len(drop) == 0:
         return pairs
-    key = lambda x: (x[:, 0].astype(np.int64) << 32) | x[:, 1].astype(np.int64)  # noqa: E731
-    return pairs[~np.isin(key(pairs), key(drop))]
+    return pairs[~np.isin(_pair_keys(pairs), _pair_keys(drop))]
 
 
 def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex, countable: np.ndarray,
@@ -523,7 +527,8 @@ def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex,
     tokens = store.of(distinct).take(np.searchsorted(distinct, docs))  # document 2k, 2k + 1: pair k
     owner = np.repeat(np.arange(len(docs)), np.diff(tokens.tokens.doc_block_offsets))
     in_span = (tokens.blocks >= spans[owner, 0]) & (tokens.blocks <= spans[owner, 1])
-    keep = in_span & keep_block[tokens.blocks]
+    content = keep_block[tokens.blocks]
+    keep = in_span & content
     own = np.arange(len(docs))
     sets = shingle_sets(tokens.tokens, own, p.ngram, keep)
     figs = figure_sets(tokens.tokens, own, keep)
@@ -534,7 +539,7 @@ def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex,
     # the text around the spans: another site's chrome is other lines; a templated
     # report's other version has the same lines with other figures
     tb = tokens.tokens
-    edge = ~in_span & keep_block[tokens.blocks]
+    edge = ~in_span & content
     # ... and is chrome, not prose: a developing story's new lead, a press release's own
     # news around its company's standard paragraphs, another story quoting the same
     # passage are paragraphs of PROSE_WORDS words or more
@@ -555,14 +560,17 @@ def _use_span_stats(member_stats: pd.DataFrame, representative: np.ndarray, wrap
     """In ``member_stats``, the similarity and containment of the members that are a
     pair of ``wrapped`` with their representative: those of the spans (``stats``,
     columns Jaccard and containment), where higher."""
-    key = {(int(a), int(b)): k for k, (a, b) in enumerate(wrapped.tolist())}
-    for row, doc in enumerate(member_stats["doc_index"].tolist()):
-        rep = int(representative[doc])
-        k = key.get((min(doc, rep), max(doc, rep)))
-        if k is not None:
-            for col, value in (("similarity", stats[k, 0]), ("containment", stats[k, 1])):
-                if value > member_stats.iat[row, member_stats.columns.get_loc(col)]:
-                    member_stats.iat[row, member_stats.columns.get_loc(col)] = value
+    members = member_stats["doc_index"].to_numpy()
+    reps = representative[members]
+    keys = _pair_keys(np.stack((np.minimum(members, reps), np.maximum(members, reps)), axis=1))
+    wrapped_keys = _pair_keys(wrapped)
+    order = np.argsort(wrapped_keys)
+    at = np.searchsorted(wrapped_keys, keys, sorter=order).clip(max=len(order) - 1)
+    found = wrapped_keys[order[at]] == keys
+    rows, k = np.flatnonzero(found), order[at[found]]
+    for column, values in (("similarity", stats[k, 0]), ("containment", stats[k, 1])):
+        col = member_stats.columns.get_loc(column)
+        member_stats.iloc[rows, col] = np.maximum(member_stats.iloc[rows, col].to_numpy(), values)
 
 
 def _variant_share(tb: TokenizedBatch, edge: np.ndarray, a: int, b: int) -> float:

@@ -130,13 +130,9 @@ def decode_entities(text: str) -> str:
 
 
 def _fold(text: str) -> str:
-    """Steps 0-4 of normalisation, and every non-ASCII character that is neither a letter
-    nor a digit (curly quotes, bullets, symbols) made a space."""
-    return _fold_decoded(decode_entities(text))
-
-
-def _fold_decoded(text: str) -> str:
-    """Steps 1-4 (:func:`_fold` of a text whose references are decoded)."""
+    """Steps 1-4 of normalisation (of a text whose references are decoded), and every
+    non-ASCII character that is neither a letter nor a digit (curly quotes, bullets,
+    symbols) made a space."""
     if text.isascii():
         return text.lower()
     text = unicodedata.normalize("NFKC", text).casefold()
@@ -175,7 +171,8 @@ _WIDTH_MASK = np.array([0, 0, 0xFFFF0000, 0xFFFFFF00, 0xFFFFFFFF], dtype=np.uint
 
 
 def _fold_bytes(text: str) -> bytes:
-    """:func:`_fold` as UTF-8 bytes, fast when non-ASCII characters are few: ASCII is
+    """Steps 0-4 of normalisation (:func:`decode_entities`, then :func:`_fold`) as UTF-8
+    bytes, fast when non-ASCII characters are few: ASCII is
     lowered with ``bytes.lower`` and each distinct non-ASCII character is folded once
     and replaced throughout. Text where folding depends on neighbouring characters
     (combining marks, conjoining jamo) takes the whole-text path; the result is the same."""
@@ -195,7 +192,7 @@ def _fold_bytes(text: str) -> bytes:
     chars = {raw[a:a + w].decode("utf-8", "surrogatepass") for a, w in zip(starts[first].tolist(), width[first].tolist())}
     folds = {c: _fold_char(c) for c in chars}
     if any(f is None for f in folds.values()):
-        return _fold_decoded(text).encode("utf-8", "surrogatepass")
+        return _fold(text).encode("utf-8", "surrogatepass")
     for c, f in folds.items():
         if f != c:
             raw = raw.replace(c.encode("utf-8", "surrogatepass"), f.encode("utf-8"))
