@@ -425,6 +425,40 @@ def site_chrome_once(text: str, rng) -> str:
     return nl.join(header) + nl + nl + text + nl + nl + nl.join(footer)
 
 
+HEADLINES_PATH = SAMPLE_PATH.parent / "reuters_headlines.txt"
+
+
+def load_headlines(path: str | Path = HEADLINES_PATH) -> list[str]:
+    """Real headlines of Reuters-21578 stories that are not in the sample (one a line;
+    made by ``benchmarks/make_samples.py``)."""
+    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def site_chrome_heavy(text: str, rng, headlines: Sequence[str] | None = None) -> str:
+    """``text`` on the page of a site seen once with heavy chrome, as news sites have: a
+    header of the site's name, a menu, an account link and a "most read" list, and a
+    footer of "more", "latest" and "editor's picks" lists and a legal line; each list
+    five headlines drawn from ``headlines`` (default: :func:`load_headlines`, real ones
+    that no article of the sample has), 20 in all. About 160 words of chrome: around a
+    story of 150 words, the story is less than half of the page.
+
+    Like :func:`site_chrome_once`, such chrome is nobody's boilerplate; two pages of a
+    pair share a headline now and then."""
+    rng = _rng(rng)
+    pool = load_headlines() if headlines is None else list(headlines)
+    pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
+    town = pick(_SITE_TOWNS)
+    site = f"The {town} {pick(_SITE_WORDS[0])} {pick(_SITE_WORDS[1])}"
+    year = int(rng.integers(2019, 2026))
+    line = lambda role: pick(_SITE_LINES[role]).format(site=site, town=town, year=year)  # noqa: E731
+    chosen = [pool[i] for i in rng.choice(len(pool), size=20, replace=False).tolist()]
+    nl = "\r\n" if "\r\n" in text else "\n"
+    header = [site, line("nav"), line("account"), f"Most read on {site}", *chosen[:5]]
+    footer = [line("more"), *chosen[5:10], "Latest news", *chosen[10:15], "Editor's picks", *chosen[15:],
+              line("legal")]
+    return nl.join(header) + nl + nl + text + nl + nl + nl.join(footer)
+
+
 # --------------------------------------------------------------------------- truncation
 
 def truncate(text: str, fraction: float) -> str:
@@ -614,6 +648,8 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
     * ``two_sites``: an article and its copy, each on the page of a site seen once
       (:func:`site_chrome_once`: chrome that no other page shares, so it is never
       boilerplate); the article's row is kind ``original`` (~5 %);
+    * ``two_sites_heavy``: the same with heavy chrome (:func:`site_chrome_heavy`: four
+      lists of five real headlines), about as long as the article (~5 %);
     * ``distinct``: the rest, untouched (negatives).
 
     Real rows of the input keep their real labels: ``template`` rows (templated reports,
@@ -701,6 +737,10 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
     for k in take(per_kind):
         emit(ids[k], site_chrome_once(texts[k], rng), ids[k], "original", "site_once", ids[k])
         emit(f"{ids[k]}~two_sites", site_chrome_once(texts[k], rng), ids[k], "two_sites", "site_once", ids[k])
+    for k in take(per_kind):
+        emit(ids[k], site_chrome_heavy(texts[k], rng), ids[k], "original", "site_heavy", ids[k])
+        emit(f"{ids[k]}~two_sites_heavy", site_chrome_heavy(texts[k], rng), ids[k], "two_sites_heavy", "site_heavy",
+             ids[k])
     for k in sorted(topic_idx):
         emit(ids[k], texts[k], ids[k], "same_topic_distinct", "none", ids[k])
     for k in rest[cursor:]:

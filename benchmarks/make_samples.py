@@ -1,4 +1,4 @@
-"""Build ``tests/data/reuters_sample.jsonl`` from the full Reuters-21578 corpus.
+"""Build ``tests/data/reuters_sample.jsonl`` (and ``reuters_headlines.txt``) from the full Reuters-21578 corpus.
 
 Run once by a maintainer (``python benchmarks/make_samples.py``); tests and benchmarks
 never run it and never read ``/work/shared``. It needs the full corpus
@@ -24,6 +24,10 @@ labelled, real subset:
     (the Fed's repurchase notices on different days, USDA price tables of different
     dates, metal price changes, earnings tables of different companies, ...),
     hand-checked; every document is its own family and carries ``template``.
+
+``reuters_headlines.txt``
+    300 real headlines of stories that are not in the sample, for site chrome
+    (:func:`headlines`).
 
 Similarity is brute-force exact Jaccard of the sets of word 5-grams (lower-cased
 ``\\w+`` tokens, n-grams running across line breaks). "Brute force" here means every
@@ -51,6 +55,8 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = Path("/work/shared/data/reuters21578.jsonl.gz")
 DEFAULT_OUT = ROOT / "tests" / "data" / "reuters_sample.jsonl"
+DEFAULT_HEADLINES = ROOT / "tests" / "data" / "reuters_headlines.txt"
+N_HEADLINES = 300
 
 WORD_RE = re.compile(r"\w+")
 SHINGLE = 5
@@ -185,6 +191,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("-o", "--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--headlines", type=Path, default=DEFAULT_HEADLINES)
     args = ap.parse_args()
 
     df = pd.read_json(args.source, lines=True)
@@ -344,6 +351,22 @@ def main() -> None:
             rec = {k: rec[k] for k in ("id", "family", "kind", "template", "date", "text") if k in rec}
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
+    chosen = headlines(df, set(sample["id"]))
+    args.headlines.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    print(f"wrote {len(chosen)} headlines to {args.headlines}")
+
+
+def headlines(df: pd.DataFrame, sample_ids: set[str]) -> list[str]:
+    """:data:`N_HEADLINES` distinct real headlines (a story's first line) of 5 to 9 words,
+    of stories not in the sample whose headline is no other story's, drawn with
+    :data:`SEED`: the lists of a heavy site page (``corpus.site_chrome_heavy``), which
+    then share no line with the sample's articles."""
+    first = df["text"].map(lambda t: t.strip().split("\n", 1)[0].strip())
+    once = ~first.str.lower().duplicated(keep=False)
+    ok = once & first.str.split().str.len().between(5, 9) & first.str.contains("[A-Za-z]{3}")
+    pool = sorted(first[ok & ~df["id"].isin(sample_ids)])
+    rng = np.random.default_rng(SEED)
+    return [pool[i] for i in sorted(rng.choice(len(pool), size=N_HEADLINES, replace=False).tolist())]
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ chrome still matches its indexed copy exactly. Similarities are exact (computed 
 shingle sets), never MinHash estimates, and equal to what ``scan`` reports for the
 same pair when both documents come with the same boilerplate.
 
+Chrome that is nobody's boilerplate (a site seen once) is handled as ``scan`` does: a
+new page and an indexed one whose shared paragraphs cover a third of both, and that
+fail verification on their whole content, are verified again on the span from their
+first shared paragraph to their last (:mod:`dedup.wrapped`, on the indexed page's
+stored paragraphs); the similarity and containment reported are then the spans'.
+
 Writes are transactions: an :meth:`Index.add` or :meth:`Index.remove` is committed
 whole or not at all, even when the process is killed. :meth:`Index.query` only reads;
 open the index with ``readonly=True`` to make that a guarantee (the command line does).
@@ -86,6 +92,7 @@ from .report import Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
+from .wrapped import SPAN_MIN_COVER, span_copies, spans, text_both_sides
 
 __all__ = ["Index", "QueryReport", "encode_tokens", "decode_tokens", "SCHEMA_VERSION"]
 
@@ -790,20 +797,92 @@ class Index:
     def _stored_sets(self, blobs: Sequence[bytes]) -> tuple[SetBatch, SetBatch]:
         """The shingle and figure sets of indexed documents, from their stored tokens
         (:data:`CHUNK_DOCS` documents at a time)."""
-        hashes, figures = self._vocabulary()
         shingles, figure_sets_ = [], []
         for lo in range(0, max(len(blobs), 1), CHUNK_DOCS):
-            try:
-                doc_block_offsets, word_offsets, numbers = decode_tokens(blobs[lo:lo + CHUNK_DOCS])
-            except ValueError as e:
-                raise DedupError(f"the index is damaged ({e})", self.path) from None
-            if len(numbers) and numbers.max() >= len(hashes):
-                raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
-            content = _words_only(doc_block_offsets, word_offsets, hashes[numbers].view(_U64), figures[numbers])
-            sh, fg = _sets(content, self.params.ngram)
+            sh, fg = _sets(self._stored_tokens(blobs[lo:lo + CHUNK_DOCS]), self.params.ngram)
             shingles.append(sh)
             figure_sets_.append(fg)
         return SetBatch.concat(shingles), SetBatch.concat(figure_sets_)
+
+    def _stored_tokens(self, blobs: Sequence[bytes]) -> TokenizedBatch:
+        """Indexed documents' content paragraphs and words, from their stored tokens
+        (words only: where the paragraphs were in the texts is not stored)."""
+        hashes, figures = self._vocabulary()
+        try:
+            doc_block_offsets, word_offsets, numbers = decode_tokens(blobs)
+        except ValueError as e:
+            raise DedupError(f"the index is damaged ({e})", self.path) from None
+        if len(numbers) and numbers.max() >= len(hashes):
+            raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
+        return _words_only(doc_block_offsets, word_offsets, hashes[numbers].view(_U64), figures[numbers])
+
+    def _span_matches(self, batch: Batch, shared: pd.DataFrame, pairs: np.ndarray, rows: dict) -> pd.DataFrame:
+        """Of ``pairs`` (new document, indexed one) that are not near-duplicates, those
+        that are one story on two sites' pages (:mod:`dedup.wrapped`), as ``scan`` finds
+        them in a group: the paragraphs the two share (``shared``) cover
+        ``group_coverage`` of both, and verified on the span from the first shared
+        paragraph to the last they are near-duplicates. Returns ``q, doc, similarity,
+        containment`` (the spans' Jaccard and containment) of the pairs found."""
+        p = self.params
+        out = pd.DataFrame({"q": np.zeros(0, np.int64), "doc": np.zeros(0, np.int64),
+                            "similarity": np.zeros(0), "containment": np.zeros(0)})
+        if len(shared) == 0 or len(pairs) == 0:
+            return out
+        s = shared.drop_duplicates(["q", "key", "doc"])
+        s = s[np.isin(lsh.pair_keys(s[["q", "doc"]].to_numpy(np.int64)), lsh.pair_keys(pairs))]
+        if len(s) == 0:
+            return out
+        own_q = batch.blocks.groupby("doc")["words"].sum()
+        together = s.groupby(["q", "doc"], sort=True)["words"].sum()
+        q = together.index.get_level_values("q").to_numpy(np.int64)
+        d = together.index.get_level_values("doc").to_numpy(np.int64)
+        # the indexed documents' paragraphs, their keys, and which are content now
+        distinct = sorted_distinct(d)
+        stored = self._stored_tokens([rows[x][4] for x in distinct.tolist()])
+        para_hash = sequence_hashes(stored.word_hash, stored.word_offsets)
+        boilerplate = np.union1d(self._known_boilerplate(), batch.type_hash[batch.boilerplate].view(np.int64))
+        para_content = ~np.isin(para_hash.view(np.int64), boilerplate)
+        para_key = _signed(para_hash, 48)
+        countable = para_content & (stored.block_words >= p.min_block_words)
+        # own words of each indexed document: its distinct countable paragraphs
+        first_of_key = ~pd.DataFrame({"d": stored.block_doc, "k": para_key}).duplicated().to_numpy()
+        own_d = np.bincount(stored.block_doc, weights=stored.block_words * (countable & first_of_key),
+                            minlength=len(distinct))
+        local = np.searchsorted(distinct, d)
+        own = np.maximum(own_q.reindex(q, fill_value=0).to_numpy(), own_d[local])
+        cover = together.to_numpy() >= min(p.group_coverage, SPAN_MIN_COVER) * np.maximum(own, 1)
+        q, d, local = q[cover], d[cover], local[cover]
+        if len(q) == 0:
+            return out
+        # each pair's shared paragraphs: the new document's blocks (numbered in the batch)
+        # and the indexed one's paragraphs that hold a key the two share
+        s = s.merge(pd.DataFrame({"q": q, "doc": d, "k": np.arange(len(q))}), on=["q", "doc"])
+        para = pd.DataFrame({"local": stored.block_doc, "key": para_key, "at": np.arange(stored.n_blocks)})
+        hits = s[["k", "key"]].assign(local=local[s["k"].to_numpy()]).merge(para, on=["local", "key"])
+        tb = batch.result.tokens
+        new = tb.take(q)
+        new_blocks = ragged_arange(tb.doc_block_offsets[q], np.diff(tb.doc_block_offsets)[q])
+        old = stored.take(local)
+        old_blocks = ragged_arange(stored.doc_block_offsets[local], np.diff(stored.doc_block_offsets)[local])
+        width = np.int64(max(tb.n_blocks, stored.n_blocks) + 1)
+        shared_new = np.isin(new.block_doc * width + new_blocks,
+                             s["k"].to_numpy(np.int64) * width + s["block"].to_numpy(np.int64))
+        shared_old = np.isin(old.block_doc * width + old_blocks,
+                             hits["k"].to_numpy(np.int64) * width + hits["at"].to_numpy(np.int64))
+        content = np.concatenate((batch.keep_block[new_blocks], para_content[old_blocks]))
+        # pair k: documents 2k (new) and 2k + 1 (indexed)
+        both = TokenizedBatch.concat([new, old])
+        order = np.stack((np.arange(len(q)), len(q) + np.arange(len(q))), axis=1).ravel()
+        owner_blocks = ragged_arange(both.doc_block_offsets[order], np.diff(both.doc_block_offsets)[order])
+        shared_blocks = np.concatenate((shared_new, shared_old))[owner_blocks]
+        both, content = both.take(order), content[owner_blocks]
+        # one of the two has other text before and after what they share (as in scan)
+        inside = text_both_sides(both, spans(both, shared_blocks, trim=False)).reshape(-1, 2).any(axis=1)
+        in_span = spans(both, shared_blocks)
+        found, stats = span_copies(both, in_span, content, p)
+        found &= inside
+        return pd.DataFrame({"q": q[found], "doc": d[found], "similarity": stats.jaccard[found],
+                             "containment": stats.containment[found]})
 
     def remove(self, ids: Iterable[str] | str) -> int:
         """Remove documents by id, in one transaction; returns how many were found.
@@ -898,12 +977,19 @@ class Index:
         da = np.array([position[d] for d in pairs[:, 1].tolist()], dtype=np.int64)
         stats = pair_stats(shingles, figures, qa, n + da)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+        # a story on another site's page: the pair taken on the span the two share
+        spans = self._span_matches(batch, shared, pairs[~dup], rows)
+        jaccard, containment = stats.jaccard.copy(), stats.containment.copy()
+        if len(spans):
+            at = np.searchsorted(lsh.pair_keys(pairs), lsh.pair_keys(spans[["q", "doc"]].to_numpy(np.int64)))
+            dup[at] = True
+            jaccard[at], containment[at] = spans["similarity"].to_numpy(), spans["containment"].to_numpy()
         cand_ids = np.array([rows[d][1] for d in cand_docs.tolist()], dtype=object)
         cand_hash = np.array([rows[d][3] for d in cand_docs.tolist()], dtype=np.int64)
         matches = pd.DataFrame({
             "doc_index": qa[dup], "doc": np.array([d.id for d in batch.documents], dtype=object)[qa[dup]],
-            "indexed": cand_ids[da[dup]], "similarity": stats.jaccard[dup].round(4),
-            "containment": stats.containment[dup].round(4),
+            "indexed": cand_ids[da[dup]], "similarity": jaccard[dup].round(4),
+            "containment": containment[dup].round(4),
             "exact": batch.text_hash[qa[dup]] == cand_hash[da[dup]],
         }).sort_values(["doc_index", "similarity", "containment", "indexed"], ascending=[True, False, False, True],
                        ignore_index=True)

@@ -224,6 +224,11 @@ def _sort_by_key(keys: np.ndarray, items: np.ndarray, hashed: bool = False) -> t
     return packed, ib
 
 
+def pair_keys(pairs: np.ndarray) -> np.ndarray:
+    """One int64 a row of document pairs ``(a, b)`` (numbers below 2**31)."""
+    return (pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64)
+
+
 def unique_pairs(pairs: np.ndarray) -> np.ndarray:
     """Pairs with ``a < b``, self-pairs dropped, sorted and without repeats."""
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)

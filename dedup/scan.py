@@ -19,10 +19,11 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
    another site's chrome.
 5. **Boilerplate**: block types found in enough different groups (``blocks``).
 6. Final verification on shingle sets without boilerplate blocks (``match``), then
-   clusters and representatives (``cluster``). A pair of one group that fails it is
-   verified once more on the span from its first shared block to its last, when one
-   of the two has other text on both sides of that span: a short story on the pages of
-   two sites seen once each, whose chrome is nobody's boilerplate.
+   clusters and representatives (``cluster``). A pair whose shared blocks cover a
+   third of both that fails it is verified once more on the span from its first shared
+   block to its last, when one of the two has other text on both sides of that span: a
+   short story on the pages of two sites seen once each, whose chrome is nobody's
+   boilerplate (``wrapped``).
 7. Repeats inside documents and overlap between documents not in the same cluster,
    from exact block types and near-matching long blocks (``blocks``).
 """
@@ -56,6 +57,7 @@ from .shingles import SetBatch, intersection_sizes, sorted_distinct
 from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch, Utf8Texts
 from .tokens import Tokens, TokenStore
+from .wrapped import SPAN_MIN_COVER, span_copies, spans
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -98,27 +100,6 @@ SIDE_NEAR_MAX_DOCS = 262_144
 #: and 0.98 of them, precision unchanged (0.996); 100,000 generated articles took as long
 #: (16 band keys a document instead of 10: 48 bytes more)
 LSH_WEIGHTS = (0.1, 0.9)
-
-#: copies of one story in two sites' chrome (``_wrapped_copies``): the text around the
-#: shared span of a templated report's two versions is the same lines with other
-#: figures, another site's chrome is other lines. A line around one span has a variant
-#: around the other when their words other than figures have Jaccard at least
-#: EDGE_VARIANT_JACCARD; the pair is a templated report when the words in such lines
-#: are MAX_EDGE_VARIANTS of those around the smaller edge. Measured: every templated
-#: pair of ``benchmarks/quality.py`` 1.0 (Fed notices, coffee rainfall, earnings); two
-#: sites' chrome 0-0.48 there, 0 for three sites' hand-written chrome. On all of
-#: Reuters-21578 the rule finds 2 pairs, re-issues under a new headline
-MAX_EDGE_VARIANTS = 0.75
-EDGE_VARIANT_JACCARD = 0.5
-#: ... and the text around them is chrome: of each document, the words outside the span
-#: in blocks of PROSE_WORDS words or more are under MAX_PROSE_AROUND of the span's words.
-#: A reviewer's cases (built from real Reuters paragraphs) that merged without it: one
-#: company's press releases sharing their "About" and safe-harbour paragraphs (8 of 8),
-#: developing stories with a new lead and ending (32 of 40), stories quoting the same two
-#: paragraphs (12 of 40), one site's briefs sharing a related-coverage box (12 of 12);
-#: with it, none, and ``benchmarks/quality.py`` is unchanged (two sites seen once: 1.0)
-PROSE_WORDS = 16
-MAX_PROSE_AROUND = 0.25
 
 #: the largest seed of each scheme: signatures become datasketch ``LeanMinHash`` objects,
 #: which store the seed as a signed 64-bit integer; datasketch's permutations come from
@@ -363,6 +344,9 @@ class Scanner:
         own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
         # related by shared text: the shared blocks cover group_coverage of both documents
         grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
+        # worth verifying again on the spans they share, if not near-duplicates (one
+        # story on two sites' pages, :mod:`dedup.wrapped`)
+        spanned = shared[shared_words >= min(p.group_coverage, SPAN_MIN_COVER) * np.maximum(own_a, own_b)]
         # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
         # (pairs that share only a line of site chrome are not)
         shared = shared[shared_words >= SHARED_MIN_COVER * np.maximum(np.minimum(own_a, own_b), 1)]
@@ -430,7 +414,7 @@ class Scanner:
         stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable_len & ~boilerplate, keep_block,
-                                                 _without(grouped, cand[dup]), p)
+                                                 _without(spanned, cand[dup]), p)
         cluster, representative = cluster_documents(n, np.concatenate((cand[dup], wrapped)), doc_words)
         if side is not None:  # after the repeats, while the cluster members' statistics are made
             overlaps_future = side.submit(blk.overlaps, table, index, countable, near, cluster, keep_block)
@@ -460,38 +444,22 @@ class Scanner:
                           exact, boilerplate, reps, overlaps)
 
 
-def _pair_keys(pairs: np.ndarray) -> np.ndarray:
-    """One int64 a row of document pairs ``(a, b)`` (numbers below 2**31)."""
-    return (pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64)
-
-
 def _without(pairs: np.ndarray, drop: np.ndarray) -> np.ndarray:
     """The rows of ``pairs`` (``a < b``) that are not rows of ``drop``."""
     if len(pairs) == 0 or len(drop) == 0:
         return pairs
-    return pairs[~np.isin(_pair_keys(pairs), _pair_keys(drop))]
+    return pairs[~np.isin(lsh.pair_keys(pairs), lsh.pair_keys(drop))]
 
 
 def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex, countable: np.ndarray,
                     keep_block: np.ndarray, pairs: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of ``pairs`` (related by shared blocks, not near-duplicates) that are one
-    story in two sites' chrome: in one of the two documents the blocks they share
-    (types where ``countable``) have other text both before and after them, and
-    from the first shared block to the last the two are near-duplicates (the rule of
-    :func:`~dedup.match.is_near_duplicate`, boilerplate left out).
-
-    A site seen once has chrome that is nobody's boilerplate, and a short story in a
-    heavy header and footer shares only about half of its page with its copy on another
-    site. Pages of one site share the chrome around different stories instead, so their
-    shared blocks reach both ends of the page and the span is the whole page; a story
-    quoted inside another page has a short span there, which the group's coverage rule
-    (``group_coverage`` of both) has already turned away. More rules keep apart what
-    shares a span with other text around it: the spans hold at least ``min_shingles``
-    shingles (a templated notice's one shared line); the text around them is not the
-    same lines with other figures (a Fed notice whose title is boilerplate shares only
-    its middle paragraph with the next day's: of the words around the spans, less than
-    :data:`MAX_EDGE_VARIANTS` in blocks with a variant around the other's span); and it
-    is chrome, not prose (:data:`MAX_PROSE_AROUND`: an update's new lead and ending).
+    story on two sites' pages (:mod:`dedup.wrapped`): in one of the two documents the
+    blocks they share (types where ``countable``) have other text both before and after
+    them, and :func:`~dedup.wrapped.span_copies` takes the pair on the spans from the
+    first shared block to the last (:func:`~dedup.wrapped.spans`). ``pairs`` share
+    blocks that cover :data:`~dedup.wrapped.SPAN_MIN_COVER` of both: a story quoted
+    inside another page has a short span there.
 
     Returns:
         The pairs found, and the Jaccard and containment of their spans' shingle sets
@@ -521,37 +489,20 @@ def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex,
     if not inside.any():
         return none
     kept_pairs = doc[inside].astype(np.int64)
-    spans = np.stack((first[inside], last[inside]), axis=2).reshape(-1, 2)  # (first, last) of 2k: a, 2k + 1: b
     docs = kept_pairs.reshape(-1)
     distinct = sorted_distinct(docs)
     tokens = store.of(distinct).take(np.searchsorted(distinct, docs))  # document 2k, 2k + 1: pair k
     owner = np.repeat(np.arange(len(docs)), np.diff(tokens.tokens.doc_block_offsets))
-    in_span = (tokens.blocks >= spans[owner, 0]) & (tokens.blocks <= spans[owner, 1])
-    content = keep_block[tokens.blocks]
-    keep = in_span & content
-    own = np.arange(len(docs))
-    sets = shingle_sets(tokens.tokens, own, p.ngram, keep)
-    figs = figure_sets(tokens.tokens, own, keep)
-    stats = pair_stats(sets, figs, own[0::2], own[1::2])
-    # a story, not a line of a template: the spans hold min_shingles shingles at least
-    same = (is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
-            & (np.minimum(stats.size_a, stats.size_b) >= p.min_shingles))
-    # the text around the spans: another site's chrome is other lines; a templated
-    # report's other version has the same lines with other figures
-    tb = tokens.tokens
-    edge = ~in_span & content
-    # ... and is chrome, not prose: a developing story's new lead, a press release's own
-    # news around its company's standard paragraphs, another story quoting the same
-    # passage are paragraphs of PROSE_WORDS words or more
-    words = tb.block_words.astype(np.float64)
-    prose_out = np.bincount(owner, weights=(edge & (tb.block_words >= PROSE_WORDS)) * words, minlength=len(docs))
-    span_words = np.bincount(owner, weights=keep * words, minlength=len(docs))
-    chrome_only = (prose_out < MAX_PROSE_AROUND * span_words).reshape(-1, 2).all(axis=1)
-    same &= chrome_only
-    variants = np.ones(len(kept_pairs))
-    for k in np.flatnonzero(same).tolist():
-        variants[k] = _variant_share(tb, edge, 2 * k, 2 * k + 1)
-    found = same & (variants < MAX_EDGE_VARIANTS)
+    # the blocks each document shares with its partner (document 2j, 2j + 1: pair j)
+    j = np.full(len(pairs), -1, dtype=np.int64)
+    j[k[inside]] = np.arange(len(kept_pairs))
+    m = m[j[m["k"].to_numpy()] >= 0]
+    pair_of = j[m["k"].to_numpy()]
+    n_blocks = np.int64(len(table.block_doc))
+    shared_keys = np.concatenate((2 * pair_of * n_blocks + m["block_a"].to_numpy(np.int64),
+                                  (2 * pair_of + 1) * n_blocks + m["block_b"].to_numpy(np.int64)))
+    shared = np.isin(owner * n_blocks + tokens.blocks, shared_keys)
+    found, stats = span_copies(tokens.tokens, spans(tokens.tokens, shared), keep_block[tokens.blocks], p)
     return kept_pairs[found], np.stack((stats.jaccard[found], stats.containment[found]), axis=1)
 
 
@@ -562,8 +513,8 @@ def _use_span_stats(member_stats: pd.DataFrame, representative: np.ndarray, wrap
     columns Jaccard and containment), where higher."""
     members = member_stats["doc_index"].to_numpy()
     reps = representative[members]
-    keys = _pair_keys(np.stack((np.minimum(members, reps), np.maximum(members, reps)), axis=1))
-    wrapped_keys = _pair_keys(wrapped)
+    keys = lsh.pair_keys(np.stack((np.minimum(members, reps), np.maximum(members, reps)), axis=1))
+    wrapped_keys = lsh.pair_keys(wrapped)
     order = np.argsort(wrapped_keys)
     at = np.searchsorted(wrapped_keys, keys, sorter=order).clip(max=len(order) - 1)
     found = wrapped_keys[order[at]] == keys
@@ -571,40 +522,6 @@ def _use_span_stats(member_stats: pd.DataFrame, representative: np.ndarray, wrap
     for column, values in (("similarity", stats[k, 0]), ("containment", stats[k, 1])):
         col = member_stats.columns.get_loc(column)
         member_stats.iloc[rows, col] = np.maximum(member_stats.iloc[rows, col].to_numpy(), values)
-
-
-def _variant_share(tb: TokenizedBatch, edge: np.ndarray, a: int, b: int) -> float:
-    """Of the words outside the span (blocks where ``edge``) of whichever of documents
-    ``a`` and ``b`` of ``tb`` has fewer, the share in blocks with a variant outside the
-    other's span: a block whose words other than figures have Jaccard at least
-    :data:`EDGE_VARIANT_JACCARD` with it. One sparse product of the two documents'
-    block-by-word matrices (a page of hundreds of menu lines is one product)."""
-    from scipy.sparse import csr_matrix
-
-    sides = []
-    for d in (a, b):
-        lo, hi = tb.doc_block_offsets[d], tb.doc_block_offsets[d + 1]
-        w_lo, w_hi = tb.word_offsets[lo], tb.word_offsets[hi]
-        block = np.repeat(np.arange(hi - lo), np.diff(tb.word_offsets[lo:hi + 1]))
-        keep = edge[lo:hi][block] & ~tb.word_is_number[w_lo:w_hi]
-        sides.append((block[keep], tb.word_hash[w_lo:w_hi][keep]))
-    if len(sides[0][1]) == 0 or len(sides[1][1]) == 0:
-        return 0.0
-    _, word = np.unique(np.concatenate((sides[0][1], sides[1][1])), return_inverse=True)
-    n_words = int(word.max()) + 1
-    matrices = []
-    for (block, _), ids in zip(sides, np.split(word, [len(sides[0][1])])):
-        m = csr_matrix((np.ones(len(ids)), (block, ids)), shape=(int(block.max()) + 1, n_words))
-        m.data[:] = 1.0  # a word counts once a block (duplicates were summed)
-        matrices.append(m)
-    size_a, size_b = (np.asarray(m.sum(axis=1)).ravel() for m in matrices)
-    if size_b.sum() < size_a.sum():
-        matrices, size_a, size_b = matrices[::-1], size_b, size_a
-    inter = (matrices[0] @ matrices[1].T).tocoo()
-    jaccard = inter.data / (size_a[inter.row] + size_b[inter.col] - inter.data)
-    best = np.zeros(len(size_a))
-    np.maximum.at(best, inter.row, jaccard)
-    return float(size_a[best >= EDGE_VARIANT_JACCARD].sum() / size_a.sum())
 
 
 def check_jobs(jobs: int) -> int:

@@ -17,7 +17,9 @@ from benchmarks.corpus import (
     article_vocab,
     feed_teaser,
     hard_wrap,
+    site_chrome_heavy,
     site_chrome_once,
+    load_headlines,
     labelled_corpus,
     load_sample,
     pairs,
@@ -217,6 +219,20 @@ def test_a_site_seen_once_wraps_the_article_in_lines_no_other_site_has(prose):
     assert site_chrome_once(prose[0], 3) == site_chrome_once(prose[0], np.random.default_rng(3))
 
 
+def test_a_heavy_site_wraps_the_article_in_four_lists_of_real_headlines(prose):
+    headlines = set(load_headlines())
+    assert len(headlines) == 300
+    assert not any(text.split("\n", 1)[0].strip() in headlines for text in load_sample()["text"])  # none is an article's
+    for k, text in enumerate(prose[:40]):
+        page = site_chrome_heavy(text, np.random.default_rng(k))
+        head, found, foot = page.partition("\n\n" + text + "\n\n")
+        assert found  # the article, whole
+        lines = head.splitlines() + foot.splitlines()
+        assert len([line for line in lines if line in headlines]) == 20
+        assert 120 <= len(" ".join(lines).split()) <= 220
+    assert site_chrome_heavy(prose[0], 3) == site_chrome_heavy(prose[0], np.random.default_rng(3))
+
+
 def test_repeat_paragraph_emits_one_line_twice(prose):
     for k, text in enumerate(prose[:40]):
         out = repeat_paragraph(text, np.random.default_rng(k))
@@ -262,7 +278,8 @@ def test_perturbations_are_deterministic(prose, vocab):
 
 EXPECTED_KINDS = {
     "original", "exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70",
-    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "feed_teaser", "two_sites", "same_topic_distinct",
+    "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "feed_teaser", "two_sites",
+    "two_sites_heavy", "same_topic_distinct",
     "chrome_only_shared", "template", "distinct", "real_exact", "real_reissue",
     "real_earnings_resend",
 }

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 
 import dedup
 from benchmarks.corpus import (SITE_CHROMES, article_vocab, labelled_corpus, load_sample, perturb_typographic,
-                               perturb_words, truncate, wrap_chrome)
+                               perturb_words, site_chrome_heavy, truncate, wrap_chrome)
 from benchmarks.generate import generate_articles
 from dedup.cli import cli
 from dedup.index import SCHEMA_VERSION, decode_tokens, decode_varints, encode_varints
@@ -192,6 +192,43 @@ def test_similarities_are_exact_and_agree_with_scan():
         assert fresh["containment"] == member["containment"], copy_id
         checked += 1
     assert checked >= 0.9 * len(copies)
+
+
+def test_a_story_on_another_sites_page_matches_its_indexed_page_as_in_a_scan():
+    # pages of sites seen once: their chrome is nobody's boilerplate, so the two pages
+    # share part of each; verified on the span they share, as scan does
+    corpus = labelled_corpus(seed=3)
+    copies = corpus[corpus["kind"] == "two_sites"].sort_values("id")
+    text = corpus.set_index("id")["text"]
+    with dedup.Index(":memory:") as idx:
+        idx.add([text[s] for s in copies["source"]], ids=copies["source"].tolist())
+        fresh = idx.query(copies, id="id").documents.set_index("doc")
+    assert fresh.loc[copies["id"], "duplicate_of"].tolist() == copies["source"].tolist()
+    # and with heavy chrome (four lists of real headlines) around a story, which shares
+    # two lines with the other site's chrome
+    stories = SAMPLE.set_index("id")["text"][["reuters-10113", "reuters-10221", "reuters-10318", "reuters-11372"]]
+    with dedup.Index(":memory:") as idx:
+        idx.add([site_chrome_heavy(t, 1) for t in stories], ids=stories.index.tolist())
+        fresh = idx.query([site_chrome_heavy(t, 2) for t in stories], ids=[f"{k}~wire" for k in stories.index])
+    docs = fresh.documents
+    assert docs["duplicate_of"].tolist() == stories.index.tolist()
+    assert docs["similarity"].tolist() == [1.0] * len(stories)  # the spans': the same story
+    assert fresh.overlaps.empty
+
+
+def test_an_update_or_a_quote_of_an_indexed_story_is_not_a_duplicate():
+    # a story's update with a new lead and ending, and a story quoting three paragraphs
+    # of another between its own: the shared span has prose around it, not chrome
+    story = SAMPLE.set_index("id")["text"]
+    base, other, third = ([p for p in story[i].split("\n\n") if p.strip()]
+                          for i in ("reuters-10221", "reuters-10804", "reuters-11453"))
+    middle = base[2:5]
+    with dedup.Index(":memory:") as idx:
+        idx.add(["\n\n".join(base[:2] + middle + base[5:6])], ids=["story"])
+        fresh = idx.query(["\n\n".join([base[0] + " - UPDATE", other[1]] + middle + [third[1]]),
+                           "\n\n".join(other[:2] + middle + other[2:3])], ids=["update", "quoting"])
+    assert not fresh.is_duplicate.any()
+    assert sorted(fresh.overlaps["doc"]) == ["quoting", "update"]
 
 
 def test_templated_reports_with_other_figures_are_not_duplicates():

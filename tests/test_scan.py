@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import dedup
+from benchmarks.corpus import site_chrome_heavy
 from dedup.errors import ParameterError
 from dedup.io import read_documents
 from dedup.text import normalize, words
@@ -198,6 +199,35 @@ def test_one_story_on_three_sites_each_seen_once_is_one_cluster(doc_id):
     assert report.summary["clusters"] == 1 and report.summary["boilerplate"] == 0
     assert len({cluster_of(report, site) for site in SITES}) == 1
     assert report.summary["duplicate_documents"] == 2 and report.overlaps.empty
+
+
+@pytest.mark.parametrize("doc_id", ["reuters-10113", "reuters-10318", "reuters-11372"])
+def test_one_story_in_two_sites_heavy_chrome_is_one_cluster(doc_id):
+    # ~160 words of each site's menus and four lists of real headlines around a story of
+    # 120-180 words: the two pages share less than half of each, and two chrome lines
+    # (the same menu and account phrasing), which must not stretch the shared span
+    story = read_sample(doc_id)
+    pages = {"ledger": site_chrome_heavy(story, 1), "wire": site_chrome_heavy(story, 2)}
+    chrome = {line for line in pages["ledger"].splitlines() if line.strip()} - set(story.splitlines())
+    assert len(chrome & set(pages["wire"].splitlines())) == 2
+    report = scan(pages)
+    assert report.summary["clusters"] == 1 and report.overlaps.empty
+    member = report.clusters[report.clusters["doc"] != report.clusters["representative"]]
+    assert member["similarity"].tolist() == [1.0]  # the spans': the same story
+
+
+@pytest.mark.parametrize("sites", [(3, 4), (5, 6), (7, 8)])
+def test_chrome_lines_two_sites_share_do_not_stretch_the_story_span(sites):
+    # the two pages share a line of chrome (a menu, a headline in both sites' lists): the
+    # span from the first shared paragraph to the last would take in the chrome up to
+    # it; short shared lines apart from the story are left out of the span
+    story = read_sample("reuters-10452")
+    pages = [site_chrome_heavy(story, site) for site in sites]
+    lines = [{line for line in page.splitlines() if line.strip()} for page in pages]
+    assert any(len(line.split()) >= 4 for line in (lines[0] & lines[1]) - set(story.splitlines()))
+    report = scan(dict(zip("ab", pages)))
+    assert report.summary["clusters"] == 1
+    assert report.clusters["similarity"].max() == 1.0
 
 
 def test_two_stories_of_a_site_seen_once_each_and_a_templated_notice_stay_apart():

@@ -1,0 +1,179 @@
+"""One story on the pages of two sites seen once: copies found on the span they share.
+
+A site seen once has chrome (header, menus, footer, notices) that is nobody's
+boilerplate: no other page of the corpus carries it. A short story in a heavy header
+and footer then shares only about half of its page with its copy on another site,
+and whole-page verification (:func:`~dedup.match.is_near_duplicate`) turns the pair
+away. Both :class:`~dedup.scan.Scanner` (pairs of one group) and
+:meth:`~dedup.index.Index.query` (a new page against an indexed one sharing its
+paragraphs) verify such pairs once more on the **span** of each document from its
+first shared paragraph to its last, with :func:`span_copies`.
+
+The span is taken only when one of the two documents has other text both before and
+after it; pages of one site share the chrome around different stories instead, so
+their shared paragraphs reach both ends of the page and the span is the whole page.
+Three more rules keep apart what shares a span with other text around it:
+
+* the spans hold at least ``min_shingles`` shingles (not a templated notice's one
+  shared line);
+* the text around them is not the same lines with other figures
+  (:data:`MAX_EDGE_VARIANTS`: a templated report of another day);
+* it is chrome, not prose (:data:`MAX_PROSE_AROUND`: an update's new lead and
+  ending, a press release's own news around its company's standard paragraphs).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .match import PairStats, figure_sets, is_near_duplicate, pair_stats, shingle_sets
+from .text import TokenizedBatch
+
+if TYPE_CHECKING:
+    from .scan import Params
+
+#: a pair is verified on its spans when the paragraphs it shares cover at least this
+#: share of both documents' words (in paragraphs of at least ``min_block_words``).
+#: Lower than ``group_coverage`` (0.5): a short story in a site's header of menus and
+#: "most read" headlines and its footer is half of its page or less
+SPAN_MIN_COVER = 0.3
+#: the text around the shared span of a templated report's two versions is the same
+#: lines with other figures, another site's chrome is other lines. A line around one
+#: span has a variant around the other when their words other than figures have
+#: Jaccard at least EDGE_VARIANT_JACCARD; the pair is a templated report when the
+#: words in such lines are MAX_EDGE_VARIANTS of those around the smaller edge.
+#: Measured: every templated pair of ``benchmarks/quality.py`` 1.0 (Fed notices, coffee
+#: rainfall, earnings); two sites' chrome 0-0.48 there, 0 for three sites' hand-written
+#: chrome. On all of Reuters-21578 the rule finds 2 pairs, re-issues under a new headline
+MAX_EDGE_VARIANTS = 0.75
+EDGE_VARIANT_JACCARD = 0.5
+#: ... and the text around them is chrome: of each document, the words outside the span
+#: in blocks of PROSE_WORDS words or more are under MAX_PROSE_AROUND of the span's words.
+#: A reviewer's cases (built from real Reuters paragraphs) that merged without it: one
+#: company's press releases sharing their "About" and safe-harbour paragraphs (8 of 8),
+#: developing stories with a new lead and ending (32 of 40), stories quoting the same two
+#: paragraphs (12 of 40), one site's briefs sharing a related-coverage box (12 of 12);
+#: with it, none, and ``benchmarks/quality.py`` is unchanged (two sites seen once: 1.0)
+PROSE_WORDS = 16
+MAX_PROSE_AROUND = 0.25
+
+
+def spans(tb: TokenizedBatch, shared: np.ndarray, trim: bool = True) -> np.ndarray:
+    """Each document's span, a mask over the blocks of ``tb``: from its first block where
+    ``shared`` (a paragraph its partner also has) to its last, less the short ones
+    (under :data:`PROSE_WORDS` words) at either end that other text separates from the
+    next shared block. Sites' chrome shares a line now and then ("Home | World |
+    Business | Markets", a headline in both sites' lists); taken as the span's end, it
+    would stretch the span over the chrome. With ``trim`` False, none is left out."""
+    in_span = np.zeros(len(shared), dtype=bool)
+    words = tb.block_words
+    unshared = np.concatenate(([0], np.cumsum(np.where(shared, 0, words))))
+    offsets = tb.doc_block_offsets
+    for d in range(len(offsets) - 1):
+        s = offsets[d] + np.flatnonzero(shared[offsets[d]:offsets[d + 1]])
+        if len(s) == 0:
+            continue
+        i, j = 0, len(s) - 1
+        while trim and i < j and words[s[i]] < PROSE_WORDS and unshared[s[i + 1]] > unshared[s[i]]:
+            i += 1
+        while trim and j > i and words[s[j]] < PROSE_WORDS and unshared[s[j]] > unshared[s[j - 1]]:
+            j -= 1
+        in_span[s[i]:s[j] + 1] = True
+    return in_span
+
+
+def text_both_sides(tb: TokenizedBatch, in_span: np.ndarray) -> np.ndarray:
+    """Per document of ``tb``: whether it has words both before its first block where
+    ``in_span`` and after its last (False for a document with no such block)."""
+    n = len(tb.doc_block_offsets) - 1
+    words = tb.block_words.astype(np.int64)
+    cw = np.concatenate(([0], np.cumsum(words)))
+    doc = tb.block_doc
+    spans = np.flatnonzero(in_span)
+    first = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    # blocks are in document order: the first and last span block of each document
+    first[doc[spans[::-1]]] = spans[::-1]
+    last[doc[spans]] = spans
+    has = first >= 0
+    out = np.zeros(n, dtype=bool)
+    d = np.flatnonzero(has)
+    before = cw[first[d]] - cw[tb.doc_block_offsets[d]]
+    after = cw[tb.doc_block_offsets[d + 1]] - cw[last[d] + 1]
+    out[d] = (before > 0) & (after > 0)
+    return out
+
+
+def span_copies(tb: TokenizedBatch, in_span: np.ndarray, content: np.ndarray, p: "Params"
+                ) -> tuple[np.ndarray, PairStats]:
+    """Which pairs of documents are one story on two sites' pages, judged on their spans.
+
+    Args:
+        tb: documents ``2k`` and ``2k + 1`` are pair ``k``.
+        in_span: mask over the blocks of ``tb``: each document's span, from its first
+            block shared with the other to its last.
+        content: mask over the blocks of ``tb``: not boilerplate.
+        p: the scan's parameters (``ngram``, ``threshold``, ``containment``,
+            ``min_shingles``, ``min_figure_agreement``).
+
+    Returns:
+        One bool a pair (see the module's rules; the caller has checked that one of the
+        two has text both sides of its span), and the statistics of the spans' content
+        (their shingle and figure sets).
+    """
+    docs = len(tb.doc_block_offsets) - 1
+    own = np.arange(docs)
+    keep = in_span & content
+    stats = pair_stats(shingle_sets(tb, own, p.ngram, keep), figure_sets(tb, own, keep), own[0::2], own[1::2])
+    # a story, not a line of a template: the spans hold min_shingles shingles at least
+    same = (is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+            & (np.minimum(stats.size_a, stats.size_b) >= p.min_shingles))
+    edge = ~in_span & content
+    # the text around the spans is chrome, not prose: a developing story's new lead, a
+    # press release's own news around its company's standard paragraphs, another story
+    # quoting the same passage are paragraphs of PROSE_WORDS words or more
+    words = tb.block_words.astype(np.float64)
+    owner = tb.block_doc
+    prose_out = np.bincount(owner, weights=(edge & (tb.block_words >= PROSE_WORDS)) * words, minlength=docs)
+    span_words = np.bincount(owner, weights=keep * words, minlength=docs)
+    same &= (prose_out < MAX_PROSE_AROUND * span_words).reshape(-1, 2).all(axis=1)
+    # ... and not the same lines with other figures (another site's chrome is other lines)
+    for k in np.flatnonzero(same).tolist():
+        same[k] = variant_share(tb, edge, 2 * k, 2 * k + 1) < MAX_EDGE_VARIANTS
+    return same, stats
+
+
+def variant_share(tb: TokenizedBatch, edge: np.ndarray, a: int, b: int) -> float:
+    """Of the words outside the span (blocks where ``edge``) of whichever of documents
+    ``a`` and ``b`` of ``tb`` has fewer, the share in blocks with a variant outside the
+    other's span: a block whose words other than figures have Jaccard at least
+    :data:`EDGE_VARIANT_JACCARD` with it. One sparse product of the two documents'
+    block-by-word matrices (a page of hundreds of menu lines is one product)."""
+    from scipy.sparse import csr_matrix
+
+    sides = []
+    for d in (a, b):
+        lo, hi = tb.doc_block_offsets[d], tb.doc_block_offsets[d + 1]
+        w_lo, w_hi = tb.word_offsets[lo], tb.word_offsets[hi]
+        block = np.repeat(np.arange(hi - lo), np.diff(tb.word_offsets[lo:hi + 1]))
+        keep = edge[lo:hi][block] & ~tb.word_is_number[w_lo:w_hi]
+        sides.append((block[keep], tb.word_hash[w_lo:w_hi][keep]))
+    if len(sides[0][1]) == 0 or len(sides[1][1]) == 0:
+        return 0.0
+    _, word = np.unique(np.concatenate((sides[0][1], sides[1][1])), return_inverse=True)
+    n_words = int(word.max()) + 1
+    matrices = []
+    for (block, _), ids in zip(sides, np.split(word, [len(sides[0][1])])):
+        m = csr_matrix((np.ones(len(ids)), (block, ids)), shape=(int(block.max()) + 1, n_words))
+        m.data[:] = 1.0  # a word counts once a block (duplicates were summed)
+        matrices.append(m)
+    size_a, size_b = (np.asarray(m.sum(axis=1)).ravel() for m in matrices)
+    if size_b.sum() < size_a.sum():
+        matrices, size_a, size_b = matrices[::-1], size_b, size_a
+    inter = (matrices[0] @ matrices[1].T).tocoo()
+    jaccard = inter.data / (size_a[inter.row] + size_b[inter.col] - inter.data)
+    best = np.zeros(len(size_a))
+    np.maximum.at(best, inter.row, jaccard)
+    return float(size_a[best >= EDGE_VARIANT_JACCARD].sum() / size_a.sum())
