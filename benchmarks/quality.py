@@ -15,6 +15,8 @@ Measured:
 - pairwise precision, recall and F1 of duplicate pairs (every pair inside a predicted
   cluster against every pair inside a true story), and the adjusted Rand index;
 - recall per kind of copy (share of the copy-original pairs found);
+- the persistent index's path (``evaluate_index``): precision and recall of the
+  duplicates a query reports against indexed documents, and recall per kind;
 - repeats: precision and recall of repeated blocks, where the truth is every non-blank
   line of at least 4 words equal to an earlier line of the document up to white space,
   except in the real templated tables (their header lines repeat by design: section
@@ -134,6 +136,27 @@ def evaluate(df: pd.DataFrame, **params) -> dict:
             "repeats": prf(rep_pred, rep_truth), "seconds": seconds}
 
 
+def evaluate_index(df: pd.DataFrame) -> dict:
+    """The persistent index's path on ``df``: the first document of each story is added
+    (one batch: yesterday's ingest), the others are queried (one batch: today's scrape).
+    A queried document is a true duplicate when its story has an indexed document; it is
+    found when it is reported as a duplicate of one of them. Precision is the share of
+    reported duplicates whose indexed document is of the same story."""
+    first = ~df["story"].duplicated()
+    old, new = df[first], df[~first]
+    story = dict(zip(df["id"], df["story"]))
+    with dedup.Index(":memory:") as idx:
+        idx.add(old, text="text", id="id")
+        docs = idx.query(new, text="text", id="id").documents
+    got = {d: of for d, dup, of in zip(docs["doc"], docs["is_duplicate"], docs["duplicate_of"])
+           if dup and of in story}  # duplicates of indexed documents (not of each other)
+    right = {d for d, of in got.items() if story[of] == story[d]}
+    truth = set(new["id"])  # every story has its first document indexed
+    kinds = {kind: len(right & set(g["id"])) / len(g) for kind, g in new.groupby("kind")}
+    return {"precision": len(right) / len(got) if got else 1.0, "recall": len(right) / len(truth),
+            "reported": len(got), "per_kind_recall": kinds}
+
+
 def corpus(seed: int) -> pd.DataFrame:
     df = labelled_corpus(load_sample(), seed=seed)
     seeds = pd.DataFrame({"id": [p.name for p in sorted(NEWS.glob("*.txt"))],
@@ -172,11 +195,18 @@ def main() -> None:
           f"{np.mean([b['recall'] for b in baseline]):>10.3f}{np.mean([b['f1'] for b in baseline]):>8.3f}")
     print(f"\nrepeats: precision {mean(defaults, 'repeats', 'precision'):.3f}  recall "
           f"{mean(defaults, 'repeats', 'recall'):.3f}  F1 {mean(defaults, 'repeats', 'f1'):.3f}")
+    indexed = [evaluate_index(c) for c in corpora]
+    out["index"] = indexed
     kinds = sorted({k for r in defaults for k in r["per_kind_recall"]})
-    print("\nrecall of copy-original pairs by kind (dedup defaults):")
+    print("\nrecall of copy-original pairs by kind (dedup defaults), and of the index path (the first")
+    print("document of each story indexed, the others queried):")
+    print(f"  {'':<24}{'scan':>6}{'index':>7}")
     for k in kinds:
         vals = [r["per_kind_recall"][k] for r in defaults if k in r["per_kind_recall"]]
-        print(f"  {k:<24}{np.mean(vals):.3f}")
+        ivals = [r["per_kind_recall"][k] for r in indexed if k in r["per_kind_recall"]]
+        print(f"  {k:<24}{np.mean(vals):>6.3f}{np.mean(ivals) if ivals else float('nan'):>7.3f}")
+    print(f"\nindex path: precision {mean(indexed, 'precision'):.3f}  recall {mean(indexed, 'recall'):.3f}  "
+          f"({mean(indexed, 'reported'):.0f} duplicates reported a corpus)")
 
     if args.sweep:
         print(f"\n{'ngram':>6}{'threshold':>10}{'precision':>10}{'recall':>10}{'F1':>8}")

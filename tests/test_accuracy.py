@@ -117,3 +117,15 @@ def test_escaped_feed_teasers_are_duplicates(rng):
     # 0.73-0.93 with the references read as words, so most were missed)
     assert_each_seed_clusters_with(
         lambda paragraphs: escape_html("\n\n".join(paragraphs[:3]), rng).replace("\u2019", "&rsquo;"))
+
+
+def test_the_index_path_finds_the_copies_of_what_was_indexed(scanned):
+    # benchmarks/quality.py's index path: the first document of each story is indexed,
+    # the others queried as one batch (a day's scrape against what was ingested)
+    from benchmarks.quality import evaluate_index
+
+    df, _, _ = scanned
+    result = evaluate_index(df)
+    assert result["precision"] >= 0.99 and result["recall"] >= 0.95
+    # pages of sites seen once are verified on the span they share, as scan does
+    assert result["per_kind_recall"]["two_sites"] >= 0.9 and result["per_kind_recall"]["two_sites_heavy"] >= 0.9
