@@ -511,13 +511,40 @@ def feed_teaser(text: str, rng) -> str:
     many as make a third of its words, escaped by :func:`escape_html`. (A cut inside a
     paragraph is the kind ``truncated_35``.)"""
     nl = "\r\n" if "\r\n" in text else "\n"
-    paragraphs = [line for line in text.split(nl) if line.strip()]
+    return escape_html((nl + nl).join(_first_third(text.split(nl))), rng)
+
+
+def _first_third(lines: Sequence[str]) -> list[str]:
+    """The first non-blank ``lines`` (paragraphs), as many as make a third of their words."""
+    paragraphs = [line for line in lines if line.strip()]
     total, kept = sum(len(p.split()) for p in paragraphs), []
     for paragraph in paragraphs:
         kept.append(paragraph)
         if 3 * sum(len(p.split()) for p in kept) >= total:
             break
-    return escape_html((nl + nl).join(kept), rng)
+    return kept
+
+
+_AGGREGATOR_HEAD = ("{section} | {source} | {hours} hours ago", "{source} via {aggregator}", "Top stories | {section}")
+_AGGREGATOR_FOOT = ("Read the full story at {source}", "Continue reading on {source}", "Full coverage at {aggregator}",
+                    "Share this story on Facebook and X", "More {section} news from {aggregator}")
+
+
+def aggregator_teaser(text: str, rng) -> str:
+    """An aggregator's teaser of ``text``: its first whole paragraphs, as many as make a
+    third of its words, under a line naming the section and source and over one or two
+    lines such as "Read the full story at ..." (each one of a few phrasings drawn from
+    ``rng``; the article itself is not changed)."""
+    rng = _rng(rng)
+    pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
+    nl = "\r\n" if "\r\n" in text else "\n"
+    kept = _first_third(text.split(nl))
+    names = {"section": pick(("Business", "World", "Markets", "Economy")), "hours": int(rng.integers(1, 12)),
+             "source": pick(("reuters.com", "Reuters", "The Wire Service")),
+             "aggregator": pick(("NewsNow", "Daily Digest", "Headline Hub"))}
+    foot = [pick(_AGGREGATOR_FOOT) for _ in range(int(rng.integers(1, 3)))]
+    lines = [pick(_AGGREGATOR_HEAD).format(**names), *kept, *(f.format(**names) for f in dict.fromkeys(foot))]
+    return (nl + nl).join(lines)
 
 
 # --------------------------------------------------------------------------- scraper bug
@@ -645,6 +672,9 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
       to 79 characters (:func:`hard_wrap`), sharing no line with its original (~5 %);
     * ``original`` + ``feed_teaser``: the first third of the article with its HTML
       escaped (:func:`feed_teaser`), as a feed's summary is scraped (~5 %);
+    * ``original`` + ``aggregator_teaser``: the first third of the article between an
+      aggregator's lines ("Business | Reuters | 2 hours ago", "Read the full story at
+      ...", :func:`aggregator_teaser`) (~5 %);
     * ``two_sites``: an article and its copy, each on the page of a site seen once
       (:func:`site_chrome_once`: chrome that no other page shares, so it is never
       boilerplate); the article's row is kind ``original`` (~5 %);
@@ -734,6 +764,10 @@ def labelled_corpus(articles: pd.DataFrame | None = None, seed: int = 0) -> pd.D
     for k in take(per_kind):
         emit(ids[k], texts[k], ids[k], "original", "none", ids[k])
         emit(f"{ids[k]}~feed_teaser", feed_teaser(texts[k], rng), ids[k], "feed_teaser", "feed_teaser", ids[k])
+    for k in take(per_kind):
+        emit(ids[k], texts[k], ids[k], "original", "none", ids[k])
+        emit(f"{ids[k]}~aggregator_teaser", aggregator_teaser(texts[k], rng), ids[k], "aggregator_teaser",
+             "aggregator_teaser", ids[k])
     for k in take(per_kind):
         emit(ids[k], site_chrome_once(texts[k], rng), ids[k], "original", "site_once", ids[k])
         emit(f"{ids[k]}~two_sites", site_chrome_once(texts[k], rng), ids[k], "two_sites", "site_once", ids[k])

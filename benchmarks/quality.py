@@ -8,8 +8,9 @@ The corpus (``benchmarks/corpus.py``) is built from the real Reuters-21578 sampl
 templated reports (different news), plus copies of real articles with the perturbations
 scraped news has (typographic, 1 % and 3 % word edits, site chrome, truncation to 70 %
 and 35 %, a repeated paragraph, four mixed copies, hard-wrapped copies, feed summaries with
-their HTML escaped, an article and its copy on the pages of two sites seen once, with light
-or heavy chrome), unrelated articles sharing site chrome, and articles on the same topic. Each seed draws a different corpus.
+their HTML escaped, aggregators' teasers between their lines, an article and its copy on the
+pages of two sites seen once, with light or heavy chrome), unrelated articles sharing site chrome,
+and articles on the same topic. Each seed draws a different corpus.
 
 Measured:
 - pairwise precision, recall and F1 of duplicate pairs (every pair inside a predicted

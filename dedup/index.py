@@ -89,10 +89,10 @@ from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import Report, _plain, _version, jsonl, plural, repeats_table
-from .scan import Params, ScanResult, Scanner
+from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
-from .wrapped import SPAN_MIN_COVER, span_copies, spans, text_both_sides
+from .wrapped import SPAN_MIN_COVER, span_copies
 
 __all__ = ["Index", "QueryReport", "encode_tokens", "decode_tokens", "SCHEMA_VERSION"]
 
@@ -818,11 +818,10 @@ class Index:
 
     def _span_matches(self, batch: Batch, shared: pd.DataFrame, pairs: np.ndarray, rows: dict) -> pd.DataFrame:
         """Of ``pairs`` (new document, indexed one) that are not near-duplicates, those
-        that are one story on two sites' pages (:mod:`dedup.wrapped`), as ``scan`` finds
-        them in a group: the paragraphs the two share (``shared``) cover
-        ``group_coverage`` of both, and verified on the span from the first shared
-        paragraph to the last they are near-duplicates. Returns ``q, doc, similarity,
-        containment`` (the spans' Jaccard and containment) of the pairs found."""
+        that are one story on two sites' pages, or an excerpt of the other in chrome
+        (:mod:`dedup.wrapped`), as ``scan`` finds them: verified on the span from the
+        first paragraph the two share (``shared``) to the last. Returns ``q, doc,
+        similarity, containment`` (the spans' Jaccard and containment) of those found."""
         p = self.params
         out = pd.DataFrame({"q": np.zeros(0, np.int64), "doc": np.zeros(0, np.int64),
                             "similarity": np.zeros(0), "containment": np.zeros(0)})
@@ -849,9 +848,12 @@ class Index:
         own_d = np.bincount(stored.block_doc, weights=stored.block_words * (countable & first_of_key),
                             minlength=len(distinct))
         local = np.searchsorted(distinct, d)
-        own = np.maximum(own_q.reindex(q, fill_value=0).to_numpy(), own_d[local])
-        cover = together.to_numpy() >= min(p.group_coverage, SPAN_MIN_COVER) * np.maximum(own, 1)
-        q, d, local = q[cover], d[cover], local[cover]
+        own = np.stack((own_q.reindex(q, fill_value=0).to_numpy(), own_d[local]), axis=1)
+        # as in scan: the shared paragraphs cover SHARED_MIN_COVER of the smaller, and for
+        # two pages of one story (not an excerpt) SPAN_MIN_COVER of both
+        cover = together.to_numpy() >= SHARED_MIN_COVER * np.maximum(own.min(axis=1), 1)
+        wide = together.to_numpy() >= min(p.group_coverage, SPAN_MIN_COVER) * np.maximum(own.max(axis=1), 1)
+        q, d, local, wide = q[cover], d[cover], local[cover], wide[cover]
         if len(q) == 0:
             return out
         # each pair's shared paragraphs: the new document's blocks (numbered in the batch)
@@ -876,11 +878,7 @@ class Index:
         owner_blocks = ragged_arange(both.doc_block_offsets[order], np.diff(both.doc_block_offsets)[order])
         shared_blocks = np.concatenate((shared_new, shared_old))[owner_blocks]
         both, content = both.take(order), content[owner_blocks]
-        # one of the two has other text before and after what they share (as in scan)
-        inside = text_both_sides(both, spans(both, shared_blocks, trim=False)).reshape(-1, 2).any(axis=1)
-        in_span = spans(both, shared_blocks)
-        found, stats = span_copies(both, in_span, content, p)
-        found &= inside
+        found, stats = span_copies(both, shared_blocks, content, wide, p)
         return pd.DataFrame({"q": q[found], "doc": d[found], "similarity": stats.jaccard[found],
                              "containment": stats.containment[found]})
 

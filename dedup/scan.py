@@ -57,7 +57,7 @@ from .shingles import SetBatch, intersection_sizes, sorted_distinct
 from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch, Utf8Texts
 from .tokens import Tokens, TokenStore
-from .wrapped import SPAN_MIN_COVER, span_copies, spans
+from .wrapped import SPAN_MIN_COVER, span_copies
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -344,8 +344,8 @@ class Scanner:
         own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
         # related by shared text: the shared blocks cover group_coverage of both documents
         grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
-        # worth verifying again on the spans they share, if not near-duplicates (one
-        # story on two sites' pages, :mod:`dedup.wrapped`)
+        # worth verifying again on the spans they share as two pages of one story, if
+        # not near-duplicates (:mod:`dedup.wrapped`; an excerpt needs only ``shared``)
         spanned = shared[shared_words >= min(p.group_coverage, SPAN_MIN_COVER) * np.maximum(own_a, own_b)]
         # worth verifying: the shared blocks cover SHARED_MIN_COVER of the smaller document
         # (pairs that share only a line of site chrome are not)
@@ -413,8 +413,9 @@ class Scanner:
             reps_future = side.submit(blk.repeats, table, index, countable, near, p.short_block_words, store)
         stats = pair_stats(clean_sets, figures, ca, cb)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+        to_span = _without(shared, cand[dup])
         wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable_len & ~boilerplate, keep_block,
-                                                 _without(spanned, cand[dup]), p)
+                                                 to_span, np.isin(lsh.pair_keys(to_span), lsh.pair_keys(spanned)), p)
         cluster, representative = cluster_documents(n, np.concatenate((cand[dup], wrapped)), doc_words)
         if side is not None:  # after the repeats, while the cluster members' statistics are made
             overlaps_future = side.submit(blk.overlaps, table, index, countable, near, cluster, keep_block)
@@ -452,14 +453,14 @@ def _without(pairs: np.ndarray, drop: np.ndarray) -> np.ndarray:
 
 
 def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex, countable: np.ndarray,
-                    keep_block: np.ndarray, pairs: np.ndarray, p: Params) -> tuple[np.ndarray, np.ndarray]:
+                    keep_block: np.ndarray, pairs: np.ndarray, wide: np.ndarray, p: Params
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of ``pairs`` (related by shared blocks, not near-duplicates) that are one
-    story on two sites' pages (:mod:`dedup.wrapped`): in one of the two documents the
-    blocks they share (types where ``countable``) have other text both before and after
-    them, and :func:`~dedup.wrapped.span_copies` takes the pair on the spans from the
-    first shared block to the last (:func:`~dedup.wrapped.spans`). ``pairs`` share
-    blocks that cover :data:`~dedup.wrapped.SPAN_MIN_COVER` of both: a story quoted
-    inside another page has a short span there.
+    story on two sites' pages, or an excerpt of the other in chrome (:mod:`dedup.wrapped`):
+    :func:`~dedup.wrapped.span_copies` takes the pair on the spans from the first block
+    they share (types where ``countable``) to the last, when one of the two has other
+    text outside them. ``wide`` (one bool a pair): the shared blocks cover
+    :data:`~dedup.wrapped.SPAN_MIN_COVER` of both.
 
     Returns:
         The pairs found, and the Jaccard and containment of their spans' shingle sets
@@ -485,24 +486,26 @@ def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex,
     cw = np.concatenate(([0], np.cumsum(table.block_words, dtype=np.int64)))
     before = cw[first] - cw[dbo[doc]]
     after = cw[dbo[doc + 1]] - cw[last + 1]
-    inside = ((before > 0) & (after > 0)).any(axis=1)
-    if not inside.any():
+    # one of the two has other text outside what they share, before or after it (pages
+    # of one site share what reaches both ends of each: the spans are the pages)
+    outside = ((before > 0) | (after > 0)).any(axis=1)
+    if not outside.any():
         return none
-    kept_pairs = doc[inside].astype(np.int64)
+    kept_pairs = doc[outside].astype(np.int64)
     docs = kept_pairs.reshape(-1)
     distinct = sorted_distinct(docs)
     tokens = store.of(distinct).take(np.searchsorted(distinct, docs))  # document 2k, 2k + 1: pair k
     owner = np.repeat(np.arange(len(docs)), np.diff(tokens.tokens.doc_block_offsets))
     # the blocks each document shares with its partner (document 2j, 2j + 1: pair j)
     j = np.full(len(pairs), -1, dtype=np.int64)
-    j[k[inside]] = np.arange(len(kept_pairs))
+    j[k[outside]] = np.arange(len(kept_pairs))
     m = m[j[m["k"].to_numpy()] >= 0]
     pair_of = j[m["k"].to_numpy()]
     n_blocks = np.int64(len(table.block_doc))
     shared_keys = np.concatenate((2 * pair_of * n_blocks + m["block_a"].to_numpy(np.int64),
                                   (2 * pair_of + 1) * n_blocks + m["block_b"].to_numpy(np.int64)))
     shared = np.isin(owner * n_blocks + tokens.blocks, shared_keys)
-    found, stats = span_copies(tokens.tokens, spans(tokens.tokens, shared), keep_block[tokens.blocks], p)
+    found, stats = span_copies(tokens.tokens, shared, keep_block[tokens.blocks], wide[k[outside]], p)
     return kept_pairs[found], np.stack((stats.jaccard[found], stats.containment[found]), axis=1)
 
 

@@ -34,10 +34,11 @@ from .text import TokenizedBatch
 if TYPE_CHECKING:
     from .scan import Params
 
-#: a pair is verified on its spans when the paragraphs it shares cover at least this
-#: share of both documents' words (in paragraphs of at least ``min_block_words``).
-#: Lower than ``group_coverage`` (0.5): a short story in a site's header of menus and
-#: "most read" headlines and its footer is half of its page or less
+#: a pair is verified on its spans as two pages of one story when the paragraphs it
+#: shares cover at least this share of both documents' words (in paragraphs of at
+#: least ``min_block_words``); an excerpt needs it of itself only. Lower than
+#: ``group_coverage`` (0.5): a short story in a site's header of menus and "most read"
+#: headlines and its footer is half of its page or less
 SPAN_MIN_COVER = 0.3
 #: the text around the shared span of a templated report's two versions is the same
 #: lines with other figures, another site's chrome is other lines. A line around one
@@ -58,6 +59,10 @@ EDGE_VARIANT_JACCARD = 0.5
 #: with it, none, and ``benchmarks/quality.py`` is unchanged (two sites seen once: 1.0)
 PROSE_WORDS = 16
 MAX_PROSE_AROUND = 0.25
+#: an excerpt's page has only lines of fewer words than this around it ("Read the full
+#: story at reuters.com", "Business | 2 hours ago": 6-7 words): a sentence of 15 words
+#: after two shared paragraphs is the other day's version of a templated notice
+CHROME_LINE_WORDS = 12
 
 
 def spans(tb: TokenizedBatch, shared: np.ndarray, trim: bool = True) -> np.ndarray:
@@ -106,25 +111,39 @@ def text_both_sides(tb: TokenizedBatch, in_span: np.ndarray) -> np.ndarray:
     return out
 
 
-def span_copies(tb: TokenizedBatch, in_span: np.ndarray, content: np.ndarray, p: "Params"
+def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wide: np.ndarray, p: "Params"
                 ) -> tuple[np.ndarray, PairStats]:
     """Which pairs of documents are one story on two sites' pages, judged on their spans.
 
     Args:
         tb: documents ``2k`` and ``2k + 1`` are pair ``k``.
-        in_span: mask over the blocks of ``tb``: each document's span, from its first
-            block shared with the other to its last.
+        shared: mask over the blocks of ``tb``: paragraphs the document's partner also
+            has (their spans are taken with :func:`spans`).
         content: mask over the blocks of ``tb``: not boilerplate.
+        wide: one bool a pair: the paragraphs the two share cover
+            :data:`SPAN_MIN_COVER` of both (else only an excerpt can be found).
         p: the scan's parameters (``ngram``, ``threshold``, ``containment``,
             ``min_shingles``, ``min_figure_agreement``).
 
     Returns:
-        One bool a pair (see the module's rules; the caller has checked that one of the
-        two has text both sides of its span), and the statistics of the spans' content
-        (their shingle and figure sets).
+        One bool a pair, and the statistics of the spans' content (their shingle and
+        figure sets). A pair is one story when its spans are near-duplicates of at
+        least ``min_shingles`` shingles, the text around them is not the same lines with
+        other figures, and either
+
+        * the pair is ``wide``, one of the two has other text both before and after its
+          span, and the text around both spans is chrome (:data:`MAX_PROSE_AROUND`); or
+        * it is an **excerpt**: around one document's span are only lines of fewer than
+          :data:`CHROME_LINE_WORDS` words, its span is prose (half its words in
+          paragraphs of :data:`PROSE_WORDS` words or more),
+          and the other's span starts its prose (a feed's or an aggregator's teaser of
+          the article's first paragraphs, between lines such as "Read the full story
+          at ...").
     """
     docs = len(tb.doc_block_offsets) - 1
     own = np.arange(docs)
+    inside = text_both_sides(tb, spans(tb, shared, trim=False)).reshape(-1, 2).any(axis=1)
+    in_span = spans(tb, shared)
     keep = in_span & content
     stats = pair_stats(shingle_sets(tb, own, p.ngram, keep), figure_sets(tb, own, keep), own[0::2], own[1::2])
     # a story, not a line of a template: the spans hold min_shingles shingles at least
@@ -136,9 +155,22 @@ def span_copies(tb: TokenizedBatch, in_span: np.ndarray, content: np.ndarray, p:
     # quoting the same passage are paragraphs of PROSE_WORDS words or more
     words = tb.block_words.astype(np.float64)
     owner = tb.block_doc
-    prose_out = np.bincount(owner, weights=(edge & (tb.block_words >= PROSE_WORDS)) * words, minlength=docs)
+    prose = (tb.block_words >= PROSE_WORDS) & content
     span_words = np.bincount(owner, weights=keep * words, minlength=docs)
-    same &= (prose_out < MAX_PROSE_AROUND * span_words).reshape(-1, 2).all(axis=1)
+    chrome_around = np.bincount(owner, weights=(edge & prose) * words, minlength=docs) < MAX_PROSE_AROUND * span_words
+    wrapped = wide & inside & chrome_around.reshape(-1, 2).all(axis=1)
+    # an excerpt: around one span only lines shorter than CHROME_LINE_WORDS, and that
+    # span is prose; no prose before the other's
+    longest_out = np.zeros(docs, dtype=np.int64)
+    np.maximum.at(longest_out, owner[edge], tb.block_words[edge])
+    first_in_span = np.full(docs, len(in_span), dtype=np.int64)
+    np.minimum.at(first_in_span, owner[in_span], np.flatnonzero(in_span))
+    before = np.arange(len(in_span)) < first_in_span[owner]
+    prose_before = np.bincount(owner, weights=(before & prose) * words, minlength=docs)
+    starts_prose = prose_before < MAX_PROSE_AROUND * span_words
+    span_prose = np.bincount(owner, weights=(keep & prose) * words, minlength=docs) >= 0.5 * span_words
+    excerpt = ((longest_out < CHROME_LINE_WORDS) & span_prose).reshape(-1, 2) & starts_prose.reshape(-1, 2)[:, ::-1]
+    same &= wrapped | excerpt.any(axis=1)
     # ... and not the same lines with other figures (another site's chrome is other lines)
     for k in np.flatnonzero(same).tolist():
         same[k] = variant_share(tb, edge, 2 * k, 2 * k + 1) < MAX_EDGE_VARIANTS

@@ -16,7 +16,7 @@ from benchmarks.corpus import escape_html, hard_wrap, labelled_corpus, load_samp
 
 COPY_KINDS = ["exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70", "truncated_35",
               "repeated_paragraph", "four_copies", "combined", "hard_wrapped", "feed_teaser", "two_sites",
-              "two_sites_heavy", "real_exact", "real_reissue"]
+              "two_sites_heavy", "aggregator_teaser", "real_exact", "real_reissue"]
 APART_KINDS = ["same_topic_distinct", "chrome_only_shared", "template", "distinct"]
 
 # Known limitation, kept visible: USDA's April 1987 estimate of Canadian crops restates the

@@ -14,6 +14,7 @@ import pytest
 from benchmarks.corpus import (
     SITE_CHROMES,
     APOSTROPHES,
+    aggregator_teaser,
     article_vocab,
     feed_teaser,
     hard_wrap,
@@ -233,6 +234,19 @@ def test_a_heavy_site_wraps_the_article_in_four_lists_of_real_headlines(prose):
     assert site_chrome_heavy(prose[0], 3) == site_chrome_heavy(prose[0], np.random.default_rng(3))
 
 
+def test_an_aggregators_teaser_is_the_first_third_between_its_lines(prose):
+    for k, text in enumerate(prose[:40]):
+        teaser = aggregator_teaser(text, np.random.default_rng(k))
+        lines = [line for line in teaser.split("\n") if line.strip()]
+        body = [line for line in text.split("\n") if line.strip()]
+        start = lines.index(body[0])
+        kept = lines[start:start + next(i for i in range(len(body) + 1) if lines[start + i:start + i + 1] != body[i:i + 1])]
+        assert 1 <= start and 1 <= len(lines) - start - len(kept) <= 2  # one line above, one or two below
+        assert 3 * len(" ".join(kept).split()) >= len(text.split()) > 3 * len(" ".join(kept[:-1]).split())
+        assert all(len(line.split()) < 10 for line in lines[:start] + lines[start + len(kept):])
+    assert aggregator_teaser(prose[0], 3) == aggregator_teaser(prose[0], np.random.default_rng(3))
+
+
 def test_repeat_paragraph_emits_one_line_twice(prose):
     for k, text in enumerate(prose[:40]):
         out = repeat_paragraph(text, np.random.default_rng(k))
@@ -279,7 +293,7 @@ def test_perturbations_are_deterministic(prose, vocab):
 EXPECTED_KINDS = {
     "original", "exact", "typographic", "edit_1pct", "edit_3pct", "chrome", "truncated_70",
     "truncated_35", "repeated_paragraph", "combined", "four_copies", "hard_wrapped", "feed_teaser", "two_sites",
-    "two_sites_heavy", "same_topic_distinct",
+    "two_sites_heavy", "aggregator_teaser", "same_topic_distinct",
     "chrome_only_shared", "template", "distinct", "real_exact", "real_reissue",
     "real_earnings_resend",
 }

@@ -207,7 +207,9 @@ def test_everything_is_escaped():
                        "Second paragraph of the story about the negotiations, with more words to make it long."])
     docs = [dedup.Document(f"<script>doc{i}</script>.txt", story if i < 2 else f"Other text {i} " * 20, "-", None)
             for i in range(4)]
-    docs.append(dedup.Document("shared & <i>.txt", "Intro of another story entirely, nothing alike here.\n"
+    # its own sentence is news, not an aggregator's line around an excerpt: an overlap
+    docs.append(dedup.Document("shared & <i>.txt", "Intro of another story entirely, nothing alike here, about "
+                               "a different matter in another city.\n"
                                + paragraph + "\n", "-", None))
     report = dedup.scan(docs)
     assert len(report.clusters) and len(report.repeats) and len(report.overlaps)

@@ -28,8 +28,8 @@ import pytest
 from click.testing import CliRunner
 
 import dedup
-from benchmarks.corpus import (SITE_CHROMES, article_vocab, labelled_corpus, load_sample, perturb_typographic,
-                               perturb_words, site_chrome_heavy, truncate, wrap_chrome)
+from benchmarks.corpus import (SITE_CHROMES, aggregator_teaser, article_vocab, labelled_corpus, load_sample,
+                               perturb_typographic, perturb_words, site_chrome_heavy, truncate, wrap_chrome)
 from benchmarks.generate import generate_articles
 from dedup.cli import cli
 from dedup.index import SCHEMA_VERSION, decode_tokens, decode_varints, encode_varints
@@ -214,6 +214,17 @@ def test_a_story_on_another_sites_page_matches_its_indexed_page_as_in_a_scan():
     assert docs["duplicate_of"].tolist() == stories.index.tolist()
     assert docs["similarity"].tolist() == [1.0] * len(stories)  # the spans': the same story
     assert fresh.overlaps.empty
+
+
+def test_an_aggregators_teaser_of_an_indexed_story_is_a_duplicate():
+    # one teaser a query: in a batch of teasers, the aggregator's lines are boilerplate
+    stories = SAMPLE.set_index("id")["text"][["reuters-10113", "reuters-10452", "reuters-11372"]]
+    with dedup.Index(":memory:") as idx:
+        idx.add(list(stories), ids=stories.index.tolist())
+        for doc_id, text in stories.items():
+            for seed in range(2):
+                fresh = idx.query([aggregator_teaser(text, seed)], ids=["teaser"]).documents
+                assert fresh["duplicate_of"].tolist() == [doc_id], (doc_id, seed)
 
 
 def test_an_update_or_a_quote_of_an_indexed_story_is_not_a_duplicate():

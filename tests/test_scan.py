@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import dedup
-from benchmarks.corpus import site_chrome_heavy
+from benchmarks.corpus import aggregator_teaser, site_chrome_heavy
 from dedup.errors import ParameterError
 from dedup.io import read_documents
 from dedup.text import normalize, words
@@ -228,6 +228,28 @@ def test_chrome_lines_two_sites_share_do_not_stretch_the_story_span(sites):
     report = scan(dict(zip("ab", pages)))
     assert report.summary["clusters"] == 1
     assert report.clusters["similarity"].max() == 1.0
+
+
+@pytest.mark.parametrize("doc_id", ["reuters-10113", "reuters-10452", "reuters-11372"])
+def test_an_aggregators_teaser_between_its_lines_is_a_duplicate(doc_id):
+    # the first third of the article between "Business | Reuters | 5 hours ago" and "Read
+    # the full story at reuters.com": the teaser shares a third of the article, and its
+    # two or three lines take its containment under 0.9
+    story = read_sample(doc_id)
+    for seed in range(3):
+        report = scan({"article": story, "teaser": aggregator_teaser(story, seed)})
+        assert report.summary["clusters"] == 1 and report.overlaps.empty, seed
+        assert report.clusters.set_index("doc").loc["teaser", "containment"] >= 0.9
+
+
+def test_a_notice_with_another_last_sentence_is_no_excerpt():
+    # two paragraphs of a Fed notice, then another sentence of 15 words (another day's
+    # version): a sentence is no aggregator's line
+    lines = [line for line in FED_1.split("\n\n") if line != "Reuter"]
+    other = "\n\n".join(lines[:2] + ["Federal funds opened at 6-1/4 pct and were there when the operation began, dealers "
+                                      "said."])
+    report = scan({"fed": FED_1, "other": other})
+    assert report.summary["clusters"] == 0
 
 
 def test_two_stories_of_a_site_seen_once_each_and_a_templated_notice_stay_apart():
