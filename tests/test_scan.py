@@ -252,6 +252,28 @@ def test_a_notice_with_another_last_sentence_is_no_excerpt():
     assert report.summary["clusters"] == 0
 
 
+NOTICE = ("Sign up for the {site} business briefing: the morning's market moves, company results and economic "
+          "data from our reporters, delivered to your inbox every weekday before the opening bell. You can "
+          "unsubscribe at any time.")
+
+
+def test_two_tables_sharing_one_long_notice_are_different_news():
+    # a review's case: two pages of one site seen twice, each a different earnings table
+    # (lines under 16 words) beside the same 38-word newsletter notice. The span of what
+    # they share is the notice alone, with only short lines around it: one paragraph of
+    # prose is no story (scan and index query)
+    tables = {d.id: d.text.rsplit("Reuter", 1)[0].strip() for d in read_documents([TABLES])}
+    pairs = [("reuters-38", "reuters-2484"), ("reuters-7762", "reuters-5544"), ("reuters-2484", "reuters-7762")]
+    for a, b in pairs:
+        pages = {k: "\n\n".join(["The Ashford Courier", "Home | News | Business | Markets | Opinion",
+                                  NOTICE.format(site="The Ashford Courier"), tables[k], "More from The Ashford Courier"])
+                 for k in (a, b)}
+        assert scan(pages).summary["clusters"] == 0, (a, b)
+        with dedup.Index(":memory:") as idx:
+            idx.add([pages[a]], ids=[a])
+            assert not idx.query([pages[b]], ids=[b]).documents["is_duplicate"].any(), (a, b)
+
+
 def test_two_stories_of_a_site_seen_once_each_and_a_templated_notice_stay_apart():
     # pages of one site share the chrome around different stories (the shared blocks
     # reach both ends of the page); two Fed notices of one template share their middle
