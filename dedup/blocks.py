@@ -104,6 +104,49 @@ class BlockIndex:
         return keep
 
 
+def headlines(index: BlockIndex, doc_block_offsets: np.ndarray, boilerplate: np.ndarray, story: np.ndarray
+              ) -> np.ndarray:
+    """Mask over blocks: a story's headline that other pages' link lists made boilerplate.
+
+    A site's "Related Articles" and "Most read" lists carry the headlines of its other
+    stories, so a headline found in enough of them is boilerplate, and cutting
+    boilerplate would cut it from its own article too. Such a block opens its story:
+    only boilerplate (the site's header) comes before it in its document and a block
+    that is not boilerplate comes right after it. A type is taken as a headline where
+    it opens the documents of one story (``story``: one number per document, equal for
+    the documents of a cluster) and is a plain line of some other document; the site's
+    last header line opens every page, so it is no headline.
+    """
+    bt = index.block_type
+    n = len(bt)
+    typed = np.flatnonzero(bt >= 0)
+    bp = np.zeros(n, dtype=bool)
+    bp[typed] = boilerplate[bt[typed]]
+    doc = np.repeat(np.arange(len(doc_block_offsets) - 1), np.diff(doc_block_offsets))
+    # content blocks before each block, in its document
+    content_before = np.concatenate(([0], np.cumsum((bt >= 0) & ~bp)))
+    before = content_before[np.arange(n)] - content_before[doc_block_offsets[doc]]
+    # the next block with words, in the same document
+    nxt = np.full(n, -1, dtype=np.int64)
+    same_doc = doc[typed[1:]] == doc[typed[:-1]]
+    nxt[typed[:-1][same_doc]] = typed[1:][same_doc]
+    opens = bp & (before == 0) & (nxt >= 0)
+    opens[opens] = ~bp[nxt[opens]]
+    at = np.flatnonzero(bp)
+    if not opens.any():
+        return opens
+    frame = pd.DataFrame({"type": bt[at], "story": story[doc[at]], "opens": opens[at]})
+    open_stories = frame[frame["opens"]].groupby("type")["story"].nunique()
+    plain = frame[~frame["opens"]].groupby("type").size()
+    one_story = np.zeros(len(index.type_words), dtype=bool)
+    one_story[open_stories.index[open_stories.to_numpy() == 1].to_numpy()] = True
+    elsewhere = np.zeros(len(index.type_words), dtype=bool)
+    elsewhere[plain.index.to_numpy()] = True
+    out = np.zeros(n, dtype=bool)
+    out[at] = opens[at] & one_story[bt[at]] & elsewhere[bt[at]]
+    return out
+
+
 def build_index(tb: BlockTable | TokenizedBatch, type_hash: np.ndarray | None = None) -> BlockIndex:
     """Assign every block its type (``type_hash``: the hash of its word sequence, computed
     here from ``tb``'s words when not given; a :class:`BlockTable` has none, so needs it)."""

@@ -47,6 +47,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from .blocks import headlines
 from .compression import compressed_output
 from .errors import DedupError, ParameterError
 from .io import Document, check_not_an_input, open_input, output_target, read_documents
@@ -253,7 +254,10 @@ class Cleaner:
         boilerplate = story_boilerplate(r)
         if not self.keep_boilerplate and boilerplate.any():
             bt = bi.block_type
-            blocks = np.flatnonzero((bt >= 0) & boilerplate[np.maximum(bt, 0)])
+            # a story's headline that other pages' link lists made boilerplate stays
+            story = np.where(r.cluster >= 0, r.cluster, len(r.cluster) + np.arange(len(r.cluster)))
+            heads = headlines(bi, tb.doc_block_offsets, boilerplate, story)
+            blocks = np.flatnonzero((bt >= 0) & boilerplate[np.maximum(bt, 0)] & ~heads)
             holders = bi.occurrences.groupby("type")["doc"].apply(lambda x: sorted(x.tolist())).to_dict()
             for b in blocks.tolist():
                 k = int(tb.block_doc[b])

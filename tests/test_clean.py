@@ -192,6 +192,33 @@ def read_rows(fmt: str, path: Path) -> list[dict]:
         return pq.read_table(path).to_pylist()
     return [{"id": d.id, "text": d.text} for d in read_documents([path])]
 
+def test_a_headline_in_other_pages_related_lists_stays_in_its_own_article():
+    # one site's 30 pages: its header, a story, a "Related Articles" list of three other
+    # stories' headlines, its footer. The headlines are boilerplate of the lists (site
+    # chrome in 3 or more unrelated pages), which are cut; each stays in its own story
+    rng = np.random.default_rng(5)
+    stories = DISTINCT[DISTINCT["id"] != "reuters-12121"].head(30)  # (it has paragraphs sent twice: cut)
+    heads = [t.split("\n", 1)[0].strip() for t in stories["text"]]
+    pages = []
+    for k, text in enumerate(stories["text"]):
+        related = [heads[j] for j in rng.choice([j for j in range(30) if j != k], size=3, replace=False)]
+        pages.append("\n\n".join(["The Harbour Times", "News | Business | Sport | Opinion", text, "Related Articles",
+                                   *related, "Copyright The Harbour Times 1987. All rights reserved."]))
+    df = pd.DataFrame({"id": stories["id"], "text": pages})
+    assert sum(h in set(dedup.scan(df, id="id").boilerplate["text"]) for h in heads) >= 20
+    kept, removed = dedup.clean(df, id="id")
+    assert kept["id"].tolist() == stories["id"].tolist()
+    for text, head, story in zip(kept["text"], heads, stories["text"]):
+        lines = [line for line in text.split("\n") if line.strip()]
+        body = [line for line in story.split("\n") if line.strip() and line.strip().lower() != "reuter"]
+        assert lines[:len(body)] == body and lines[0] == head  # the story whole, from its headline
+        assert not {"The Harbour Times", "Related Articles"} & set(lines)  # the site's lines are cut
+    cut = removed.loc[removed["reason"] == "boilerplate_removed", "text"].str.strip()
+    site = {"The Harbour Times", "News | Business | Sport | Opinion", "Related Articles",
+            "Copyright The Harbour Times 1987. All rights reserved."}
+    assert cut.isin(site).sum() == 4 * 30 and cut.isin(heads).sum() >= 60  # the site's lines, the lists' headlines
+
+
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "parquet", "dir"])
 def test_every_format_keeps_its_fields_and_conserves_records(tmp_path, fmt):
