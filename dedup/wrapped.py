@@ -66,7 +66,9 @@ MAX_PROSE_AROUND = 0.25
 #: merged; two sites with one consent notice: 36 of 40), a company's "About" paragraph
 #: (38 of 40). One shared paragraph is no story; with two, 0, 0 and 2 of 40, and
 #: ``benchmarks/quality.py`` unchanged (an aggregator's teaser of one paragraph is
-#: missed: 54 of 60 teasers of the review's kind found instead of 60)
+#: missed: 54 of 60 teasers of the review's kind found instead of 60). A span of one
+#: paragraph still counts when the text around it is under half as long (a wire story
+#: re-issued under a new headline: reuters-11935 and 11958)
 SPAN_MIN_PARAGRAPHS = 2
 #: an excerpt's page has only lines of fewer words than this around it ("Read the full
 #: story at reuters.com", "Business | 2 hours ago": 6-7 words): a sentence of 15 words
@@ -182,9 +184,12 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     excerpt = ((longest_out < CHROME_LINE_WORDS) & span_prose).reshape(-1, 2) & starts_prose.reshape(-1, 2)[:, ::-1]
     same &= wrapped | excerpt.any(axis=1)
     # ... the spans hold a story: SPAN_MIN_PARAGRAPHS paragraphs of prose each, not one
-    # shared notice between two pages' different items
+    # shared notice between two pages' different items (unless, as a re-issue under a new
+    # headline, the text around it is under half as long as the span)
     paragraphs = np.bincount(owner, weights=keep & prose, minlength=docs)
-    same &= (paragraphs >= SPAN_MIN_PARAGRAPHS).reshape(-1, 2).all(axis=1)
+    around = np.bincount(owner, weights=edge * words, minlength=docs)
+    story = (paragraphs >= SPAN_MIN_PARAGRAPHS) | (around < 0.5 * span_words)
+    same &= story.reshape(-1, 2).all(axis=1)
     # ... and not the same lines with other figures (another site's chrome is other lines)
     for k in np.flatnonzero(same).tolist():
         same[k] = variant_share(tb, edge, 2 * k, 2 * k + 1) < MAX_EDGE_VARIANTS

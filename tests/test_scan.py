@@ -274,6 +274,16 @@ def test_two_tables_sharing_one_long_notice_are_different_news():
             assert not idx.query([pages[b]], ids=[b]).documents["is_duplicate"].any(), (a, b)
 
 
+def test_a_one_paragraph_story_reissued_under_a_new_headline_is_one_cluster():
+    # Reuters-21578 reuters-11935 and reuters-11958: the same paragraph under two headlines
+    # (the span is one paragraph, with only the headline and sign-off around it)
+    body = ("Cominco Ltd said its Cominco metals division lowered the price for lead metal sold in Canada by 1/2 "
+            "Canadian cts per pound to 34 Canadian cts per pound.")
+    report = scan({"reuters-11935": f"<COMINCO LTD> LOWERS PRICE OF LEAD METAL\n\n{body}\n\nReuter",
+                   "reuters-11958": f"COMINCO LTD CUTS LEAD PRICE IN CANADA\n\n{body}\n\nReuter"})
+    assert report.summary["clusters"] == 1
+
+
 def test_two_stories_of_a_site_seen_once_each_and_a_templated_notice_stay_apart():
     # pages of one site share the chrome around different stories (the shared blocks
     # reach both ends of the page); two Fed notices of one template share their middle
