@@ -1,26 +1,31 @@
-"""One story on the pages of two sites seen once: copies found on the span they share.
+"""One story on the pages of two sites seen once, or an excerpt in an aggregator's lines:
+copies found on the span they share.
 
 A site seen once has chrome (header, menus, footer, notices) that is nobody's
 boilerplate: no other page of the corpus carries it. A short story in a heavy header
 and footer then shares only about half of its page with its copy on another site,
 and whole-page verification (:func:`~dedup.match.is_near_duplicate`) turns the pair
-away. Both :class:`~dedup.scan.Scanner` (pairs of one group) and
-:meth:`~dedup.index.Index.query` (a new page against an indexed one sharing its
-paragraphs) verify such pairs once more on the **span** of each document from its
-first shared paragraph to its last, with :func:`span_copies`.
+away; so does an aggregator's teaser of the article's first paragraphs, whose own lines
+("Read the full story at ...") take its containment under the threshold. Both
+:class:`~dedup.scan.Scanner` and :meth:`~dedup.index.Index.query` (a new page against
+an indexed one) verify pairs that share paragraphs once more on the **span** of each
+document from its first shared paragraph to its last (:func:`spans`), with
+:func:`span_copies`:
 
-The span is taken only when one of the two documents has other text both before and
-after it; pages of one site share the chrome around different stories instead, so
-their shared paragraphs reach both ends of the page and the span is the whole page.
-More rules keep apart what shares a span with other text around it:
+* two pages of one story: the shared paragraphs cover :data:`SPAN_MIN_COVER` of both,
+  one of the two has other text both before and after its span (pages of one site
+  share the chrome around different stories instead, which reaches both ends of the
+  page), and the text around both spans is chrome, not prose
+  (:data:`MAX_PROSE_AROUND`: an update's new lead and ending, a press release's own
+  news around its company's standard paragraphs);
+* an excerpt: only short lines around one span (:data:`CHROME_LINE_WORDS`), and no
+  prose before the other's.
 
-* the spans hold at least ``min_shingles`` shingles (not a templated notice's one
-  shared line) and two paragraphs of prose each (not one shared notice between two
-  pages' different items);
-* the text around them is not the same lines with other figures
-  (:data:`MAX_EDGE_VARIANTS`: a templated report of another day);
-* it is chrome, not prose (:data:`MAX_PROSE_AROUND`: an update's new lead and
-  ending, a press release's own news around its company's standard paragraphs).
+Either way the spans hold at least ``min_shingles`` shingles (not a templated notice's
+one shared line) and two paragraphs of prose each (:data:`SPAN_MIN_PARAGRAPHS`: not one
+shared notice between two pages' different items), and the text around them is not
+the same lines with other figures (:data:`MAX_EDGE_VARIANTS`: a templated report of
+another day).
 """
 
 from __future__ import annotations
