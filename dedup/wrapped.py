@@ -72,8 +72,8 @@ MAX_PROSE_AROUND = 0.25
 #: (38 of 40). One shared paragraph is no story; with two, 0, 0 and 2 of 40, and
 #: ``benchmarks/quality.py`` unchanged (an aggregator's teaser of one paragraph is
 #: missed: 54 of 60 teasers of the review's kind found instead of 60). A span of one
-#: paragraph still counts when the text around it is under half as long (a wire story
-#: re-issued under a new headline: reuters-11935 and 11958)
+#: paragraph still counts when the text around it is one line, under half as long (a
+#: wire story re-issued under a new headline: reuters-11935 and 11958)
 SPAN_MIN_PARAGRAPHS = 2
 #: an excerpt's page has only lines of fewer words than this around it ("Read the full
 #: story at reuters.com", "Business | 2 hours ago": 6-7 words): a sentence of 15 words
@@ -190,10 +190,12 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     same &= wrapped | excerpt.any(axis=1)
     # ... the spans hold a story: SPAN_MIN_PARAGRAPHS paragraphs of prose each, not one
     # shared notice between two pages' different items (unless, as a re-issue under a new
-    # headline, the text around it is under half as long as the span)
+    # headline, the text around it is one line of min_block_words words or more, under
+    # half as long as the span: two one-line briefs beside a site's notice are two lines)
     paragraphs = np.bincount(owner, weights=keep & prose, minlength=docs)
     around = np.bincount(owner, weights=edge * words, minlength=docs)
-    story = (paragraphs >= SPAN_MIN_PARAGRAPHS) | (around < 0.5 * span_words)
+    around_lines = np.bincount(owner, weights=edge & (tb.block_words >= p.min_block_words), minlength=docs)
+    story = (paragraphs >= SPAN_MIN_PARAGRAPHS) | ((around < 0.5 * span_words) & (around_lines <= 1))
     same &= story.reshape(-1, 2).all(axis=1)
     # ... and not the same lines with other figures (another site's chrome is other lines)
     for k in np.flatnonzero(same).tolist():

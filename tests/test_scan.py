@@ -274,6 +274,18 @@ def test_two_tables_sharing_one_long_notice_are_different_news():
             assert not idx.query([pages[b]], ids=[b]).documents["is_duplicate"].any(), (a, b)
 
 
+def test_one_line_briefs_beside_a_sites_notice_are_different_news():
+    # one site's pages, each a headline and a dividend line under the site's 38-word
+    # notice: the notice is a span of one paragraph with two lines around it, no re-issue
+    site = "The Ashford Courier"
+    briefs = [("ACME CORP SETS QUARTERLY DIVIDEND", "Qtly div 10 cts vs 10 cts"),
+              ("BETA INC RAISES PAYOUT", "Qtly div 12 cts vs 11 cts"), ("GAMMA CO OMITS DIVIDEND", "Qtly div nil vs five cts")]
+    pages = ["\n\n".join([site, NOTICE.format(site=site), head, line]) for head, line in briefs]
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert scan({"a": pages[a], "b": pages[b]}).summary["clusters"] == 0, (a, b)
+
+
 def test_a_one_paragraph_story_reissued_under_a_new_headline_is_one_cluster():
     # Reuters-21578 reuters-11935 and reuters-11958: the same paragraph under two headlines
     # (the span is one paragraph, with only the headline and sign-off around it)
