@@ -871,14 +871,9 @@ class Index:
                              s["k"].to_numpy(np.int64) * width + s["block"].to_numpy(np.int64))
         shared_old = np.isin(old.block_doc * width + old_blocks,
                              hits["k"].to_numpy(np.int64) * width + hits["at"].to_numpy(np.int64))
-        content = np.concatenate((batch.keep_block[new_blocks], para_content[old_blocks]))
-        # pair k: documents 2k (new) and 2k + 1 (indexed)
-        both = TokenizedBatch.concat([new, old])
-        order = np.stack((np.arange(len(q)), len(q) + np.arange(len(q))), axis=1).ravel()
-        owner_blocks = ragged_arange(both.doc_block_offsets[order], np.diff(both.doc_block_offsets)[order])
-        shared_blocks = np.concatenate((shared_new, shared_old))[owner_blocks]
-        both, content = both.take(order), content[owner_blocks]
-        found, stats = span_copies(both, shared_blocks, content, wide, p)
+        # pair k: documents k (new) and len(q) + k (indexed)
+        found, stats = span_copies(TokenizedBatch.concat([new, old]), np.concatenate((shared_new, shared_old)),
+                                   np.concatenate((batch.keep_block[new_blocks], para_content[old_blocks])), wide, p)
         return pd.DataFrame({"q": q[found], "doc": d[found], "similarity": stats.jaccard[found],
                              "containment": stats.containment[found]})
 

@@ -492,18 +492,19 @@ def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex,
     if not outside.any():
         return none
     kept_pairs = doc[outside].astype(np.int64)
-    docs = kept_pairs.reshape(-1)
+    n_kept = len(kept_pairs)
+    docs = kept_pairs.T.reshape(-1)
     distinct = sorted_distinct(docs)
-    tokens = store.of(distinct).take(np.searchsorted(distinct, docs))  # document 2k, 2k + 1: pair k
+    tokens = store.of(distinct).take(np.searchsorted(distinct, docs))  # document j, n_kept + j: pair j
     owner = np.repeat(np.arange(len(docs)), np.diff(tokens.tokens.doc_block_offsets))
-    # the blocks each document shares with its partner (document 2j, 2j + 1: pair j)
+    # the blocks each document shares with its partner
     j = np.full(len(pairs), -1, dtype=np.int64)
-    j[k[outside]] = np.arange(len(kept_pairs))
+    j[k[outside]] = np.arange(n_kept)
     m = m[j[m["k"].to_numpy()] >= 0]
     pair_of = j[m["k"].to_numpy()]
     n_blocks = np.int64(len(table.block_doc))
-    shared_keys = np.concatenate((2 * pair_of * n_blocks + m["block_a"].to_numpy(np.int64),
-                                  (2 * pair_of + 1) * n_blocks + m["block_b"].to_numpy(np.int64)))
+    shared_keys = np.concatenate((pair_of * n_blocks + m["block_a"].to_numpy(np.int64),
+                                  (n_kept + pair_of) * n_blocks + m["block_b"].to_numpy(np.int64)))
     shared = np.isin(owner * n_blocks + tokens.blocks, shared_keys)
     found, stats = span_copies(tokens.tokens, shared, keep_block[tokens.blocks], wide[k[outside]], p)
     return kept_pairs[found], np.stack((stats.jaccard[found], stats.containment[found]), axis=1)

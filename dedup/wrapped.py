@@ -105,25 +105,27 @@ def spans(tb: TokenizedBatch, shared: np.ndarray, trim: bool = True) -> np.ndarr
     return in_span
 
 
+def _span_ends(tb: TokenizedBatch, in_span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per document of ``tb``: its first and last block where ``in_span`` (-1 if none)."""
+    n = len(tb.doc_block_offsets) - 1
+    at = np.flatnonzero(in_span)
+    first = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    # blocks are in document order: written last to first, the first stays
+    first[tb.block_doc[at[::-1]]] = at[::-1]
+    last[tb.block_doc[at]] = at
+    return first, last
+
+
 def text_both_sides(tb: TokenizedBatch, in_span: np.ndarray) -> np.ndarray:
     """Per document of ``tb``: whether it has words both before its first block where
     ``in_span`` and after its last (False for a document with no such block)."""
-    n = len(tb.doc_block_offsets) - 1
-    words = tb.block_words.astype(np.int64)
-    cw = np.concatenate(([0], np.cumsum(words)))
-    doc = tb.block_doc
-    spans = np.flatnonzero(in_span)
-    first = np.full(n, -1, dtype=np.int64)
-    last = np.full(n, -1, dtype=np.int64)
-    # blocks are in document order: the first and last span block of each document
-    first[doc[spans[::-1]]] = spans[::-1]
-    last[doc[spans]] = spans
-    has = first >= 0
-    out = np.zeros(n, dtype=bool)
-    d = np.flatnonzero(has)
-    before = cw[first[d]] - cw[tb.doc_block_offsets[d]]
-    after = cw[tb.doc_block_offsets[d + 1]] - cw[last[d] + 1]
-    out[d] = (before > 0) & (after > 0)
+    cw = np.concatenate(([0], np.cumsum(tb.block_words.astype(np.int64))))
+    first, last = _span_ends(tb, in_span)
+    d = np.flatnonzero(first >= 0)
+    out = np.zeros(len(first), dtype=bool)
+    out[d] = ((cw[first[d]] - cw[tb.doc_block_offsets[d]] > 0)
+              & (cw[tb.doc_block_offsets[d + 1]] - cw[last[d] + 1] > 0))
     return out
 
 
@@ -132,7 +134,7 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     """Which pairs of documents are one story on two sites' pages, judged on their spans.
 
     Args:
-        tb: documents ``2k`` and ``2k + 1`` are pair ``k``.
+        tb: documents ``k`` and ``n + k`` are pair ``k`` (of ``n`` pairs).
         shared: mask over the blocks of ``tb``: paragraphs the document's partner also
             has (their spans are taken with :func:`spans`).
         content: mask over the blocks of ``tb``: not boilerplate.
@@ -158,11 +160,12 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
           at ...").
     """
     docs = len(tb.doc_block_offsets) - 1
+    n = docs // 2
     own = np.arange(docs)
-    inside = text_both_sides(tb, spans(tb, shared, trim=False)).reshape(-1, 2).any(axis=1)
+    inside = text_both_sides(tb, spans(tb, shared, trim=False)).reshape(2, n).any(axis=0)
     in_span = spans(tb, shared)
     keep = in_span & content
-    stats = pair_stats(shingle_sets(tb, own, p.ngram, keep), figure_sets(tb, own, keep), own[0::2], own[1::2])
+    stats = pair_stats(shingle_sets(tb, own, p.ngram, keep), figure_sets(tb, own, keep), own[:n], own[n:])
     # a story, not a line of a template: the spans hold min_shingles shingles at least
     same = (is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
             & (np.minimum(stats.size_a, stats.size_b) >= p.min_shingles))
@@ -175,19 +178,17 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     prose = (tb.block_words >= PROSE_WORDS) & content
     span_words = np.bincount(owner, weights=keep * words, minlength=docs)
     chrome_around = np.bincount(owner, weights=(edge & prose) * words, minlength=docs) < MAX_PROSE_AROUND * span_words
-    wrapped = wide & inside & chrome_around.reshape(-1, 2).all(axis=1)
+    wrapped = wide & inside & chrome_around.reshape(2, n).all(axis=0)
     # an excerpt: around one span only lines shorter than CHROME_LINE_WORDS, and that
     # span is prose; no prose before the other's
     longest_out = np.zeros(docs, dtype=np.int64)
     np.maximum.at(longest_out, owner[edge], tb.block_words[edge])
-    first_in_span = np.full(docs, len(in_span), dtype=np.int64)
-    np.minimum.at(first_in_span, owner[in_span], np.flatnonzero(in_span))
-    before = np.arange(len(in_span)) < first_in_span[owner]
+    before = np.arange(len(in_span)) < _span_ends(tb, in_span)[0][owner]
     prose_before = np.bincount(owner, weights=(before & prose) * words, minlength=docs)
-    starts_prose = prose_before < MAX_PROSE_AROUND * span_words
+    starts_prose = (prose_before < MAX_PROSE_AROUND * span_words).reshape(2, n)
     span_prose = np.bincount(owner, weights=(keep & prose) * words, minlength=docs) >= 0.5 * span_words
-    excerpt = ((longest_out < CHROME_LINE_WORDS) & span_prose).reshape(-1, 2) & starts_prose.reshape(-1, 2)[:, ::-1]
-    same &= wrapped | excerpt.any(axis=1)
+    excerpt = ((longest_out < CHROME_LINE_WORDS) & span_prose).reshape(2, n) & starts_prose[::-1]
+    same &= wrapped | excerpt.any(axis=0)
     # ... the spans hold a story: SPAN_MIN_PARAGRAPHS paragraphs of prose each, not one
     # shared notice between two pages' different items (unless, as a re-issue under a new
     # headline, the text around it is one line of min_block_words words or more, under
@@ -196,10 +197,10 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     around = np.bincount(owner, weights=edge * words, minlength=docs)
     around_lines = np.bincount(owner, weights=edge & (tb.block_words >= p.min_block_words), minlength=docs)
     story = (paragraphs >= SPAN_MIN_PARAGRAPHS) | ((around < 0.5 * span_words) & (around_lines <= 1))
-    same &= story.reshape(-1, 2).all(axis=1)
+    same &= story.reshape(2, n).all(axis=0)
     # ... and not the same lines with other figures (another site's chrome is other lines)
     for k in np.flatnonzero(same).tolist():
-        same[k] = variant_share(tb, edge, 2 * k, 2 * k + 1) < MAX_EDGE_VARIANTS
+        same[k] = variant_share(tb, edge, k, n + k) < MAX_EDGE_VARIANTS
     return same, stats
 
 
