@@ -104,7 +104,7 @@ class BlockIndex:
         return keep
 
 
-def headlines(index: BlockIndex, doc_block_offsets: np.ndarray, boilerplate: np.ndarray, story: np.ndarray
+def headlines(index: BlockIndex, tb: BlockTable | TokenizedBatch, boilerplate: np.ndarray, story: np.ndarray
               ) -> np.ndarray:
     """Mask over blocks: a story's headline that other pages' link lists made boilerplate.
 
@@ -114,7 +114,8 @@ def headlines(index: BlockIndex, doc_block_offsets: np.ndarray, boilerplate: np.
     only boilerplate (the site's header) comes before it in its document and a block
     that is not boilerplate comes right after it. A type is taken as a headline where
     it opens the documents of one story (``story``: one number per document, equal for
-    the documents of a cluster) and is a plain line of some other document; the site's
+    the documents of a cluster, such as their representative) and is a plain line of
+    some other document; the site's
     last header line opens every page, so it is no headline.
     """
     bt = index.block_type
@@ -122,19 +123,19 @@ def headlines(index: BlockIndex, doc_block_offsets: np.ndarray, boilerplate: np.
     typed = np.flatnonzero(bt >= 0)
     bp = np.zeros(n, dtype=bool)
     bp[typed] = boilerplate[bt[typed]]
-    doc = np.repeat(np.arange(len(doc_block_offsets) - 1), np.diff(doc_block_offsets))
+    doc = tb.block_doc
     # content blocks before each block, in its document
     content_before = np.concatenate(([0], np.cumsum((bt >= 0) & ~bp)))
-    before = content_before[np.arange(n)] - content_before[doc_block_offsets[doc]]
+    before = content_before[:n] - content_before[tb.doc_block_offsets[doc]]
     # the next block with words, in the same document
     nxt = np.full(n, -1, dtype=np.int64)
     same_doc = doc[typed[1:]] == doc[typed[:-1]]
     nxt[typed[:-1][same_doc]] = typed[1:][same_doc]
     opens = bp & (before == 0) & (nxt >= 0)
     opens[opens] = ~bp[nxt[opens]]
-    at = np.flatnonzero(bp)
     if not opens.any():
         return opens
+    at = np.flatnonzero(bp)
     frame = pd.DataFrame({"type": bt[at], "story": story[doc[at]], "opens": opens[at]})
     open_stories = frame[frame["opens"]].groupby("type")["story"].nunique()
     plain = frame[~frame["opens"]].groupby("type").size()

@@ -255,8 +255,7 @@ class Cleaner:
         if not self.keep_boilerplate and boilerplate.any():
             bt = bi.block_type
             # a story's headline that other pages' link lists made boilerplate stays
-            story = np.where(r.cluster >= 0, r.cluster, len(r.cluster) + np.arange(len(r.cluster)))
-            heads = headlines(bi, tb.doc_block_offsets, boilerplate, story)
+            heads = headlines(bi, tb, boilerplate, r.representative)
             blocks = np.flatnonzero((bt >= 0) & boilerplate[np.maximum(bt, 0)] & ~heads)
             holders = bi.occurrences.groupby("type")["doc"].apply(lambda x: sorted(x.tolist())).to_dict()
             for b in blocks.tolist():

@@ -377,9 +377,8 @@ def story_boilerplate(result: ScanResult) -> np.ndarray:
     occ = result.index.occurrences
     if not mask.any() or len(occ) == 0:
         return mask
-    doc = occ["doc"].to_numpy(dtype=np.int64)
-    cluster = result.cluster[doc]
-    story = np.where(cluster >= 0, cluster, len(result.documents) + doc)
+    # a document's story is its cluster's representative (itself when alone)
+    story = result.representative[occ["doc"].to_numpy(dtype=np.int64)]
     stories = pd.DataFrame({"type": occ["type"].to_numpy(), "story": story}).drop_duplicates().groupby("type").size()
     n_stories = np.zeros(len(mask), dtype=np.int64)
     n_stories[stories.index.to_numpy()] = stories.to_numpy()
