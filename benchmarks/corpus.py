@@ -412,16 +412,27 @@ def site_chrome_once(text: str, rng) -> str:
     their chrome shares a line now and then ("Sign in", a headline), as real sites do.
     """
     rng = _rng(rng)
+    site, line = _site_seen_once(rng)
+    related = [h for c in SITE_CHROMES for h in c.get("related", [])]
+    headlines = [related[i] for i in rng.choice(len(related), size=3, replace=False).tolist()]
+    header = [site, line("nav"), line("offer"), line("account")]
+    footer = [line("more"), *headlines, line("newsletter"), line("legal")]
+    return _on_page(text, header, footer)
+
+
+def _site_seen_once(rng: np.random.Generator):
+    """A site's name drawn from ``rng``, and a function giving one of the phrasings of a
+    line of its chrome (``"nav"``, ``"more"``, ...) with the site's name, town and year."""
     pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
     town = pick(_SITE_TOWNS)
     site = f"The {town} {pick(_SITE_WORDS[0])} {pick(_SITE_WORDS[1])}"
     year = int(rng.integers(2019, 2026))
-    line = lambda role: pick(_SITE_LINES[role]).format(site=site, town=town, year=year)  # noqa: E731
-    related = [h for c in SITE_CHROMES for h in c.get("related", [])]
-    headlines = [related[i] for i in rng.choice(len(related), size=3, replace=False).tolist()]
+    return site, lambda role: pick(_SITE_LINES[role]).format(site=site, town=town, year=year)
+
+
+def _on_page(text: str, header: Sequence[str], footer: Sequence[str]) -> str:
+    """``text`` between the lines of ``header`` and ``footer``, in its own line endings."""
     nl = "\r\n" if "\r\n" in text else "\n"
-    header = [site, line("nav"), line("offer"), line("account")]
-    footer = [line("more"), *headlines, line("newsletter"), line("legal")]
     return nl.join(header) + nl + nl + text + nl + nl + nl.join(footer)
 
 
@@ -446,17 +457,12 @@ def site_chrome_heavy(text: str, rng, headlines: Sequence[str] | None = None) ->
     pair share a headline now and then."""
     rng = _rng(rng)
     pool = load_headlines() if headlines is None else list(headlines)
-    pick = lambda seq: seq[int(rng.integers(len(seq)))]  # noqa: E731
-    town = pick(_SITE_TOWNS)
-    site = f"The {town} {pick(_SITE_WORDS[0])} {pick(_SITE_WORDS[1])}"
-    year = int(rng.integers(2019, 2026))
-    line = lambda role: pick(_SITE_LINES[role]).format(site=site, town=town, year=year)  # noqa: E731
+    site, line = _site_seen_once(rng)
     chosen = [pool[i] for i in rng.choice(len(pool), size=20, replace=False).tolist()]
-    nl = "\r\n" if "\r\n" in text else "\n"
     header = [site, line("nav"), line("account"), f"Most read on {site}", *chosen[:5]]
     footer = [line("more"), *chosen[5:10], "Latest news", *chosen[10:15], "Editor's picks", *chosen[15:],
               line("legal")]
-    return nl.join(header) + nl + nl + text + nl + nl + nl.join(footer)
+    return _on_page(text, header, footer)
 
 
 # --------------------------------------------------------------------------- truncation
