@@ -558,3 +558,31 @@ def test_a_document_made_in_memory_with_a_lone_surrogate_in_its_id_is_refused():
             dedup.Document("half\udc80", "a few words here", "<memory>", 2)]
     with pytest.raises(dedup.InputError, match=r"<memory>:2: id .* lone surrogate"):
         dedup.Scanner().scan(docs)
+
+
+def test_sets_read_back_from_disk_are_cut_in_place():
+    """A large scan's first shingle sets wait on disk while boilerplate is found; read
+    back, they own their arrays, so the pass without boilerplate cuts them in place
+    rather than copying them all (the peak of a million-article scan)."""
+    import numpy as np
+
+    from dedup.match import shingle_sets
+    from dedup.text import tokenize
+
+    scan_module = sys.modules["dedup.scan"]  # dedup.scan is also the function
+    texts = pd.read_json(SAMPLE, lines=True)["text"].tolist()[:20]
+    tb = tokenize(texts)
+    sets = shingle_sets(tb, np.arange(len(texts)), 3)
+    (spilled,) = scan_module._spill_sets(sets)
+    back = scan_module._read_back_sets(*spilled)
+    assert np.array_equal(back.values, sets.values) and np.array_equal(back.offsets, sets.offsets)
+    assert back.values.flags.owndata and back.offsets.flags.owndata
+    # the sets of documents 2 and 5 without their first block: subsets, written over them
+    keep = np.ones(tb.n_blocks, dtype=bool)
+    keep[tb.doc_block_offsets[[2, 5]]] = False
+    rows = np.array([2, 5])
+    smaller = shingle_sets(tb, rows, 3, keep)
+    cut = back.shrink(rows, smaller)
+    for row in range(len(texts)):
+        expected = smaller[[2, 5].index(row)] if row in (2, 5) else sets[row]
+        assert np.array_equal(cut[row], expected)
