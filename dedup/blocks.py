@@ -227,12 +227,21 @@ def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[n
     return blocks, signatures.astype(BLOCK_SIGNATURE_DTYPE), np.minimum(sizes, 65_535).astype(np.uint16)
 
 
-def type_signatures(index: BlockIndex, eligible: np.ndarray,
-                    signed: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: rows moved at a time when :func:`type_signatures` overwrites the signatures (2 MB)
+_COMPACT_ROWS = 1 << 16
+
+
+def type_signatures(index: BlockIndex, eligible: np.ndarray, signed: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    overwrite: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Of ``signed`` (``(blocks, signatures, set_sizes)`` of the long blocks, from
     :func:`long_block_signatures`), the rows of the first blocks of the ``eligible``
     types, in type order: all that :func:`near_type_pairs` reads, so the rest (repeats
-    and copies of a paragraph) can be freed before it runs."""
+    and copies of a paragraph) can be freed before it runs.
+
+    With ``overwrite``, the rows are moved to the front of ``signed``'s own arrays, which
+    the caller gives up, and views of them are returned: at a million articles copying
+    them took 0.9 s (most of it faulting in ~200 MB of new pages, on top of the old
+    ones), moving them 0.1 s."""
     signed_blocks, signatures, set_sizes = signed
     wanted = index.type_first_block[np.flatnonzero(eligible)]
     # types are numbered in order of their first blocks, so ``wanted`` ascends, as the
@@ -243,7 +252,15 @@ def type_signatures(index: BlockIndex, eligible: np.ndarray,
     position = np.flatnonzero(is_wanted[signed_blocks])
     if len(position) != len(wanted):
         raise ValueError("type_signatures needs the signatures of every eligible type's first block")
-    return wanted, signatures[position], set_sizes[position]
+    if not overwrite:
+        return wanted, signatures[position], set_sizes[position]
+    # row i comes from row position[i] >= i (both ascend): a chunk of rows is read whole
+    # before it is written, and the rows it writes are below all that later chunks read
+    for lo in range(0, len(position), _COMPACT_ROWS):
+        hi = min(lo + _COMPACT_ROWS, len(position))
+        signatures[lo:hi] = signatures[position[lo:hi]]
+        set_sizes[lo:hi] = set_sizes[position[lo:hi]]
+    return wanted, signatures[:len(position)], set_sizes[:len(position)]
 
 
 def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, threshold: float,

@@ -317,9 +317,11 @@ class Scanner:
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
         eligible = countable_len & (index.type_words >= p.short_block_words)
+        # only the types' first blocks' signatures are needed, moved to the front of the
+        # arrays, which are given up (the others, ~1/10, go with them after the LSH)
         signed = list(blk.type_signatures(index, eligible, (np.flatnonzero(table.block_words >= p.short_block_words),
-                                                            feats.long_block_signatures, feats.long_block_set_sizes)))
-        # only the types' first blocks' signatures are needed: the others (~1/10) go now
+                                                            feats.long_block_signatures, feats.long_block_set_sizes),
+                                          overwrite=True))
         feats.long_block_signatures = feats.long_block_set_sizes = None
         near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement, store.jobs)
         del signed

@@ -102,6 +102,25 @@ def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
         assert near(jobs).equals(one)
 
 
+def test_paragraph_signatures_moved_in_place_are_those_copied(monkeypatch):
+    from dedup import Scanner
+    from dedup import blocks as blk
+    from dedup.io import documents_from_texts
+
+    # the sample twice: the copies' paragraphs are not their types' first blocks, so rows
+    # are left out all along the arrays
+    result = Scanner().scan(documents_from_texts(TEXTS + TEXTS))
+    eligible = result.index.type_words >= 8
+    copied = blk.type_signatures(result.index, eligible, blk.long_block_signatures(result.tokens, 8))
+    monkeypatch.setattr(blk, "_COMPACT_ROWS", 7)  # many chunks, each reading rows that later ones write over
+    signed = blk.long_block_signatures(result.tokens, 8)
+    moved = blk.type_signatures(result.index, eligible, signed, overwrite=True)
+    assert len(moved[1]) < len(signed[1]) / 1.5  # rows were left out
+    for got, expected in zip(moved, copied):
+        assert np.array_equal(got, expected)
+    assert np.shares_memory(moved[1], signed[1]) and np.shares_memory(moved[2], signed[2])
+
+
 def test_sets_shrunk_in_place_are_the_sets_with_their_subsets():
     from dedup.shingles import SetBatch
 
