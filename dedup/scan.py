@@ -388,8 +388,11 @@ class Scanner:
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
         related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
-        if words is None:  # on disk beside the groups' arrays (held, a million articles took over 2 GiB)
-            spilled = _spill_sets(full_sets, figures_all)
+        if words is None:  # on disk beside the groups' arrays (held, a million articles took over 2 GiB);
+            # with jobs > 1 written by the thread beside while the groups and boilerplate are
+            # found (a million articles: 1.1 s of writing beside 0.8 s)
+            spilling = side.submit(_spill_sets, full_sets, figures_all) if side is not None else None
+            spilled = _spill_sets(full_sets, figures_all) if side is None else None
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)
@@ -405,6 +408,8 @@ class Scanner:
         part = _verification_sets(store, involved[touched], p.ngram, keep_block,
                                   None if words is None else _take(words, touched), store.jobs)
         if words is None:  # read back once the tokenising is done, so its temporaries are not on top of them
+            if spilling is not None:
+                spilled, spilling = spilling.result(), None
             full_sets, figures_all = (_read_back_sets(*rows) for rows in spilled)
             del spilled
         clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])

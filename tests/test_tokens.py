@@ -85,6 +85,12 @@ def test_verifying_a_chunk_of_documents_at_a_time_reports_the_same(monkeypatch):
     chunked = dedup.Report(dedup.Scanner().scan(documents_from_texts(TEXTS)))
     assert calls.count(16) >= 4  # verified in chunks of 16 documents
     assert chunked.to_json() == kept.to_json()
+    # with two threads the first pass's sets are written to disk by the thread beside
+    spills = []
+    original_spill = scan._spill_sets
+    monkeypatch.setattr(scan, "_spill_sets", lambda *sets: spills.append(len(sets)) or original_spill(*sets))
+    two = dedup.Report(dedup.Scanner(jobs=2).scan(documents_from_texts(TEXTS)))
+    assert spills == [2] and two.to_json() == kept.to_json()
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
