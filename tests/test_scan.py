@@ -586,3 +586,33 @@ def test_sets_read_back_from_disk_are_cut_in_place():
     for row in range(len(texts)):
         expected = smaller[[2, 5].index(row)] if row in (2, 5) else sets[row]
         assert np.array_equal(cut[row], expected)
+
+
+def test_batches_joined_on_two_threads_are_those_joined_on_one(monkeypatch):
+    """With jobs > 1 the batches' per-document results are joined by two threads, each
+    taking some of the fields; every field is the same as one thread joins."""
+    import dataclasses
+
+    import numpy as np
+
+    from dedup import batch
+    from dedup.spill import SpilledRows
+
+    texts = pd.read_json(SAMPLE, lines=True)["text"].tolist()
+    monkeypatch.setattr(batch, "BATCH_DOCS", 7)  # many batches, and renumbered blocks and documents
+    args = (3, "fast", 128, 1, 8, (16, 8))
+    one, two = (batch.compute_parallel(texts, *args, jobs=jobs) for jobs in (1, 2))
+
+    def arrays(features):
+        for field in dataclasses.fields(features):
+            value = getattr(features, field.name)
+            if field.name == "blocks":
+                yield from ((f"blocks.{f.name}", getattr(value, f.name)) for f in dataclasses.fields(value))
+            elif value is not None:
+                yield field.name, value.read() if isinstance(value, SpilledRows) else value
+
+    got, expected = dict(arrays(two)), dict(arrays(one))
+    assert got.keys() == expected.keys() and len(expected) == 11
+    for name, value in expected.items():
+        assert np.array_equal(got[name], value), name
+    assert expected["blocks.block_doc"].max() == len(texts) - 1
