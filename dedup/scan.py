@@ -478,16 +478,23 @@ def _wrapped_copies(store: TokenStore, table: BlockTable, index: blk.BlockIndex,
         return none
     # the first and last block of each document of a pair that are of a type both hold
     occ = index.occurrences
-    occ = occ[countable[occ["type"].to_numpy()] & np.isin(occ["doc"].to_numpy(), pairs)]
+    in_pairs = np.zeros(table.n_docs, dtype=bool)
+    in_pairs[pairs] = True
+    occ = occ[countable[occ["type"].to_numpy()] & in_pairs[occ["doc"].to_numpy()]]
     m = pd.DataFrame({"k": np.arange(len(pairs)), "a": pairs[:, 0], "b": pairs[:, 1]})
     m = m.merge(occ, left_on="a", right_on="doc")[["k", "b", "type", "block"]]
     m = m.merge(occ, left_on=["b", "type"], right_on=["doc", "type"], suffixes=("_a", "_b"))
-    g = m.groupby("k").agg(fa=("block_a", "min"), la=("block_a", "max"), fb=("block_b", "min"), lb=("block_b", "max"))
-    if len(g) == 0:  # what they shared is boilerplate
+    if len(m) == 0:  # what they shared is boilerplate
         return none
-    k = g.index.to_numpy()
-    first = g[["fa", "fb"]].to_numpy().astype(np.int64)  # column 0: document a, 1: document b
-    last = g[["la", "lb"]].to_numpy().astype(np.int64)
+    # per pair k (ascending), the least and greatest shared block of each document:
+    # columns 0 (document a) and 1 (document b)
+    order = np.argsort(m["k"].to_numpy(), kind="stable")
+    by_pair = m["k"].to_numpy()[order]
+    starts = np.flatnonzero(np.concatenate(([True], by_pair[1:] != by_pair[:-1])))
+    k = by_pair[starts]
+    shared_blocks = m[["block_a", "block_b"]].to_numpy().astype(np.int64)[order]
+    first = np.minimum.reduceat(shared_blocks, starts, axis=0)
+    last = np.maximum.reduceat(shared_blocks, starts, axis=0)
     doc = pairs[k]
     dbo = table.doc_block_offsets
     cw = np.concatenate(([0], np.cumsum(table.block_words, dtype=np.int64)))
