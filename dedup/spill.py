@@ -58,10 +58,11 @@ class SpilledRows:
             raise spill_error(err, self.what) from err
         self._rows += len(rows)
 
-    def read(self) -> np.ndarray:
-        """Every row written, as a new ``(len(self), width)`` array."""
+    def read(self, flat: bool = False) -> np.ndarray:
+        """Every row written, as a new ``(len(self), width)`` array (one dimension, row
+        after row, if ``flat``: an array of its own, where ``reshape`` gives a view)."""
         self._file.flush()
-        out = np.empty((self._rows, self.width), dtype=self.dtype)
+        out = np.empty(self._rows * self.width if flat else (self._rows, self.width), dtype=self.dtype)
         view = memoryview(out.reshape(-1).view(np.uint8))
         done = 0
         while done < len(view):  # one pread may return less than asked

@@ -31,6 +31,8 @@ def test_rows_come_back_in_the_order_written(tmp_path, monkeypatch):
     assert len(rows) == 4
     assert np.array_equal(rows.read(), np.concatenate((a, b)))
     assert np.array_equal(rows.read(), np.concatenate((a, b)))  # read again, same rows
+    flat = rows.read(flat=True)  # row after row, in an array of its own
+    assert np.array_equal(flat, np.concatenate((a, b)).reshape(-1)) and flat.flags.owndata
     assert os.listdir(tmp_path) == []  # an unnamed file: nothing left behind
     rows.close()
 
