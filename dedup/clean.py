@@ -96,14 +96,17 @@ class CleanResult:
         return {"records": len(self.documents), "kept": len(self.kept),
                 "removed_records": reasons["duplicate_of"] + reasons["empty"],
                 "changed_records": sum(1 for d, t in zip(self.documents, self.texts) if t is not None and t != d.text),
-                **{reason: reasons[reason] for reason in REASONS}, "rounds": self.rounds}
+                **{reason: reasons[reason] for reason in REASONS}, "rounds": self.rounds,
+                # records whose own id is in the index: cleaned into it before (a day cleaned twice)
+                "indexed_same_id": sum(1 for r in self.removed if r.get("indexed") and r["of"] == r["id"])}
 
     def describe(self) -> str:
         """One line for people: what was kept and removed."""
         s = self.summary
+        same_id = f" ({s['indexed_same_id']} already in the index under the same id)" if s["indexed_same_id"] else ""
         return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
-                f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}, {s['empty']} empty); "
-                f"{s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut")
+                f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}{same_id}, "
+                f"{s['empty']} empty); {s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut")
 
 
 @dataclass

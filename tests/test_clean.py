@@ -628,9 +628,13 @@ def test_clean_with_an_index_drops_what_was_ingested_before_and_adds_the_rest(tm
     assert records["dup-in-batch"]["of"] == DISTINCT["id"][45] and "indexed" not in records["dup-in-batch"]
     with dedup.Index(db) as idx:
         assert len(idx) == 70 and idx.ids()[40:] == DISTINCT["id"].iloc[40:70].tolist()
-    # running day 2 again: everything is already indexed
+    assert "already in the index" not in result.stderr
+    # running day 2 again: everything is already indexed, its own 30 records under their ids,
+    # which the summary says (an empty OUTPUT is otherwise a puzzle)
     result = clean_file(str(tmp_path / "day2.jsonl"), str(tmp_path / "again.jsonl"), index=str(db))
     assert result.kept == [] and all(e.get("indexed") for e in result.removed)
+    assert result.summary["indexed_same_id"] == 30
+    assert "41 removed (41 duplicates (30 already in the index under the same id), 0 empty)" in result.describe()
 
 
 def test_clean_with_an_index_commits_nothing_when_writing_fails(tmp_path):
