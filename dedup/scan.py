@@ -254,7 +254,9 @@ class Scanner:
             scoring split over the threads; beside the other candidates and the
             tokenising of their documents, up to :data:`SIDE_NEAR_MAX_DOCS` documents),
             the document LSH (beside the index of block types), the verification sets,
-            and the repeats and overlaps (beside the clusters); ``-1`` for all cores.
+            the joining of the batches' results, the writing of a large scan's first sets
+            to disk (beside the boilerplate), and the repeats and overlaps (beside the
+            clusters); ``-1`` for all cores.
             Results do not depend on it. The per-document work of a corpus of one batch
             (``batch.BATCH_DOCS`` documents) runs in one thread.
         **params: any field of :class:`Params`.
