@@ -139,9 +139,9 @@ def headlines(index: BlockIndex, tb: BlockTable | TokenizedBatch, boilerplate: n
     frame = pd.DataFrame({"type": bt[at], "story": story[doc[at]], "opens": opens[at]})
     open_stories = frame[frame["opens"]].groupby("type")["story"].nunique()
     plain = frame[~frame["opens"]].groupby("type").size()
-    one_story = np.zeros(len(index.type_words), dtype=bool)
+    one_story = np.zeros(index.n_types, dtype=bool)
     one_story[open_stories.index[open_stories.to_numpy() == 1].to_numpy()] = True
-    elsewhere = np.zeros(len(index.type_words), dtype=bool)
+    elsewhere = np.zeros(index.n_types, dtype=bool)
     elsewhere[plain.index.to_numpy()] = True
     out = np.zeros(n, dtype=bool)
     out[at] = opens[at] & one_story[bt[at]] & elsewhere[bt[at]]

@@ -393,8 +393,10 @@ class Scanner:
         if words is None:  # on disk beside the groups' arrays (held, a million articles took over 2 GiB);
             # with jobs > 1 written by the thread beside while the groups and boilerplate are
             # found (a million articles: 1.1 s of writing beside 0.8 s)
-            spilling = side.submit(_spill_sets, full_sets, figures_all) if side is not None else None
-            spilled = _spill_sets(full_sets, figures_all) if side is None else None
+            if side is None:
+                spilled, spilling = _spill_sets(full_sets, figures_all), None
+            else:
+                spilled, spilling = None, side.submit(_spill_sets, full_sets, figures_all)
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)

@@ -372,17 +372,10 @@ class TokenizedBatch(_Counts):
 
     @classmethod
     def concat(cls, parts: Sequence["TokenizedBatch"]) -> "TokenizedBatch":
-        """The documents of ``parts``, one part after the other."""
-        counts = np.concatenate([np.diff(p.doc_block_offsets) for p in parts])
-        return TokenizedBatch(
-            block_doc=np.repeat(np.arange(len(counts), dtype=np.int64), counts),
-            block_start=np.concatenate([p.block_start for p in parts]),
-            block_end=np.concatenate([p.block_end for p in parts]),
-            doc_block_offsets=offsets_of(counts),
-            word_offsets=offsets_of(np.concatenate([p.block_words for p in parts])),
-            word_hash=np.concatenate([p.word_hash for p in parts]),
-            word_is_number=np.concatenate([p.word_is_number for p in parts]),
-        )
+        """The documents of ``parts``, one part after the other (joined as
+        :func:`tokenize` joins its chunks)."""
+        return _concat_tokens([(p.block_doc, p.block_start, p.block_end, np.diff(p.doc_block_offsets), p.block_words,
+                                p.word_hash, p.word_is_number) for p in parts])
 
 
 @dataclass

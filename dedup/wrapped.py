@@ -92,7 +92,7 @@ def spans(tb: TokenizedBatch, shared: np.ndarray, trim: bool = True) -> np.ndarr
     words = tb.block_words
     unshared = np.concatenate(([0], np.cumsum(np.where(shared, 0, words))))
     offsets = tb.doc_block_offsets
-    for d in range(len(offsets) - 1):
+    for d in range(tb.n_docs):
         s = offsets[d] + np.flatnonzero(shared[offsets[d]:offsets[d + 1]])
         if len(s) == 0:
             continue
@@ -107,7 +107,7 @@ def spans(tb: TokenizedBatch, shared: np.ndarray, trim: bool = True) -> np.ndarr
 
 def _span_ends(tb: TokenizedBatch, in_span: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per document of ``tb``: its first and last block where ``in_span`` (-1 if none)."""
-    n = len(tb.doc_block_offsets) - 1
+    n = tb.n_docs
     at = np.flatnonzero(in_span)
     first = np.full(n, -1, dtype=np.int64)
     last = np.full(n, -1, dtype=np.int64)
@@ -159,7 +159,7 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
           the article's first paragraphs, between lines such as "Read the full story
           at ...").
     """
-    docs = len(tb.doc_block_offsets) - 1
+    docs = tb.n_docs
     n = docs // 2
     own = np.arange(docs)
     inside = text_both_sides(tb, spans(tb, shared, trim=False)).reshape(2, n).any(axis=0)
