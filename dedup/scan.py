@@ -34,7 +34,7 @@ import dataclasses
 import difflib
 import gc
 import itertools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -388,7 +388,7 @@ class Scanner:
 
         # groups of related documents, for boilerplate
         full_sets, figures_all = _verification_sets(store, involved, p.ngram, None, words, store.jobs)
-        related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb),
+        related = is_near_duplicate(pair_stats(full_sets, figures_all, ca, cb, store.jobs),
                                     p.threshold, p.containment, p.min_shingles, 0.0)
         if words is None:  # on disk beside the groups' arrays (held, a million articles took over 2 GiB);
             # with jobs > 1 written by the thread beside while the groups and boilerplate are
@@ -405,34 +405,47 @@ class Scanner:
 
         # final near-duplicate verification without boilerplate
         keep_block = index.content_blocks(boilerplate)
+        countable = countable_len & ~boilerplate
+        near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
+        # with jobs > 1 the findings are found beside the clusters' verification: with
+        # the words kept (up to ~KEEP_WORDS_DOCS documents to verify), the repeats and the
+        # blocks shared by two documents beside the second pass's sets, then the overlaps
+        # beside the clusters' statistics; else, the repeats after the second pass's sets
+        # (their tokenising and the sets read back from disk are the peak), and the
+        # overlaps whole once the clusters are known (at a million articles, two threads,
+        # the shared blocks beside the wrapped copies raised the peak from ~1,970 to 2,130-2,180 MiB)
+        repeats_args = (table, index, countable, near, p.short_block_words, store)
+        early = side is not None and words is not None
+        shared_future = None
+        if early:
+            reps_future = side.submit(blk.repeats, *repeats_args)
+            shared_future = side.submit(blk.shared_blocks, table, index, countable, near, keep_block)
         # only the documents holding boilerplate have other sets without it (subsets of
         # their first ones, written over them; tokenised again unless their words are kept)
         touched = local[sorted_distinct(table.block_doc[~keep_block])]
         touched = np.sort(touched[touched >= 0])
-        part = _verification_sets(store, involved[touched], p.ngram, keep_block,
-                                  None if words is None else _take(words, touched), store.jobs)
+        part = _verification_sets(store, involved[touched], p.ngram, keep_block, words, store.jobs, rows=touched)
         if words is None:  # read back once the tokenising is done, so its temporaries are not on top of them
             if spilling is not None:
                 spilled, spilling = spilling.result(), None
             full_sets, figures_all = (_read_back_sets(*rows) for rows in spilled)
             del spilled
         clean_sets, figures = full_sets.shrink(touched, part[0]), figures_all.shrink(touched, part[1])
+        if side is not None and not early:
+            reps_future = side.submit(blk.repeats, *repeats_args)
         del full_sets, figures_all, part, words
-        countable = countable_len & ~boilerplate
-        near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
-        if side is not None:
-            reps_future = side.submit(blk.repeats, table, index, countable, near, p.short_block_words, store)
-        stats = pair_stats(clean_sets, figures, ca, cb)
+        stats = pair_stats(clean_sets, figures, ca, cb, store.jobs)
         dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         to_span = _without(shared, cand[dup])
-        wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable_len & ~boilerplate, keep_block,
+        wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable, keep_block,
                                                  to_span, np.isin(lsh.pair_keys(to_span), lsh.pair_keys(spanned)), p)
         cluster, representative = cluster_documents(n, np.concatenate((cand[dup], wrapped)), doc_words)
-        if side is not None:  # after the repeats, while the cluster members' statistics are made
-            overlaps_future = side.submit(blk.overlaps, table, index, countable, near, cluster, keep_block)
+        if side is not None:  # while the cluster members' statistics are made
+            overlaps_future = side.submit(_overlaps, shared_future, table, index, countable, near, cluster, keep_block)
+            shared_future = None
 
         members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
-        mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members])
+        mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members], store.jobs)
         member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
                                      "containment": mstats.containment})
         if len(wrapped):  # a copy in other chrome: how alike the two are inside the chrome
@@ -445,7 +458,7 @@ class Scanner:
         release_free_memory()
 
         if side is None:
-            reps = blk.repeats(table, index, countable, near, p.short_block_words, store)
+            reps = blk.repeats(*repeats_args)
             overlaps = blk.overlaps(table, index, countable, near, cluster, keep_block)
         else:
             reps, overlaps = reps_future.result(), overlaps_future.result()
@@ -454,6 +467,12 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate, reps, overlaps)
+
+
+def _overlaps(shared: Future | None, *args) -> pd.DataFrame:
+    """:func:`blocks.overlaps` of ``args``, with the shared blocks that ``shared`` found,
+    if any (the thread beside finds them first: it runs its work in order)."""
+    return blk.overlaps(*args, shared=None if shared is None else shared.result())
 
 
 def _without(pairs: np.ndarray, drop: np.ndarray) -> np.ndarray:
@@ -571,24 +590,25 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_block: np.ndarray | None,
-                       words: list[Tokens] | None, jobs: int = 1) -> tuple[SetBatch, SetBatch]:
+                       words: list[Tokens] | None, jobs: int = 1,
+                       rows: np.ndarray | None = None) -> tuple[SetBatch, SetBatch]:
     """Shingle and figure sets of documents ``docs`` from their blocks where
     ``keep_block`` (default: all): from ``words``, their tokens in parts (``docs`` are
-    the parts' documents one part after the other), their chunks on ``jobs`` threads;
-    or else (``docs`` ascending) tokenising ``match.SET_CHUNK_DOCS`` of them at a time
-    (on ``jobs`` threads, see :class:`~dedup.tokens.TokenStore`), one chunk's sets at a
-    time."""
+    the parts' documents one part after the other, or those of them numbered ``rows``,
+    ascending, if given), their chunks on ``jobs`` threads; or else (``docs`` ascending)
+    tokenising ``match.SET_CHUNK_DOCS`` of them at a time (on ``jobs`` threads, see
+    :class:`~dedup.tokens.TokenStore`), one chunk's sets at a time."""
     if words is not None:
-        chunks: Iterable[Tokens] = words
+        chunks: Iterable[tuple[Tokens, np.ndarray]] = _rows_of(words, rows)
     else:
         size = match.SET_CHUNK_DOCS
-        chunks = (store.of(docs[a:a + size]) for a in range(0, len(docs), size))
+        chunks = ((store.of(part), np.arange(len(part))) for part in (docs[a:a + size]
+                                                                      for a in range(0, len(docs), size)))
     figures: list[SetBatch] = []
 
     def shingles() -> Iterator[SetBatch]:
         # the shingle sets are joined as they come (the figure sets are ~1/20 of them)
-        for number, chunk in enumerate(chunks, 1):
-            own = np.arange(chunk.tokens.n_docs)
+        for number, (chunk, own) in enumerate(chunks, 1):
             keep = None if keep_block is None else keep_block[chunk.blocks]
             figures.append(figure_sets(chunk.tokens, own, keep, jobs))
             yield shingle_sets(chunk.tokens, own, ngram, keep, jobs)
@@ -603,15 +623,15 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
     return shingle, figure
 
 
-def _take(words: list[Tokens], rows: np.ndarray) -> list[Tokens]:
-    """The tokens of rows ``rows`` (ascending) of the documents of ``words`` taken one
-    part after the other."""
-    parts, base = [], 0
+def _rows_of(words: list[Tokens], rows: np.ndarray | None) -> Iterator[tuple[Tokens, np.ndarray]]:
+    """Each part of ``words`` with the numbers in it of its documents that are rows
+    ``rows`` (ascending; all if None) of the documents of ``words`` taken one part after
+    the other: the sets are made from the tokens where they are, not from a copy."""
+    base = 0
     for part in words:
         size = len(part.docs)
-        parts.append(part.take(rows[(rows >= base) & (rows < base + size)] - base))
+        yield part, (np.arange(size) if rows is None else rows[(rows >= base) & (rows < base + size)] - base)
         base += size
-    return parts
 
 
 def _spill_sets(*batches: SetBatch) -> list[tuple[SpilledRows, SpilledRows]]:

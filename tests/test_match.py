@@ -81,6 +81,22 @@ def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
     assert len(match.shingle_sets(tb, none, 3, keep, jobs=2)) == len(match.figure_sets(tb, none, keep, jobs=3)) == 0
 
 
+def test_pair_statistics_on_two_threads_are_those_on_one():
+    tb = tokenize(TEXTS)
+    docs = np.arange(tb.n_docs)
+    shingles, figures = match.shingle_sets(tb, docs, 5), match.figure_sets(tb, docs)
+    rng = np.random.default_rng(6)
+    a, b = rng.integers(0, tb.n_docs, 501), rng.integers(0, tb.n_docs, 501)
+    a[:50] = b[:50]  # some pairs of a document with itself: every shingle shared
+    one = match.pair_stats(shingles, figures, a, b)
+    assert (one.intersection[:50] == one.size_a[:50]).all() and one.intersection[:50].sum() > 0
+    for jobs in (2, 3):
+        other = match.pair_stats(shingles, figures, a, b, jobs=jobs)
+        for field in ("intersection", "size_a", "size_b", "figure_agreement", "figures_min"):
+            assert np.array_equal(getattr(one, field), getattr(other, field)), field
+    assert len(match.pair_stats(shingles, figures, a[:0], b[:0], jobs=2).intersection) == 0
+
+
 def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
     from dedup import Scanner
     from dedup import blocks as blk
