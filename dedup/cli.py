@@ -119,6 +119,17 @@ def _dedup_warnings_as_lines() -> Iterator[None]:
         warnings.showwarning = shown
 
 
+def _caused_by_interrupt(err: BaseException | None) -> bool:
+    """Whether Ctrl-C caused ``err``: click's Abort is raised from the KeyboardInterrupt,
+    and numba reports one inside a compiled loop as a SystemError from it, nested as deep
+    as the calls between."""
+    while err is not None:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        err = err.__cause__
+    return False
+
+
 class DedupGroup(click.Group):
     """Turns library errors of any subcommand into :class:`UserError` (exit code 2),
     and prints usage errors on one line too."""
@@ -143,9 +154,15 @@ class DedupGroup(click.Group):
         except click.ClickException as err:
             err.show()
             sys.exit(err.exit_code)
-        except click.exceptions.Abort:
+        except (click.exceptions.Abort, SystemError) as err:
+            # interrupted (Ctrl-C): 130, as a shell reports a command that SIGINT ended, so that
+            # it never reads as `dedup check`'s 1 (findings). Inside a compiled loop numba reports
+            # the interrupt as a SystemError caused by it
+            interrupted = _caused_by_interrupt(err)
+            if isinstance(err, SystemError) and not interrupted:
+                raise
             click.echo("Aborted!", err=True)
-            sys.exit(1)
+            sys.exit(130 if interrupted else 1)
         except OSError as err:
             if err.errno not in _OUT_OF_ROOM:  # not a write that ran out of room: a bug, shown whole
                 raise

@@ -568,6 +568,46 @@ def test_usage_errors_exit_2():
     assert run("scan", EXAMPLES, "--format", "xml").exit_code == 2
 
 
+def _interrupt():
+    raise KeyboardInterrupt
+
+
+def _interrupt_in_a_compiled_loop():
+    # as numba reports Ctrl-C that arrives while a compiled loop calls back into Python
+    try:
+        try:
+            _interrupt()
+        except KeyboardInterrupt as err:
+            raise SystemError("<function _numba_unpickle> returned a result with an exception set") from err
+    except SystemError as err:
+        raise SystemError("CPUDispatcher(<function hash_words>) returned a result with an exception set") from err
+
+
+@pytest.mark.parametrize("how", [_interrupt, _interrupt_in_a_compiled_loop])
+@pytest.mark.parametrize("command", ["scan", "check"])
+def test_an_interrupted_run_exits_130_and_writes_nothing(command, how, tmp_path, monkeypatch):
+    # Ctrl-C during the scan: 130, as a shell reports SIGINT, never check's 1 (findings)
+    def interrupted(self, documents):
+        how()
+
+    monkeypatch.setattr(dedup.Scanner, "scan", interrupted)
+    out = tmp_path / "report.json"
+    args = [command, EXAMPLES / DOC0] + (["--format", "json", "-o", out] if command == "scan" else [])
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr.endswith("Aborted!\n")
+    assert list(tmp_path.iterdir()) == []  # no report, and no temporary file left
+
+
+def test_a_system_error_that_is_no_interrupt_is_not_taken_for_one(monkeypatch):
+    def broken(self, documents):
+        raise SystemError("a bug")
+
+    monkeypatch.setattr(dedup.Scanner, "scan", broken)
+    result = run("scan", EXAMPLES / DOC0)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemError) and "Aborted" not in result.stderr
+
+
 @pytest.mark.parametrize("group, commands", [((), ["check", "clean", "index", "scan"]), (("index",), ["add", "query"])])
 def test_a_group_without_a_command_prints_its_help(group, commands):
     result = _runner().invoke(cli, list(group), prog_name="dedup")

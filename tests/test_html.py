@@ -199,6 +199,17 @@ def test_highlight_marks_shared_runs_and_escapes():
                                                                              "a strike began in the plant")
 
 
+def test_passages_too_long_to_mark_are_shown_escaped_and_unmarked():
+    from dedup.html import MAX_MARKED_WORDS
+
+    words = (NEWS / DOC0).read_text(encoding="utf-8").split()
+    text = " ".join((words * (MAX_MARKED_WORDS // len(words) + 2))[:MAX_MARKED_WORDS]) + " <b>"
+    edited = text.replace(" the ", " a ", 1)
+    assert highlight(text, edited) == (html.escape(text), html.escape(edited))  # over the limit: no marks
+    shorter = text.split(" ", 2)[2]  # two words fewer: at the limit, marked
+    assert highlight(shorter, shorter.replace(" the ", " a ", 1))[0].startswith("<mark>")
+
+
 def test_everything_is_escaped():
     attack = "<script>alert('x')</script> <img src=x onerror=alert(1)> \" ' & <!-- -->"
     paragraph = ("Officials said the <b>emergency</b> session would resume on Monday after a weekend of talks "

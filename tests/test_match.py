@@ -118,6 +118,30 @@ def test_near_matching_paragraphs_found_on_two_threads_are_those_found_on_one():
         assert near(jobs).equals(one)
 
 
+def test_blocks_too_long_for_the_word_sequence_score_are_scored_on_their_word_sets(monkeypatch):
+    """A text without paragraph breaks is one block; difflib's ratio of two such blocks
+    costs the product of their lengths (minutes for a few megabytes), so past
+    MAX_SEQUENCE_CELLS two blocks match on their word sets' Jaccard instead."""
+    from dedup import Scanner
+    from dedup import blocks as blk
+    from dedup.io import documents_from_texts
+
+    stories = [" ".join(t.split()) for t in TEXTS[5:25]]  # 20 real stories, ~3,000 words
+    one, other = " ".join(stories), " ".join(reversed(stories))  # the same words, in another order
+    result = Scanner().scan(documents_from_texts([one, other]))
+    index = result.index
+    eligible = index.type_words >= 8
+    assert eligible.sum() == 2 and (index.type_words[eligible] > 2_000).all()
+
+    def near():
+        signed = blk.type_signatures(index, eligible, blk.long_block_signatures(result.tokens, 8))
+        return blk.near_type_pairs(result.store, index, eligible, 0.8, signed, 0.9)
+
+    assert near()["similarity"].tolist() == [1.0]  # one word set
+    monkeypatch.setattr(blk, "MAX_SEQUENCE_CELLS", 10**12)  # scored on the sequences: stories in another order
+    assert len(near()) == 0
+
+
 def test_paragraph_signatures_moved_in_place_are_those_copied(monkeypatch):
     from dedup import Scanner
     from dedup import blocks as blk
