@@ -44,7 +44,8 @@ from typing import ContextManager, Sequence
 
 from .compression import compressed_output, compression_of
 from .errors import DedupError, ParameterError
-from .io import Document, detect_format, keep_mode, open_input, output_target, write_errors_named
+from .io import (FORMATS_BY_EXTENSION, TEXT_EXTENSIONS, Document, detect_format, keep_mode, open_input,
+                 output_target, without_compression, write_errors_named)
 
 __all__ = ["Pending", "json_bytes", "output_format", "write_documents"]
 
@@ -73,6 +74,13 @@ def check_output(input_path: str, output: str) -> str:
     if fmt == "dir":
         if os.path.exists(output) and not os.path.isdir(output):
             raise ParameterError("is a file; the output of a directory is a directory", output)
+        name = os.path.basename(output.rstrip(os.sep))
+        stem, ext = os.path.splitext(without_compression(name))
+        if not os.path.exists(output) and (ext.lower() in FORMATS_BY_EXTENSION or ext.lower() in TEXT_EXTENSIONS
+                                           or compression_of(output) is not None):
+            # a file's name (`-o day.jsonl` made a directory of that name)
+            raise ParameterError(f"the output of a directory is a directory; give it a name without "
+                                 f"{name[len(stem):]}", output)
         if os.path.isdir(output) and os.listdir(output):
             raise ParameterError("the output directory exists and is not empty", output)
         in_abs = os.path.realpath(input_path)

@@ -564,6 +564,11 @@ def test_an_output_that_cannot_be_made_is_an_error_before_the_input_is_read(tmp_
     (["{news}", "-o", "{news}/sub"], "{news}/sub: the output directory lies inside the input directory"),
     (["{news}", "-o", "{tmp}"], "{tmp}: the output directory exists and is not empty"),
     (["{news}", "-o", "{src}"], "{src}: is a file; the output of a directory is a directory"),
+    # a file's name for a directory's output made a directory of that name
+    (["{news}", "-o", "{tmp}/out.jsonl"], "{tmp}/out.jsonl: the output of a directory is a directory; "
+                                          "give it a name without .jsonl"),
+    (["{news}", "-o", "{tmp}/out.txt.gz"], "{tmp}/out.txt.gz: the output of a directory is a directory; "
+                                           "give it a name without .txt.gz"),
     (["{tmp}/missing.jsonl", "-o", "{tmp}/out.jsonl"], "{tmp}/missing.jsonl: no such file or directory"),
     # the manifest must not replace the input either
     (["{src}", "-o", "{tmp}/out.jsonl", "--removed", "{src}"], "{src}: the manifest is an input; "
