@@ -42,9 +42,15 @@ def input_options(f: Callable) -> Callable:
     return f
 
 
+def _check_jobs(ctx: click.Context, param: click.Parameter, jobs: int) -> int:
+    if jobs < 1 and jobs != -1:
+        raise click.BadParameter(f"{jobs} is not a number of threads (1 or more, or -1 for all cores).")
+    return jobs
+
+
 def jobs_option(f: Callable) -> Callable:
     """``-j/--jobs``: threads of a scan."""
-    return click.option("-j", "--jobs", type=int, default=1, show_default=True,
+    return click.option("-j", "--jobs", type=int, default=1, show_default=True, callback=_check_jobs,
                         help="Threads for tokenising, signing, matching paragraphs and verifying (-1: all cores); "
                              "results do not change.")(f)
 
@@ -78,13 +84,13 @@ def match_options(f: Callable) -> Callable:
 
 def note_compiling() -> None:
     """On a terminal, one line on standard error before the first run after installing
-    compiles the loops (:func:`dedup.kernels.compiled`), which is otherwise ~25 s of
+    compiles the loops (:func:`dedup.kernels.compiled`), which is otherwise 10-30 s of
     silence."""
     if sys.stderr.isatty():
         from . import kernels
 
         if not kernels.compiled():
-            click.echo("dedup: compiling its loops, once after installing (about 30 s)", err=True)
+            click.echo("dedup: compiling its loops, once after installing (10-30 s)", err=True)
 
 
 def _params(kwargs: dict) -> dict:

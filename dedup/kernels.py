@@ -8,7 +8,7 @@ each document in one pass and keeps only what later stages need, which is what l
 ``dedup`` pass rensa's Rust core on the same job (``benchmarks/speed.py``).
 
 Compiled code is cached next to this module (``cache=True``), so only the first run
-after installing pays the compilation (~25 s on 2 cores; :func:`compiled` tells).
+after installing pays the compilation (10-30 s on 2 cores; :func:`compiled` tells).
 
 All arithmetic is on unsigned 64-bit integers and wraps modulo 2**64, as numpy's does;
 every constant is a ``np.uint64`` so numba never promotes a mix of signed and
@@ -810,7 +810,7 @@ def sorted_sets(values, offsets):
 
 def compiled() -> bool:
     """Whether an earlier run left these loops in numba's cache, so that a run starts at
-    once; otherwise the first one compiles them (~25 s on 2 cores, silent). Judged by
+    once; otherwise the first one compiles them (10-30 s on 2 cores, silent). Judged by
     the cache index of :func:`hash_words`, which every scan runs; True when numba's
     cache cannot be read that way (another numba version)."""
     try:

@@ -148,7 +148,8 @@ class Report:
         docs, cluster, representative = result.documents, result.cluster, result.representative
         ms = result.member_stats
         similarity = np.full(len(ids), np.nan)
-        similarity[ms["doc_index"].to_numpy(dtype=np.int64)] = ms["similarity"].to_numpy()
+        # to 4 decimals, as in clusters and the JSON report
+        similarity[ms["doc_index"].to_numpy(dtype=np.int64)] = ms["similarity"].round(4).to_numpy()
         in_cluster = cluster >= 0
         return pd.DataFrame({
             "doc": ids,

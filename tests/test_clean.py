@@ -796,7 +796,7 @@ def test_jobs_do_not_change_what_clean_writes(tmp_path):
     with_index = dedup.clean(df, id="id", jobs=2, index=str(tmp_path / "day.db"))
     assert plain[0].equals(with_index[0]) and plain[1].equals(with_index[1])
     result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "zero.jsonl"), "--jobs", "0"])
-    assert result.exit_code == 2 and "jobs must be a number of threads" in result.stderr
+    assert result.exit_code == 2 and "'--jobs': 0 is not a number of threads" in result.stderr
     assert not (tmp_path / "zero.jsonl").exists()
 
 

@@ -312,6 +312,16 @@ def test_copies_in_csv(copies_corpus):
         assert rows[name]["cluster"] == "-1" and rows[name]["is_duplicate"] == "False"
 
 
+def test_csv_similarities_are_those_of_the_json_report():
+    # re-issued Reuters stories: similarities below 1, to four decimals in every output
+    sample = REPO / "tests" / "data" / "reuters_sample.jsonl"
+    members = {m["doc"]: m["similarity"] for c in scan_json(sample)["clusters"] for m in c["members"]}
+    rows = {r["doc"]: r for r in scan_csv(sample)}
+    assert sum(s < 1 for s in members.values()) > 10
+    assert {d: float(r["similarity"]) for d, r in rows.items() if r["is_duplicate"] == "True"} == members
+    assert all(len(r["similarity"].partition(".")[2]) <= 4 for r in rows.values())
+
+
 def test_original_is_kept_over_a_crlf_copy(copies_corpus):
     rows = {r["doc"]: r for r in scan_csv(copies_corpus)}
     assert rows[DOC1]["is_duplicate"] == "False"
@@ -566,6 +576,8 @@ def test_usage_errors_exit_2():
     result = run("scan", EXAMPLES, "--threshold", "2")
     assert result.exit_code == 2 and "--threshold" in result.stderr
     assert run("scan", EXAMPLES, "--format", "xml").exit_code == 2
+    result = run("scan", EXAMPLES, "--jobs", "0")  # the option is named, as for every other
+    assert result.exit_code == 2 and "'--jobs': 0 is not a number of threads" in result.stderr
 
 
 def _interrupt():
@@ -903,7 +915,7 @@ def test_the_first_run_after_installing_says_it_compiles_and_later_runs_do_not(t
     shutil.copytree(Path(dedup.__file__).parent, tmp_path / "dedup", ignore=shutil.ignore_patterns("__pycache__"))
     code = "from dedup import cli, kernels; print(kernels.compiled()); cli.note_compiling()"
     err, out = _in_a_terminal(code, tmp_path)
-    assert out == "False\n" and err.strip() == "dedup: compiling its loops, once after installing (about 30 s)"
+    assert out == "False\n" and err.strip() == "dedup: compiling its loops, once after installing (10-30 s)"
     # once this checkout's loops are compiled, nothing is said; nor when standard error
     # is not a terminal (a pipe, CI, pre-commit)
     dedup.scan(["a text of a few words", "a text of a few words"])
