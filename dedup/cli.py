@@ -229,7 +229,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
               help="Do not report the findings recorded in this file. [default: [tool.dedup] baseline]")
 @click.option("--write-baseline", type=click.Path(dir_okay=False),
               help="Record the findings of PATHS in this file (keeping other files' entries) and exit 0.")
-@click.option("--index", "index_path", type=click.Path(dir_okay=False),
+@click.option("--index", "index_path", type=click.Path(dir_okay=False), metavar="DB",
               help="Compare with this index (dedup index add) instead of the git-tracked files. "
                    "[default: [tool.dedup] index]")
 @match_options
@@ -273,7 +273,7 @@ def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
 @click.option("--keep-repeats", is_flag=True, help="Keep blocks that repeat an earlier block of their document.")
 @click.option("--keep-boilerplate", is_flag=True, help="Keep boilerplate blocks.")
 @jobs_option
-@click.option("--index", "index_path", help="Also drop records that duplicate documents of this index, "
+@click.option("--index", "index_path", metavar="DB", help="Also drop records that duplicate documents of this index, "
               "and add the kept ones to it in the same transaction.")
 @input_options
 @match_options
