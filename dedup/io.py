@@ -639,6 +639,9 @@ def _records_to_documents(
             value = record[id_field]
             if _is_null(value):
                 raise InputError(f"null id in field {id_field!r}", path, line)
+            if isinstance(value, (bool, dict, list)):  # str() would make Python's text of it ("True")
+                raise InputError(f"id {json.dumps(value)[:40]} in field {id_field!r} is not a string or a number",
+                                 path, line)
             doc_id = str(value)
         elif id_field != DEFAULT_ID_FIELD:  # a field named on purpose (misspelt?) must be there
             raise InputError(f"no id field {id_field!r} (fields: {', '.join(map(str, record))}); use --id-field",

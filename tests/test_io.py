@@ -996,3 +996,11 @@ def test_a_report_may_not_replace_a_compressed_document_of_an_input_directory(tm
     with pytest.raises(ParameterError, match="would be a document of the input directory"):
         check_not_an_input(tmp_path / "report.txt.gz", [tmp_path])
     check_not_an_input(tmp_path / "report.json.gz", [tmp_path])
+
+
+@pytest.mark.parametrize("value, shown", [("true", "true"), ('{"k": 1}', '{"k": 1}'), ("[1, 2]", "[1, 2]")])
+def test_an_id_that_is_not_a_string_or_a_number_is_an_error(tmp_path, value, shown):
+    # str() would have made Python's text of it: "True", "{'k': 1}"
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "one"}\n{"id": ' + value.encode() + b', "text": "two"}\n')
+    assert outcome(path) == f"{path}:2: id {shown} in field 'id' is not a string or a number"
