@@ -70,8 +70,9 @@ NEAR_ESTIMATE_MARGIN = 0.3
 #: difflib's ratio of two blocks costs the product of their lengths in words, and more
 #: where their words come in another order. Past this product (two blocks of 1,000
 #: words: a news paragraph has under 200, but a text without paragraph breaks is one
-#: block) the Jaccard of their word sets, already at the threshold, stands in for it:
-#: a one-line text of 600,000 words and its first half took over 4 minutes
+#: block) the Jaccard of their word sets, already at the threshold, stands in for it,
+#: capped at the most the ratio could be: a one-line text of 600,000 words and its
+#: first half took over 4 minutes
 MAX_SEQUENCE_CELLS = 1_000_000
 
 
@@ -330,10 +331,14 @@ def near_type_pairs(store: TokenStore, index: BlockIndex, eligible: np.ndarray, 
 
     def score(lo: int, hi: int) -> np.ndarray:
         pa, pb = a[lo:hi], b[lo:hi]
-        too_long = (wo[pa + 1] - wo[pa]) * (wo[pb + 1] - wo[pb]) > MAX_SEQUENCE_CELLS
+        la, lb = wo[pa + 1] - wo[pa], wo[pb + 1] - wo[pb]
+        too_long = la * lb > MAX_SEQUENCE_CELLS
         sim = kernels.sequence_ratios(words.word_hash, wo[pa], np.where(too_long, wo[pa], wo[pa + 1]),
                                       wo[pb], np.where(too_long, wo[pb], wo[pb + 1]))
-        sim = np.where(too_long, jaccard[lo:hi], sim)
+        # no more than the ratio could be (2 min / (la + lb)): word sets ignore length, so a
+        # block and itself written twice have Jaccard 1.0 but a ratio of at most 0.67
+        bound = 2.0 * np.minimum(la, lb) / np.maximum(la + lb, 1)
+        sim = np.where(too_long, np.minimum(jaccard[lo:hi], bound), sim)
         figures = kernels.figure_agreements(words.word_hash, words.word_is_number, wo[pa], wo[pa + 1],
                                             wo[pb], wo[pb + 1])
         return np.where(figures >= min_figure_agreement, sim, -1.0)  # -1: the figures differ

@@ -129,9 +129,11 @@ def _caused_by_interrupt(err: BaseException | None) -> bool:
     """Whether Ctrl-C caused ``err``: click's Abort is raised from the KeyboardInterrupt,
     and numba reports one inside a compiled loop as a SystemError from it, nested as deep
     as the calls between."""
-    while err is not None:
+    seen = set()
+    while err is not None and id(err) not in seen:  # a chain may loop
         if isinstance(err, KeyboardInterrupt):
             return True
+        seen.add(id(err))
         err = err.__cause__
     return False
 

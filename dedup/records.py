@@ -75,12 +75,14 @@ def check_output(input_path: str, output: str) -> str:
         if os.path.exists(output) and not os.path.isdir(output):
             raise ParameterError("is a file; the output of a directory is a directory", output)
         name = os.path.basename(output.rstrip(os.sep))
-        stem, ext = os.path.splitext(without_compression(name))
-        if not os.path.exists(output) and (ext.lower() in FORMATS_BY_EXTENSION or ext.lower() in TEXT_EXTENSIONS
-                                           or compression_of(output) is not None):
+        plain = without_compression(name)
+        ext = os.path.splitext(plain)[1]
+        ext = ext if ext.lower() in FORMATS_BY_EXTENSION or ext.lower() in TEXT_EXTENSIONS else ""
+        suffix = ext + name[len(plain):]  # ".jsonl.gz" of "day.jsonl.gz", ".gz" of "news.v2.gz"
+        if not os.path.exists(output) and suffix:
             # a file's name (`-o day.jsonl` made a directory of that name)
-            raise ParameterError(f"the output of a directory is a directory; give it a name without "
-                                 f"{name[len(stem):]}", output)
+            raise ParameterError(f"the output of a directory is a directory; give it a name without {suffix}",
+                                 output)
         if os.path.isdir(output) and os.listdir(output):
             raise ParameterError("the output directory exists and is not empty", output)
         in_abs = os.path.realpath(input_path)

@@ -569,6 +569,8 @@ def test_an_output_that_cannot_be_made_is_an_error_before_the_input_is_read(tmp_
                                           "give it a name without .jsonl"),
     (["{news}", "-o", "{tmp}/out.txt.gz"], "{tmp}/out.txt.gz: the output of a directory is a directory; "
                                            "give it a name without .txt.gz"),
+    (["{news}", "-o", "{tmp}/out.v2.gz/"], "{tmp}/out.v2.gz/: the output of a directory is a directory; "
+                                           "give it a name without .gz"),
     (["{tmp}/missing.jsonl", "-o", "{tmp}/out.jsonl"], "{tmp}/missing.jsonl: no such file or directory"),
     # the manifest must not replace the input either
     (["{src}", "-o", "{tmp}/out.jsonl", "--removed", "{src}"], "{src}: the manifest is an input; "

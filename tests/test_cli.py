@@ -611,9 +611,13 @@ def test_an_interrupted_run_exits_130_and_writes_nothing(command, how, tmp_path,
     assert list(tmp_path.iterdir()) == []  # no report, and no temporary file left
 
 
-def test_a_system_error_that_is_no_interrupt_is_not_taken_for_one(monkeypatch):
+@pytest.mark.parametrize("looped", [False, True], ids=["plain", "causes-in-a-loop"])
+def test_a_system_error_that_is_no_interrupt_is_not_taken_for_one(monkeypatch, looped):
     def broken(self, documents):
-        raise SystemError("a bug")
+        err, other = SystemError("a bug"), SystemError("another")
+        if looped:  # a chain of causes that loops ends the search for an interrupt too
+            err.__cause__, other.__cause__ = other, err
+        raise err
 
     monkeypatch.setattr(dedup.Scanner, "scan", broken)
     result = run("scan", EXAMPLES / DOC0)

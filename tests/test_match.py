@@ -140,6 +140,12 @@ def test_blocks_too_long_for_the_word_sequence_score_are_scored_on_their_word_se
     assert near()["similarity"].tolist() == [1.0]  # one word set
     monkeypatch.setattr(blk, "MAX_SEQUENCE_CELLS", 10**12)  # scored on the sequences: stories in another order
     assert len(near()) == 0
+    monkeypatch.undo()
+    # ... but never above what the ratio could be: a block and itself written twice (one
+    # word set, ratio at most 2/3) are no match
+    result = Scanner().scan(documents_from_texts([one, one + " " + one]))
+    index, eligible = result.index, result.index.type_words >= 8
+    assert eligible.sum() == 2 and len(near()) == 0
 
 
 def test_paragraph_signatures_moved_in_place_are_those_copied(monkeypatch):
