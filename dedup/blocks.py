@@ -574,12 +574,13 @@ def overlaps(tb: BlockTable | TokenizedBatch, index: BlockIndex, countable: np.n
     new_pair = np.concatenate(([True], (da[1:] != da[:-1]) | (db[1:] != db[:-1])))
     group = np.cumsum(new_pair) - 1
     starts = np.flatnonzero(new_pair)
+    def chars(blocks: np.ndarray) -> np.ndarray:
+        return (tb.block_end[blocks] - tb.block_start[blocks]).astype(np.float64)
+
     # blocks of a are unique within a pair (one match each); blocks of b may repeat
-    cover_a = np.bincount(group, weights=(tb.block_end[ba] - tb.block_start[ba]).astype(np.float64))
+    cover_a = np.bincount(group, weights=chars(ba))
     first_b = ~pd.DataFrame({"g": group, "b": bb}).duplicated().to_numpy()
-    b_once = bb[first_b]
-    cover_b = np.bincount(group[first_b], weights=(tb.block_end[b_once] - tb.block_start[b_once]).astype(np.float64),
-                          minlength=len(starts))
+    cover_b = np.bincount(group[first_b], weights=chars(bb[first_b]), minlength=len(starts))
     first_block = tb.doc_block_offsets[:-1]
     local = np.stack((ba - first_block[da], bb - first_block[db], pairs["similarity"].round(4).to_numpy()), axis=1)
     local_rows = local.tolist()

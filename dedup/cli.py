@@ -14,11 +14,11 @@ from typing import Callable, Iterator
 
 import click
 
-from .errors import DedupError, DedupWarning
+from .errors import DedupError, DedupWarning, ParameterError
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout
 from .progress import bar
 from .report import FORMATS, Report, plural
-from .scan import Params, Scanner
+from .scan import Params, Scanner, check_jobs
 
 _DEFAULTS = Params()
 
@@ -43,9 +43,11 @@ def input_options(f: Callable) -> Callable:
 
 
 def _check_jobs(ctx: click.Context, param: click.Parameter, jobs: int) -> int:
-    if jobs < 1 and jobs != -1:
-        raise click.BadParameter(f"{jobs} is not a number of threads (1 or more, or -1 for all cores).")
-    return jobs
+    """:func:`dedup.scan.check_jobs`, as a usage error that names the option."""
+    try:
+        return check_jobs(jobs)
+    except ParameterError:
+        raise click.BadParameter(f"{jobs} is not a number of threads (1 or more, or -1 for all cores).") from None
 
 
 def jobs_option(f: Callable) -> Callable:

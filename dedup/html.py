@@ -206,11 +206,10 @@ def highlight(a: str, b: str) -> tuple[str, str]:
     >>> highlight("The talks will resume at 1000 EST.", "The talks resume at 1100 EST.")[1]
     '<mark>The talks</mark> <mark>resume at</mark> 1100 EST.'
     """
-    runs_a: list[tuple[int, int]] = []
-    runs_b: list[tuple[int, int]] = []
     if max(len(a.split()), len(b.split())) > MAX_MARKED_WORDS:
-        return _marked(a, runs_a), _marked(b, runs_b)
+        return _marked(a, []), _marked(b, [])
     ta, tb = _tokens(a), _tokens(b)
+    runs_a, runs_b = [], []
     matcher = SequenceMatcher(None, [t[2] for t in ta], [t[2] for t in tb], autojunk=False)
     for i, j, size in matcher.get_matching_blocks():
         whole = size and size == len(ta) == len(tb)

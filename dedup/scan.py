@@ -616,8 +616,7 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
         chunks: Iterable[tuple[Tokens, np.ndarray]] = _rows_of(words, rows)
     else:
         size = match.SET_CHUNK_DOCS
-        chunks = ((store.of(part), np.arange(len(part))) for part in (docs[a:a + size]
-                                                                      for a in range(0, len(docs), size)))
+        chunks = ((store.of(docs[a:a + size]), np.arange(min(size, len(docs) - a))) for a in range(0, len(docs), size))
     figures: list[SetBatch] = []
 
     def shingles() -> Iterator[SetBatch]:
