@@ -23,9 +23,10 @@ document from its first shared paragraph to its last (:func:`spans`), with
 
 Either way the spans hold at least ``min_shingles`` shingles (not a templated notice's
 one shared line) and two paragraphs of prose each (:data:`SPAN_MIN_PARAGRAPHS`: not one
-shared notice between two pages' different items), and the text around them is not
-the same lines with other figures (:data:`MAX_EDGE_VARIANTS`: a templated report of
-another day).
+shared notice between two pages' different items), the text around them holds few
+figures the other page lacks (:data:`FIGURES_AROUND_SHARE`: chrome has a time or a
+count, a table's rows are its news), and it is not the same lines with other figures
+(:data:`MAX_EDGE_VARIANTS`: a templated report of another day).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .match import PairStats, figure_sets, is_near_duplicate, pair_stats, shingle_sets
+from .shingles import fmix64
 from .text import TokenizedBatch
 
 if TYPE_CHECKING:
@@ -79,6 +81,19 @@ SPAN_MIN_PARAGRAPHS = 2
 #: story at reuters.com", "Business | 2 hours ago": 6-7 words): a sentence of 15 words
 #: after two shared paragraphs is the other day's version of a templated notice
 CHROME_LINE_WORDS = 12
+#: Either way, the text around each span (around the excerpt's, for an excerpt) holds
+#: few figures that the other page has nowhere: a time, a count, a year, the figures of
+#: a few headlines ("3 hours ago", "Comments (21)"), not a table's rows. At most
+#: MAX_FIGURES_AROUND of them, or one in 1 / FIGURES_AROUND_SHARE of its words. Two
+#: pages of a site seen twice with its two-sentence "About" blurb at the top, an
+#: earnings table on one and any story on the other, were one story on two pages or an
+#: excerpt and its article (73 of 300 random pairs of short Reuters stories; with the
+#: blurb at the bottom of both, 6 of 300, all tables). Measured on
+#: ``benchmarks/quality.py``: around an aggregator's teaser, 1 such figure; around a
+#: story on a site seen once, up to 8, at most one in 10.6 words; a small table
+#: ("Shr loss 97 cts / Net loss 1,364,453 / Sales 737,971"), one in 2-7 words
+MAX_FIGURES_AROUND = 1
+FIGURES_AROUND_SHARE = 0.12
 
 
 def spans(tb: TokenizedBatch, shared: np.ndarray, trim: bool = True) -> np.ndarray:
@@ -148,7 +163,8 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
         figure sets). A pair is one story when its spans are near-duplicates of at
         least ``min_shingles`` shingles and :data:`SPAN_MIN_PARAGRAPHS` paragraphs of
         prose each, the text around them is not the same lines with other figures,
-        and either
+        and either (the text around a span that counts holding few figures its partner
+        lacks: :data:`MAX_FIGURES_AROUND`, :data:`FIGURES_AROUND_SHARE`)
 
         * the pair is ``wide``, one of the two has other text both before and after its
           span, and the text around both spans is chrome (:data:`MAX_PROSE_AROUND`); or
@@ -178,6 +194,10 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     prose = (tb.block_words >= PROSE_WORDS) & content
     span_words = np.bincount(owner, weights=keep * words, minlength=docs)
     chrome_around = np.bincount(owner, weights=(edge & prose) * words, minlength=docs) < MAX_PROSE_AROUND * span_words
+    lacking = figures_around(tb, edge)
+    words_around = np.bincount(owner, weights=edge * words, minlength=docs)
+    few_figures = (lacking <= MAX_FIGURES_AROUND) | (lacking <= FIGURES_AROUND_SHARE * words_around)
+    chrome_around &= few_figures
     wrapped = wide & inside & chrome_around.reshape(2, n).all(axis=0)
     # an excerpt: around one span only lines shorter than CHROME_LINE_WORDS, and that
     # span is prose; no prose before the other's
@@ -187,14 +207,14 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     prose_before = np.bincount(owner, weights=(before & prose) * words, minlength=docs)
     starts_prose = (prose_before < MAX_PROSE_AROUND * span_words).reshape(2, n)
     span_prose = np.bincount(owner, weights=(keep & prose) * words, minlength=docs) >= 0.5 * span_words
-    excerpt = ((longest_out < CHROME_LINE_WORDS) & span_prose).reshape(2, n) & starts_prose[::-1]
+    excerpt = ((longest_out < CHROME_LINE_WORDS) & span_prose & few_figures).reshape(2, n) & starts_prose[::-1]
     same &= wrapped | excerpt.any(axis=0)
     # ... the spans hold a story: SPAN_MIN_PARAGRAPHS paragraphs of prose each, not one
     # shared notice between two pages' different items (unless, as a re-issue under a new
     # headline, the text around it is one line of min_block_words words or more, under
     # half as long as the span: two one-line briefs beside a site's notice are two lines)
     paragraphs = np.bincount(owner, weights=keep & prose, minlength=docs)
-    around = np.bincount(owner, weights=edge * words, minlength=docs)
+    around = words_around
     around_lines = np.bincount(owner, weights=edge & (tb.block_words >= p.min_block_words), minlength=docs)
     story = (paragraphs >= SPAN_MIN_PARAGRAPHS) | ((around < 0.5 * span_words) & (around_lines <= 1))
     same &= story.reshape(2, n).all(axis=0)
@@ -202,6 +222,25 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     for k in np.flatnonzero(same).tolist():
         same[k] = variant_share(tb, edge, k, n + k) < MAX_EDGE_VARIANTS
     return same, stats
+
+
+def figures_around(tb: TokenizedBatch, edge: np.ndarray) -> np.ndarray:
+    """Per document of ``tb`` (documents ``k`` and ``n + k`` a pair, as in
+    :func:`span_copies`): how many distinct figures its blocks where ``edge`` hold that
+    its partner has in none of its blocks."""
+    docs = np.uint64(tb.n_docs)
+    half = np.uint64(tb.n_docs // 2)
+    figure = tb.word_is_number
+    block = np.repeat(np.arange(len(tb.block_words)), np.diff(tb.word_offsets))[figure]
+    doc, h = tb.block_doc[block].astype(np.uint64), tb.word_hash[figure]
+
+    def key(doc: np.ndarray, h: np.ndarray) -> np.ndarray:  # one number a (document, figure)
+        return fmix64(h ^ fmix64(doc + np.uint64(1)))
+
+    around = edge[block]
+    own = np.unique(np.stack((doc[around], h[around]), axis=1), axis=0)
+    lacking = ~np.isin(key((own[:, 0] + half) % docs, own[:, 1]), key(doc, h))
+    return np.bincount(own[lacking, 0].astype(np.int64), minlength=tb.n_docs)
 
 
 def variant_share(tb: TokenizedBatch, edge: np.ndarray, a: int, b: int) -> float:
