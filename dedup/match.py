@@ -16,6 +16,13 @@ fewer, at least ``min_figure_agreement`` also occur in the other. Templated repo
 (earnings tables, central bank notices) share nearly every word and differ in their
 figures; they are different news.
 
+Two figures are the same when their words are, or one is an English number word and
+the other its digits ("three-day", "3-day"). Left out are the figures that a page's
+chrome changes from one scrape to the next and that no story reports: a relative time
+("Published 3 hours ago") and a count of comments ("Comments (21)", "21 comments").
+Without that, the same page scraped twice failed the rule whenever it had few figures
+(three of the five seed articles, one line "Published 3 hours ago" against "5 hours ago").
+
 Figures also decide the other way. A short table re-sent with its note reworded
 (Reuters' earnings re-sends) shares few shingles (each line is a block of a few words)
 but every figure: a pair whose documents have at least :data:`SAME_FIGURES_MIN` figures
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -43,6 +51,12 @@ from .text import TokenizedBatch
 SAME_FIGURES_MIN = 5
 SAME_FIGURES_AGREEMENT = 0.95
 SAME_FIGURES_CONTAINMENT = 0.5
+#: a figure followed by one of these words and "ago" is a relative time, one that
+#: follows or precedes one of COUNTED_WORDS a count of comments: page chrome that
+#: changes between two scrapes of one page (see the module's docstring)
+TIME_UNITS = ("second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
+              "day", "days", "week", "weeks", "month", "months", "year", "years")
+COUNTED_WORDS = ("comment", "comments", "replies")
 #: sets are built for this many documents at a time: building takes ~12 KB of
 #: temporaries per news article (shingle hashes, their blocks and owners, sort
 #: buffers) against the ~2 KB of the set kept, so 20,000 documents to verify at once
@@ -112,11 +126,59 @@ def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | 
     sizes = tb.block_words[blocks]
     words = tb.word_positions(blocks)
     figure = tb.word_is_number[words]
-    h = tb.word_hash[words[figure]]
+    at = words[figure]
+    figure[figure] = ~_page_counts(tb, at, np.repeat(blocks, sizes)[figure])
+    h = _figure_hashes(tb.word_hash[words[figure]])
     doc = np.repeat(owner, sizes)[figure]  # non-decreasing, as the blocks are
     bounds = np.searchsorted(doc, np.arange(len(docs) + 1))
     nth = kernels.occurrence_numbers(h, bounds[:-1], bounds[1:])  # which repeat of the figure in its document
     return SetBatch.from_grouped(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
+
+
+def _page_counts(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """Which of the figures at word positions ``at`` (in blocks ``block``) are a relative
+    time or a count of comments (:data:`TIME_UNITS`, :data:`COUNTED_WORDS`)."""
+    units, ago, counted = _chrome_word_hashes()
+    first, end = tb.word_offsets[block], tb.word_offsets[block + 1]
+    last = len(tb.word_hash) - 1
+
+    def word(offset: int) -> np.ndarray:  # the word at at + offset in the same block, else 0
+        pos = at + offset
+        inside = (pos >= first) & (pos < end)
+        return np.where(inside, tb.word_hash[np.clip(pos, 0, last)], np.uint64(0))
+
+    following = word(1)
+    relative = np.isin(following, units) & (word(2) == ago)
+    return relative | np.isin(following, counted) | np.isin(word(-1), counted)
+
+
+def _figure_hashes(h: np.ndarray) -> np.ndarray:
+    """Word hashes of figures, those of English number words replaced by their digits'."""
+    words, digits = _number_words_as_digits()
+    at = np.searchsorted(words, h).clip(max=len(words) - 1)
+    hit = words[at] == h
+    return np.where(hit, digits[at], h)
+
+
+@lru_cache(maxsize=1)
+def _chrome_word_hashes() -> tuple[np.ndarray, np.uint64, np.ndarray]:
+    from .text import _word_hash as word_hash
+
+    return (np.array([word_hash(w) for w in TIME_UNITS], dtype=np.uint64), word_hash("ago"),
+            np.array([word_hash(w) for w in COUNTED_WORDS], dtype=np.uint64))
+
+
+@lru_cache(maxsize=1)
+def _number_words_as_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the English number words (sorted) and of their digits, in order."""
+    from .text import NUMBER_WORDS, _word_hash as word_hash
+
+    values = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve "
+                                         "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+    values.update({w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())})
+    assert set(values) == NUMBER_WORDS
+    pairs = sorted((word_hash(w), word_hash(str(v))) for w, v in values.items())
+    return np.array([a for a, _ in pairs], dtype=np.uint64), np.array([b for _, b in pairs], dtype=np.uint64)
 
 
 @dataclass
