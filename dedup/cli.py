@@ -15,9 +15,10 @@ from typing import Callable, Iterator
 import click
 
 from .errors import DedupError, DedupWarning, ParameterError
+from .index import QUERY_FORMATS
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout
 from .progress import bar
-from .report import FORMATS, Report, plural
+from .report import FORMATS, Report, format_for, plural
 from .scan import Params, Scanner, check_jobs
 
 _DEFAULTS = Params()
@@ -204,8 +205,8 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-              help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv, .html), else table]")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @jobs_option
 @input_options
@@ -222,6 +223,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
                                progress=bar(desc="reading", unit="doc"))
+    fmt = format_for(output, fmt)
     report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
     with atomic_open(output) as f:
         f.write(report.render(fmt))
@@ -341,8 +343,8 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
 @index_group.command("query")
 @click.argument("db")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
-              show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS),
+              help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv), else table]")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @input_options
 @match_options
@@ -361,6 +363,7 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
     from .io import read_documents
 
     check_not_an_input(output, [db, *paths])
+    fmt = format_for(output, fmt, QUERY_FORMATS)
     documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
     with Index(db, readonly=True, **_explicit_params(ctx, kwargs)) as idx:
         report = idx.query(documents)

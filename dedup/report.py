@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io as _io
 import json
+import os
 from functools import cached_property
 from typing import Callable
 
@@ -16,12 +17,17 @@ import numpy as np
 import pandas as pd
 
 from .blocks import type_occurrences
+from .compression import without_compression
 from .errors import ParameterError
 from .minhash import to_lean_minhash
 from .scan import ScanResult
 from .text import LONE_SURROGATE, line_of
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
+#: the format of a report written to a file of this extension (before .gz, .bz2, .xz)
+#: when none is asked for; any other name, and standard output, get ``table``
+FORMATS_BY_OUTPUT_EXTENSION = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+                               ".html": "html", ".htm": "html"}
 
 
 def shown(text: str) -> str:
@@ -285,6 +291,21 @@ class Report:
         if fmt not in renderers:
             raise ParameterError(f"a report has no {fmt!r} format; choose from {', '.join(renderers)}")
         return renderers[fmt]()
+
+
+def format_for(output: str, fmt: str | None = None, formats: tuple[str, ...] = FORMATS) -> str:
+    """The format of a report written to ``output``: ``fmt`` if given, else the one its
+    extension names (:data:`FORMATS_BY_OUTPUT_EXTENSION`: ``day.html``, ``day.csv.gz``),
+    else ``table``. A :class:`ParameterError` when that format is not one of ``formats``."""
+    if fmt is None:
+        ext = os.path.splitext(without_compression(output))[1].lower() if output != "-" else ""
+        fmt = FORMATS_BY_OUTPUT_EXTENSION.get(ext, "table")
+        if fmt not in formats:
+            raise ParameterError(f"{output}: this report has no {fmt} format ({', '.join(formats)}); "
+                                 f"give --format or another file name")
+    if fmt not in formats:
+        raise ParameterError(f"this report has no {fmt!r} format; choose from {', '.join(formats)}")
+    return fmt
 
 
 def repeats_table(repeats: pd.DataFrame) -> list[str]:

@@ -939,3 +939,31 @@ def test_a_report_named_gz_is_written_compressed(tmp_path):
     assert packed.read_bytes()[:2] == b"\x1f\x8b"
     assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "report.json.gz"]  # no temporary file left
+
+
+def test_without_format_the_output_name_chooses_it(tmp_path):
+    # a review's case: -o report.html wrote the plain table. Without --format the
+    # extension chooses (before .gz); any other name, and standard output, get the table
+    expected = {fmt: ok("scan", EXAMPLES, "--format", fmt).stdout for fmt in FORMATS}
+    for name, fmt in [("r.html", "html"), ("r.HTM", "html"), ("r.json", "json"), ("r.jsonl", "jsonl"),
+                      ("r.ndjson", "jsonl"), ("r.csv", "csv"), ("r.txt", "table"), ("report", "table")]:
+        ok("scan", EXAMPLES, "-o", tmp_path / name)
+        assert (tmp_path / name).read_text(encoding="utf-8") == expected[fmt], name
+    ok("scan", EXAMPLES, "-o", tmp_path / "r.csv.gz")
+    assert gzip.decompress((tmp_path / "r.csv.gz").read_bytes()).decode("utf-8") == expected["csv"]
+    assert ok("scan", EXAMPLES).stdout == expected["table"]
+    # --format given wins over the name
+    ok("scan", EXAMPLES, "--format", "json", "-o", tmp_path / "odd.csv")
+    assert (tmp_path / "odd.csv").read_text(encoding="utf-8") == expected["json"]
+
+
+def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
+    db = tmp_path / "news.db"
+    ok("index", "add", db, EXAMPLES)
+    result = run("index", "query", db, EXAMPLES, "-o", tmp_path / "q.html")
+    assert result.exit_code == 2
+    assert "q.html: this report has no html format" in result.stderr and "--format" in result.stderr
+    assert not (tmp_path / "q.html").exists()
+    ok("index", "query", db, EXAMPLES, "-o", tmp_path / "q.jsonl")
+    first = json.loads((tmp_path / "q.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["type"] == "summary" and first["duplicates"] == 5
