@@ -109,3 +109,45 @@ def test_readme_describes_the_shipped_hook():
     for fact in (f"id `{hook['id']}`", f"`entry: {hook['entry']}`", f"`language: {hook['language']}`",
                  "`require_serial: true`", f"- id: {hook['id']}"):
         assert fact in section
+
+
+def _session(first_command: str) -> list[tuple[str, str]]:
+    """The README's fenced block that starts with ``$ first_command``, as (command, what
+    it printed) pairs."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in README.split("\n"):
+        if line.startswith("```") and current is None:
+            current = []
+        elif line.startswith("```"):
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    block = next(b for b in blocks if b.startswith(f"$ {first_command}\n"))
+    steps = re.split(r"^\$ ", block, flags=re.M)[1:]
+    return [(step.split("\n", 1)[0], step.split("\n", 1)[1].rstrip("\n")) for step in steps]
+
+
+@pytest.mark.parametrize("first", ["dedup index add news.db examples/news"])
+def test_readme_index_session_prints_what_it_shows(first, tmp_path, monkeypatch):
+    # run as written, on the shipped examples (a review found day2/ was not shipped)
+    (tmp_path / "examples").symlink_to(REPO / "examples", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    for command, shown in _session(first):
+        args = command.split()
+        assert args[0] == "dedup"
+        result = CliRunner().invoke(cli, args[1:])
+        assert result.exit_code == 0, (command, result.output)
+        assert result.output.rstrip("\n") == shown, command
+
+
+def test_readme_clean_with_an_index_prints_what_it_shows(tmp_path, monkeypatch):
+    (tmp_path / "examples").symlink_to(REPO / "examples", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["index", "add", "news.db", "examples/news"]).exit_code == 0
+    (command, shown), = _session("dedup clean examples/day2 -o day2-clean --index news.db")
+    result = CliRunner().invoke(cli, command.split()[1:])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip("\n") == shown
+    assert sorted(p.name for p in (tmp_path / "day2-clean").iterdir()) == ["roundup.txt"]
