@@ -41,7 +41,7 @@ from .minhash import OnePermutationHashing
 from .parallel import concat_parts
 from .shingles import SetBatch, intersection_sizes, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch, _word_hash
-from .tokens import TokenStore
+from .tokens import BlockWords, TokenStore
 
 _U64 = np.uint64
 #: signature size and seed for block-level LSH (word sets of paragraphs)
@@ -214,6 +214,70 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
         figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]) > 0  # every type has words
         need[decided_by_figures[figures]] = min_groups
     return n_groups >= need
+
+
+#: a type found in enough groups to be boilerplate is judged a table's line from this
+#: many of its documents at most (the first ones): its rows read there, no more
+TABLE_LINE_SAMPLE = 5
+
+
+def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_block_words: int,
+                store: TokenStore) -> np.ndarray:
+    """Mask over types: those of ``types`` (a mask over types, the boilerplate) that are
+    a table's rows and section headers rather than site chrome.
+
+    Wire services fill one template for many reports: earnings tables share their
+    section headers ("Year", "Nine mths", "4th qtr") and dividend notices whole lines
+    ("Qtly div 35 cts vs 35 cts prior"), in hundreds of unrelated documents. Cut as
+    chrome, a table's full-year rows read as its quarter's. A type is such a line when,
+    in at least half of its first :data:`TABLE_LINE_SAMPLE` documents, it is a table row
+    (see :func:`table_rows`) beside another row, or a line of fewer than
+    ``short_block_words`` words without figures above two rows. Chrome is lines of words, and its one line with a figure ("Copyright
+    2025 Daily Planet Media Group") stands among them."""
+    out = np.zeros(index.n_types, dtype=bool)
+    occ = index.occurrences
+    if not types.any() or len(occ) == 0:
+        return out
+    occ = occ[types[occ["type"].to_numpy()]]
+    occ = occ[occ.groupby("type").cumcount().to_numpy() < TABLE_LINE_SAMPLE]
+    block = occ["block"].to_numpy().astype(np.int64)
+    doc = occ["doc"].to_numpy().astype(np.int64)
+    lo, hi = table.doc_block_offsets[doc], table.doc_block_offsets[doc + 1]
+    near = {k: block + k for k in (-1, 1, 2)}
+    inside = {k: (b >= lo) & (b < hi) for k, b in near.items()}
+    needed = sorted_distinct(np.concatenate([block] + [b[inside[k]] for k, b in near.items()]))
+    row = table_rows(store.block_words(needed), table.block_words[needed], short_block_words)
+
+    def is_row(b: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        at = np.searchsorted(needed, b).clip(max=len(needed) - 1)
+        found = row[at] & (needed[at] == b)
+        return found if valid is None else found & valid
+
+    own = is_row(block)
+    prev, next1, next2 = (is_row(near[k], inside[k]) for k in (-1, 1, 2))
+    t = occ["type"].to_numpy()
+    header = index.type_words[t] < short_block_words
+    in_table = (own & (prev | next1)) | (~own & header & next1 & next2)
+    votes = np.bincount(t, weights=in_table, minlength=index.n_types)
+    seen = np.bincount(t, minlength=index.n_types)
+    out[seen > 0] = votes[seen > 0] >= 0.5 * seen[seen > 0]
+    return out
+
+
+def table_rows(words: BlockWords, n_words: np.ndarray, short_block_words: int) -> np.ndarray:
+    """Which blocks are a **table row**: figures or table values (:data:`TABLE_VALUE_WORDS`)
+    and fewer than ``short_block_words`` other words ("Avg shrs 2,332,397 vs 1,428,000",
+    "Revs nil vs nil"); ``words`` are the blocks' words, ``n_words`` their counts."""
+    n_values = _table_values(words, len(n_words))
+    n_words = np.asarray(n_words, dtype=np.int64)
+    return (n_values > 0) & (n_words - n_values < short_block_words)
+
+
+def _table_values(words: BlockWords, n_blocks: int) -> np.ndarray:
+    """How many figures and table values each of the ``n_blocks`` blocks of ``words`` has."""
+    value = words.word_is_number | np.isin(words.word_hash, _table_value_hashes())
+    owner = np.repeat(np.arange(n_blocks), np.diff(words.offsets))  # a block may have no words
+    return np.bincount(owner, weights=value, minlength=n_blocks).astype(np.int64)
 
 
 def long_block_signatures(tb: TokenizedBatch, short_block_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -456,8 +520,7 @@ def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: 
     n_words = tb.block_words[block].astype(np.int64)
     if store is not None:
         words = store.block_words(block)  # every repeat has words
-        value = words.word_is_number | np.isin(words.word_hash, _table_value_hashes())
-        n_values = np.add.reduceat(value, words.offsets[:-1]).astype(np.int64)
+        n_values = _table_values(words, len(block))
     else:
         n_values = np.where(n_words < short_block_words, 1, 0)
     table_row = (n_values > 0) & (n_words - n_values < short_block_words)

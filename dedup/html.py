@@ -303,7 +303,7 @@ def pair_similarities(report: Report) -> tuple[np.ndarray, int, str]:
 
 def _clean_shingle_sets(report: Report) -> SetBatch:
     r = report._result
-    return shingle_sets(r.tokens, np.arange(len(r.documents)), r.params.ngram, r.index.content_blocks(r.boilerplate))
+    return shingle_sets(r.tokens, np.arange(len(r.documents)), r.params.ngram, r.index.content_blocks(r.left_out))
 
 
 def histogram_svg(similarities: np.ndarray, total: int, threshold: float, bins: int = BINS) -> str:

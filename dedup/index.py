@@ -333,7 +333,7 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     tb, bi = result.tokens, result.index
     block_hash = sequence_hashes(tb.word_hash, tb.word_offsets) if tb.n_blocks else np.zeros(0, dtype=_U64)
     type_hash = block_hash[bi.type_first_block] if bi.n_types else np.zeros(0, dtype=_U64)
-    learnt = story_boilerplate(result)
+    learnt = story_boilerplate(result) | result.template  # both left out of what is stored and compared
     boilerplate = learnt.copy()
     if known_boilerplate is not None and len(known_boilerplate):
         boilerplate |= np.isin(type_hash.view(np.int64), np.asarray(known_boilerplate, dtype=np.int64))

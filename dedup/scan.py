@@ -220,6 +220,11 @@ class Params:
 class ScanResult:
     """Everything a scan computed, as arrays indexed by document / global block number.
 
+    ``boilerplate`` and ``template`` are masks over block types: site chrome found in
+    enough unrelated documents, and the lines a template repeats in as many (a table's
+    section headers and rows, :func:`blocks.table_lines`), which are text, not chrome.
+    Both are left out of verification, repeats and overlap (:attr:`left_out`).
+
     ``documents`` holds every document (a sequence; a large corpus's texts are read
     back from a temporary file, see :mod:`dedup.corpus`); ``blocks`` is every
     document's block table; ``store`` gives the words of any
@@ -242,6 +247,13 @@ class ScanResult:
     boilerplate: np.ndarray
     repeats: pd.DataFrame
     overlaps: pd.DataFrame
+    template: np.ndarray
+
+    @property
+    def left_out(self) -> np.ndarray:
+        """Mask over block types left out of every comparison: the boilerplate and the
+        template's lines (:attr:`template`)."""
+        return self.boilerplate | self.template
 
     @property
     def tokens(self) -> TokenizedBatch:
@@ -414,6 +426,7 @@ class Scanner:
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)
+        template = blk.table_lines(index, table, boilerplate, p.short_block_words, store)
         stages("boilerplate")
         release_free_memory()
 
@@ -480,7 +493,7 @@ class Scanner:
         stages("findings")
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
-                          exact, boilerplate, reps, overlaps)
+                          exact, boilerplate & ~template, reps, overlaps, template)
 
 
 def _overlaps(shared: Future | None, *args) -> pd.DataFrame:
