@@ -332,7 +332,7 @@ def histogram_svg(similarities: np.ndarray, total: int, threshold: float, bins: 
         x = left + i * bar_w
         colour = "#cf222e" if lo >= threshold - 1e-9 else "#0969da"
         out.append(f"<rect x='{x + 1:.1f}' y='{top + plot_h - h:.1f}' width='{bar_w - 2:.1f}' height='{h:.1f}' "
-                   f"fill='{colour}' fill-opacity='0.8'><title>{lo:.2f}–{hi:.2f}: {int(c):,} pairs</title></rect>")
+                   f"fill='{colour}' fill-opacity='0.8'><title>{lo:.2f}–{hi:.2f}: {_pairs(int(c))}</title></rect>")
         if c:
             out.append(f"<text x='{x + bar_w / 2:.1f}' y='{top + plot_h - h - 4:.1f}' text-anchor='middle'>"
                        f"{int(c):,}</text>")
@@ -395,6 +395,10 @@ def _params(params: dict) -> str:
     return f"<details><summary>Parameters</summary><table>{rows}</table></details>"
 
 
+def _pairs(n: int) -> str:
+    return f"{n:,} pair" if n == 1 else f"{n:,} pairs"
+
+
 def _histogram(report: Report) -> str:
     similarities, total, scope = pair_similarities(report)
     threshold = float(report.params["threshold"])
@@ -402,8 +406,9 @@ def _histogram(report: Report) -> str:
     what = (f"all {total:,} pairs of non-empty documents" if scope == "all"
             else f"the {total:,} candidate pairs (sharing an LSH bucket, a cluster or paragraphs)")
     return (f"<p class='muted'>Exact Jaccard similarity of the word {report.params['ngram']}-gram sets "
-            f"(boilerplate left out) of {what}; bar heights on a log scale. {above:,} pairs at or above the "
-            f"threshold; pairs below it can still be near-duplicates by containment.</p>"
+            f"(boilerplate left out) of {what}; bar heights on a log scale. {_pairs(above)} at or above "
+            f"the threshold; pairs below it can still be near-duplicates by containment, and pairs above it are "
+            f"none when their figures disagree (templated reports of other days or companies).</p>"
             + histogram_svg(similarities, total, threshold))
 
 

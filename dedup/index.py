@@ -691,6 +691,10 @@ class Index:
             d = next(d for d in batch.documents if d.id == taken[0])
             numbered = re.fullmatch(r"(.*#)?[0-9]+", taken[0]) is not None  # a record number, perhaps
             hint = "; records without an id are numbered from 0 in each file: give them ids (--id-field)"
+            if not numbered and d.path.replace(os.sep, "/").endswith("/" + d.id):  # a directory's file
+                hint = (f"; a directory's files have their paths inside it as ids: name the files "
+                        f"({os.path.dirname(d.path) or '.'}/*.txt) for ids that hold the directory")
+                numbered = True
             raise InputError(f"id {taken[0]!r} is already in the index {self.path}" + (hint if numbered else ""),
                              d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1

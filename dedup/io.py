@@ -1094,6 +1094,14 @@ def check_ids_encode(ids: Sequence[str], paths: Sequence[str], lines: Sequence[i
                                  f"pair), which no UTF-8 output can hold", path, line) from None
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether paths ``a`` and ``b`` name one file (a directory's file and the file given too)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
 class _IdCheck:
     """The ids seen so far, and where: :meth:`add` raises on the second occurrence of one."""
 
@@ -1110,5 +1118,7 @@ class _IdCheck:
             first = seen.get(doc_id)
             if first is not None:
                 where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
-                raise InputError(f"duplicate id {doc_id!r} (first seen at {where})", path, line)
+                same = first[1] == line and _same_file(first[0], path)
+                raise InputError(f"duplicate id {doc_id!r} (" + ("the same file, read twice: give it once"
+                                                              if same else f"first seen at {where}") + ")", path, line)
             seen[doc_id] = (path, line)

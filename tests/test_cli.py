@@ -967,3 +967,38 @@ def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
     ok("index", "query", db, EXAMPLES, "-o", tmp_path / "q.jsonl")
     first = json.loads((tmp_path / "q.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first["type"] == "summary" and first["duplicates"] == 5
+
+
+def test_a_file_read_twice_through_its_directory_is_said_so(tmp_path, monkeypatch):
+    # a review's case: `dedup scan d d/x.txt` said "duplicate id ... (first seen at d/x.txt)"
+    (tmp_path / "d").mkdir()
+    shutil.copy(EXAMPLES / DOC0, tmp_path / "d" / DOC0)
+    shutil.copy(EXAMPLES / DOC1, tmp_path / "d" / DOC1)
+    monkeypatch.chdir(tmp_path)
+    result = run("scan", "d", f"d/{DOC0}")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"dedup: error: d/{DOC0}: duplicate id 'd/{DOC0}' (the same file, read twice: give it once)"
+    # among several directories too
+    (tmp_path / "e").mkdir()
+    shutil.copy(EXAMPLES / DOC1, tmp_path / "e" / DOC0)
+    result = run("scan", "d", "e", f"e/{DOC0}")
+    assert result.exit_code == 2 and "the same file" in result.stderr
+
+
+def test_a_second_days_directory_with_the_same_file_names_is_told_how_to_add_it(tmp_path, monkeypatch):
+    # a review's case: day directories that reuse file names (001.txt) collide in an
+    # index, since one directory's ids are its files' paths inside it
+    monkeypatch.chdir(tmp_path)
+    for day, seed in (("day1", DOC0), ("day2", DOC2)):
+        (tmp_path / day).mkdir()
+        shutil.copyfile(EXAMPLES / seed, tmp_path / day / "001.txt")
+    ok("index", "add", "news.db", "day1")
+    result = run("index", "add", "news.db", "day2")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == ("dedup: error: day2/001.txt: id '001.txt' is already in the index news.db; "
+                                     "a directory's files have their paths inside it as ids: name the files "
+                                     "(day2/*.txt) for ids that hold the directory")
+    # as told (the shell expands day2/*.txt)
+    ok("index", "add", "news.db", "day2/001.txt")
+    with dedup.Index("news.db", readonly=True) as idx:
+        assert sorted(idx.ids()) == ["001.txt", "day2/001.txt"]
