@@ -219,6 +219,11 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
 #: a type found in enough groups to be boilerplate is judged a table's line from this
 #: many of its documents at most (the first ones): its rows read there, no more
 TABLE_LINE_SAMPLE = 5
+#: ... and is one when, in most of them, it is in a run of at least this many table rows,
+#: or is a short line without figures right above such a run. Wire tables run 3 rows
+#: and more (a dividend's "Qtly div", "Pay" and "Record"; an earnings section's "Shr",
+#: "Net", "Revs"); a site's section label above its dateline and "4 min read" is two
+TABLE_RUN_ROWS = 3
 
 
 def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_block_words: int,
@@ -230,20 +235,29 @@ def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_b
     section headers ("Year", "Nine mths", "4th qtr") and dividend notices whole lines
     ("Qtly div 35 cts vs 35 cts prior"), in hundreds of unrelated documents. Cut as
     chrome, a table's full-year rows read as its quarter's. A type is such a line when,
-    in at least half of its first :data:`TABLE_LINE_SAMPLE` documents, it is a table row
-    (see :func:`table_rows`) beside another row, or a line of fewer than
-    ``short_block_words`` words without figures above two rows. Chrome is lines of words, and its one line with a figure ("Copyright
-    2025 Daily Planet Media Group") stands among them."""
+    in most of its first :data:`TABLE_LINE_SAMPLE` documents, it is a table row (see
+    :func:`table_rows`) in a run of :data:`TABLE_RUN_ROWS` rows, or a line of fewer than
+    ``short_block_words`` words without figures right above such a run. Chrome is lines
+    of words; its lines with a figure (a copyright line, a dateline) stand alone or two
+    together."""
     out = np.zeros(index.n_types, dtype=bool)
     occ = index.occurrences
     if not types.any() or len(occ) == 0:
         return out
-    occ = occ[types[occ["type"].to_numpy()]]
-    occ = occ[occ.groupby("type").cumcount().to_numpy() < TABLE_LINE_SAMPLE]
-    block = occ["block"].to_numpy().astype(np.int64)
-    doc = occ["doc"].to_numpy().astype(np.int64)
+    t = occ["type"].to_numpy()
+    sel = np.flatnonzero(types[t])
+    # the first TABLE_LINE_SAMPLE occurrences of each type (occurrences are in document order)
+    order = sel[np.argsort(t[sel], kind="stable")]
+    grouped = t[order]
+    starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
+    sel = np.sort(order[rank < TABLE_LINE_SAMPLE])
+    t = t[sel]
+    block = occ["block"].to_numpy()[sel].astype(np.int64)
+    doc = occ["doc"].to_numpy()[sel].astype(np.int64)
     lo, hi = table.doc_block_offsets[doc], table.doc_block_offsets[doc + 1]
-    near = {k: block + k for k in (-1, 1, 2)}
+    reach = range(-(TABLE_RUN_ROWS - 1), TABLE_RUN_ROWS + 1)  # the blocks a run through this one can hold
+    near = {k: block + k for k in reach if k}
     inside = {k: (b >= lo) & (b < hi) for k, b in near.items()}
     needed = sorted_distinct(np.concatenate([block] + [b[inside[k]] for k, b in near.items()]))
     row = table_rows(store.block_words(needed), table.block_words[needed], short_block_words)
@@ -253,15 +267,20 @@ def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_b
         found = row[at] & (needed[at] == b)
         return found if valid is None else found & valid
 
-    own = is_row(block)
-    prev, next1, next2 = (is_row(near[k], inside[k]) for k in (-1, 1, 2))
-    t = occ["type"].to_numpy()
-    header = index.type_words[t] < short_block_words
-    in_table = (own & (prev | next1)) | (~own & header & next1 & next2)
-    votes = np.bincount(t, weights=in_table, minlength=index.n_types)
+    rows = {0: is_row(block), **{k: is_row(near[k], inside[k]) for k in near}}
+    # a run of TABLE_RUN_ROWS rows through the block: one of the windows that hold it
+    in_run = np.zeros(len(block), dtype=bool)
+    for first in range(-(TABLE_RUN_ROWS - 1), 1):
+        window = np.ones(len(block), dtype=bool)
+        for k in range(first, first + TABLE_RUN_ROWS):
+            window &= rows[k]
+        in_run |= window
+    header = ~rows[0] & (index.type_words[t] < short_block_words)
+    for k in range(1, TABLE_RUN_ROWS + 1):
+        header &= rows[k]
+    votes = np.bincount(t, weights=in_run | header, minlength=index.n_types)
     seen = np.bincount(t, minlength=index.n_types)
-    out[seen > 0] = votes[seen > 0] >= 0.5 * seen[seen > 0]
-    return out
+    return votes > 0.5 * seen
 
 
 def table_rows(words: BlockWords, n_words: np.ndarray, short_block_words: int) -> np.ndarray:

@@ -284,7 +284,8 @@ class Batch:
     Attributes:
         documents: the documents; ``result``: the scanner's findings in the batch.
         type_hash: 64-bit hash of every block type of ``result.index``.
-        boilerplate: boilerplate mask over types: found so in the batch, or learnt earlier.
+        boilerplate: mask over the types left out: boilerplate found in the batch or
+            learnt earlier, and the batch's template lines (``ScanResult.template``).
         learnt: boilerplate found in the batch (:func:`story_boilerplate`), which an add stores.
         keep_block: mask over the blocks of ``result.tokens``: content, not boilerplate.
             An add stores their words (:func:`content_chunks`, :func:`encode_tokens`).
@@ -333,8 +334,10 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     tb, bi = result.tokens, result.index
     block_hash = sequence_hashes(tb.word_hash, tb.word_offsets) if tb.n_blocks else np.zeros(0, dtype=_U64)
     type_hash = block_hash[bi.type_first_block] if bi.n_types else np.zeros(0, dtype=_U64)
-    learnt = story_boilerplate(result) | result.template  # both left out of what is stored and compared
-    boilerplate = learnt.copy()
+    learnt = story_boilerplate(result)
+    # a template's lines are left out of what is stored and compared, but not learnt:
+    # they are no boilerplate (the index lists what it learnt)
+    boilerplate = learnt | result.template
     if known_boilerplate is not None and len(known_boilerplate):
         boilerplate |= np.isin(type_hash.view(np.int64), np.asarray(known_boilerplate, dtype=np.int64))
     keep_block = bi.content_blocks(boilerplate)
@@ -680,6 +683,13 @@ class Index:
             self._insert(batch)
         return len(docs)
 
+    def _holds_text(self, doc_id: str, batch: Batch, doc: Document) -> bool:
+        """Whether the index's document ``doc_id`` has the normalised text of ``doc`` (of
+        ``batch``)."""
+        row = self._db.execute("SELECT text_hash FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        k = next(i for i, d in enumerate(batch.documents) if d is doc)
+        return row is not None and int(row[0]) == int(batch.text_hash[k])
+
     def _insert(self, batch: Batch) -> None:
         db = self._db
         ids = [d.id for d in batch.documents]
@@ -689,13 +699,18 @@ class Index:
         taken = db.execute("SELECT id FROM docs WHERE id IN (SELECT id FROM temp.new_ids) LIMIT 1").fetchone()
         if taken is not None:
             d = next(d for d in batch.documents if d.id == taken[0])
-            numbered = re.fullmatch(r"(.*#)?[0-9]+", taken[0]) is not None  # a record number, perhaps
-            hint = "; records without an id are numbered from 0 in each file: give them ids (--id-field)"
-            if not numbered and d.path.replace(os.sep, "/").endswith("/" + d.id):  # a directory's file
+            path = d.path.replace(os.sep, "/")
+            hint = ""
+            if self._holds_text(d.id, batch, d):
+                hint = " (the same text: it was added before)"
+            elif re.fullmatch(r"(.*#)?[0-9]+", taken[0]):  # a record number, perhaps
+                hint = "; records without an id are numbered from 0 in each file: give them ids (--id-field)"
+            elif path.endswith("/" + d.id):  # another directory's file of the same name
+                name = d.id.rsplit("/", 1)[-1]
+                ext = name[name.index("."):] if "." in name else ""
                 hint = (f"; a directory's files have their paths inside it as ids: name the files "
-                        f"({os.path.dirname(d.path) or '.'}/*.txt) for ids that hold the directory")
-                numbered = True
-            raise InputError(f"id {taken[0]!r} is already in the index {self.path}" + (hint if numbered else ""),
+                        f"({path[:-len(d.id) - 1]}/*{ext}) for ids that hold the directory")
+            raise InputError(f"id {taken[0]!r} is already in the index {self.path}{hint}",
                              d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1
         numbers = np.arange(first, first + len(ids), dtype=np.int64)

@@ -18,8 +18,9 @@ figures; they are different news.
 
 Two figures are the same when their words are, or one is an English number word and
 the other its digits ("three-day", "3-day"). Left out are the figures that a page's
-chrome changes from one scrape to the next and that no story reports: a relative time
-("Published 3 hours ago") and a count of comments ("Comments (21)", "21 comments").
+chrome changes from one scrape to the next or from one site to another: a relative
+time ("Published 3 hours ago", "3h ago"), a reading time ("4 min read") and a count of
+comments ("Comments (21)", "21 comments"), on a short line.
 Without that, the same page scraped twice failed the rule whenever it had few figures
 (three of the five seed articles, one line "Published 3 hours ago" against "5 hours ago").
 
@@ -51,12 +52,17 @@ from .text import TokenizedBatch
 SAME_FIGURES_MIN = 5
 SAME_FIGURES_AGREEMENT = 0.95
 SAME_FIGURES_CONTAINMENT = 0.5
-#: a figure followed by one of these words and "ago" is a relative time, one that
-#: follows or precedes one of COUNTED_WORDS a count of comments: page chrome that
-#: changes between two scrapes of one page (see the module's docstring)
+#: a figure followed by one of these words and "ago" (or by "ago": "3h ago") is a
+#: relative time, by one of them and "read" a reading time, and one that follows or
+#: precedes one of COUNTED_WORDS a count of comments: page chrome (see the module's
+#: docstring)
 TIME_UNITS = ("second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs",
               "day", "days", "week", "weeks", "month", "months", "year", "years")
 COUNTED_WORDS = ("comment", "comments", "replies")
+#: ... on a line of fewer words than this: a page's line ("Published 3 hours ago |
+#: 21 comments"), not a story's sentence ("the largest since it did so 2 years ago",
+#: which a templated report of another year writes with another figure)
+PAGE_LINE_WORDS = 8
 #: sets are built for this many documents at a time: building takes ~12 KB of
 #: temporaries per news article (shingle hashes, their blocks and owners, sort
 #: buffers) against the ~2 KB of the set kept, so 20,000 documents to verify at once
@@ -126,19 +132,27 @@ def _figure_sets(tb: TokenizedBatch, docs: np.ndarray, keep_block: np.ndarray | 
     sizes = tb.block_words[blocks]
     words = tb.word_positions(blocks)
     figure = tb.word_is_number[words]
-    at = words[figure]
-    figure[figure] = ~_page_counts(tb, at, np.repeat(blocks, sizes)[figure])
-    h = _figure_hashes(tb.word_hash[words[figure]])
+    counted, h = figures_at(tb, words[figure], np.repeat(blocks, sizes)[figure])
+    figure[figure] = counted
     doc = np.repeat(owner, sizes)[figure]  # non-decreasing, as the blocks are
     bounds = np.searchsorted(doc, np.arange(len(docs) + 1))
     nth = kernels.occurrence_numbers(h, bounds[:-1], bounds[1:])  # which repeat of the figure in its document
     return SetBatch.from_grouped(fmix64(h ^ nth.astype(np.uint64)).astype(np.uint32), doc, len(docs))
 
 
+def figures_at(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of the figures at word positions ``at`` of ``tb`` (in blocks ``block``): which
+    count as the document's figures (not a page's relative time or comment count, see
+    the module's docstring), and the hashes of those, a number word's as its digits'."""
+    counted = ~_page_counts(tb, at, block)
+    return counted, _figure_hashes(tb.word_hash[at[counted]])
+
+
 def _page_counts(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> np.ndarray:
     """Which of the figures at word positions ``at`` (in blocks ``block``) are a relative
-    time or a count of comments (:data:`TIME_UNITS`, :data:`COUNTED_WORDS`)."""
-    units, ago, counted = _chrome_word_hashes()
+    or reading time or a count of comments (:data:`TIME_UNITS`, :data:`COUNTED_WORDS`) on
+    a line of fewer than :data:`PAGE_LINE_WORDS` words."""
+    units, ago, read, counted = _chrome_word_hashes()
     first, end = tb.word_offsets[block], tb.word_offsets[block + 1]
     last = len(tb.word_hash) - 1
 
@@ -148,8 +162,11 @@ def _page_counts(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> np.nd
         return np.where(inside, tb.word_hash[np.clip(pos, 0, last)], np.uint64(0))
 
     following = word(1)
-    relative = np.isin(following, units) & (word(2) == ago)
-    return relative | np.isin(following, counted) | np.isin(word(-1), counted)
+    # "3 hours ago", "3h ago" (one word), and a reading time: "4 min read"
+    after_unit = np.where(np.isin(following, units), word(2), np.uint64(0))
+    relative = (after_unit == ago) | (after_unit == read) | (following == ago)
+    count = np.isin(following, counted) | np.isin(word(-1), counted)
+    return (relative | count) & (end - first < PAGE_LINE_WORDS)
 
 
 def _figure_hashes(h: np.ndarray) -> np.ndarray:
@@ -161,10 +178,10 @@ def _figure_hashes(h: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _chrome_word_hashes() -> tuple[np.ndarray, np.uint64, np.ndarray]:
+def _chrome_word_hashes() -> tuple[np.ndarray, np.uint64, np.uint64, np.ndarray]:
     from .text import _word_hash as word_hash
 
-    return (np.array([word_hash(w) for w in TIME_UNITS], dtype=np.uint64), word_hash("ago"),
+    return (np.array([word_hash(w) for w in TIME_UNITS], dtype=np.uint64), word_hash("ago"), word_hash("read"),
             np.array([word_hash(w) for w in COUNTED_WORDS], dtype=np.uint64))
 
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .match import PairStats, figure_sets, is_near_duplicate, pair_stats, shingle_sets
+from .match import PairStats, figure_sets, figures_at, is_near_duplicate, pair_stats, shingle_sets
 from .shingles import fmix64
 from .text import TokenizedBatch
 
@@ -227,12 +227,15 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
 def figures_around(tb: TokenizedBatch, edge: np.ndarray) -> np.ndarray:
     """Per document of ``tb`` (documents ``k`` and ``n + k`` a pair, as in
     :func:`span_copies`): how many distinct figures its blocks where ``edge`` hold that
-    its partner has in none of its blocks."""
+    its partner has in none of its blocks (figures as the figure agreement counts them,
+    :func:`~dedup.match.figures_at`: not a page's relative time or comment count)."""
     docs = np.uint64(tb.n_docs)
     half = np.uint64(tb.n_docs // 2)
-    figure = tb.word_is_number
-    block = np.repeat(np.arange(len(tb.block_words)), np.diff(tb.word_offsets))[figure]
-    doc, h = tb.block_doc[block].astype(np.uint64), tb.word_hash[figure]
+    at = np.flatnonzero(tb.word_is_number)
+    block = np.repeat(np.arange(len(tb.block_words)), np.diff(tb.word_offsets))[at]
+    counted, h = figures_at(tb, at, block)
+    block = block[counted]
+    doc = tb.block_doc[block].astype(np.uint64)
 
     def key(doc: np.ndarray, h: np.ndarray) -> np.ndarray:  # one number a (document, figure)
         return fmix64(h ^ fmix64(doc + np.uint64(1)))

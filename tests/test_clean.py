@@ -923,3 +923,15 @@ def test_a_templates_table_headers_and_rows_are_kept_and_chrome_still_cut():
                 assert header in [line.strip() for line in cleaned[doc_id].splitlines()], (doc_id, header)
         if doc_id in cleaned:
             assert "Reuter" not in [line.strip() for line in cleaned[doc_id].splitlines()], doc_id
+
+
+
+def test_a_sites_section_label_above_its_dateline_is_still_boilerplate():
+    # a review's case: "Business" above a dateline and "N min read" (two short lines with
+    # figures) was taken for a table's header; a table runs three rows and more
+    stories = [t for t in DISTINCT["text"] if len(t) > 800][:8]
+    pages = [f"Daily Planet News\nHome | World | Business | Sports\nBusiness\nMarch {k + 3}, 2025\n{k + 2} min read\n"
+             f"{text}\nRelated Articles\nCopyright 2025 Daily Planet Media Group. All rights reserved."
+             for k, text in enumerate(stories)]
+    shown = set(dedup.scan(pages).boilerplate["text"])
+    assert {"Business", "Daily Planet News", "Related Articles"} <= shown

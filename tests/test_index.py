@@ -801,3 +801,14 @@ def test_the_largest_seed_gives_signatures_that_pickle(tmp_path):
         idx.add(docs)
         sig = idx.signature(docs[0].id)
     assert pickle.loads(pickle.dumps(sig)).jaccard(sig) == 1.0
+
+
+
+def test_an_index_lists_no_template_line_as_boilerplate():
+    # a review's case: the index learnt the template's lines ("Year") as boilerplate
+    tables = [d.text for d in dedup.read_documents([REPO / "tests" / "data" / "reuters_tables.jsonl"])]
+    assert sum("\nYear\n" in t for t in tables) >= 3
+    with dedup.Index(":memory:") as idx:
+        idx.add(tables)
+        learnt = set(idx.boilerplate["text"])
+    assert "Reuter" in learnt and "Year" not in learnt
