@@ -12,6 +12,9 @@ reason                what was removed
 ``empty``             a whole record with no words, or none left once its blocks were cut
 ``repeat_removed``    a block repeating an earlier block of the same record (the first stays)
 ``boilerplate_removed``  a boilerplate block (site chrome found in unrelated records)
+``malformed``         a JSONL line that is no record with a text, skipped on request
+                      (``skip_malformed``): its ``line`` and ``error``, with ``id`` null (the
+                      input, which ``clean`` never changes, still holds it); listed first
 ====================  ========================================================================
 
 Every line has ``id``, ``reason``, ``of`` (the id it duplicates), ``similarity`` (exact,
@@ -50,7 +53,7 @@ import pandas as pd
 from .blocks import headlines
 from .compression import compressed_output
 from .errors import DedupError, ParameterError
-from .io import Document, check_not_an_input, open_input, output_target, read_documents
+from .io import Document, SkippedLines, check_not_an_input, open_input, output_target, read_documents
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
@@ -59,7 +62,7 @@ from .text import block_spans, line_of
 
 __all__ = ["Cleaner", "CleanResult", "clean_documents", "clean_file", "restore", "REASONS"]
 
-REASONS = ("duplicate_of", "repeat_removed", "boilerplate_removed", "empty")
+REASONS = ("duplicate_of", "repeat_removed", "boilerplate_removed", "empty", "malformed")
 RECORD_REASONS = frozenset(("duplicate_of", "empty"))
 
 
@@ -106,7 +109,8 @@ class CleanResult:
         same_id = f" ({s['indexed_same_id']} already in the index under the same id)" if s["indexed_same_id"] else ""
         return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
                 f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}{same_id}, "
-                f"{s['empty']} empty); {s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut")
+                f"{s['empty']} empty); {s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut"
+                + (f"; {plural(s['malformed'], 'malformed line')} skipped" if s["malformed"] else ""))
 
 
 @dataclass
@@ -335,7 +339,8 @@ def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] 
 
 def clean_file(input: str, output: str, removed: str | None = None, text_field: str = "text",
                id_field: str = "id", keep_duplicates: bool = False, keep_repeats: bool = False,
-               keep_boilerplate: bool = False, index: Any = None, jobs: int = 1, **params: Any) -> CleanResult:
+               keep_boilerplate: bool = False, index: Any = None, jobs: int = 1, skip_malformed: bool = False,
+               **params: Any) -> CleanResult:
     """Clean the corpus at ``input`` into ``output`` (same format) and write the manifest.
 
     Args:
@@ -347,6 +352,9 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             indexed documents are removed too, and the kept records are added to it in
             the same transaction (committed only once the output is in place).
         jobs: threads of each scan (the result is the same).
+        skip_malformed: JSONL lines that are no record with a text are skipped with a
+            warning (:class:`~dedup.io.SkippedLines`) and listed in the manifest
+            (``malformed``), rather than stopping the clean.
         **params: :class:`~dedup.scan.Params` fields (with an index: those it was built with,
             unless given).
 
@@ -375,9 +383,16 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise
     try:
         source = _file_state(input)
-        docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True)
+        skipped = SkippedLines() if skip_malformed else None
+        docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True,
+                              on_malformed=skipped)
+        if skipped is not None:
+            skipped.close()
         with _index_session(index, params) as (idx, params):
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
+            if skipped is not None and skipped.errors:
+                result.removed[:0] = [{"id": None, "reason": "malformed", "line": e.line, "error": e.message}
+                                      for e in skipped.errors]
             check_result(result)
             with out.errors_named():
                 write_documents(fmt, input, docs, result.texts, out.path, text_field)

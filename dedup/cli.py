@@ -16,7 +16,7 @@ import click
 
 from .errors import DedupError, DedupWarning, ParameterError
 from .index import QUERY_FORMATS
-from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout
+from .io import SkippedLines, atomic_open, check_not_an_input, iter_documents, silence_stdout
 from .progress import bar
 from .report import FORMATS, Report, format_for, plural
 from .scan import Params, Scanner, check_jobs
@@ -49,6 +49,13 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, jobs: int) -> int:
         return check_jobs(jobs)
     except ParameterError:
         raise click.BadParameter(f"{jobs} is not a number of threads (1 or more, or -1 for all cores).") from None
+
+
+def skip_option(f: Callable) -> Callable:
+    """``--skip-malformed``: JSONL lines that are no record are skipped with a warning."""
+    return click.option("--skip-malformed", is_flag=True,
+                        help="Skip JSONL lines that are no record with a text (malformed JSON, invalid UTF-8, "
+                             "no text field), with a warning naming each, instead of stopping.")(f)
 
 
 def jobs_option(f: Callable) -> Callable:
@@ -210,9 +217,10 @@ def cli() -> None:
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @jobs_option
 @input_options
+@skip_option
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
-         **kwargs) -> None:
+         skip_malformed: bool, **kwargs) -> None:
     """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin).
 
     A file compressed with gzip, bzip2 or xz is read decompressed, in the format of its
@@ -221,10 +229,13 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     note_compiling()
     check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
-    documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
-                               progress=bar(desc="reading", unit="doc"))
     fmt = format_for(output, fmt)
+    skipped = SkippedLines() if skip_malformed else None
+    documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
+                               progress=bar(desc="reading", unit="doc"), on_malformed=skipped)
     report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
+    if skipped is not None:
+        skipped.close()
     with atomic_open(output) as f:
         f.write(report.render(fmt))
 
@@ -282,11 +293,12 @@ def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
 @click.option("--index", "index_path", metavar="DB", help="Also drop records that duplicate documents of this index, "
               "and add the kept ones to it in the same transaction.")
 @input_options
+@skip_option
 @match_options
 @click.pass_context
 def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None, keep_duplicates: bool,
           keep_repeats: bool, keep_boilerplate: bool, jobs: int, index_path: str | None, text_field: str,
-          id_field: str, **kwargs) -> None:
+          id_field: str, skip_malformed: bool, **kwargs) -> None:
     """Clean INPUT into OUTPUT: one document per cluster, no repeated or boilerplate blocks.
 
     OUTPUT keeps INPUT's format (a directory of .txt/.md, .jsonl, .json, .csv,
@@ -303,7 +315,8 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
     params = _explicit_params(ctx, kwargs) if index_path else _params(kwargs)
     result = clean_file(input_path, output, removed=manifest, text_field=text_field, id_field=id_field,
                         keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,
-                        keep_boilerplate=keep_boilerplate, index=index_path, jobs=jobs, **params)
+                        keep_boilerplate=keep_boilerplate, index=index_path, jobs=jobs,
+                        skip_malformed=skip_malformed, **params)
     click.echo(f"{result.describe()}; wrote {output} and {result.manifest}")
 
 
@@ -320,10 +333,11 @@ def index_group() -> None:
 @click.argument("db")
 @click.argument("paths", nargs=-1, required=True)
 @input_options
+@skip_option
 @match_options
 @click.pass_context
 def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: str, id_field: str,
-              **kwargs) -> None:
+              skip_malformed: bool, **kwargs) -> None:
     """Add the documents of PATHS to the index DB (created if missing), all or none.
 
     A new index stores the matching options; an existing one keeps those it was built
@@ -332,9 +346,8 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
     """
     note_compiling()
     from .index import Index
-    from .io import read_documents
 
-    documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
+    documents = _read_skipping(paths, text_field, id_field, skip_malformed)
     with Index(db, **_explicit_params(ctx, kwargs)) as idx:
         added = idx.add(documents)
         click.echo(f"added {plural(added, 'document')} to {db} ({len(idx):,} indexed)")
@@ -347,10 +360,11 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
               help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv), else table]")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @input_options
+@skip_option
 @match_options
 @click.pass_context
 def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, output: str, text_field: str,
-                id_field: str, **kwargs) -> None:
+                id_field: str, skip_malformed: bool, **kwargs) -> None:
     """Report which documents of PATHS duplicate documents of the index DB (opened read-only).
 
     For each document: the indexed documents it duplicates with exact similarity and
@@ -360,15 +374,25 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
     """
     note_compiling()
     from .index import Index
-    from .io import read_documents
 
     check_not_an_input(output, [db, *paths])
     fmt = format_for(output, fmt, QUERY_FORMATS)
-    documents = read_documents(list(paths), text_field=text_field, id_field=id_field)
+    documents = _read_skipping(paths, text_field, id_field, skip_malformed)
     with Index(db, readonly=True, **_explicit_params(ctx, kwargs)) as idx:
         report = idx.query(documents)
     with atomic_open(output) as f:
         f.write(report.render(fmt))
+
+
+def _read_skipping(paths: tuple[str, ...], text_field: str, id_field: str, skip_malformed: bool) -> list:
+    """The documents of ``paths``, malformed JSONL lines skipped with warnings if asked."""
+    from .io import read_documents
+
+    skipped = SkippedLines() if skip_malformed else None
+    documents = read_documents(list(paths), text_field=text_field, id_field=id_field, on_malformed=skipped)
+    if skipped is not None:
+        skipped.close()
+    return documents
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ import re
 import stat
 import sys
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -49,7 +49,7 @@ from typing import IO, Any
 import numpy as np
 
 from .compression import compressed_output, compression_of, decompressed, without_compression
-from .errors import DedupError, InputError, ParameterError
+from .errors import DedupError, InputError, ParameterError, warn
 from .text import LONE_SURROGATE, Utf8Texts
 
 __all__ = [
@@ -276,6 +276,7 @@ def iter_documents(
     stdin: IO[bytes] | None = None,
     keep_records: bool = False,
     progress: Any = None,
+    on_malformed: Callable[[InputError], None] | None = None,
 ) -> DocumentStream:
     """The documents of every path in turn, read as they are asked for, checking that
     ids are unique: an iterator of :class:`Document` (a scan takes it a
@@ -298,6 +299,13 @@ def iter_documents(
             :attr:`Document.record` (Parquet is rewritten from its table instead).
         progress: a progress bar (tqdm's ``update(n)`` and ``close()``), told of the
             documents as they are read and closed after the last one.
+        on_malformed: called with the error of each JSONL line (of a file or standard
+            input) that is not a record with a text: malformed JSON, not an object,
+            invalid UTF-8, no text field, a text or id of another type. The line is
+            then skipped (its record number still counted, so other records keep their
+            ids) instead of the error being raised. A scraper killed mid-write leaves
+            its last line cut; the rest of the day is still read. Other formats, and
+            errors of a whole file, raise as before.
 
     Raises:
         InputError: on the first input that cannot be read, or on a duplicate id.
@@ -315,7 +323,7 @@ def iter_documents(
             given[real] = path
     prefix_row_ids = len(paths) > 1
     items = (item for path in paths
-             for item in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records))
+             for item in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records, on_malformed))
     return DocumentStream(items, progress)
 
 
@@ -325,10 +333,32 @@ def read_documents(
     id_field: str = DEFAULT_ID_FIELD,
     stdin: IO[bytes] | None = None,
     keep_records: bool = False,
+    on_malformed: Callable[[InputError], None] | None = None,
 ) -> list[Document]:
     """Read all documents at once; see :func:`iter_documents`."""
     return list(iter_documents(paths, text_field=text_field, id_field=id_field, stdin=stdin,
-                               keep_records=keep_records))
+                               keep_records=keep_records, on_malformed=on_malformed))
+
+
+class SkippedLines:
+    """An ``on_malformed`` for :func:`iter_documents`: keeps the errors of the lines it
+    is told of (``errors``), warns of the first :data:`SHOWN` (a file broken
+    throughout would otherwise print a line each), and, at :meth:`close`, of how many
+    there were when more."""
+
+    SHOWN = 10
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def __call__(self, error: InputError) -> None:
+        self.errors.append(error)
+        if len(self.errors) <= self.SHOWN:
+            warn(f"{error} (line skipped)")
+
+    def close(self) -> None:
+        if len(self.errors) > self.SHOWN:
+            warn(f"{len(self.errors):,} malformed lines skipped in all (the first {self.SHOWN} shown)")
 
 
 def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None) -> list[Document]:
@@ -592,7 +622,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
 
 def _iter_path(
     path: str, text_field: str, id_field: str, stdin: IO[bytes] | None, prefix_row_ids: bool,
-    keep_records: bool = False,
+    keep_records: bool = False, on_malformed: Callable[[InputError], None] | None = None,
 ) -> Iterator[Document | DocumentBatch]:
     """Yield the documents of one path, and batches of them (ids are checked for
     uniqueness by the caller)."""
@@ -604,13 +634,17 @@ def _iter_path(
     if kind == "text":
         return iter([Document(path, _read_text(path), path, None)])
 
-    records: Iterator[tuple[int, dict]]
+    records: Iterator[tuple[int, dict | None]]
+    skip = None  # JSONL lines that are no record are skipped (with on_malformed), not an error
     if kind == "stdin":
-        records = _jsonl_records(decompressed(stdin if stdin is not None else sys.stdin.buffer, path), path)
+        skip = on_malformed
+        records = _jsonl_records(decompressed(stdin if stdin is not None else sys.stdin.buffer, path), path,
+                                 on_malformed=skip)
     elif kind == "jsonl":
+        skip = on_malformed
         if not keep_records:
-            return _jsonl_file_documents(path, text_field, id_field, f"{path}#" if prefix_row_ids else "")
-        records = _jsonl_file_records(path)
+            return _jsonl_file_documents(path, text_field, id_field, f"{path}#" if prefix_row_ids else "", skip)
+        records = _jsonl_file_records(path, skip)
     elif kind == "json":
         records = _json_records(path)
     elif kind == "csv":
@@ -618,37 +652,55 @@ def _iter_path(
     else:
         records = _parquet_records(path, text_field, id_field)
     prefix = f"{path}#" if prefix_row_ids else ""
-    return _records_to_documents(records, path, text_field, id_field, prefix, keep_records and kind != "parquet")
+    return _records_to_documents(records, path, text_field, id_field, prefix, keep_records and kind != "parquet",
+                                 on_malformed=skip)
 
 
 def _records_to_documents(
-    records: Iterable[tuple[int, dict]], path: str, text_field: str, id_field: str, prefix: str,
-    keep_records: bool = False, first_number: int = 0,
+    records: Iterable[tuple[int, dict | None]], path: str, text_field: str, id_field: str, prefix: str,
+    keep_records: bool = False, first_number: int = 0, on_malformed: Callable[[InputError], None] | None = None,
 ) -> Iterator[Document]:
     """Turn ``(line, record)`` pairs into documents; ids fall back to the record number
-    (counted from ``first_number``)."""
+    (counted from ``first_number``). A record None (a line skipped as malformed) is
+    counted but gives no document; with ``on_malformed``, so does a record without a
+    usable text or id, after ``on_malformed`` is told why."""
     for number, (line, record) in enumerate(records, first_number):
-        if text_field not in record:
-            raise InputError(
-                f"no text field {text_field!r} (fields: {', '.join(map(str, record))}); use --text-field",
-                path,
-                line,
-            )
-        text = _text_value(record[text_field], text_field, path, line)
-        if id_field in record:
-            value = record[id_field]
-            if _is_null(value):
-                raise InputError(f"null id in field {id_field!r}", path, line)
-            if isinstance(value, (bool, dict, list)):  # str() would make Python's text of it ("True")
-                raise InputError(f"id {json.dumps(value)[:40]} in field {id_field!r} is not a string or a number",
-                                 path, line)
-            doc_id = str(value)
-        elif id_field != DEFAULT_ID_FIELD:  # a field named on purpose (misspelt?) must be there
-            raise InputError(f"no id field {id_field!r} (fields: {', '.join(map(str, record))}); use --id-field",
+        if record is None:
+            continue
+        try:
+            doc = _record_document(record, number, line, path, text_field, id_field, prefix, keep_records)
+        except InputError as e:
+            if on_malformed is None:
+                raise
+            on_malformed(e)
+            continue
+        yield doc
+
+
+def _record_document(record: dict, number: int, line: int, path: str, text_field: str, id_field: str, prefix: str,
+                     keep_records: bool) -> Document:
+    """The document of one record (number ``number``, at ``line``), or an InputError."""
+    if text_field not in record:
+        raise InputError(
+            f"no text field {text_field!r} (fields: {', '.join(map(str, record))}); use --text-field",
+            path,
+            line,
+        )
+    text = _text_value(record[text_field], text_field, path, line)
+    if id_field in record:
+        value = record[id_field]
+        if _is_null(value):
+            raise InputError(f"null id in field {id_field!r}", path, line)
+        if isinstance(value, (bool, dict, list)):  # str() would make Python's text of it ("True")
+            raise InputError(f"id {json.dumps(value)[:40]} in field {id_field!r} is not a string or a number",
                              path, line)
-        else:
-            doc_id = f"{prefix}{number}"
-        yield Document(doc_id, text, path, line, record if keep_records else None)
+        doc_id = str(value)
+    elif id_field != DEFAULT_ID_FIELD:  # a field named on purpose (misspelt?) must be there
+        raise InputError(f"no id field {id_field!r} (fields: {', '.join(map(str, record))}); use --id-field",
+                         path, line)
+    else:
+        doc_id = f"{prefix}{number}"
+    return Document(doc_id, text, path, line, record if keep_records else None)
 
 
 def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
@@ -731,9 +783,10 @@ def _decode(data: bytes, path: str, first_line: int = 1, strip_bom: bool = True)
 # ---------------------------------------------------------------------------
 
 
-def _jsonl_file_records(path: str) -> Iterator[tuple[int, dict]]:
+def _jsonl_file_records(path: str, on_malformed: Callable[[InputError], None] | None = None
+                        ) -> Iterator[tuple[int, dict | None]]:
     with open_input(path) as f:
-        yield from _jsonl_records(f, path)
+        yield from _jsonl_records(f, path, on_malformed=on_malformed)
 
 
 _BLANK_LINE = re.compile(rb"[ \t\r\n]*\Z")
@@ -742,29 +795,45 @@ _TOO_DEEP = "malformed JSON: nested too deeply"
 _TOO_LONG = "malformed JSON: a number of over 4,300 digits"
 
 
-def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1) -> Iterator[tuple[int, dict]]:
+def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1,
+                   on_malformed: Callable[[InputError], None] | None = None) -> Iterator[tuple[int, dict | None]]:
     """Parse one JSON object per line; blank lines are skipped but still counted
-    (``stream``'s first line is line ``first_line`` of ``path``)."""
+    (``stream``'s first line is line ``first_line`` of ``path``). With ``on_malformed``,
+    a line that is no JSON object is told to it and given as record None."""
     for line_number, raw in enumerate(stream, first_line):
-        if b"\0" in raw:
+        if b"\0" in raw:  # a binary file: an error of the file, never skipped
             raise InputError("binary file, not text", path, line_number)
         if _BLANK_LINE.match(raw):  # without copying the line, as strip() would
             continue
-        line = _decode(raw, path, line_number, strip_bom=line_number == 1)
-        if line_number == 1 and not line.strip(" \t\r\n"):  # a byte-order mark alone
-            continue
         try:
-            # without its line break, which json counts as the start of a second line
-            record = json.loads(line.rstrip("\r\n"))
-        except json.JSONDecodeError as e:
-            raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, line_number) from None
-        except RecursionError:
-            raise InputError(_TOO_DEEP, path, line_number) from None
-        except ValueError:  # an integer of over 4,300 digits (Python's limit on converting them)
-            raise InputError(_TOO_LONG, path, line_number) from None
-        if not isinstance(record, dict):
-            raise InputError(f"expected a JSON object, got {_json_type(record)}", path, line_number)
-        yield line_number, record
+            record = _jsonl_record(raw, path, line_number)
+        except InputError as e:
+            if on_malformed is None:
+                raise
+            on_malformed(e)
+            yield line_number, None
+            continue
+        if record is not None:
+            yield line_number, record
+
+
+def _jsonl_record(raw: bytes, path: str, line_number: int) -> dict | None:
+    """The JSON object of one line (None for a byte-order mark alone), or an InputError."""
+    line = _decode(raw, path, line_number, strip_bom=line_number == 1)
+    if line_number == 1 and not line.strip(" \t\r\n"):  # a byte-order mark alone
+        return None
+    try:
+        # without its line break, which json counts as the start of a second line
+        record = json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as e:
+        raise InputError(f"malformed JSON: {e.msg} (column {e.colno})", path, line_number) from None
+    except RecursionError:
+        raise InputError(_TOO_DEEP, path, line_number) from None
+    except ValueError:  # an integer of over 4,300 digits (Python's limit on converting them)
+        raise InputError(_TOO_LONG, path, line_number) from None
+    if not isinstance(record, dict):
+        raise InputError(f"expected a JSON object, got {_json_type(record)}", path, line_number)
+    return record
 
 
 #: bytes of a JSONL file parsed at once by Arrow (extended to the end of a line): large
@@ -776,7 +845,9 @@ _ARROW_CHUNK_BYTES = 1 << 24
 _ARROW_MAX_OPEN = 500
 
 
-def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str) -> Iterator[Document | DocumentBatch]:
+def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str,
+                          on_malformed: Callable[[InputError], None] | None = None
+                          ) -> Iterator[Document | DocumentBatch]:
     """The documents of a JSONL file, parsed by Arrow's JSON reader a chunk of lines at a
     time, each chunk Arrow cannot give exactly as :func:`_jsonl_records` would (see
     :func:`_arrow_documents`) parsed line by line by it instead.
@@ -795,14 +866,26 @@ def _jsonl_file_documents(path: str, text_field: str, id_field: str, prefix: str
             lines = len(starts)
             docs = _arrow_documents(chunk, starts, line, number, path, text_field, id_field, prefix)
             if docs is None:
-                for doc in _records_to_documents(_jsonl_records(io.BytesIO(chunk.tobytes()), path, line), path,
-                                                 text_field, id_field, prefix, first_number=number):
-                    yield doc
-                    number += 1  # a blank line is no record
+                records = _Counted(_jsonl_records(io.BytesIO(chunk.tobytes()), path, line, on_malformed))
+                yield from _records_to_documents(records, path, text_field, id_field, prefix, first_number=number,
+                                                 on_malformed=on_malformed)
+                number += records.count  # a blank line is no record; a line skipped as malformed is one
             else:
                 yield docs
                 number += lines
             line += lines
+
+
+class _Counted:
+    """An iterator's items, counted as they pass (``count``)."""
+
+    def __init__(self, items: Iterable) -> None:
+        self._items, self.count = iter(items), 0
+
+    def __iter__(self) -> Iterator:
+        for item in self._items:
+            self.count += 1
+            yield item
 
 
 def _line_chunks(f: IO[bytes]) -> Iterator[tuple[np.ndarray, np.ndarray]]:

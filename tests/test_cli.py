@@ -1002,3 +1002,79 @@ def test_a_second_days_directory_with_the_same_file_names_is_told_how_to_add_it(
     ok("index", "add", "news.db", "day2/001.txt")
     with dedup.Index("news.db", readonly=True) as idx:
         assert sorted(idx.ids()) == ["001.txt", "day2/001.txt"]
+
+
+def _jsonl_with_bad_lines(path: Path, records: list[dict], bad: dict[int, bytes]) -> Path:
+    """``records`` as JSONL, with the raw lines of ``bad`` (by 0-based line) put in their place."""
+    lines = [bad.get(k, json.dumps(r).encode("utf-8")) for k, r in enumerate(records)]
+    path.write_bytes(b"\n".join(lines))  # the last line without its break, as a killed writer leaves it
+    return path
+
+
+BAD_LINES = {2: b"[1, 2]", 3: b'{"text": 5}', 5: b'{"text": "invalid \xff utf-8"}',
+             7: b'{"title": "no text"}', 9: b'{"text": "cut off mid-wri'}
+
+
+def test_skip_malformed_reads_the_rest_of_a_scrape_and_names_each_line(tmp_path):
+    # a review's case: one truncated JSONL line (a scraper killed mid-write) stopped the run
+    texts = [seed_text(name) for name in SEEDS] * 2
+    records = [{"text": t} for t in texts]
+    path = _jsonl_with_bad_lines(tmp_path / "day.jsonl", records, BAD_LINES)
+    result = run("scan", path, "--format", "json")
+    assert result.exit_code == 2 and result.stderr.strip().startswith(f"dedup: error: {path}:3: expected a JSON object")
+    result = run("scan", path, "--format", "json", "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
+    assert [int(w[len(f"dedup: warning: {path}:"):].split(":")[0]) for w in warned] == [k + 1 for k in sorted(BAD_LINES)]
+    assert all(w.endswith("(line skipped)") for w in warned)
+    report = json.loads(result.stdout)
+    good = [k for k in range(len(records)) if k not in BAD_LINES]
+    assert report["summary"]["documents"] == len(good)
+    # the others keep the ids (record numbers) they have once the bad lines are mended
+    rows = list(csv.DictReader(io.StringIO(ok("scan", path, "--format", "csv", "--skip-malformed").stdout)))
+    assert [r["doc"] for r in rows] == [str(k) for k in good]
+    mended = _jsonl_with_bad_lines(tmp_path / "mended.jsonl", records, {})
+    assert {r["doc"] for r in scan_csv(mended)} >= {str(k) for k in good}
+
+
+def test_skip_malformed_in_the_fast_reader_keeps_record_numbers(tmp_path, monkeypatch):
+    # chunks that Arrow reads whole and chunks with a bad line, read line by line
+    import dedup.io as dio
+
+    monkeypatch.setattr(dio, "_ARROW_CHUNK_BYTES", 1 << 12)
+    records = [{"text": f"record {k} " + " ".join(f"w{k}x{j}" for j in range(20))} for k in range(300)]
+    bad = {120: b'{"text": "cut', 121: b"not json"}
+    path = _jsonl_with_bad_lines(tmp_path / "big.jsonl", records, bad)
+    skipped = []
+    docs = dedup.read_documents([path], on_malformed=skipped.append)
+    assert [(e.line, e.path) for e in skipped] == [(121, str(path)), (122, str(path))]
+    assert [(d.id, d.text) for d in docs] == [(str(k), r["text"]) for k, r in enumerate(records) if k not in bad]
+
+
+def test_clean_skip_malformed_lists_the_lines_in_its_manifest(tmp_path):
+    records = [{"id": f"r{k}", "text": seed_text(name)} for k, name in enumerate(SEEDS)]
+    path = _jsonl_with_bad_lines(tmp_path / "day.jsonl", records + [{"id": "x", "text": "x"}], {5: b'{"id": "x", "te'})
+    out = tmp_path / "clean.jsonl"
+    result = run("clean", path, "-o", out)
+    assert result.exit_code == 2 and not out.exists()
+    result = run("clean", path, "-o", out, "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    assert "1 malformed line skipped" in result.stdout
+    manifest = [json.loads(line) for line in (tmp_path / "clean.jsonl.removed.jsonl").read_text().splitlines()]
+    assert manifest[0] == {"id": None, "reason": "malformed", "line": 6,
+                           "error": "malformed JSON: Unterminated string starting at (column 13)"}
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [f"r{k}" for k in range(5)]
+    # and into an index
+    db = tmp_path / "news.db"
+    assert run("index", "add", db, path).exit_code == 2
+    result = run("index", "add", db, path, "--skip-malformed")
+    assert result.exit_code == 0 and "added 5 documents" in result.stdout
+
+
+def test_a_file_broken_throughout_warns_of_ten_lines_and_counts_the_rest(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text("".join(f'{{"text": "ok {k} one two three four"}}\n' if k % 2 else "garbage\n" for k in range(60)))
+    result = run("scan", path, "--skip-malformed")
+    assert result.exit_code == 0
+    warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
+    assert len(warned) == 11 and warned[-1] == "dedup: warning: 30 malformed lines skipped in all (the first 10 shown)"
