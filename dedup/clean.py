@@ -507,9 +507,24 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
         rows = labels[kept]
         clean_df = pd.DataFrame({"id": pd.Series([docs[i].id for i in kept], dtype=object, index=rows),
                                  "text": pd.Series([result.texts[i] for i in kept], dtype=object, index=rows)})
-    columns = ["id", "reason", "of", "similarity", "text"]
-    removed_df = pd.DataFrame(result.removed)
-    if removed_df.empty:
-        removed_df = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    removed_df["of"] = pd.Series([r.get("of") for r in result.removed], dtype=object, index=removed_df.index)
-    return clean_df, removed_df
+    return clean_df, _manifest_frame(result.removed)
+
+
+def _manifest_frame(removed: list[dict]) -> pd.DataFrame:
+    """The manifest as a DataFrame, a column a field: whole numbers as ``Int64`` (a record
+    line has no ``block``), ``similarity`` as float, flags as ``boolean``, text and ids as
+    ``object`` (a text may hold a lone surrogate, which pandas' Arrow-backed strings cannot)."""
+    fields = list(dict.fromkeys(["id", "reason", "of", "similarity", "text", *(k for r in removed for k in r)]))
+    columns = {}
+    for field in fields:
+        values = [r.get(field) for r in removed]
+        present = [v for v in values if v is not None]
+        if present and all(isinstance(v, bool) for v in present):
+            columns[field] = pd.array(values, dtype="boolean")
+        elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+            columns[field] = pd.array(values, dtype="Int64")
+        elif field == "similarity" or (present and all(isinstance(v, (int, float)) for v in present)):
+            columns[field] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+        else:
+            columns[field] = pd.Series(values, dtype=object)
+    return pd.DataFrame({f: pd.Series(c, dtype=getattr(c, "dtype", object)) for f, c in columns.items()})

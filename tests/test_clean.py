@@ -935,3 +935,15 @@ def test_a_sites_section_label_above_its_dateline_is_still_boilerplate():
              for k, text in enumerate(stories)]
     shown = set(dedup.scan(pages).boilerplate["text"])
     assert {"Business", "Daily Planet News", "Related Articles"} <= shown
+
+
+def test_clean_of_texts_with_a_lone_surrogate_and_its_manifests_types():
+    # a review's case: scan took a lone surrogate (Python's json reads one from "\ud800"),
+    # clean raised UnicodeEncodeError making its manifest frame (pandas' Arrow strings)
+    paragraph = f"{SEEDS[DOC4].splitlines()[2]} \ud800"
+    text = f"Title line of this story\n{paragraph}\n{paragraph}"
+    kept, removed = dedup.clean([text, "x", text + "\nOne more line of text here."])
+    assert list(removed["reason"]) == ["duplicate_of", "repeat_removed"]
+    assert removed["text"].str.contains("\ud800").all()
+    assert str(removed["block"].dtype) == "Int64" and removed["block"].isna().tolist() == [True, False]
+    assert removed["similarity"].dtype == np.float64 and str(removed["exact"].dtype) == "boolean"
