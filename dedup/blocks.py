@@ -227,7 +227,7 @@ TABLE_RUN_ROWS = 3
 
 
 def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_block_words: int,
-                store: TokenStore) -> np.ndarray:
+                store: TokenStore, doc_hash: np.ndarray | None = None) -> np.ndarray:
     """Mask over types: those of ``types`` (a mask over types, the boilerplate) that are
     a table's rows and section headers rather than site chrome.
 
@@ -235,7 +235,9 @@ def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_b
     section headers ("Year", "Nine mths", "4th qtr") and dividend notices whole lines
     ("Qtly div 35 cts vs 35 cts prior"), in hundreds of unrelated documents. Cut as
     chrome, a table's full-year rows read as its quarter's. A type is such a line when,
-    in most of its first :data:`TABLE_LINE_SAMPLE` documents, it is a table row (see
+    in most of :data:`TABLE_LINE_SAMPLE` of its documents (those of least ``doc_hash``,
+    a hash of their texts, so that the order of the input does not matter; without it,
+    the first ones), it is a table row (see
     :func:`table_rows`) in a run of :data:`TABLE_RUN_ROWS` rows, or a line of fewer than
     ``short_block_words`` words without figures right above such a run. Chrome is lines
     of words; its lines with a figure (a copyright line, a dateline) stand alone or two
@@ -246,8 +248,12 @@ def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_b
         return out
     t = occ["type"].to_numpy()
     sel = np.flatnonzero(types[t])
-    # the first TABLE_LINE_SAMPLE occurrences of each type (occurrences are in document order)
-    order = sel[np.argsort(t[sel], kind="stable")]
+    # TABLE_LINE_SAMPLE occurrences of each type: of the documents of least hash, else the
+    # first (occurrences are in document order)
+    if doc_hash is None:
+        order = sel[np.argsort(t[sel], kind="stable")]
+    else:
+        order = sel[np.lexsort((doc_hash[occ["doc"].to_numpy()[sel]], t[sel]))]
     grouped = t[order]
     starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))

@@ -426,7 +426,7 @@ class Scanner:
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)
-        template = blk.table_lines(index, table, boilerplate, p.short_block_words, store)
+        template = blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
         stages("boilerplate")
         release_free_memory()
 
