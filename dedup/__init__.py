@@ -38,6 +38,8 @@ def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) ->
 
     Returns:
         a :class:`Report` whose ``clusters``, ``repeats``, ``overlaps``,
-        ``boilerplate`` and ``documents`` are DataFrames.
+        ``boilerplate`` and ``documents`` are DataFrames (``documents`` indexed like
+        ``data``: a DataFrame's or Series' index, else 0, 1, ...).
     """
-    return Report(Scanner(**params).scan(as_documents(data, text, id)[0]))
+    documents, labels = as_documents(data, text, id)
+    return Report(Scanner(**params).scan(documents), labels)

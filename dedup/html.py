@@ -147,7 +147,7 @@ def summary(report: Report, max_rows: int = 5) -> str:
         ("documents", s["documents"]), ("clusters", s["clusters"]), ("duplicate documents", s["duplicate_documents"]),
         ("repeats", s["repeats"]), ("overlaps", s["overlaps"]), ("boilerplate", s["boilerplate"]),
         ("empty", s["empty"])])]
-    clusters = report.clusters
+    clusters = report._clusters
     if len(clusters):
         sizes = clusters.groupby("cluster", sort=True).agg(representative=("representative", "first"),
                                                            size=("size", "first"), members=("doc", list))
@@ -156,8 +156,8 @@ def summary(report: Report, max_rows: int = 5) -> str:
                 for c, representative, size, members in top.itertuples(name=None)]
         out.append(_rows(f"Largest clusters ({len(top)} of {len(sizes)})",
                          ["cluster", "representative", "size", "members"], rows))
-    if len(report.repeats):
-        out.append(_repeat_rows(report.repeats, max_rows))
+    if len(report._repeats):
+        out.append(_repeat_rows(report._repeats, max_rows))
     out.append(_frames(["clusters", "repeats", "overlaps", "boilerplate", "documents"],
                        "; the full page: <code>.to_html()</code>"))
     return "".join(out)
@@ -286,11 +286,11 @@ def pair_similarities(report: Report) -> tuple[np.ndarray, int, str]:
         from . import lsh
 
         pairs = [lsh.candidate_pairs(r.signatures, *r.params.bands, valid=~r.empty)]
-        ids = {doc: i for i, doc in enumerate(report.documents["doc"])}
-        clusters = report.clusters
+        ids = {doc: i for i, doc in enumerate(report._documents["doc"])}
+        clusters = report._clusters
         pairs.append(np.array([[ids[x], ids[y]] for x, y in zip(clusters["representative"], clusters["doc"])],
                               dtype=np.int64).reshape(-1, 2))
-        pairs.append(np.array([[ids[x], ids[y]] for x, y in zip(report.overlaps["a"], report.overlaps["b"])],
+        pairs.append(np.array([[ids[x], ids[y]] for x, y in zip(report._overlaps["a"], report._overlaps["b"])],
                               dtype=np.int64).reshape(-1, 2))
         cand = lsh.unique_pairs(np.concatenate(pairs))
         a, b = cand[:, 0], cand[:, 1]
@@ -362,7 +362,7 @@ class _View:
         r = report._result
         self._docs = r.documents
         self._tokens = r.blocks
-        self._index = {doc: i for i, doc in enumerate(report.documents["doc"])}
+        self._index = {doc: i for i, doc in enumerate(report._documents["doc"])}
 
     def block(self, doc: str, block: int) -> tuple[str, int]:
         """The text of block ``block`` (0-based, within the document) of ``doc`` and its line."""
@@ -413,7 +413,7 @@ def _histogram(report: Report) -> str:
 
 
 def _clusters(report: Report, view: _View) -> str:
-    clusters = report.clusters
+    clusters = report._clusters
     out = [f"<h2 id='clusters'>Clusters ({report.summary['clusters']})</h2>"]
     if not len(clusters):
         return out[0] + "<p class='muted'>No near-duplicate documents.</p>"
@@ -439,7 +439,7 @@ def _side_by_side(left: tuple[str, str], right: tuple[str, str]) -> str:
 
 
 def _repeats(report: Report, view: _View) -> str:
-    repeats = report.repeats
+    repeats = report._repeats
     out = [f"<h2 id='repeats'>Repeats ({len(repeats)})</h2>"]
     if not len(repeats):
         return out[0] + "<p class='muted'>No paragraph is repeated inside a document.</p>"
@@ -454,7 +454,7 @@ def _repeats(report: Report, view: _View) -> str:
 
 
 def _overlaps(report: Report, view: _View) -> str:
-    overlaps = report.overlaps
+    overlaps = report._overlaps
     out = [f"<h2 id='overlaps'>Overlaps ({len(overlaps)})</h2>"]
     if not len(overlaps):
         return out[0] + "<p class='muted'>No two documents share paragraphs without being near-duplicates.</p>"
@@ -472,7 +472,7 @@ def _overlaps(report: Report, view: _View) -> str:
 
 
 def _boilerplate(report: Report) -> str:
-    bp = report.boilerplate
+    bp = report._boilerplate
     out = f"<h2 id='boilerplate'>Boilerplate ({len(bp)})</h2>"
     if not len(bp):
         return out + "<p class='muted'>No block is shared by unrelated documents.</p>"

@@ -54,10 +54,17 @@ def _version() -> str:
 class Report:
     """What a scan found.
 
+    The DataFrames are the report's to give, not its own state: each is a copy, made on
+    first use, so a notebook may change it (add a column, sort it in place) and the
+    report still renders what was found.
+
     Attributes:
-        documents: one row per input document: ``doc, path, line, cluster`` (-1 if
-            none), ``representative``, ``is_duplicate``, ``similarity`` (to the
-            representative), ``repeats``, ``blocks``, ``empty``.
+        documents: one row per input document, in input order: ``doc, path, line,
+            cluster`` (-1 if none), ``representative``, ``is_duplicate``, ``similarity``
+            (to the representative), ``repeats``, ``blocks``, ``empty``; indexed like
+            the scanned data (``labels``: a DataFrame's or Series' own index with
+            :func:`dedup.scan`, so ``df[report.documents.is_duplicate]`` selects its rows),
+            else 0, 1, ...
         clusters: one row per cluster member other than its representative:
             ``cluster, representative, size, doc, similarity, containment, exact``.
         repeats: ``doc, block, start, end, line, repeat_of, repeat_of_line, similarity, text``.
@@ -66,8 +73,9 @@ class Report:
         summary: counts (dict); params: the parameters used (dict).
     """
 
-    def __init__(self, result: ScanResult):
+    def __init__(self, result: ScanResult, labels: pd.Index | None = None):
         self._result = result
+        self._labels = labels
         docs = result.documents
         ids = np.array(docs.ids, dtype=object)
         tb = result.blocks
@@ -83,7 +91,7 @@ class Report:
             rows.append({"doc": ids[d], "block": int(b - first[d]), "start": s, "end": e, "line": line_of(text, s),
                          "repeat_of": int(of - first[d]), "repeat_of_line": line_of(text, int(tb.block_start[of])),
                          "similarity": round(float(sim), 4), "text": shown(text[s:e])})
-        self.repeats = pd.DataFrame(rows, columns=["doc", "block", "start", "end", "line", "repeat_of",
+        self._repeats = pd.DataFrame(rows, columns=["doc", "block", "start", "end", "line", "repeat_of",
                                                    "repeat_of_line", "similarity", "text"])
         repeat_counts = np.bincount(rep["doc_index"].to_numpy(dtype=np.int64), minlength=n)
 
@@ -91,7 +99,7 @@ class Report:
         sizes = np.bincount(cluster[cluster >= 0]) if (cluster >= 0).any() else np.zeros(0, dtype=np.int64)
         ms = result.member_stats
         mi = ms["doc_index"].to_numpy(dtype=np.int64)
-        self.clusters = pd.DataFrame({
+        self._clusters = pd.DataFrame({
             "cluster": cluster[mi].astype(np.int64),
             "representative": ids[representative[mi]],
             "size": sizes[cluster[mi]] if len(mi) else np.zeros(0, dtype=np.int64),
@@ -105,7 +113,7 @@ class Report:
         is_duplicate = (cluster >= 0) & (representative != np.arange(n))
 
         ov = result.overlaps
-        self.overlaps = pd.DataFrame({
+        self._overlaps = pd.DataFrame({
             "a": ids[ov["a"].to_numpy(dtype=np.int64)], "b": ids[ov["b"].to_numpy(dtype=np.int64)],
             "blocks": list(ov["blocks"]),
             "a_coverage": ov["a_coverage"].astype(float).round(4).to_numpy(),
@@ -127,9 +135,9 @@ class Report:
             doc_idx = occ_doc[lo:hi]
             bp_rows.append({"text": shown(docs[d].text[tb.block_start[b]:tb.block_end[b]]),
                             "documents": len(doc_idx), "docs": [ids[i] for i in doc_idx]})
-        self.boilerplate = pd.DataFrame(bp_rows, columns=["text", "documents", "docs"])
-        if len(self.boilerplate):
-            self.boilerplate = self.boilerplate.sort_values(["documents", "text"], ascending=[False, True],
+        self._boilerplate = pd.DataFrame(bp_rows, columns=["text", "documents", "docs"])
+        if len(self._boilerplate):
+            self._boilerplate = self._boilerplate.sort_values(["documents", "text"], ascending=[False, True],
                                                             ignore_index=True)
 
         self.summary = {
@@ -139,14 +147,14 @@ class Report:
             "clusters": int(len(sizes)),
             "duplicate_documents": int(is_duplicate.sum()),
             "documents_with_repeats": int((repeat_counts > 0).sum()),
-            "repeats": int(len(self.repeats)),
-            "overlaps": int(len(self.overlaps)),
-            "boilerplate": int(len(self.boilerplate)),
+            "repeats": int(len(self._repeats)),
+            "overlaps": int(len(self._overlaps)),
+            "boilerplate": int(len(self._boilerplate)),
         }
 
     # ---------------------------------------------------------------- data access
     @cached_property
-    def documents(self) -> pd.DataFrame:
+    def _documents(self) -> pd.DataFrame:
         """One row per document (see the class's attributes), made on first use: its
         columns of ids and paths are the report's largest (100,000 articles: 0.12 s of
         0.25 s, which the JSON and table renderers never needed)."""
@@ -180,7 +188,7 @@ class Report:
         """Each document's signature as a ``datasketch.LeanMinHash``, indexed by document id."""
         seed = self._result.params.seed
         return pd.Series([to_lean_minhash(row, seed) for row in self._result.signatures],
-                         index=self.documents["doc"].to_numpy(), name="signature")
+                         index=self._documents["doc"].to_numpy(), name="signature")
 
     @property
     def empty_documents(self) -> list[str]:
@@ -196,7 +204,7 @@ class Report:
         """``(cluster, representative, size, members)`` in cluster order, each member a
         ``(doc, similarity, containment, exact)`` tuple of plain Python values. One pass
         over column lists: a pandas ``groupby`` costs milliseconds per cluster."""
-        cl = self.clusters
+        cl = self._clusters
         if len(cl) == 0:
             return []
         cluster, rep, size = cl["cluster"].tolist(), cl["representative"].tolist(), cl["size"].tolist()
@@ -217,9 +225,9 @@ class Report:
             "summary": self.summary,
             "empty": self.empty_documents,
             "clusters": clusters,
-            "repeats": [_plain(r) for r in self.repeats.to_dict("records")],
-            "overlaps": [_plain(r) for r in self.overlaps.to_dict("records")],
-            "boilerplate": [_plain(r) for r in self.boilerplate.to_dict("records")],
+            "repeats": [_plain(r) for r in self._repeats.to_dict("records")],
+            "overlaps": [_plain(r) for r in self._overlaps.to_dict("records")],
+            "boilerplate": [_plain(r) for r in self._boilerplate.to_dict("records")],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -232,7 +240,7 @@ class Report:
     def to_csv(self) -> str:
         cols = ["doc", "cluster", "representative", "is_duplicate", "similarity", "repeats", "empty"]
         buf = _io.StringIO()
-        self.documents[cols].to_csv(buf, index=False, lineterminator="\n")
+        self._documents[cols].to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()
 
     def to_table(self) -> str:
@@ -243,21 +251,21 @@ class Report:
                f"{plural(s['repeats'], 'repeat')} in {plural(s['documents_with_repeats'], 'document')}, "
                f"{plural(s['overlaps'], 'overlap')}, {plural(s['boilerplate'], 'boilerplate block')}, "
                f"{plural(s['empty'], 'empty document')}"]
-        if len(self.clusters):
+        if len(self._clusters):
             out += ["", "Clusters (representative <- member: similarity, containment)"]
             for c, rep, _, members in self._cluster_groups():
                 out.append(f"  #{c} {rep} ({len(members) + 1} documents)")
                 for d, sim, cont, ex in members:
                     out.append(f"      <- {d}: {sim:.2f}, {cont:.2f}{' exact' if ex else ''}")
-        out += repeats_table(self.repeats)
-        if len(self.overlaps):
+        out += repeats_table(self._repeats)
+        if len(self._overlaps):
             out += ["", "Overlaps (a ~ b: shared blocks, coverage of a, coverage of b)"]
-            for r in self.overlaps.itertuples():
+            for r in self._overlaps.itertuples():
                 out.append(f"  {r.a} ~ {r.b}: {plural(len(r.blocks), 'block')}, {r.a_coverage:.0%} of a, "
                            f"{r.b_coverage:.0%} of b")
-        if len(self.boilerplate):
+        if len(self._boilerplate):
             out += ["", "Boilerplate (documents  text)"]
-            for r in self.boilerplate.itertuples():
+            for r in self._boilerplate.itertuples():
                 out.append(f"  {r.documents:>4}  {_clip(r.text)}")
         if s["empty"]:
             out += ["", "Empty documents", *("  " + d for d in self.empty_documents)]
@@ -278,9 +286,32 @@ class Report:
     def __repr__(self) -> str:
         return f"<Report {self.summary}>"
 
+    @cached_property
+    def documents(self) -> pd.DataFrame:
+        frame = self._documents.copy()
+        if self._labels is not None:
+            frame.index = self._labels
+        return frame
+
+    @cached_property
+    def clusters(self) -> pd.DataFrame:
+        return self._clusters.copy()
+
+    @cached_property
+    def repeats(self) -> pd.DataFrame:
+        return self._repeats.copy()
+
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        return self._overlaps.copy()
+
+    @cached_property
+    def boilerplate(self) -> pd.DataFrame:
+        return self._boilerplate.copy()
+
     def _block_text(self, doc_id: str, block: int) -> str:
         r = self._result
-        d = int(np.flatnonzero(self.documents["doc"].to_numpy() == doc_id)[0])
+        d = int(np.flatnonzero(self._documents["doc"].to_numpy() == doc_id)[0])
         g = r.blocks.doc_block_offsets[d] + block
         return r.documents.text(d)[r.blocks.block_start[g]:r.blocks.block_end[g]]
 

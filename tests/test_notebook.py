@@ -205,3 +205,25 @@ def test_json_output_is_never_mixed_with_progress():
     assert result.exit_code == 0
     assert json.loads(result.stdout)["summary"]["documents"] == 337
     assert "reading" not in result.output.replace(result.stdout, "")
+
+
+def test_a_reports_frames_select_the_scanned_rows_and_changing_them_changes_no_report():
+    # a library user's review: documents had a 0..n-1 index (df[report.documents.is_duplicate]
+    # picked the wrong rows of a sorted DataFrame), and the frames were the report's own
+    # state (a column set, or set_index(inplace=True), changed or broke what it rendered)
+    news = sorted((EXAMPLES / "news").glob("*.txt")) + sorted((EXAMPLES / "day2").glob("*.txt"))
+    df = pd.DataFrame({"url": [p.name for p in news], "body": [p.read_text(encoding="utf-8") for p in news]},
+                      index=[f"row{k}" for k in range(len(news))]).iloc[::-1]
+    report = dedup.scan(df, text="body", id="url")
+    assert list(report.documents.index) == list(df.index)
+    duplicates = set(report.clusters["doc"])
+    assert len(duplicates) == 3
+    assert set(df[report.documents["is_duplicate"]]["url"]) == duplicates
+    rendered = (report.to_table(), report.to_json(), report.to_csv(), report.to_html())
+    documents = report.documents
+    documents["cluster"] = 99
+    documents.index = documents.pop("doc")
+    report.clusters.loc[0, "representative"] = "changed"
+    del report.repeats["text"]
+    assert (report.to_table(), report.to_json(), report.to_csv(), report.to_html()) == rendered
+    assert len(report.signatures) == len(df)
