@@ -36,6 +36,7 @@ import dataclasses
 import difflib
 import gc
 import itertools
+import numbers
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ from .cluster import clusters as cluster_documents
 from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
-from .io import Document, DocumentBatch, DocumentStream
+from .io import Document, DocumentBatch, DocumentStream, documents_from_texts
 from .memory import release_free_memory, reusing_freed_memory
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import Stages
@@ -179,6 +180,16 @@ class Params:
     group_coverage: float = 0.5
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # "0.8" or 2.5 for a count is a ParameterError, not a TypeError later
+            value = getattr(self, f.name)
+            if f.type == "int" and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
+                raise ParameterError(f"{f.name} must be a whole number, not {value!r}")
+            if f.type == "float" and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+                raise ParameterError(f"{f.name} must be a number, not {value!r}")
+            if f.type == "str" and not isinstance(value, str):
+                raise ParameterError(f"{f.name} must be a string, not {value!r}")
+            if f.type in ("int", "float"):  # numpy's numbers as Python's (the report's JSON holds them)
+                object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
         for name in ("threshold", "containment", "min_figure_agreement", "block_threshold", "group_coverage"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -186,6 +197,9 @@ class Params:
         for name in ("ngram", "num_perm", "boilerplate_min_docs"):
             if getattr(self, name) < 1:
                 raise ParameterError(f"{name} must be at least 1, not {getattr(self, name)}")
+        for name in ("min_shingles", "min_block_words", "short_block_words"):
+            if getattr(self, name) < 0:
+                raise ParameterError(f"{name} must be 0 or more, not {getattr(self, name)}")
         if self.scheme not in ("fast", "datasketch"):
             raise ParameterError(f"scheme must be 'fast' or 'datasketch', not {self.scheme!r}")
         top = MAX_SEED[self.scheme]
@@ -297,9 +311,10 @@ class Scanner:
         self.jobs = check_jobs(jobs)
         self.params = Params.of(**params)
 
-    def scan(self, documents: Iterable[Document]) -> ScanResult:
+    def scan(self, documents: Iterable[Document | str]) -> ScanResult:
         """Scan ``documents`` (any iterable, read once: with ``jobs > 1`` reading overlaps
-        with the per-document work of the batches already read)."""
+        with the per-document work of the batches already read); plain strings are
+        documents with ids ``"0"``, ``"1"``, ... by position."""
         with _cyclic_gc_paused(), reusing_freed_memory():
             return self._scan(documents)
 
@@ -693,12 +708,21 @@ def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[Utf8T
     if isinstance(documents, DocumentStream):
         batches: Iterable[DocumentBatch] = documents.batches(batch.BATCH_DOCS)
     else:
-        documents = iter(documents)
+        documents = (_as_document(d, k) for k, d in enumerate(documents))
         lists = iter(lambda: list(itertools.islice(documents, batch.BATCH_DOCS)), [])
         batches = (DocumentBatch.of(docs) for docs in lists)
     for docs in batches:
         into.extend(docs)
         yield docs.texts
+
+
+def _as_document(item: Document | str, position: int) -> Document:
+    """``item``, or the document of text ``item`` at ``position`` (id ``"0"``, ``"1"``, ...)."""
+    if isinstance(item, Document):
+        return item
+    if isinstance(item, str):
+        return dataclasses.replace(documents_from_texts([item], [str(position)])[0], line=position + 1)
+    raise ParameterError(f"a scan takes Documents or strings, not {type(item).__name__} (item {position})")
 
 
 def _long_line_pairs(store: TokenStore, table: BlockTable) -> np.ndarray:

@@ -725,3 +725,24 @@ def test_which_lines_are_a_templates_does_not_depend_on_the_input_order():
         report = scan({f"d{k}": t for k, t in enumerate(order)})
         found.append(line in set(report.boilerplate["text"]))
     assert len(set(found)) == 1, found
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"ngram": 2.5}, "ngram must be a whole number, not 2.5"), ({"threshold": "0.8"}, "threshold must be a number"),
+    ({"ngram": "3"}, "ngram must be a whole number"), ({"min_shingles": -5}, "min_shingles must be 0 or more"),
+    ({"short_block_words": -1}, "short_block_words must be 0 or more"), ({"scheme": 1}, "scheme must be a string")])
+def test_a_parameter_of_the_wrong_type_or_sign_is_a_parameter_error(params, message):
+    # a library user's review: these raised TypeError deep inside, or were taken
+    with pytest.raises(ParameterError, match=message):
+        dedup.scan(["one two three four five six"], **params)
+
+
+def test_numpys_numbers_are_parameters_and_a_scanner_takes_plain_strings():
+    import numpy as np
+
+    report = dedup.scan([SEEDS["004"], SEEDS["004"]], ngram=np.int64(3), threshold=np.float32(0.8))
+    assert report.params["ngram"] == 3 and type(report.params["ngram"]) is int and report.summary["clusters"] == 1
+    result = dedup.Scanner().scan([SEEDS["004"], SEEDS["004"], SEEDS["002"]])
+    assert result.cluster.tolist()[:2] == [0, 0] and result.documents.ids == ["0", "1", "2"]
+    with pytest.raises(ParameterError, match="a scan takes Documents or strings, not int"):
+        dedup.Scanner().scan([1, 2])
