@@ -25,7 +25,7 @@ __all__ = ["scan", "Report", "Scanner", "Params", "Document", "DedupError", "Inp
            "read_documents", "clean", "Index", "QueryReport"]
 
 
-def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) -> Report:
+def scan(data: Any, text: str = "text", id: str | None = None, ids: Any = None, **params: Any) -> Report:
     """Scan documents for repeats, near-duplicate clusters, overlap and boilerplate.
 
     Args:
@@ -34,6 +34,7 @@ def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) ->
             ids), a sequence of strings (ids "0", "1", ...), or a sequence of
             :class:`Document`.
         text, id: column names for DataFrame input.
+        ids: the ids of a list of texts (default ``"0"``, ``"1"``, ...), as :meth:`Index.add` takes them.
         **params: any :class:`Params` field, e.g. ``threshold=0.8, ngram=5``.
 
     Returns:
@@ -41,5 +42,5 @@ def scan(data: Any, text: str = "text", id: str | None = None, **params: Any) ->
         ``boilerplate`` and ``documents`` are DataFrames (``documents`` indexed like
         ``data``: a DataFrame's or Series' index, else 0, 1, ...).
     """
-    documents, labels = as_documents(data, text, id)
+    documents, labels = as_documents(data, text, id, ids)
     return Report(Scanner(**params).scan(documents), labels)

@@ -1115,6 +1115,8 @@ def _text_value(value: Any, field: str, path: str, line: int | None) -> str:
         return value
     if _is_null(value):
         return ""
+    if type(value).__module__.startswith("pyarrow") and hasattr(value, "as_py"):  # an Arrow string scalar
+        return _text_value(value.as_py(), field, path, line)
     raise InputError(f"text field {field!r} is {_json_type(value)}, not a string", path, line)
 
 
@@ -1124,7 +1126,12 @@ def _os_reason(error: OSError) -> str:
 
 
 def _is_null(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, and pandas' and Arrow's missing values (``pd.NA``, a null scalar)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    if type(value).__name__ == "NAType":  # pandas.NA, without importing pandas here
+        return True
+    return getattr(value, "is_valid", True) is False  # a pyarrow scalar that is null
 
 
 def _json_type(value: Any) -> str:

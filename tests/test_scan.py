@@ -746,3 +746,15 @@ def test_numpys_numbers_are_parameters_and_a_scanner_takes_plain_strings():
     assert result.cluster.tolist()[:2] == [0, 0] and result.documents.ids == ["0", "1", "2"]
     with pytest.raises(ParameterError, match="a scan takes Documents or strings, not int"):
         dedup.Scanner().scan([1, 2])
+
+
+def test_missing_values_in_a_list_are_empty_texts_and_ids_can_be_given():
+    # a library user's review: pd.NA in a list (or a null of an Arrow array) was an error,
+    # where a DataFrame's is an empty text; Index.add took ids=, dedup.scan did not
+    import pyarrow as pa
+
+    report = dedup.scan([SEEDS["004"], pd.NA, None, SEEDS["004"]], ids=["a", "b", "c", "d"])
+    assert report.documents[["doc", "cluster", "empty"]].values.tolist() == [
+        ["a", 0, False], ["b", -1, True], ["c", -1, True], ["d", 0, False]]
+    arrow = dedup.scan(list(pa.array([SEEDS["004"], None, SEEDS["004"]])))
+    assert arrow.summary["clusters"] == 1 and arrow.summary["empty"] == 1
