@@ -236,8 +236,9 @@ def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_b
     ("Qtly div 35 cts vs 35 cts prior"), in hundreds of unrelated documents. Cut as
     chrome, a table's full-year rows read as its quarter's. A type is such a line when,
     in most of :data:`TABLE_LINE_SAMPLE` of its documents (those of least ``doc_hash``,
-    a hash of their texts, so that the order of the input does not matter; without it,
-    the first ones), it is a table row (see
+    a hash of their normalised words, so that the order of the input does not matter
+    but among documents of the same words; without it, the first ones), it is a table
+    row (see
     :func:`table_rows`) in a run of :data:`TABLE_RUN_ROWS` rows, or a line of fewer than
     ``short_block_words`` words without figures right above such a run. Chrome is lines
     of words; its lines with a figure (a copyright line, a dateline) stand alone or two

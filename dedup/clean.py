@@ -13,13 +13,14 @@ reason                what was removed
 ``repeat_removed``    a block repeating an earlier block of the same record (the first stays)
 ``boilerplate_removed``  a boilerplate block (site chrome found in unrelated records)
 ``malformed``         a JSONL line that is no record with a text, skipped on request
-                      (``skip_malformed``): its ``line`` and ``error``, with ``id`` null (the
-                      input, which ``clean`` never changes, still holds it); listed first
+                      (``skip_malformed``): only its ``input_line`` (the file's line) and
+                      ``error``, with ``id`` null (the input, which ``clean`` never changes,
+                      still holds it); listed first
 ====================  ========================================================================
 
-Every line has ``id``, ``reason``, ``of`` (the id it duplicates), ``similarity`` (exact,
-never estimated) and ``text`` (the removed text: the whole record, or the block as
-written). Block lines also give the block's number, line and span ``[start, end)`` in
+Every record and block line has ``id``, ``reason``, ``of`` (the id it duplicates),
+``similarity`` (exact, never estimated) and ``text`` (the removed text: the whole record,
+or the block as written). Block lines also give the block's number, line and span ``[start, end)`` in
 the original text, and ``cut_start`` and ``removed``: the exact characters cut (the
 block's whole line with its line break), so :func:`restore` puts them back and gives
 the original text, character for character.
@@ -391,7 +392,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         with _index_session(index, params) as (idx, params):
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
             if skipped is not None and skipped.errors:
-                result.removed[:0] = [{"id": None, "reason": "malformed", "line": e.line, "error": e.message}
+                result.removed[:0] = [{"id": None, "reason": "malformed", "input_line": e.line, "error": e.message}
                                       for e in skipped.errors]
             check_result(result)
             with out.errors_named():
@@ -521,10 +522,11 @@ def _manifest_frame(removed: list[dict]) -> pd.DataFrame:
         present = [v for v in values if v is not None]
         if present and all(isinstance(v, bool) for v in present):
             columns[field] = pd.array(values, dtype="boolean")
-        elif present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-            columns[field] = pd.array(values, dtype="Int64")
-        elif field == "similarity" or (present and all(isinstance(v, (int, float)) for v in present)):
+        elif field in ("similarity", "containment") or (present and any(isinstance(v, float) for v in present)
+                                                        and all(isinstance(v, (int, float)) for v in present)):
             columns[field] = pd.array([float("nan") if v is None else v for v in values], dtype="float64")
+        elif present and all(isinstance(v, int) for v in present):
+            columns[field] = pd.array(values, dtype="Int64")
         else:
             columns[field] = pd.Series(values, dtype=object)
     return pd.DataFrame({f: pd.Series(c, dtype=getattr(c, "dtype", object)) for f, c in columns.items()})

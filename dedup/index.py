@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+from functools import cached_property
 import json
 import os
 import re
@@ -88,7 +89,7 @@ from .errors import DedupError, InputError, ParameterError, warn
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
-from .report import Report, _plain, _version, jsonl, plural, repeats_table
+from .report import Report, _plain, _version, handed_out, jsonl, plural, repeats_table
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
@@ -393,6 +394,10 @@ def as_documents(data: Any, text: str = "text", id: str | None = None,
     """Documents from a DataFrame, a Series of texts (its index gives the ids), texts or
     :class:`Document` objects, and the index results are aligned to (the DataFrame's or
     Series' own, else 0..n-1)."""
+    if ids is not None and (isinstance(data, (pd.Series, pd.DataFrame))
+                            or any(isinstance(x, Document) for x in (data if isinstance(data, list) else []))):
+        raise ParameterError("ids= names the documents of a list of texts; a DataFrame's come from its id "
+                             "column (id=) or its index, a Document's from itself")
     if isinstance(data, pd.Series):
         data = data.to_frame(name=text)
     if isinstance(data, pd.DataFrame):
@@ -1077,16 +1082,16 @@ class QueryReport:
         n = len(batch)
         ids = [d.id for d in batch.documents]
         self.params = params.as_dict()
-        self.matches = matches.drop(columns="doc_index").reset_index(drop=True)
-        self.overlaps = overlaps.drop(columns="doc_index").reset_index(drop=True)
-        self.repeats = Report(batch.result).repeats
+        self._matches = matches.drop(columns="doc_index").reset_index(drop=True)
+        self._overlaps = overlaps.drop(columns="doc_index").reset_index(drop=True)
+        self._repeats = Report(batch.result).repeats
         best = matches.drop_duplicates("doc_index", keep="first").set_index("doc_index")
         count = np.bincount(matches["doc_index"].to_numpy(dtype=np.int64), minlength=n)
         best_of = dict(zip(best.index.tolist(), best["indexed"].tolist()))
-        rep_count = self.repeats["doc"].value_counts()
+        rep_count = self._repeats["doc"].value_counts()
         ov_count = np.bincount(overlaps["doc_index"].to_numpy(dtype=np.int64), minlength=n)
         pos = np.arange(n)
-        self.documents = pd.DataFrame({
+        self._documents = pd.DataFrame({
             "doc": ids,
             "is_duplicate": count > 0,
             "duplicate_of": pd.Series([best_of.get(i) for i in range(n)], dtype=object, index=labels),
@@ -1102,19 +1107,37 @@ class QueryReport:
             "documents": n,
             "indexed": indexed,
             "duplicates": int((count > 0).sum()),
-            "documents_with_repeats": int((self.documents["repeats"] > 0).sum()),
-            "repeats": int(len(self.repeats)),
-            "overlaps": int(len(self.overlaps)),
+            "documents_with_repeats": int((self._documents["repeats"] > 0).sum()),
+            "repeats": int(len(self._repeats)),
+            "overlaps": int(len(self._overlaps)),
             "empty": int(batch.result.empty.sum()),
         }
+
+
+    # the frames it hands out are copies (see Report): changing one changes no rendering
+    @cached_property
+    def documents(self) -> pd.DataFrame:
+        return handed_out(self._documents)
+
+    @cached_property
+    def matches(self) -> pd.DataFrame:
+        return handed_out(self._matches)
+
+    @cached_property
+    def repeats(self) -> pd.DataFrame:
+        return handed_out(self._repeats)
+
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        return handed_out(self._overlaps)
 
     @property
     def is_duplicate(self) -> pd.Series:
         """Whether each document duplicates an indexed one (indexed like the input)."""
-        return self.documents["is_duplicate"]
+        return self._documents["is_duplicate"]
 
     def __len__(self) -> int:
-        return len(self.documents)
+        return len(self._documents)
 
     def __repr__(self) -> str:
         return f"<QueryReport {self.summary}>"
@@ -1128,7 +1151,7 @@ class QueryReport:
     # ------------------------------------------------------------------ renderers
     def to_dict(self) -> dict:
         dups = []
-        for doc, g in self.matches.groupby("doc", sort=False):
+        for doc, g in self._matches.groupby("doc", sort=False):
             dups.append({"doc": doc, "of": [{"doc": r.indexed, "similarity": float(r.similarity),
                                              "containment": float(r.containment), "exact": bool(r.exact)}
                                             for r in g.itertuples()]})
@@ -1136,10 +1159,10 @@ class QueryReport:
             "version": _version(),
             "params": self.params,
             "summary": self.summary,
-            "empty": self.documents.loc[self.documents["empty"], "doc"].tolist(),
+            "empty": self._documents.loc[self._documents["empty"], "doc"].tolist(),
             "duplicates": dups,
-            "repeats": [_plain(r) for r in self.repeats.to_dict("records")],
-            "overlaps": [_plain(r) for r in self.overlaps.to_dict("records")],
+            "repeats": [_plain(r) for r in self._repeats.to_dict("records")],
+            "overlaps": [_plain(r) for r in self._overlaps.to_dict("records")],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -1151,7 +1174,7 @@ class QueryReport:
     def to_csv(self) -> str:
         cols = ["doc", "is_duplicate", "duplicate_of", "similarity", "containment", "exact", "duplicates",
                 "repeats", "overlaps", "empty"]
-        return self.documents[cols].to_csv(index=False, lineterminator="\n")
+        return self._documents[cols].to_csv(index=False, lineterminator="\n")
 
     def to_table(self) -> str:
         s = self.summary
@@ -1159,15 +1182,15 @@ class QueryReport:
                f"{plural(s['duplicates'], 'duplicate')}, {plural(s['repeats'], 'repeat')} in "
                f"{plural(s['documents_with_repeats'], 'document')}, {plural(s['overlaps'], 'overlap')}, "
                f"{plural(s['empty'], 'empty document')}"]
-        if len(self.matches):
+        if len(self._matches):
             out += ["", "Duplicates (document <- indexed document: similarity, containment)"]
-            for r in self.matches.itertuples():
+            for r in self._matches.itertuples():
                 out.append(f"  {r.doc} <- {r.indexed}: {r.similarity:.2f}, {r.containment:.2f}"
                            + (" exact" if r.exact else ""))
-        out += repeats_table(self.repeats)
-        if len(self.overlaps):
+        out += repeats_table(self._repeats)
+        if len(self._overlaps):
             out += ["", "Overlaps (document ~ indexed document: shared blocks, coverage of each)"]
-            for r in self.overlaps.itertuples():
+            for r in self._overlaps.itertuples():
                 out.append(f"  {r.doc} ~ {r.indexed}: {plural(len(r.blocks), 'block')}, "
                            f"{r.coverage:.0%} of the document, {r.indexed_coverage:.0%} of the indexed one")
         return "\n".join(out) + "\n"

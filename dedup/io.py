@@ -700,6 +700,7 @@ def _record_document(record: dict, number: int, line: int, path: str, text_field
                          path, line)
     else:
         doc_id = f"{prefix}{number}"
+    check_ids_encode([doc_id], [path], [line])  # here, so that a reader skipping malformed lines skips it
     return Document(doc_id, text, path, line, record if keep_records else None)
 
 
@@ -801,11 +802,13 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1,
     (``stream``'s first line is line ``first_line`` of ``path``). With ``on_malformed``,
     a line that is no JSON object is told to it and given as record None."""
     for line_number, raw in enumerate(stream, first_line):
-        if b"\0" in raw:  # a binary file: an error of the file, never skipped
+        if b"\0" in raw and on_malformed is None:
             raise InputError("binary file, not text", path, line_number)
         if _BLANK_LINE.match(raw):  # without copying the line, as strip() would
             continue
         try:
+            if b"\0" in raw:  # a writer that died before its data reached the disk leaves zero bytes
+                raise InputError("binary data (NUL bytes), not a line of text", path, line_number)
             record = _jsonl_record(raw, path, line_number)
         except InputError as e:
             if on_malformed is None:

@@ -7,6 +7,7 @@ document) and a self-contained HTML page. The command line only picks a renderer
 
 from __future__ import annotations
 
+import copy
 import io as _io
 import json
 import os
@@ -288,26 +289,26 @@ class Report:
 
     @cached_property
     def documents(self) -> pd.DataFrame:
-        frame = self._documents.copy()
+        frame = handed_out(self._documents)
         if self._labels is not None:
             frame.index = self._labels
         return frame
 
     @cached_property
     def clusters(self) -> pd.DataFrame:
-        return self._clusters.copy()
+        return handed_out(self._clusters)
 
     @cached_property
     def repeats(self) -> pd.DataFrame:
-        return self._repeats.copy()
+        return handed_out(self._repeats)
 
     @cached_property
     def overlaps(self) -> pd.DataFrame:
-        return self._overlaps.copy()
+        return handed_out(self._overlaps)
 
     @cached_property
     def boilerplate(self) -> pd.DataFrame:
-        return self._boilerplate.copy()
+        return handed_out(self._boilerplate)
 
     def _block_text(self, doc_id: str, block: int) -> str:
         r = self._result
@@ -322,6 +323,17 @@ class Report:
         if fmt not in renderers:
             raise ParameterError(f"a report has no {fmt!r} format; choose from {', '.join(renderers)}")
         return renderers[fmt]()
+
+
+def handed_out(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` to give a user, lists in its cells copied too (``blocks``,
+    ``docs``): changing it changes nothing of the report it came from. Made once per
+    report and frame: a second access gives the same copy, with the user's changes."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and any(isinstance(v, list) for v in out[column].head(1)):
+            out[column] = [copy.deepcopy(v) if isinstance(v, list) else v for v in out[column]]
+    return out
 
 
 def format_for(output: str, fmt: str | None = None, formats: tuple[str, ...] = FORMATS) -> str:

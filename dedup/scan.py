@@ -189,10 +189,13 @@ class Params:
             if f.type == "str" and not isinstance(value, str):
                 raise ParameterError(f"{f.name} must be a string, not {value!r}")
             if f.type in ("int", "float"):  # numpy's numbers as Python's (the report's JSON holds them)
-                object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
+                try:
+                    object.__setattr__(self, f.name, int(value) if f.type == "int" else float(value))
+                except OverflowError:  # 10**400 as a float
+                    raise ParameterError(f"{f.name} is out of range") from None
         for name in ("threshold", "containment", "min_figure_agreement", "block_threshold", "group_coverage"):
             value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
+            if not 0.0 <= value <= 1.0:  # NaN too
                 raise ParameterError(f"{name} must be between 0 and 1, not {value}")
         for name in ("ngram", "num_perm", "boilerplate_min_docs"):
             if getattr(self, name) < 1:
@@ -708,12 +711,23 @@ def _text_batches(documents: Iterable[Document], into: Corpus) -> Iterator[Utf8T
     if isinstance(documents, DocumentStream):
         batches: Iterable[DocumentBatch] = documents.batches(batch.BATCH_DOCS)
     else:
-        documents = (_as_document(d, k) for k, d in enumerate(documents))
+        documents = _unique_ids(_as_document(d, k) for k, d in enumerate(documents))
         lists = iter(lambda: list(itertools.islice(documents, batch.BATCH_DOCS)), [])
         batches = (DocumentBatch.of(docs) for docs in lists)
     for docs in batches:
         into.extend(docs)
         yield docs.texts
+
+
+def _unique_ids(documents: Iterable[Document]) -> Iterator[Document]:
+    """``documents``, a :class:`ParameterError` at the first id seen before (a file
+    reader checks its own; documents made in memory, or strings beside them, may not)."""
+    seen: set[str] = set()
+    for doc in documents:
+        if doc.id in seen:
+            raise ParameterError(f"duplicate id {doc.id!r} (a string's id is its position)")
+        seen.add(doc.id)
+        yield doc
 
 
 def _as_document(item: Document | str, position: int) -> Document:

@@ -1061,7 +1061,7 @@ def test_clean_skip_malformed_lists_the_lines_in_its_manifest(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "1 malformed line skipped" in result.stdout
     manifest = [json.loads(line) for line in (tmp_path / "clean.jsonl.removed.jsonl").read_text().splitlines()]
-    assert manifest[0] == {"id": None, "reason": "malformed", "line": 6,
+    assert manifest[0] == {"id": None, "reason": "malformed", "input_line": 6,
                            "error": "malformed JSON: Unterminated string starting at (column 13)"}
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [f"r{k}" for k in range(5)]
     # and into an index
@@ -1078,3 +1078,19 @@ def test_a_file_broken_throughout_warns_of_ten_lines_and_counts_the_rest(tmp_pat
     assert result.exit_code == 0
     warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
     assert len(warned) == 11 and warned[-1] == "dedup: warning: 30 malformed lines skipped in all (the first 10 shown)"
+
+
+def test_skip_malformed_skips_a_zero_filled_tail_and_a_lone_surrogate_id(tmp_path):
+    # a code review's cases: a writer that died before its data reached the disk leaves
+    # zero bytes (read as a binary file), and an id "\ud800" was checked after the reader
+    path = tmp_path / "day.jsonl"
+    path.write_bytes(b'{"id": "a", "text": "one two three four five six"}\n'
+                     b'{"id": "\\ud800", "text": "an id no UTF-8 output can hold"}\n'
+                     b'{"id": "c", "text": "seven eight nine ten eleven"}\n' + b"\0" * 64)
+    assert run("scan", path).exit_code == 2
+    result = run("scan", path, "--format", "csv", "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    assert [r["doc"] for r in csv.DictReader(io.StringIO(result.stdout))] == ["a", "c"]
+    warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
+    assert [w[len(f"dedup: warning: {path}:"):].split(":")[0] for w in warned] == ["2", "4"]
+    assert "NUL bytes" in warned[1]

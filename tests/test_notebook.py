@@ -227,3 +227,35 @@ def test_a_reports_frames_select_the_scanned_rows_and_changing_them_changes_no_r
     del report.repeats["text"]
     assert (report.to_table(), report.to_json(), report.to_csv(), report.to_html()) == rendered
     assert len(report.signatures) == len(df)
+
+
+def test_a_querys_frames_and_the_lists_in_a_reports_cells_are_copies_too(tmp_path):
+    # a code review's cases: QueryReport's frames were its state, and a report's copies
+    # shared the lists in their cells (boilerplate docs, overlap blocks)
+    news = [p.read_text(encoding="utf-8") for p in sorted((EXAMPLES / "news").glob("*.txt"))]
+    report = dedup.scan(news)
+    rendered = report.to_json()
+    report.boilerplate["docs"].iloc[0].append("changed")
+    assert report.to_json() == rendered
+    with dedup.Index(":memory:") as idx:
+        idx.add(news[2:])
+        query = idx.query(news)
+        rendered = (query.to_csv(), query.to_json(), query.to_table())
+        documents = query.documents
+        documents.index = documents.pop("doc")
+        query.matches["similarity"] = 0.0
+        del query.repeats["text"]
+        assert (query.to_csv(), query.to_json(), query.to_table()) == rendered
+
+
+def test_ids_are_for_a_list_of_texts_and_must_be_unique():
+    from dedup.errors import InputError, ParameterError
+    from dedup.io import Document
+
+    text = (EXAMPLES / "news" / "004_6f8f0e370cf2be10.txt").read_text(encoding="utf-8")
+    with pytest.raises(ParameterError, match="ids= names the documents of a list of texts"):
+        dedup.scan(pd.DataFrame({"text": [text, text]}), ids=["a", "b"])
+    with pytest.raises(ParameterError, match="duplicate id '1'"):
+        dedup.Scanner().scan([Document("1", text, "<memory>", 1), text])
+    with pytest.raises(InputError, match="duplicate id 'a'"):
+        dedup.scan([text, text], ids=["a", "a"])
