@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from functools import cached_property
 import json
 import os
 import re
@@ -89,7 +88,7 @@ from .errors import DedupError, InputError, ParameterError, warn
 from .io import Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
-from .report import Report, _plain, _version, handed_out, jsonl, plural, repeats_table
+from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
@@ -1115,21 +1114,10 @@ class QueryReport:
 
 
     # the frames it hands out are copies (see Report): changing one changes no rendering
-    @cached_property
-    def documents(self) -> pd.DataFrame:
-        return handed_out(self._documents)
-
-    @cached_property
-    def matches(self) -> pd.DataFrame:
-        return handed_out(self._matches)
-
-    @cached_property
-    def repeats(self) -> pd.DataFrame:
-        return handed_out(self._repeats)
-
-    @cached_property
-    def overlaps(self) -> pd.DataFrame:
-        return handed_out(self._overlaps)
+    documents = HandedOut()
+    matches = HandedOut()
+    repeats = HandedOut()
+    overlaps = HandedOut()
 
     @property
     def is_duplicate(self) -> pd.Series:

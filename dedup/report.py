@@ -52,6 +52,21 @@ def _version() -> str:
         return "0+unknown"
 
 
+class HandedOut:
+    """A DataFrame attribute ``x`` handed out as :func:`handed_out` of the object's own
+    ``_x``, made on first use and kept (as ``functools.cached_property`` keeps it)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, objtype: type | None = None):
+        if obj is None:
+            return self
+        frame = handed_out(getattr(obj, "_" + self.name))
+        obj.__dict__[self.name] = frame  # found first from now on: this is no data descriptor
+        return frame
+
+
 class Report:
     """What a scan found.
 
@@ -287,28 +302,17 @@ class Report:
     def __repr__(self) -> str:
         return f"<Report {self.summary}>"
 
+    clusters = HandedOut()
+    repeats = HandedOut()
+    overlaps = HandedOut()
+    boilerplate = HandedOut()
+
     @cached_property
     def documents(self) -> pd.DataFrame:
         frame = handed_out(self._documents)
         if self._labels is not None:
             frame.index = self._labels
         return frame
-
-    @cached_property
-    def clusters(self) -> pd.DataFrame:
-        return handed_out(self._clusters)
-
-    @cached_property
-    def repeats(self) -> pd.DataFrame:
-        return handed_out(self._repeats)
-
-    @cached_property
-    def overlaps(self) -> pd.DataFrame:
-        return handed_out(self._overlaps)
-
-    @cached_property
-    def boilerplate(self) -> pd.DataFrame:
-        return handed_out(self._boilerplate)
 
     def _block_text(self, doc_id: str, block: int) -> str:
         r = self._result
