@@ -417,16 +417,17 @@ def _clusters(report: Report, view: _View) -> str:
     out = [f"<h2 id='clusters'>Clusters ({report.summary['clusters']})</h2>"]
     if not len(clusters):
         return out[0] + "<p class='muted'>No near-duplicate documents.</p>"
+    rules = iter(report._clusters["rule"].tolist())  # in the order of the groups' members
     for c, rep, _, members in report._cluster_groups():
         rep = str(rep)
         out.append(f"<h3>Cluster {c}: {len(members) + 1} documents, keeping <code>{_e(rep)}</code></h3>"
                    "<table><tr><th>document</th><th>similarity</th><th>containment</th><th>exact copy</th>"
-                   f"<th>first line</th></tr><tr><td><b>{_e(rep)}</b> (representative)</td><td></td><td></td>"
-                   f"<td></td><td>{_e(_clip(view.title(rep), 100))}</td></tr>")
+                   f"<th>rule</th><th>first line</th></tr><tr><td><b>{_e(rep)}</b> (representative)</td><td></td>"
+                   f"<td></td><td></td><td></td><td>{_e(_clip(view.title(rep), 100))}</td></tr>")
         for doc, similarity, containment, exact in members:
             out.append(f"<tr><td>{_e(str(doc))}</td><td class='num'>{similarity:.3f}</td>"
                        f"<td class='num'>{containment:.3f}</td><td>{'yes' if exact else ''}</td>"
-                       f"<td>{_e(_clip(view.title(doc), 100))}</td></tr>")
+                       f"<td>{_e(next(rules))}</td><td>{_e(_clip(view.title(doc), 100))}</td></tr>")
         out.append("</table>")
     return "".join(out)
 

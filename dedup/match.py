@@ -237,8 +237,30 @@ def pair_stats(shingles: SetBatch, figures: SetBatch, a: np.ndarray, b: np.ndarr
 def is_near_duplicate(stats: PairStats, threshold: float, containment: float, min_shingles: int,
                       min_figure_agreement: float) -> np.ndarray:
     """Which pairs pass the near-duplicate rule (see the module docstring)."""
+    parts = _rule_parts(stats, threshold, containment, min_shingles, min_figure_agreement)
+    return parts[0] | parts[1] | parts[2]
+
+
+#: the names :func:`near_duplicate_rule` gives the parts of the rule, the first that holds
+RULES = ("similarity", "containment", "figures")
+
+
+def near_duplicate_rule(stats: PairStats, threshold: float, containment: float, min_shingles: int,
+                        min_figure_agreement: float) -> np.ndarray:
+    """Which part of the near-duplicate rule each pair passes, the first of :data:`RULES`
+    that holds (Jaccard at the threshold, containment, the same figures), or ``""``."""
+    parts = _rule_parts(stats, threshold, containment, min_shingles, min_figure_agreement)
+    return np.select(list(parts), list(RULES), "").astype(object)
+
+
+def _rule_parts(stats: PairStats, threshold: float, containment: float, min_shingles: int,
+                min_figure_agreement: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs that pass each part of the rule: Jaccard, containment, same figures."""
     smaller = np.minimum(stats.size_a, stats.size_b)
-    similar = (stats.jaccard >= threshold) | ((stats.containment >= containment) & (smaller >= min_shingles))
-    same_figures = ((stats.figures_min >= SAME_FIGURES_MIN) & (stats.figure_agreement >= SAME_FIGURES_AGREEMENT)
-                    & (stats.containment >= SAME_FIGURES_CONTAINMENT))
-    return (smaller > 0) & ((similar & (stats.figure_agreement >= min_figure_agreement)) | same_figures)
+    some = smaller > 0
+    figures_agree = stats.figure_agreement >= min_figure_agreement
+    by_similarity = some & (stats.jaccard >= threshold) & figures_agree
+    by_containment = some & (stats.containment >= containment) & (smaller >= min_shingles) & figures_agree
+    same_figures = some & ((stats.figures_min >= SAME_FIGURES_MIN) & (stats.figure_agreement >= SAME_FIGURES_AGREEMENT)
+                           & (stats.containment >= SAME_FIGURES_CONTAINMENT))
+    return by_similarity, by_containment, same_figures

@@ -82,7 +82,12 @@ class Report:
             :func:`dedup.scan`, so ``df[report.documents.is_duplicate]`` selects its rows),
             else 0, 1, ...
         clusters: one row per cluster member other than its representative:
-            ``cluster, representative, size, doc, similarity, containment, exact``.
+            ``cluster, representative, size, doc, similarity, containment, exact, rule``.
+            ``rule`` says why the member is its representative's duplicate: the part of
+            the near-duplicate rule the two pass (``similarity``: Jaccard at the
+            threshold; ``containment``; ``figures``: the same figures), ``span`` (one
+            story in two pages' chrome), or ``linked`` (the two pass none: the member is
+            joined through other members, and its similarity may be under the threshold).
         repeats: ``doc, block, start, end, line, repeat_of, repeat_of_line, similarity, text``.
         overlaps: ``a, b, blocks, a_coverage, b_coverage``.
         boilerplate: ``text, documents, docs``.
@@ -123,6 +128,7 @@ class Report:
             "similarity": ms["similarity"].round(4).to_numpy(),
             "containment": ms["containment"].round(4).to_numpy(),
             "exact": result.exact[mi],
+            "rule": ms["rule"].to_numpy(dtype=object),
         }).iloc[np.lexsort((mi, cluster[mi]))].reset_index(drop=True)
 
         self._ids, self._repeat_counts = ids, repeat_counts
@@ -231,8 +237,9 @@ class Report:
 
     def to_dict(self) -> dict:
         """The JSON report (DESIGN.md's schema) as plain Python objects."""
+        rules = iter(self._clusters["rule"].tolist())  # in the order of the groups' members
         clusters = [{"cluster": c, "representative": rep, "size": size,
-                     "members": [{"doc": d, "similarity": sim, "containment": cont, "exact": ex}
+                     "members": [{"doc": d, "similarity": sim, "containment": cont, "exact": ex, "rule": next(rules)}
                                  for d, sim, cont, ex in members]}
                     for c, rep, size, members in self._cluster_groups()]
         return {

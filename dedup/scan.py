@@ -54,7 +54,7 @@ from .corpus import Corpus
 from .errors import ParameterError
 from .io import Document, DocumentBatch, DocumentStream, documents_from_texts
 from .memory import release_free_memory, reusing_freed_memory
-from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
+from .match import figure_sets, is_near_duplicate, near_duplicate_rule, pair_stats, shingle_sets
 from .progress import Stages
 from .shingles import SetBatch, intersection_sizes, ngram_hashes, sorted_distinct
 from .spill import SpilledRows
@@ -491,10 +491,14 @@ class Scanner:
 
         members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
         mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members], store.jobs)
+        # why each member is its representative's duplicate: the part of the rule the pair
+        # passes, "span" for one story in two pages' chrome, else "linked" (through others)
+        rule = near_duplicate_rule(mstats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
         member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
-                                     "containment": mstats.containment})
+                                     "containment": mstats.containment, "rule": rule})
         if len(wrapped):  # a copy in other chrome: how alike the two are inside the chrome
             _use_span_stats(member_stats, representative, wrapped, wrapped_stats)
+        member_stats.loc[member_stats["rule"] == "", "rule"] = "linked"
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)
@@ -596,7 +600,8 @@ def _use_span_stats(member_stats: pd.DataFrame, representative: np.ndarray, wrap
                     stats: np.ndarray) -> None:
     """In ``member_stats``, the similarity and containment of the members that are a
     pair of ``wrapped`` with their representative: those of the spans (``stats``,
-    columns Jaccard and containment), where higher."""
+    columns Jaccard and containment), where higher; and their rule ``"span"`` where the
+    pages pass no other."""
     members = member_stats["doc_index"].to_numpy()
     reps = representative[members]
     keys = lsh.pair_keys(np.stack((np.minimum(members, reps), np.maximum(members, reps)), axis=1))
@@ -608,6 +613,9 @@ def _use_span_stats(member_stats: pd.DataFrame, representative: np.ndarray, wrap
     for column, values in (("similarity", stats[k, 0]), ("containment", stats[k, 1])):
         col = member_stats.columns.get_loc(column)
         member_stats.iloc[rows, col] = np.maximum(member_stats.iloc[rows, col].to_numpy(), values)
+    col = member_stats.columns.get_loc("rule")
+    unruled = rows[member_stats.iloc[rows, col].to_numpy() == ""]
+    member_stats.iloc[unruled, col] = "span"
 
 
 def check_jobs(jobs: int) -> int:

@@ -1,5 +1,6 @@
 """The scan pipeline on real articles: repeats, clusters, overlap, boilerplate."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -243,6 +244,7 @@ def test_one_story_in_two_sites_heavy_chrome_is_one_cluster(doc_id):
     assert report.summary["clusters"] == 1 and report.overlaps.empty
     member = report.clusters[report.clusters["doc"] != report.clusters["representative"]]
     assert member["similarity"].tolist() == [1.0]  # the spans': the same story
+    assert member["rule"].tolist() == ["span"]
 
 
 @pytest.mark.parametrize("sites", [(3, 4), (5, 6), (7, 8)])
@@ -758,3 +760,29 @@ def test_missing_values_in_a_list_are_empty_texts_and_ids_can_be_given():
         ["a", 0, False], ["b", -1, True], ["c", -1, True], ["d", 0, False]]
     arrow = dedup.scan(list(pa.array([SEEDS["004"], None, SEEDS["004"]])))
     assert arrow.summary["clusters"] == 1 and arrow.summary["empty"] == 1
+
+
+def _edited(text: str, every: int, offset: int) -> str:
+    """``text`` with every ``every``-th word from ``offset`` on replaced by another word."""
+    words = text.split(" ")
+    return " ".join(f"w{k}x" if k % every == offset and not any(c.isdigit() for c in w) else w
+                    for k, w in enumerate(words))
+
+
+def test_each_cluster_member_says_which_rule_made_it_a_duplicate():
+    # a library user's review: members under the threshold looked like a broken threshold;
+    # rule says why each is its representative's duplicate
+    article = SEEDS["004"]
+    teaser = "\n".join(article.splitlines()[:4])
+    once = _edited(article, 28, 3)      # ~3.5 % of the words edited: Jaccard ~0.8 with the article
+    twice = _edited(once, 28, 17)        # as many more: ~0.8 with `once`, ~0.64 with the article
+    report = scan({"article": article, "copy": article.replace("Putin", "Putin "), "teaser": teaser,
+                   "once": once, "twice": twice})
+    rules = dict(zip(report.clusters["doc"], report.clusters["rule"]))
+    stats = report.clusters.set_index("doc")
+    assert rules["copy"] == "similarity" and rules["teaser"] == "containment", rules
+    assert rules["once"] == "similarity" and stats.loc["once", "similarity"] >= 0.78
+    assert rules["twice"] == "linked" and stats.loc["twice", "similarity"] < 0.78, rules
+    members = [m for c in json.loads(report.to_json())["clusters"] for m in c["members"]]
+    assert {m["doc"]: m["rule"] for m in members} == rules
+    assert ">linked<" in report.to_html()
