@@ -86,7 +86,7 @@ import pandas as pd
 from . import lsh
 from .errors import DedupError, InputError, ParameterError, warn
 from .io import Document, documents_from_texts, read_dataframe_documents
-from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
+from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
@@ -991,13 +991,15 @@ class Index:
         qa = pairs[:, 0]
         da = np.array([position[d] for d in pairs[:, 1].tolist()], dtype=np.int64)
         stats = pair_stats(shingles, figures, qa, n + da)
-        dup = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+        rule = near_duplicate_rule(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+        dup = rule != ""
         # a story on another site's page: the pair taken on the span the two share
         spans = self._span_matches(batch, shared, pairs[~dup], rows)
         jaccard, containment = stats.jaccard.copy(), stats.containment.copy()
         if len(spans):
             at = np.searchsorted(lsh.pair_keys(pairs), lsh.pair_keys(spans[["q", "doc"]].to_numpy(np.int64)))
             dup[at] = True
+            rule[at] = "span"
             jaccard[at], containment[at] = spans["similarity"].to_numpy(), spans["containment"].to_numpy()
         cand_ids = np.array([rows[d][1] for d in cand_docs.tolist()], dtype=object)
         cand_hash = np.array([rows[d][3] for d in cand_docs.tolist()], dtype=np.int64)
@@ -1005,7 +1007,7 @@ class Index:
             "doc_index": qa[dup], "doc": np.array([d.id for d in batch.documents], dtype=object)[qa[dup]],
             "indexed": cand_ids[da[dup]], "similarity": jaccard[dup].round(4),
             "containment": containment[dup].round(4),
-            "exact": batch.text_hash[qa[dup]] == cand_hash[da[dup]],
+            "exact": batch.text_hash[qa[dup]] == cand_hash[da[dup]], "rule": rule[dup],
         }).sort_values(["doc_index", "similarity", "containment", "indexed"], ascending=[True, False, False, True],
                        ignore_index=True)
 
@@ -1067,7 +1069,9 @@ class QueryReport:
             ``duplicates`` (how many indexed documents it duplicates), ``repeats``,
             ``overlaps``, ``empty``.
         matches: every (document, indexed duplicate) pair: ``doc, indexed, similarity,
-            containment, exact``, most similar first.
+            containment, exact, rule``, most similar first (``rule``: the part of the
+            near-duplicate rule the pair passes, as in a scan's clusters; a query's pairs
+            are verified each, so none is ``linked``).
         repeats: blocks repeated inside a new document, as in :class:`~dedup.report.Report`.
         overlaps: ``doc, indexed, blocks`` (the document's shared paragraphs),
             ``coverage`` (share of the document's content words they make up) and
@@ -1141,7 +1145,8 @@ class QueryReport:
         dups = []
         for doc, g in self._matches.groupby("doc", sort=False):
             dups.append({"doc": doc, "of": [{"doc": r.indexed, "similarity": float(r.similarity),
-                                             "containment": float(r.containment), "exact": bool(r.exact)}
+                                             "containment": float(r.containment), "exact": bool(r.exact),
+                                             "rule": r.rule}
                                             for r in g.itertuples()]})
         return {
             "version": _version(),

@@ -812,3 +812,22 @@ def test_an_index_lists_no_template_line_as_boilerplate():
         idx.add(tables)
         learnt = set(idx.boilerplate["text"])
     assert "Reuter" in learnt and "Year" not in learnt
+
+
+def test_a_querys_matches_say_which_rule_made_each_a_duplicate():
+    # as a scan's cluster members do: a re-post by similarity, a teaser by containment,
+    # a story in another site's heavy chrome by its span
+    from benchmarks.corpus import site_chrome_heavy
+
+    news = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(NEWS.glob("*.txt"))}
+    day2 = {p.name: p.read_text(encoding="utf-8") for p in sorted((REPO / "examples" / "day2").glob("*.txt"))}
+    story = next(d.text for d in dedup.read_documents([REPO / "tests" / "data" / "reuters_sample.jsonl"])
+                 if d.id == "reuters-11385")
+    with dedup.Index(":memory:") as idx:
+        idx.add(list(news.values()) + [site_chrome_heavy(story, 1)], ids=[*news, "ledger"])
+        query = idx.query([day2["repost.txt"], day2["teaser.txt"], site_chrome_heavy(story, 2)],
+                          ids=["repost", "teaser", "wire"])
+    rules = dict(zip(query.matches["doc"], query.matches["rule"]))
+    assert rules == {"repost": "similarity", "teaser": "containment", "wire": "span"}
+    assert [m["rule"] for d in query.to_dict()["duplicates"] for m in d["of"]] == [rules[d] for d in
+                                                                                 ("repost", "teaser", "wire")]
