@@ -53,9 +53,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
+
 from .config import Config, load_config
-from .errors import InputError, ParameterError
+from .errors import InputError, ParameterError, warn
 from .io import Document, _read_text, atomic_write, check_not_an_input
+from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
@@ -67,7 +70,7 @@ CODES = {
     "DUP002": "the file is a near-duplicate of another file",
     "DUP003": "the file shares paragraphs with another file",
 }
-BASELINE_VERSION = 1
+BASELINE_VERSION = 2
 
 
 @dataclass(frozen=True, order=True)
@@ -232,17 +235,12 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
                            f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
                            _digest("DUP001", normalize(r.text))))
 
-    for _, representative, _, members in report._cluster_groups():
-        pairs = [(doc, representative, similarity, containment) for doc, similarity, containment, _ in members]
-        best = max(members, key=lambda m: m[1])  # the most similar member, the first of equals
-        pairs.append((representative, best[0], best[1], best[2]))
-        for doc, other, similarity, containment in pairs:
-            if doc not in changed:
-                continue
-            extra = f", containment {_ratio(containment)}" if similarity < threshold else ""
-            out.append(Finding(doc, *at(doc, 0), "DUP002",
-                               f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
-                               _digest("DUP002", rel(other))))
+    for doc, other, similarity, containment in _closest_members(report, changed):
+        extra = f", containment {_ratio(containment)}" if similarity < threshold else ""
+        # the baseline accepts the file as a near-duplicate, whichever copy it is named with
+        out.append(Finding(doc, *at(doc, 0), "DUP002",
+                           f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
+                           _digest("DUP002")))
 
     for r in report.overlaps.itertuples(index=False):
         for doc, other, blocks in ((r.a, r.b, [x[0] for x in r.blocks]), (r.b, r.a, [x[1] for x in r.blocks])):
@@ -255,8 +253,52 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
             n = len(blocks)
             out.append(Finding(doc, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                f"shares {n} paragraph{'s' if n != 1 else ''} with {other}",
-                               _digest("DUP003", rel(other), *shared)))
+                               _digest("DUP003", *shared)))  # the paragraphs, wherever the other file is
     return sorted(out)
+
+
+def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, float, float]]:
+    """``(doc, other, similarity, containment)`` for each changed document in a cluster:
+    the other member it is itself a near-duplicate of, the most similar (Jaccard, then
+    containment, then the representative and input order), with their exact statistics.
+    A cluster is a chain of such pairs: its representative (its longest member) can be a
+    document this one shares little with, joined through another (a round-up that holds
+    a whole brief, beside a longer one that holds it too)."""
+    r = report._result
+    p = r.params
+    out = []
+    ids = r.documents.ids
+    position = {doc_id: k for k, doc_id in enumerate(ids)}
+    for _, representative, _, members in report._cluster_groups():
+        group = [representative] + [m[0] for m in members]
+        mine = [d for d in group if d in changed]
+        if not mine:
+            continue
+        docs = np.array(sorted(position[d] for d in group), dtype=np.int64)
+        tokens = r.store.of(docs)
+        keep = r.index.content_blocks(r.left_out)[tokens.blocks]
+        own = np.arange(len(docs))
+        sets, figures = shingle_sets(tokens.tokens, own, p.ngram, keep), figure_sets(tokens.tokens, own, keep)
+        local = {ids[d]: k for k, d in enumerate(docs.tolist())}
+        for doc in mine:
+            others = [d for d in group if d != doc]
+            a = np.full(len(others), local[doc], dtype=np.int64)
+            b = np.array([local[d] for d in others], dtype=np.int64)
+            stats = pair_stats(sets, figures, a, b)
+            direct = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+            # the best direct partner; without one (a page pair found on its spans), the representative
+            order = sorted(range(len(others)), key=lambda k: (not direct[k], -stats.jaccard[k], -stats.containment[k],
+                                                              others[k] != representative, position[others[k]]))
+            k = order[0]
+            if direct[k]:
+                out.append((doc, others[k], float(stats.jaccard[k]), float(stats.containment[k])))
+            elif doc != representative:  # the report's numbers for it and its representative (a span's)
+                sim, cont = next((m[1], m[2]) for m in members if m[0] == doc)
+                out.append((doc, representative, sim, cont))
+            else:  # the representative: its most similar member, the first of equals
+                best = max(members, key=lambda m: m[1])
+                out.append((doc, best[0], best[1], best[2]))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -343,11 +385,17 @@ def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[
         files.setdefault(os.path.realpath(p), p)
     documents = []
     texts: dict[str, str] = {}
+    changed_real = {os.path.realpath(p) for p in changed}
     for path in bar(sorted(files.values(), key=_display), desc="reading", unit="file"):
         doc_id = _display(path)
         try:
             text = _read_text(path)
         except InputError as e:
+            if os.path.realpath(path) not in changed_real:
+                # another file of the corpus (invalid UTF-8, binary): the commit at hand is
+                # not to be blocked by it; it is said, and left out
+                warn(f"{doc_id}{f':{e.line}' if e.line else ''}: {e.message}; left out of the corpus")
+                continue
             raise InputError(e.message, doc_id, e.line) from None
         texts[doc_id] = text
         documents.append(Document(doc_id, text, path, None))
@@ -440,6 +488,10 @@ def read_baseline(path: Path) -> list[dict]:
             isinstance(e, dict) and {"path", "code", "fingerprint"} <= set(e) for e in entries):
         raise InputError("not a dedup baseline (expected {\"findings\": [{\"path\", \"code\", \"fingerprint\", ...}]})",
                          os.fspath(path))
+    if data.get("version") == 1 and any(e["code"] in ("DUP002", "DUP003") for e in entries):
+        # version 1 fingerprinted near-duplicates and shared paragraphs with the other file's path
+        warn(f"{os.fspath(path)}: a baseline of an older dedup, whose near-duplicate and shared-paragraph "
+             f"entries no longer match; write it again (--write-baseline)")
     return entries
 
 

@@ -597,10 +597,18 @@ def test_unreadable_changed_file_names_file_and_line(corpus):
     assert result.stderr == f"dedup: error: articles/bad.txt:{line}: invalid UTF-8 (byte 0xff at column 1)\n"
 
 
-def test_unreadable_corpus_file_is_named(corpus):
+def test_an_unreadable_corpus_file_is_named_and_left_out_unless_it_is_checked(corpus):
+    # a pre-commit user's review: one tracked file of invalid UTF-8 (committed with
+    # --no-verify) stopped every later commit; now it is said and left out of the corpus
     (corpus.root / "articles" / "binary.txt").write_bytes(b"\x00\x01\x02")
+    (corpus.root / "articles" / "latin1.txt").write_bytes("Caf\u00e9 au lait".encode("latin-1"))
     corpus.add("articles/binary.txt")
+    corpus.add("articles/latin1.txt")
     result = corpus.check(f"articles/{DOC1}")
+    assert result.exit_code == 0
+    assert "dedup: warning: articles/binary.txt: binary file, not text; left out of the corpus" in result.stderr
+    assert "dedup: warning: articles/latin1.txt:1: invalid UTF-8 (byte 0xe9 at column 4); left out" in result.stderr
+    result = corpus.check("articles/binary.txt")
     assert (result.exit_code, result.stderr) == (2, "dedup: error: articles/binary.txt: binary file, not text\n")
 
 
@@ -721,3 +729,45 @@ def test_pre_commit_hook_blocks_repeats_and_near_copies(tmp_path, hook_repo):
     assert everything.returncode == 1
     assert everything.stdout.count("DUP001") == 3 and "DUP002" not in everything.stdout
     assert tree_digest(corpus.root) == before
+
+
+def _paragraphs(name: str) -> list[str]:
+    return [line for line in SEED[name].splitlines() if line.strip()]
+
+
+def test_a_near_duplicate_is_named_with_the_file_it_matches_not_its_clusters_longest(corpus):
+    # a pre-commit user's review: a round-up holding all of 004 was "near-duplicate of" a
+    # longer file that also holds 004 (the cluster's representative), at similarity 0.28,
+    # containment 0.51: by neither rule its duplicate
+    quote = corpus.write("articles/quote.txt", "\n".join(_paragraphs(DOC4) + _paragraphs(DOC2)[1:3]) + "\n")
+    longer = corpus.write("articles/longer.txt", "\n".join(_paragraphs(DOC4) + _paragraphs(DOC3)[:5]) + "\n")
+    corpus.add(quote, longer)
+    result = corpus.check(quote)
+    assert result.exit_code == 1
+    dup002 = [line for line in result.stdout.splitlines() if "DUP002" in line]
+    assert dup002 == [f"{quote}:1:1: DUP002 near-duplicate of articles/{DOC4} (similarity 0.94)"], result.stdout
+
+
+def test_a_baselined_near_duplicate_stays_accepted_when_another_copy_comes(corpus):
+    # a pre-commit user's review: the accepted finding named the other file, so a second,
+    # longer copy (named instead) or renaming the other file brought it back
+    copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", copy).exit_code == 0
+    assert corpus.check("--baseline", ".dedup-baseline.json", copy).exit_code == 0
+    longer = corpus.write("articles/zz-copy.txt", SEED[DOC1] + "\nOne more line the other copy does not have.\n")
+    corpus.add(longer)
+    assert corpus.check("--baseline", ".dedup-baseline.json", copy).exit_code == 0
+    corpus.commit()
+    git(corpus.root, "mv", f"articles/{DOC1}", "articles/renamed.txt")
+    assert corpus.check("--baseline", ".dedup-baseline.json", copy).exit_code == 0
+
+
+def test_a_version_1_baseline_says_to_write_it_again(corpus):
+    copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    (corpus.root / "old.json").write_text(json.dumps({"version": 1, "findings": [
+        {"path": copy, "code": "DUP002", "fingerprint": "0123456789abcdef"}]}))
+    result = corpus.check("--baseline", "old.json", copy)
+    assert result.exit_code == 1
+    assert "dedup: warning: old.json: a baseline of an older dedup" in result.stderr
