@@ -62,7 +62,8 @@ from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
-from .text import block_spans, line_of, normalize
+from .blocks import TABLE_VALUE_WORDS
+from .text import block_spans, is_figure, line_of, normalize
 
 #: The finding codes and what they mean.
 CODES = {
@@ -250,11 +251,22 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
             text = texts[doc]
             spans = block_spans(text)
             shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
+            if all(is_table_row(line.split(), report.params["short_block_words"]) for line in shared):
+                continue  # a template's rows in common ("Qtly div 25 cts vs 25 cts prior"): no shared story
             n = len(blocks)
             out.append(Finding(doc, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                f"shares {n} paragraph{'s' if n != 1 else ''} with {other}",
                                _digest("DUP003", *shared)))  # the paragraphs, wherever the other file is
     return sorted(out)
+
+
+def is_table_row(words: list[str], short_block_words: int) -> bool:
+    """Whether a line of normalised ``words`` is a table's row, as :func:`blocks.table_rows`
+    has it: figures or table values, and fewer than ``short_block_words`` other words.
+    Two different companies' dividend notices share "Qtly div 25 cts vs 25 cts prior",
+    two quarters' earnings tables "Year": not a story the two files share."""
+    values = sum(1 for w in words if is_figure(w) or w in TABLE_VALUE_WORDS)
+    return values > 0 and len(words) - values < short_block_words
 
 
 def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, float, float]]:
@@ -450,17 +462,19 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 spans = block_spans(text)
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
-                                     _digest("DUP002", str(m["indexed"]))))
+                                     _digest("DUP002")))
             for r in q.overlaps.itertuples(index=False):  # (duplicate pairs are not overlaps)
                 if r.indexed in itself:
                     continue
                 spans = block_spans(text)
                 blocks = sorted(set(r.blocks))
                 shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
+                if all(is_table_row(line.split(), q.params["short_block_words"]) for line in shared):
+                    continue  # a template's rows in common: no shared story
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                      f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}",
-                                     _digest("DUP003", str(r.indexed), *shared)))
+                                     _digest("DUP003", *shared)))
     return found, size, "index"
 
 

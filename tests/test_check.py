@@ -771,3 +771,23 @@ def test_a_version_1_baseline_says_to_write_it_again(corpus):
     result = corpus.check("--baseline", "old.json", copy)
     assert result.exit_code == 1
     assert "dedup: warning: old.json: a baseline of an older dedup" in result.stderr
+
+
+def test_dividend_notices_of_two_companies_sharing_their_figures_line_are_no_finding(corpus):
+    # a pre-commit user's review: different companies' notices sharing "Qtly div three cts
+    # vs three cts prior" (Reuters-21578 reuters-89 and -152) failed the commit (DUP003)
+    notices = {"89": "SYSTEMATICS INC <SYST> REGULAR PAYOUT\n\nQtly div three cts vs three cts prior\n\n"
+                     "Pay March 13\n\nRecord Feb 27\n\nReuter\n",
+               "152": "WILFRED AMERICAN EDUCATIONAL <WAE> REGULAR DIV\n\nQtly div three cts vs three cts prior\n\n"
+                      "Pay April three\n\nRecord March 13\n\nReuter\n"}
+    names = [corpus.write(f"articles/reuters-{k}.txt", text) for k, text in notices.items()]
+    corpus.add(*names)
+    assert corpus.check(*names).exit_code == 0
+    db = corpus.root / "corpus.db"
+    assert corpus.run("index", "add", db, names[0]).exit_code == 0
+    assert corpus.check("--index", db, names[1]).exit_code == 0
+    # a paragraph of prose in common still is
+    prose = _paragraphs(DOC2)[2]
+    for name, text in zip(names, notices.values()):
+        corpus.write(name, text + prose + "\n")
+    assert "DUP003" in corpus.check(*names).stdout
