@@ -262,9 +262,10 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
 
 def is_table_row(words: list[str], short_block_words: int) -> bool:
     """Whether a line of normalised ``words`` is a table's row, as :func:`blocks.table_rows`
-    has it: figures or table values, and fewer than ``short_block_words`` other words.
-    Two different companies' dividend notices share "Qtly div 25 cts vs 25 cts prior",
-    two quarters' earnings tables "Year": not a story the two files share."""
+    has it: figures (number words too) or table values, and fewer than ``short_block_words``
+    other words. Two different companies' dividend notices share "Qtly div 25 cts vs 25 cts
+    prior": not a story the two files share (a short sentence with a number, "Police said
+    two people died", counts as a row too)."""
     values = sum(1 for w in words if is_figure(w) or w in TABLE_VALUE_WORDS)
     return values > 0 and len(words) - values < short_block_words
 
@@ -298,18 +299,14 @@ def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, 
             b = np.array([local[d] for d in others], dtype=np.int64)
             stats = pair_stats(sets, figures, a, b)
             direct = is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
-            # the best direct partner; without one (a page pair found on its spans), the representative
-            order = sorted(range(len(others)), key=lambda k: (not direct[k], -stats.jaccard[k], -stats.containment[k],
-                                                              others[k] != representative, position[others[k]]))
-            k = order[0]
-            if direct[k]:
-                out.append((doc, others[k], float(stats.jaccard[k]), float(stats.containment[k])))
-            elif doc != representative:  # the report's numbers for it and its representative (a span's)
-                sim, cont = next((m[1], m[2]) for m in members if m[0] == doc)
-                out.append((doc, representative, sim, cont))
-            else:  # the representative: its most similar member, the first of equals
-                best = max(members, key=lambda m: m[1])
-                out.append((doc, best[0], best[1], best[2]))
+            jaccard, containment = stats.jaccard, stats.containment  # properties: computed once here
+            # the best direct partner; without one (a pair found on the span of two pages'
+            # chrome, or joined through others), the most similar member all the same; ties
+            # to the representative, then to input order
+            not_rep = np.array([d != representative for d in others])
+            at = np.array([position[d] for d in others], dtype=np.int64)
+            k = int(np.lexsort((at, not_rep, -containment, -jaccard, ~direct))[0])
+            out.append((doc, others[k], float(jaccard[k]), float(containment[k])))
     return out
 
 
@@ -528,10 +525,24 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     return new, old
 
 
+def _baseline_version(path: Path) -> int | None:
+    data = json.loads(_read_text(os.fspath(path)))
+    return data.get("version") if isinstance(data, dict) else None
+
+
 def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int:
     base = path.resolve().parent
     checked_rel = {_relative(p, base) for p in checked}
     kept = [e for e in read_baseline(path) if e["path"] not in checked_rel] if path.exists() else []
+    if kept and _baseline_version(path) == 1:
+        # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
+        # carried into a version 2 file they would be silently dead
+        stale = [e for e in kept if e["code"] in ("DUP002", "DUP003")]
+        if stale:
+            kept = [e for e in kept if e["code"] not in ("DUP002", "DUP003")]
+            files = sorted({e["path"] for e in stale})
+            warn(f"{os.fspath(path)}: dropped {len(stale)} entries of an older dedup for files not checked now "
+                 f"({', '.join(files[:3])}{', ...' if len(files) > 3 else ''}); write the baseline for them again")
     entries = kept + [{"path": _baseline_key(f, base)[0], "line": f.line, "code": f.code, "message": f.message,
                        "fingerprint": f.fingerprint} for f in found]
     entries.sort(key=lambda e: (e["path"], e.get("line", 0), e["code"], e["fingerprint"]))

@@ -791,3 +791,34 @@ def test_dividend_notices_of_two_companies_sharing_their_figures_line_are_no_fin
     for name, text in zip(names, notices.values()):
         corpus.write(name, text + prose + "\n")
     assert "DUP003" in corpus.check(*names).stdout
+
+
+def test_writing_part_of_a_version_1_baseline_drops_its_dead_entries_and_says_so(corpus):
+    # a code review's case: a partial --write-baseline carried the old near-duplicate entry
+    # into a version 2 file, where it matched nothing and no warning was left
+    copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    (corpus.root / "b.json").write_text(json.dumps({"version": 1, "findings": [
+        {"path": copy, "code": "DUP002", "fingerprint": "0123456789abcdef"}]}))
+    result = corpus.check("--write-baseline", "b.json", f"articles/{DOC0}")
+    assert "dropped 1 entries of an older dedup for files not checked now (articles/dispatch-copy.txt)" in result.stderr
+    written = json.loads((corpus.root / "b.json").read_text())
+    assert written["version"] == 2 and {e["path"] for e in written["findings"]} == {f"articles/{DOC0}"}
+
+
+def test_a_page_found_on_its_span_is_named_with_its_other_page(corpus):
+    # a code review's case: one story on two sites' pages, and a longer file holding the
+    # second page: the first page was named with the longer file (similarity 0.07)
+    from benchmarks.corpus import site_chrome_heavy
+
+    story = next(d.text for d in dedup.read_documents([REPO / "tests" / "data" / "reuters_sample.jsonl"])
+                 if d.id == "reuters-10113")
+    p2 = site_chrome_heavy(story, 2)
+    names = [corpus.write("articles/p2.txt", p2),
+             corpus.write("articles/r.txt", p2 + "\n" + "\n".join(SEED[d] for d in (DOC0, DOC2, DOC3, DOC4)))]
+    corpus.add(*names)
+    corpus.commit()
+    p1 = corpus.write("articles/p1.txt", site_chrome_heavy(story, 1))
+    corpus.add(p1)
+    result = corpus.check(p1)
+    assert "DUP002 near-duplicate of articles/p2.txt" in result.stdout, result.stdout
