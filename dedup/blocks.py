@@ -294,8 +294,11 @@ def table_rows(words: BlockWords, n_words: np.ndarray, short_block_words: int) -
     """Which blocks are a **table row**: figures or table values (:data:`TABLE_VALUE_WORDS`)
     and fewer than ``short_block_words`` other words ("Avg shrs 2,332,397 vs 1,428,000",
     "Revs nil vs nil"); ``words`` are the blocks' words, ``n_words`` their counts."""
-    n_values = _table_values(words, len(n_words))
-    n_words = np.asarray(n_words, dtype=np.int64)
+    return _rows(_table_values(words, len(n_words)), np.asarray(n_words, dtype=np.int64), short_block_words)
+
+
+def _rows(n_values: np.ndarray, n_words: np.ndarray, short_block_words: int) -> np.ndarray:
+    """Table rows by their counts of values (figures, table values) and of words."""
     return (n_values > 0) & (n_words - n_values < short_block_words)
 
 
@@ -549,7 +552,7 @@ def _as_scraper_repeats(tb: BlockTable | TokenizedBatch, bt: np.ndarray, block: 
         n_values = _table_values(words, len(block))
     else:
         n_values = np.where(n_words < short_block_words, 1, 0)
-    table_row = (n_values > 0) & (n_words - n_values < short_block_words)
+    table_row = _rows(n_values, n_words, short_block_words)
     prose = n_words - n_values >= short_block_words
     keep = ~table_row | (block == repeat_of + 1)
     if keep.all():

@@ -55,6 +55,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .blocks import table_rows
 from .config import Config, load_config
 from .errors import InputError, ParameterError, warn
 from .io import Document, _read_text, atomic_write, check_not_an_input
@@ -62,8 +63,8 @@ from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
-from .blocks import TABLE_VALUE_WORDS
-from .text import block_spans, is_figure, line_of, normalize
+from .text import block_spans, line_of, normalize, tokenize
+from .tokens import BlockWords
 
 #: The finding codes and what they mean.
 CODES = {
@@ -250,9 +251,9 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
             blocks = sorted(set(blocks))
             text = texts[doc]
             spans = block_spans(text)
-            shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
-            if all(is_table_row(line.split(), report.params["short_block_words"]) for line in shared):
+            if _table_rows(text, report.params["short_block_words"])[blocks].all():
                 continue  # a template's rows in common ("Qtly div 25 cts vs 25 cts prior"): no shared story
+            shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
             n = len(blocks)
             out.append(Finding(doc, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                f"shares {n} paragraph{'s' if n != 1 else ''} with {other}",
@@ -260,14 +261,15 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
     return sorted(out)
 
 
-def is_table_row(words: list[str], short_block_words: int) -> bool:
-    """Whether a line of normalised ``words`` is a table's row, as :func:`blocks.table_rows`
-    has it: figures (number words too) or table values, and fewer than ``short_block_words``
-    other words. Two different companies' dividend notices share "Qtly div 25 cts vs 25 cts
-    prior": not a story the two files share (a short sentence with a number, "Police said
-    two people died", counts as a row too)."""
-    values = sum(1 for w in words if is_figure(w) or w in TABLE_VALUE_WORDS)
-    return values > 0 and len(words) - values < short_block_words
+def _table_rows(text: str, short_block_words: int) -> np.ndarray:
+    """Mask over the blocks of ``text``: table rows, as the scan has them
+    (:func:`blocks.table_rows`: figures, number words too, or table values, and fewer than
+    ``short_block_words`` other words). Two different companies' dividend notices share
+    "Qtly div 25 cts vs 25 cts prior": not a story the two files share (a short sentence
+    with a number, "Police said two people died", counts as a row too)."""
+    tb = tokenize([text])
+    return table_rows(BlockWords(tb.word_hash, tb.word_is_number, tb.word_offsets), tb.block_words,
+                      short_block_words)
 
 
 def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, float, float]]:
@@ -465,9 +467,9 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                     continue
                 spans = block_spans(text)
                 blocks = sorted(set(r.blocks))
-                shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
-                if all(is_table_row(line.split(), q.params["short_block_words"]) for line in shared):
+                if _table_rows(text, q.params["short_block_words"])[blocks].all():
                     continue  # a template's rows in common: no shared story
+                shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                      f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}",
@@ -488,8 +490,21 @@ def _configured_baseline(configs: Iterable[Config]) -> Path | None:
     return paths.pop() if paths else None
 
 
+#: the codes whose fingerprints version 1 made with the other file's path
+_CHANGED_IN_V2 = ("DUP002", "DUP003")
+
+
 def read_baseline(path: Path) -> list[dict]:
     """The entries of a baseline file (``path`` relative to the file's directory, ``code``, ``fingerprint``)."""
+    version, entries = _read_baseline(path)
+    if version == 1 and any(e["code"] in _CHANGED_IN_V2 for e in entries):
+        warn(f"{os.fspath(path)}: a baseline of an older dedup, whose near-duplicate and shared-paragraph "
+             f"entries no longer match; write it again (--write-baseline)")
+    return entries
+
+
+def _read_baseline(path: Path) -> tuple[Any, list[dict]]:
+    """The version and the entries of a baseline file."""
     try:
         data = json.loads(_read_text(os.fspath(path)))
     except json.JSONDecodeError as e:
@@ -499,11 +514,7 @@ def read_baseline(path: Path) -> list[dict]:
             isinstance(e, dict) and {"path", "code", "fingerprint"} <= set(e) for e in entries):
         raise InputError("not a dedup baseline (expected {\"findings\": [{\"path\", \"code\", \"fingerprint\", ...}]})",
                          os.fspath(path))
-    if data.get("version") == 1 and any(e["code"] in ("DUP002", "DUP003") for e in entries):
-        # version 1 fingerprinted near-duplicates and shared paragraphs with the other file's path
-        warn(f"{os.fspath(path)}: a baseline of an older dedup, whose near-duplicate and shared-paragraph "
-             f"entries no longer match; write it again (--write-baseline)")
-    return entries
+    return data.get("version"), entries
 
 
 def _baseline_key(finding: Finding, base: Path) -> tuple[str, str, str]:
@@ -525,21 +536,17 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     return new, old
 
 
-def _baseline_version(path: Path) -> int | None:
-    data = json.loads(_read_text(os.fspath(path)))
-    return data.get("version") if isinstance(data, dict) else None
-
-
 def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int:
     base = path.resolve().parent
     checked_rel = {_relative(p, base) for p in checked}
-    kept = [e for e in read_baseline(path) if e["path"] not in checked_rel] if path.exists() else []
-    if kept and _baseline_version(path) == 1:
+    version, kept = _read_baseline(path) if path.exists() else (None, [])
+    kept = [e for e in kept if e["path"] not in checked_rel]
+    if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
         # carried into a version 2 file they would be silently dead
-        stale = [e for e in kept if e["code"] in ("DUP002", "DUP003")]
+        stale = [e for e in kept if e["code"] in _CHANGED_IN_V2]
         if stale:
-            kept = [e for e in kept if e["code"] not in ("DUP002", "DUP003")]
+            kept = [e for e in kept if e["code"] not in _CHANGED_IN_V2]
             files = sorted({e["path"] for e in stale})
             warn(f"{os.fspath(path)}: dropped {len(stale)} entries of an older dedup for files not checked now "
                  f"({', '.join(files[:3])}{', ...' if len(files) > 3 else ''}); write the baseline for them again")

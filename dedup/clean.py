@@ -54,7 +54,7 @@ import pandas as pd
 from .blocks import headlines
 from .compression import compressed_output
 from .errors import DedupError, ParameterError
-from .io import Document, SkippedLines, check_not_an_input, open_input, output_target, read_documents
+from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
@@ -354,7 +354,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             the same transaction (committed only once the output is in place).
         jobs: threads of each scan (the result is the same).
         skip_malformed: JSONL lines that are no record with a text are skipped with a
-            warning (:class:`~dedup.io.SkippedLines`) and listed in the manifest
+            warning (:func:`~dedup.io.skipping_malformed`) and listed in the manifest
             (``malformed``), rather than stopping the clean.
         **params: :class:`~dedup.scan.Params` fields (with an index: those it was built with,
             unless given).
@@ -384,11 +384,9 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise
     try:
         source = _file_state(input)
-        skipped = SkippedLines() if skip_malformed else None
-        docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True,
-                              on_malformed=skipped)
-        if skipped is not None:
-            skipped.close()
+        with skipping_malformed(skip_malformed) as skipped:
+            docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True,
+                                  on_malformed=skipped)
         with _index_session(index, params) as (idx, params):
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
             if skipped is not None and skipped.errors:

@@ -16,7 +16,7 @@ import click
 
 from .errors import DedupError, DedupWarning, ParameterError
 from .index import QUERY_FORMATS
-from .io import SkippedLines, atomic_open, check_not_an_input, iter_documents, silence_stdout
+from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout, skipping_malformed
 from .progress import bar
 from .report import FORMATS, Report, format_for, plural
 from .scan import Params, Scanner, check_jobs
@@ -230,12 +230,10 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     fmt = format_for(output, fmt)
-    skipped = SkippedLines() if skip_malformed else None
-    documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
-                               progress=bar(desc="reading", unit="doc"), on_malformed=skipped)
-    report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
-    if skipped is not None:
-        skipped.close()
+    with skipping_malformed(skip_malformed) as skipped:
+        documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
+                                   progress=bar(desc="reading", unit="doc"), on_malformed=skipped)
+        report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
     with atomic_open(output) as f:
         f.write(report.render(fmt))
 
@@ -388,11 +386,8 @@ def _read_skipping(paths: tuple[str, ...], text_field: str, id_field: str, skip_
     """The documents of ``paths``, malformed JSONL lines skipped with warnings if asked."""
     from .io import read_documents
 
-    skipped = SkippedLines() if skip_malformed else None
-    documents = read_documents(list(paths), text_field=text_field, id_field=id_field, on_malformed=skipped)
-    if skipped is not None:
-        skipped.close()
-    return documents
+    with skipping_malformed(skip_malformed) as skipped:
+        return read_documents(list(paths), text_field=text_field, id_field=id_field, on_malformed=skipped)
 
 
 def main() -> None:

@@ -687,12 +687,10 @@ class Index:
             self._insert(batch)
         return len(docs)
 
-    def _holds_text(self, doc_id: str, batch: Batch, doc: Document) -> bool:
-        """Whether the index's document ``doc_id`` has the normalised text of ``doc`` (of
-        ``batch``)."""
+    def _holds_text(self, doc_id: str, text_hash: int) -> bool:
+        """Whether the index's document ``doc_id`` has normalised text of hash ``text_hash``."""
         row = self._db.execute("SELECT text_hash FROM docs WHERE id = ?", (doc_id,)).fetchone()
-        k = next(i for i, d in enumerate(batch.documents) if d is doc)
-        return row is not None and int(row[0]) == int(batch.text_hash[k])
+        return row is not None and int(row[0]) == int(text_hash)
 
     def _insert(self, batch: Batch) -> None:
         db = self._db
@@ -702,10 +700,11 @@ class Index:
         db.executemany("INSERT INTO temp.new_ids VALUES (?)", ((i,) for i in ids))
         taken = db.execute("SELECT id FROM docs WHERE id IN (SELECT id FROM temp.new_ids) LIMIT 1").fetchone()
         if taken is not None:
-            d = next(d for d in batch.documents if d.id == taken[0])
+            k = next(k for k, d in enumerate(batch.documents) if d.id == taken[0])
+            d = batch.documents[k]
             path = d.path.replace(os.sep, "/")
             hint = ""
-            if self._holds_text(d.id, batch, d):
+            if self._holds_text(d.id, batch.text_hash[k]):
                 hint = " (the same text: it was added before)"
             elif re.fullmatch(r"(.*#)?[0-9]+", taken[0]):  # a record number, perhaps
                 hint = "; records without an id are numbered from 0 in each file: give them ids (--id-field)"
@@ -1087,7 +1086,7 @@ class QueryReport:
         self.params = params.as_dict()
         self._matches = matches.drop(columns="doc_index").reset_index(drop=True)
         self._overlaps = overlaps.drop(columns="doc_index").reset_index(drop=True)
-        self._repeats = Report(batch.result).repeats
+        self._repeats = Report(batch.result)._repeats  # its own frame, not a copy handed out
         best = matches.drop_duplicates("doc_index", keep="first").set_index("doc_index")
         count = np.bincount(matches["doc_index"].to_numpy(dtype=np.int64), minlength=n)
         best_of = dict(zip(best.index.tolist(), best["indexed"].tolist()))

@@ -361,6 +361,16 @@ class SkippedLines:
             warn(f"{len(self.errors):,} malformed lines skipped in all (the first {self.SHOWN} shown)")
 
 
+@contextmanager
+def skipping_malformed(skip: bool) -> Iterator[SkippedLines | None]:
+    """A :class:`SkippedLines` to read with (``on_malformed``) if ``skip``, else None; its
+    total is told when the block ends."""
+    skipped = SkippedLines() if skip else None
+    yield skipped
+    if skipped is not None:
+        skipped.close()
+
+
 def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None) -> list[Document]:
     """Turn a pandas DataFrame into documents.
 
@@ -802,13 +812,13 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1,
     (``stream``'s first line is line ``first_line`` of ``path``). With ``on_malformed``,
     a line that is no JSON object is told to it and given as record None."""
     for line_number, raw in enumerate(stream, first_line):
-        if b"\0" in raw and on_malformed is None:
-            raise InputError("binary file, not text", path, line_number)
         if _BLANK_LINE.match(raw):  # without copying the line, as strip() would
             continue
         try:
-            if b"\0" in raw:  # a writer that died before its data reached the disk leaves zero bytes
-                raise InputError("binary data (NUL bytes), not a line of text", path, line_number)
+            if b"\0" in raw:  # a binary file; a line of one, when lines are skipped (a writer that
+                # died before its data reached the disk leaves zero bytes)
+                raise InputError("binary file, not text" if on_malformed is None
+                                 else "binary data (NUL bytes), not a line of text", path, line_number)
             record = _jsonl_record(raw, path, line_number)
         except InputError as e:
             if on_malformed is None:

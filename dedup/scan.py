@@ -52,7 +52,7 @@ from .cluster import clusters as cluster_documents
 from .cluster import components
 from .corpus import Corpus
 from .errors import ParameterError
-from .io import Document, DocumentBatch, DocumentStream, documents_from_texts
+from .io import MEMORY, Document, DocumentBatch, DocumentStream
 from .memory import release_free_memory, reusing_freed_memory
 from .match import figure_sets, is_near_duplicate, near_duplicate_rule, pair_stats, shingle_sets
 from .progress import Stages
@@ -743,7 +743,7 @@ def _as_document(item: Document | str, position: int) -> Document:
     if isinstance(item, Document):
         return item
     if isinstance(item, str):
-        return dataclasses.replace(documents_from_texts([item], [str(position)])[0], line=position + 1)
+        return Document(str(position), item, MEMORY, position + 1)
     raise ParameterError(f"a scan takes Documents or strings, not {type(item).__name__} (item {position})")
 
 
