@@ -52,10 +52,11 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, jobs: int) -> int:
 
 
 def skip_option(f: Callable) -> Callable:
-    """``--skip-malformed``: JSONL lines that are no record are skipped with a warning."""
+    """``--skip-malformed``: records that are no record with a text are skipped with a warning."""
     return click.option("--skip-malformed", is_flag=True,
-                        help="Skip JSONL lines that are no record with a text (malformed JSON, invalid UTF-8, "
-                             "no text field), with a warning naming each, instead of stopping.")(f)
+                        help="Skip records that are no record with a text (a malformed JSONL line, invalid "
+                             "UTF-8, a CSV row with too many or too few fields, no text field), with a warning "
+                             "naming each, instead of stopping.")(f)
 
 
 def jobs_option(f: Callable) -> Callable:
@@ -383,7 +384,7 @@ def index_query(ctx: click.Context, db: str, paths: tuple[str, ...], fmt: str, o
 
 
 def _read_skipping(paths: tuple[str, ...], text_field: str, id_field: str, skip_malformed: bool) -> list:
-    """The documents of ``paths``, malformed JSONL lines skipped with warnings if asked."""
+    """The documents of ``paths``, malformed records skipped with warnings if asked."""
     from .io import read_documents
 
     with skipping_malformed(skip_malformed) as skipped:

@@ -299,13 +299,16 @@ def iter_documents(
             :attr:`Document.record` (Parquet is rewritten from its table instead).
         progress: a progress bar (tqdm's ``update(n)`` and ``close()``), told of the
             documents as they are read and closed after the last one.
-        on_malformed: called with the error of each JSONL line (of a file or standard
-            input) that is not a record with a text: malformed JSON, not an object,
-            invalid UTF-8, no text field, a text or id of another type. The line is
-            then skipped (its record number still counted, so other records keep their
-            ids) instead of the error being raised. A scraper killed mid-write leaves
-            its last line cut; the rest of the day is still read. Other formats, and
-            errors of a whole file, raise as before.
+        on_malformed: called with the error of each record that is not a record with
+            a text: a JSONL line (of a file or standard input) of malformed JSON or
+            invalid UTF-8, a CSV row with more or fewer fields than the header or text
+            after a closing quote, an element of a JSON array that is no object, any
+            record without the text field or with a text or id of another type. The
+            record is then skipped (its number still counted, so other records keep
+            their ids) instead of the error being raised. A scraper killed mid-write
+            leaves its last line cut; the rest of the day is still read. Errors of a
+            whole file raise as before, and so does a CSV quoted field left open, which
+            takes every later row into its text.
 
     Raises:
         InputError: on the first input that cannot be read, or on a duplicate id.
@@ -341,7 +344,7 @@ def read_documents(
 
 
 class SkippedLines:
-    """An ``on_malformed`` for :func:`iter_documents`: keeps the errors of the lines it
+    """An ``on_malformed`` for :func:`iter_documents`: keeps the errors of the records it
     is told of (``errors``), warns of the first :data:`SHOWN` (a file broken
     throughout would otherwise print a line each), and, at :meth:`close`, of how many
     there were when more."""
@@ -644,26 +647,26 @@ def _iter_path(
     if kind == "text":
         return iter([Document(path, _read_text(path), path, None)])
 
+    # with on_malformed, a record that is no record with a text (a JSONL line, a CSV row,
+    # an element of a JSON array, a Parquet row) is told to it and skipped, not an error
     records: Iterator[tuple[int, dict | None]]
-    skip = None  # JSONL lines that are no record are skipped (with on_malformed), not an error
     if kind == "stdin":
-        skip = on_malformed
         records = _jsonl_records(decompressed(stdin if stdin is not None else sys.stdin.buffer, path), path,
-                                 on_malformed=skip)
+                                 on_malformed=on_malformed)
     elif kind == "jsonl":
-        skip = on_malformed
         if not keep_records:
-            return _jsonl_file_documents(path, text_field, id_field, f"{path}#" if prefix_row_ids else "", skip)
-        records = _jsonl_file_records(path, skip)
+            return _jsonl_file_documents(path, text_field, id_field, f"{path}#" if prefix_row_ids else "",
+                                         on_malformed)
+        records = _jsonl_file_records(path, on_malformed)
     elif kind == "json":
-        records = _json_records(path)
+        records = _json_records(path, on_malformed)
     elif kind == "csv":
-        records = _csv_records(path, text_field)
+        records = _csv_records(path, text_field, on_malformed)
     else:
         records = _parquet_records(path, text_field, id_field)
     prefix = f"{path}#" if prefix_row_ids else ""
     return _records_to_documents(records, path, text_field, id_field, prefix, keep_records and kind != "parquet",
-                                 on_malformed=skip)
+                                 on_malformed=on_malformed)
 
 
 def _records_to_documents(
@@ -1026,8 +1029,11 @@ def _finite(columns: list) -> bool:
     return True
 
 
-def _json_records(path: str) -> Iterator[tuple[int, dict]]:
-    """Parse a JSON array of objects; records are numbered from 1."""
+def _json_records(path: str, on_malformed: Callable[[InputError], None] | None = None
+                  ) -> Iterator[tuple[int, dict | None]]:
+    """Parse a JSON array of objects; records are numbered from 1. With ``on_malformed``,
+    an element that is no object is told to it and given as record None (a file that is
+    no JSON array is an error either way)."""
     try:
         data = json.loads(_read_text(path))
     except json.JSONDecodeError as e:
@@ -1040,18 +1046,24 @@ def _json_records(path: str) -> Iterator[tuple[int, dict]]:
         raise InputError(f"expected a JSON array of objects, got {_json_type(data)}", path)
     for number, record in enumerate(data, 1):
         if not isinstance(record, dict):
-            raise InputError(f"expected a JSON object, got {_json_type(record)}", path, number)
+            error = InputError(f"expected a JSON object, got {_json_type(record)}", path, number)
+            if on_malformed is None:
+                raise error
+            on_malformed(error)
+            record = None
         yield number, record
 
 
-def _csv_records(path: str, text_field: str) -> Iterator[tuple[int, dict]]:
+def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError], None] | None = None
+                 ) -> Iterator[tuple[int, dict | None]]:
     """Parse CSV with a header row; all values stay strings, each record numbered by the
     line of the file it starts on (the header is line 1), as errors name it.
 
     Blank rows are skipped. A row with a different number of fields than the header
-    is an error, since its values could not be matched to columns reliably; so is a
-    quoted field left open at the end of the file (which would take every later row
-    into one text) or text after a closing quote.
+    is an error, since its values could not be matched to columns reliably; so is
+    text after a closing quote. With ``on_malformed``, such a row is told to it and
+    given as record None. A quoted field left open at the end of the file is an error
+    either way: it took every later row into one text, and skipping it would lose them.
     """
     _raise_csv_field_limit()
     text = _read_text(path)
@@ -1067,15 +1079,30 @@ def _csv_records(path: str, text_field: str) -> Iterator[tuple[int, dict]]:
             )
         while True:
             start = rows.line_num + 1
-            row = next(rows, None)
+            try:
+                row = next(rows, None)
+            except csv.Error as e:
+                if "unexpected end of data" in str(e):
+                    raise InputError("malformed CSV: a quoted field is not closed", path, start) from None
+                error = InputError(f"malformed CSV: {e}", path, start)
+                if on_malformed is None:
+                    raise error from None
+                on_malformed(error)  # the reader goes on at the next line
+                yield start, None
+                continue
             if row is None:
                 return
             if not row:
                 continue
             if len(row) != len(header):
-                raise InputError(f"expected {len(header)} fields, got {len(row)}", path, start)
+                error = InputError(f"expected {len(header)} fields, got {len(row)}", path, start)
+                if on_malformed is None:
+                    raise error
+                on_malformed(error)
+                yield start, None
+                continue
             yield start, dict(zip(header, row))
-    except csv.Error as e:
+    except csv.Error as e:  # in the header
         reason = "a quoted field is not closed" if "unexpected end of data" in str(e) else str(e)
         raise InputError(f"malformed CSV: {reason}", path, start) from None
 

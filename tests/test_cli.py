@@ -1094,3 +1094,49 @@ def test_skip_malformed_skips_a_zero_filled_tail_and_a_lone_surrogate_id(tmp_pat
     warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
     assert [w[len(f"dedup: warning: {path}:"):].split(":")[0] for w in warned] == ["2", "4"]
     assert "NUL bytes" in warned[1]
+
+
+def test_skip_malformed_skips_ragged_csv_rows_and_json_array_elements(tmp_path):
+    # a scrape exported as CSV or a JSON array: a ragged row or a stray element stopped
+    # the run even with --skip-malformed; the other records keep their numbers as ids
+    texts = [seed_text(name) for name in SEEDS]
+    path = tmp_path / "day.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "site"])
+        writer.writerows([[texts[0], "a"], [texts[1], "b", "stray"], [texts[2], "c"]])
+        f.write('"a closing quote"then text,d\n')
+        writer.writerows([[t, "e"] for t in texts[3:]])
+    first_bad = 1 + len(texts[0].splitlines()) + 1  # the header, then the first record's lines
+    assert run("scan", path).exit_code == 2
+    result = run("scan", path, "--format", "csv", "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
+    assert len(warned) == 2 and warned[0] == f"dedup: warning: {path}:{first_bad}: expected 2 fields, got 3 (line skipped)"
+    assert "malformed CSV" in warned[1]
+    kept = ["0", "2"] + [str(k + 1) for k in range(3, len(texts))]
+    assert {r["doc"] for r in csv.DictReader(io.StringIO(result.stdout))} == set(kept)
+    out = tmp_path / "clean.csv"
+    assert run("clean", path, "-o", out, "--skip-malformed").exit_code == 0
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == len(kept)
+    manifest = [json.loads(line) for line in (tmp_path / "clean.csv.removed.jsonl").read_text().splitlines()]
+    assert [(m["reason"], m["input_line"]) for m in manifest[:2]] == [("malformed", first_bad),
+                                                                        ("malformed", _warned_line(warned[1], path))]
+    # a quoted field left open took every later row: an error still, rather than losing them
+    opened = tmp_path / "open.csv"
+    opened.write_text('text\n"one story that never ends\nsecond,row\n', encoding="utf-8")
+    result = run("scan", opened, "--skip-malformed")
+    assert result.exit_code == 2 and "a quoted field is not closed" in result.stderr
+
+    array = tmp_path / "day.json"
+    array.write_text(json.dumps([{"text": texts[0]}, 5, {"title": "no text"}, {"text": texts[1]}]), encoding="utf-8")
+    assert run("scan", array).exit_code == 2
+    result = run("scan", array, "--format", "csv", "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    assert [_warned_line(w, array) for w in result.stderr.splitlines() if w.startswith("dedup: warning:")] == [2, 3]
+    assert {r["doc"] for r in csv.DictReader(io.StringIO(result.stdout))} == {"0", "3"}
+
+
+def _warned_line(warning: str, path: Path) -> int:
+    """The line (or record) number a ``dedup: warning: PATH:N: ...`` names."""
+    return int(warning[len(f"dedup: warning: {path}:"):].split(":")[0])
