@@ -264,6 +264,31 @@ class Corpus(Sequence):
         for i in range(len(self._ids)):
             yield self[i]
 
+    # -- pickling ---------------------------------------------------------------
+
+    def __getstate__(self) -> dict:
+        """The corpus with its texts in memory (a spilled corpus's read back from its
+        file), without the lock and the file, neither of which can be pickled: a
+        report can be pickled, copied or sent to another process."""
+        texts, _ = self._read(np.arange(len(self._ids)))  # every text, one after the other
+        with self._lock:
+            state = {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_file")}
+        state["_pending"], state["_pending_bytes"] = [texts], len(texts)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """A pickled corpus back: its texts spill again to a temporary file if it has
+        more than ``spill_after`` documents."""
+        self.__dict__.update(state)
+        self._lock, self._file = threading.Lock(), None
+        if len(self._ids) > self.spill_after:
+            try:
+                self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
+            except OSError as err:
+                raise spill_error(err, "text") from err
+            self._flush()
+            self._file.flush()
+
 
 def _read_into(fd: int, buffer: memoryview, offset: int) -> int:
     """Bytes of file ``fd`` from ``offset`` read into ``buffer`` (how many were read)."""

@@ -76,6 +76,19 @@ class SpilledRows:
         """Delete the file."""
         self._file.close()
 
+    def __getstate__(self) -> dict:
+        """The rows in memory (an open file cannot be pickled): a report that holds
+        them can be pickled, copied or sent to another process."""
+        state = {k: v for k, v in self.__dict__.items() if k != "_file"}
+        state["rows"] = self.read()
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Pickled rows back, in a temporary file of their own."""
+        rows = state.pop("rows")
+        self.__init__(state["dtype"], state["width"], state["what"])
+        self.append(rows)
+
 
 def spill_error(err: OSError, what: str) -> DedupError:
     """The one-line error for a temporary file that cannot be written."""

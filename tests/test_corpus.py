@@ -5,6 +5,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import dedup
@@ -160,6 +161,35 @@ def test_a_scan_reports_the_same_whether_texts_are_spilled(monkeypatch):
     assert in_memory.summary["repeats"] > 0 and in_memory.summary["clusters"] > 0
     assert json.loads(spilled.to_json()) == json.loads(in_memory.to_json())
     assert spilled.to_table() == in_memory.to_table()
+
+
+@pytest.mark.parametrize("spill", [False, True], ids=["in-memory", "spilled"])
+def test_a_report_pickles_and_copies_whole(spill, monkeypatch):
+    """A researcher's report sent to another process (multiprocessing, joblib) or
+    saved with pickle: its corpus's texts and signatures were in open temporary files
+    (over 4,096 documents, or several batches), which cannot be pickled."""
+    import copy
+    import pickle
+
+    from dedup import batch
+
+    docs = documents()
+    if spill:
+        monkeypatch.setattr(corpus_module, "SPILL_AFTER", 5)
+        monkeypatch.setattr(batch, "BATCH_DOCS", 7)  # the signatures spill too
+    result = dedup.Scanner().scan(docs)
+    report = dedup.Report(result)
+    assert result.documents.spilled == spill
+    for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+        assert again.documents.spilled == spill
+        assert [(d.id, d.text, d.path, d.line, d.record) for d in again.documents] == \
+            [(d.id, d.text, d.path, d.line, d.record) for d in docs]
+        assert np.array_equal(again.signatures, result.signatures)
+    for again in (pickle.loads(pickle.dumps(report)), copy.deepcopy(report)):
+        assert json.loads(again.to_json()) == json.loads(report.to_json())
+        assert again.to_html() == report.to_html()
+        assert np.array_equal(again.signature_matrix, report.signature_matrix)
+        assert again.documents.equals(report.documents)
 
 
 def test_no_room_for_the_temporary_file_is_a_clear_error(monkeypatch):
