@@ -353,7 +353,8 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             indexed documents are removed too, and the kept records are added to it in
             the same transaction (committed only once the output is in place).
         jobs: threads of each scan (the result is the same).
-        skip_malformed: JSONL lines that are no record with a text are skipped with a
+        skip_malformed: records that are no record with a text (a malformed JSONL line,
+            a ragged CSV row, see :func:`~dedup.io.iter_documents`) are skipped with a
             warning (:func:`~dedup.io.skipping_malformed`) and listed in the manifest
             (``malformed``), rather than stopping the clean.
         **params: :class:`~dedup.scan.Params` fields (with an index: those it was built with,
@@ -468,11 +469,13 @@ def _read_manifest(path: str) -> list[dict]:
 
 def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates: bool = False,
           keep_repeats: bool = False, keep_boilerplate: bool = False, index: Any = None, jobs: int = 1,
-          **params: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean a DataFrame (or a list of texts); return ``(clean_df, removed_df)``.
+          **params: Any) -> tuple[pd.DataFrame | pd.Series, pd.DataFrame]:
+    """Clean a DataFrame (or a Series or list of texts); return ``(clean_df, removed_df)``.
 
-    ``clean_df`` holds the kept rows, every column as it was but ``text``, repaired;
-    ``removed_df`` is the manifest (see the module docstring), one row per removal. With
+    ``clean_df`` holds the kept rows, every column as it was but ``text``, repaired (of
+    a Series: the kept rows of the Series, repaired; of a list: a DataFrame of the kept
+    ``id`` and ``text``); ``removed_df`` is the manifest (see the module docstring), one
+    row per removal. With
     ``index`` (an :class:`~dedup.index.Index` or a path), rows duplicating indexed
     documents are removed and the kept rows added to it, in one transaction. ``jobs``:
     threads of each scan (the result is the same).
@@ -493,14 +496,19 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
         if idx is not None:
             idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
     kept = result.kept
-    if isinstance(data, pd.DataFrame):
+    if isinstance(data, (pd.DataFrame, pd.Series)):
         clean_df = data.iloc[kept].copy()
         changed = [j for j, i in enumerate(kept) if result.texts[i] != docs[i].text]
         if changed:
-            column = clean_df.columns.get_loc(text)
-            if isinstance(clean_df[text].dtype, pd.CategoricalDtype):  # repaired texts are new categories
-                clean_df[text] = clean_df[text].astype(object)
-            clean_df.iloc[changed, column] = [result.texts[kept[j]] for j in changed]
+            texts = clean_df if isinstance(clean_df, pd.Series) else clean_df[text]
+            if isinstance(texts.dtype, pd.CategoricalDtype):  # repaired texts are new categories
+                texts = texts.astype(object)
+            texts = texts.copy() if texts is clean_df else texts
+            texts.iloc[changed] = [result.texts[kept[j]] for j in changed]
+            if isinstance(clean_df, pd.Series):
+                clean_df = texts
+            else:
+                clean_df[text] = texts
     else:
         # object Series on the kept rows' labels (Series on 0..k-1 were aligned to those labels, and lost rows)
         rows = labels[kept]

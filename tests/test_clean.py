@@ -684,6 +684,23 @@ def test_library_clean_of_a_categorical_text_column():
             for i, t in enumerate(kept["text"])] == list(SEEDS.values())
 
 
+@pytest.mark.parametrize("dtype", [None, "category", object])
+def test_library_clean_of_a_series_gives_a_series(dtype):
+    """A researcher's ``df["body"]``: the kept rows come back as that Series (its name,
+    labels and repaired texts), not as a DataFrame of ids and texts."""
+    seeds = list(SEEDS.values())
+    texts = pd.Series(seeds + [seeds[1]], index=[f"u{i}" for i in range(len(seeds) + 1)], name="body", dtype=dtype)
+    kept, removed = dedup.clean(texts)
+    assert isinstance(kept, pd.Series) and kept.name == "body"
+    assert kept.index.tolist() == texts.index[:-1].tolist()
+    assert removed.loc[removed["reason"] == "duplicate_of", ["id", "of"]].values.tolist() == [["u5", "u1"]]
+    cut = set(removed.loc[removed["reason"] != "duplicate_of", "id"])  # repeats, "Related Articles"
+    assert len(cut) >= 2 and {label for label, t in kept.items() if t != texts[label]} == cut
+    assert [restore(t, [e for e in removed.to_dict("records") if e["id"] == label])
+            for label, t in kept.items()] == seeds
+    assert texts.tolist() == seeds + [seeds[1]]  # the input as it was
+
+
 @pytest.mark.parametrize("fmt", ["dir", "text", "csv", "jsonl", "json"])
 def test_a_byte_order_mark_is_kept(tmp_path, fmt):
     # files saved by Windows tools start with one; reading strips it, clean wrote the files without
