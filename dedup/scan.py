@@ -484,20 +484,38 @@ class Scanner:
         to_span = _without(shared, cand[dup])
         wrapped, wrapped_stats = _wrapped_copies(store, table, index, countable, keep_block,
                                                  to_span, np.isin(lsh.pair_keys(to_span), lsh.pair_keys(spanned)), p)
-        cluster, representative = cluster_documents(n, np.concatenate((cand[dup], wrapped)), doc_words)
-        if side is not None:  # while the cluster members' statistics are made
-            overlaps_future = side.submit(_overlaps, shared_future, table, index, countable, near, cluster, keep_block)
-            shared_future = None
-
-        members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
-        mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members], store.jobs)
-        # why each member is its representative's duplicate: the part of the rule the pair
-        # passes, "span" for one story in two pages' chrome, else "linked" (through others)
-        rule = near_duplicate_rule(mstats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
-        member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
-                                     "containment": mstats.containment, "rule": rule})
-        if len(wrapped):  # a copy in other chrome: how alike the two are inside the chrome
-            _use_span_stats(member_stats, representative, wrapped, wrapped_stats)
+        edges = np.concatenate((cand[dup], wrapped))
+        strength = np.concatenate((np.maximum(stats.jaccard, stats.containment)[dup], wrapped_stats.max(axis=1, initial=0)))
+        # pairs whose texts pass the rule but whose figures disagree: different news, which
+        # no cluster may join through a teaser that both contain (:mod:`dedup.cluster`)
+        # (not those found as one story in two pages' chrome, whose figures may be the chrome's)
+        apart = _without(cand[is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, 0.0) & ~dup],
+                         wrapped)
+        overlaps_future = None
+        while True:
+            cluster, representative = cluster_documents(n, edges, doc_words, apart, strength)
+            if side is not None:  # while the cluster members' statistics are made
+                if overlaps_future is not None:  # of clusters since split
+                    overlaps_future.cancel()
+                overlaps_future = side.submit(_overlaps, shared_future, table, index, countable, near, cluster,
+                                              keep_block)
+            members = np.flatnonzero((cluster >= 0) & (representative != np.arange(n)))
+            mstats = pair_stats(clean_sets, figures, local[representative[members]], local[members], store.jobs)
+            # why each member is its representative's duplicate: the part of the rule the pair
+            # passes, "span" for one story in two pages' chrome, else "" (through others)
+            rule = near_duplicate_rule(mstats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
+            member_stats = pd.DataFrame({"doc_index": members, "similarity": mstats.jaccard,
+                                         "containment": mstats.containment, "rule": rule})
+            if len(wrapped):  # a copy in other chrome: how alike the two are inside the chrome
+                _use_span_stats(member_stats, representative, wrapped, wrapped_stats)
+            # a member joined through others whose figures disagree with its representative's
+            # is other news too: two templated reports that were no candidate pair, joined
+            # by the first half of one, which the other contains
+            torn = (member_stats["rule"].to_numpy() == "") & (mstats.figure_agreement < p.min_figure_agreement)
+            if not torn.any():
+                break
+            apart = np.concatenate((apart, np.stack((representative[members[torn]], members[torn]), axis=1)))
+        shared_future = None
         member_stats.loc[member_stats["rule"] == "", "rule"] = "linked"
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash

@@ -104,6 +104,50 @@ def test_templated_reports_that_differ_in_figures_are_different_news():
     assert cluster_of(report, "fed2") == -1
 
 
+def test_a_teaser_both_notices_contain_does_not_join_them():
+    # a review's case: a teaser of the headline and first paragraph, which both days'
+    # notices share, is contained in each; the clusters (connected components) joined the
+    # two notices through it, and clean dropped the second day's as a duplicate
+    teaser = "\n\n".join(FED_1.split("\n\n")[:2])
+    report = scan({"fed1": FED_1, "fed2": FED_2, "teaser": teaser})
+    assert report.summary["clusters"] == 1 and cluster_of(report, "fed1") != cluster_of(report, "fed2")
+    assert cluster_of(report, "teaser") in (cluster_of(report, "fed1"), cluster_of(report, "fed2"))
+    assert ["fed1", "fed2"] in report.overlaps[["a", "b"]].values.tolist()  # what they share, shown as such
+    kept, removed = dedup.clean([FED_1, FED_2, teaser])
+    assert kept["text"].tolist() == [FED_1, FED_2] and removed["id"].tolist() == ["2"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_teaser_does_not_join_notices_that_were_no_candidate_pair(jobs, monkeypatch):
+    # another day's notice with other figures and a paragraph more is no candidate pair
+    # of the first (no rule holds on its text), but a teaser of the first is contained in
+    # both: the cluster it joined is split on the figures of its representative and the
+    # member joined through the teaser; the same with the thread beside (jobs=2, several
+    # batches), which found the overlaps of the clusters before the split
+    from dedup import batch
+
+    monkeypatch.setattr(batch, "BATCH_DOCS", 1)
+    later = (FED_2.replace("1.5 billion", "2.5 billion").replace("\n\nReuter", "")
+             + "\n\nThe Fed said it would add reserves again on Thursday, as it did last week, dealers said.\n\nReuter")
+    teaser = (FED_1.split("\n\n")[0] + "\n\nThe Federal Reserve entered the U.S. Government securities market to "
+              "arrange customer repurchase agreements, a Fed spokesman said.")
+    report = scan({"fed1": FED_1, "later": later, "teaser": teaser}, jobs=jobs)
+    assert report.clusters[["representative", "doc", "rule"]].values.tolist() == [["fed1", "teaser", "containment"]]
+    assert cluster_of(report, "later") == -1
+    assert ["fed1", "later"] in report.overlaps[["a", "b"]].values.tolist()
+
+
+def test_copies_that_disagree_on_a_figure_only_through_their_cuts_stay_one_story():
+    # an edit that lost a figure and a copy cut short before the figure's paragraph ended
+    # disagree on the cut copy's figures, but both copy the one article: one cluster
+    story = read_sample("reuters-4677")
+    edited = story.replace("580 mln", "mln mln", 1)
+    assert edited != story
+    cut = " ".join(story.split(" ")[: int(len(story.split(" ")) * 0.7)])
+    report = scan({"orig": story, "edited": edited, "cut": cut, "exact": story})
+    assert report.summary["clusters"] == 1 and report.summary["duplicate_documents"] == 3
+
+
 @pytest.mark.parametrize("seed", sorted(SEEDS))
 @pytest.mark.parametrize("first, again", [("Published 3 hours ago", "Published 5 hours ago"),
                                           ("Comments (21)", "Comments (23)"), ("21 comments", "1 comment"),
