@@ -434,8 +434,8 @@ def _index_session(index: Any, params: dict) -> Iterator[tuple[Any, dict]]:
     own_index = isinstance(index, (str, os.PathLike))
     idx = Index(index, **params) if own_index else index
     try:
-        if idx is not None:
-            params = {**dataclasses.asdict(idx.params), **params}
+        if idx is not None:  # checked as opening it with them would (an index already open)
+            params = dataclasses.asdict(idx.params_with(**params))
         with idx.transaction() if idx is not None else nullcontext():
             yield idx, params
     finally:
@@ -467,7 +467,7 @@ def _read_manifest(path: str) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates: bool = False,
+def clean(data: Any, text: str = "text", id: str | None = None, ids: Any = None, keep_duplicates: bool = False,
           keep_repeats: bool = False, keep_boilerplate: bool = False, index: Any = None, jobs: int = 1,
           **params: Any) -> tuple[pd.DataFrame | pd.Series, pd.DataFrame]:
     """Clean a DataFrame (or a Series or list of texts); return ``(clean_df, removed_df)``.
@@ -475,7 +475,10 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
     ``clean_df`` holds the kept rows, every column as it was but ``text``, repaired (of
     a Series: the kept rows of the Series, repaired; of a list: a DataFrame of the kept
     ``id`` and ``text``); ``removed_df`` is the manifest (see the module docstring), one
-    row per removal. With
+    row per removal, indexed by the label of the row it removes or cuts (``data``'s
+    index, else the position: ``df.drop(removed_df.index.unique())`` drops what
+    ``clean`` removed or cut, ``df.loc[...]`` finds it whatever the ids' type). ``ids``:
+    the ids of a list of texts, as :func:`dedup.scan` takes them. With
     ``index`` (an :class:`~dedup.index.Index` or a path), rows duplicating indexed
     documents are removed and the kept rows added to it, in one transaction. ``jobs``:
     threads of each scan (the result is the same).
@@ -489,7 +492,7 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
     """
     from .index import as_documents
 
-    docs, labels = as_documents(data, text, id)
+    docs, labels = as_documents(data, text, id, ids)
     with _index_session(index, params) as (idx, params):
         result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, jobs=jobs,
                                  **params)
@@ -514,7 +517,10 @@ def clean(data: Any, text: str = "text", id: str | None = None, keep_duplicates:
         rows = labels[kept]
         clean_df = pd.DataFrame({"id": pd.Series([docs[i].id for i in kept], dtype=object, index=rows),
                                  "text": pd.Series([result.texts[i] for i in kept], dtype=object, index=rows)})
-    return clean_df, _manifest_frame(result.removed)
+    removed = _manifest_frame(result.removed)
+    position = {d.id: i for i, d in enumerate(docs)}
+    removed.index = labels[[position[i] for i in removed["id"]]]
+    return clean_df, removed
 
 
 def _manifest_frame(removed: list[dict]) -> pd.DataFrame:

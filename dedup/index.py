@@ -545,9 +545,23 @@ class Index:
         # bands were weighed for recall (10 x 12 at 0.78, now 16 x 8) still finds what it did
         self.bands = (int(meta["bands"]), int(meta["rows"])) if "bands" in meta and "rows" in meta \
             else stored.bands
+        self._stored = stored
+        self._word_hash_seed = int(meta.get("word_hash_seed", WORD_HASH_SEED))
+        return self.params_with(**given)
+
+    def params_with(self, **given: Any) -> Params:
+        """The index's parameters with ``given`` in place of theirs (those a scan may
+        change, such as ``containment``), or a :class:`ParameterError` for one that
+        decides what the index stores (``ngram``, ``num_perm``, ``seed``, ``scheme``,
+        ``min_block_words``, and a ``threshold`` that needs other LSH bands): what
+        opening it with ``given`` checks, for work done on an index already open."""
+        unknown = set(given) - set(Params.__dataclass_fields__)
+        if unknown:
+            raise ParameterError(f"unknown index parameter(s): {', '.join(sorted(unknown))}")
+        stored = self._stored
         wanted = dataclasses.replace(stored, **given)
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
-        stored_key["word_hash_seed"] = int(meta.get("word_hash_seed", WORD_HASH_SEED))
+        stored_key["word_hash_seed"] = self._word_hash_seed
         diffs = [k for k in STORED_PARAMS if stored_key[k] != wanted_key[k]]
         if diffs and set(diffs) <= {"bands", "rows"} and wanted.threshold != stored.threshold:
             # the LSH bands follow from the threshold, which is what a user gave

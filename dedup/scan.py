@@ -17,8 +17,10 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
    with a block of ``LONG_LINE_WORDS`` are also paired on a sample of its 8-grams.
 4. **Groups** of related documents: candidate pairs that are near-duplicates on their
    full text, or whose shared blocks cover at least ``group_coverage`` (half) of both
-   documents' words. Copies of one story land in one group even when each carries
-   another site's chrome.
+   documents' words, or that share two paragraphs of prose (``wrapped.PROSE_WORDS``
+   words or more) covering half of the prose of the one with less. Copies of one story
+   land in one group even when each carries another site's chrome, and so do pages
+   that run a story's lead above news of their own.
 5. **Boilerplate**: block types found in enough different groups (``blocks``).
 6. Final verification on shingle sets without boilerplate blocks (``match``), then
    clusters and representatives (``cluster``). A pair whose shared blocks cover a
@@ -60,7 +62,7 @@ from .shingles import SetBatch, intersection_sizes, ngram_hashes, sorted_distinc
 from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch, Utf8Texts
 from .tokens import Tokens, TokenStore
-from .wrapped import SPAN_MIN_COVER, span_copies
+from .wrapped import PROSE_WORDS, SPAN_MIN_COVER, SPAN_MIN_PARAGRAPHS, span_copies
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -387,10 +389,22 @@ class Scanner:
         weights = index.type_words.astype(np.float64)
         shared_words = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=weights)
         own_words = np.bincount(occ_doc, weights=weights[occ_type], minlength=n)
+        # and of prose: paragraphs of PROSE_WORDS words or more
+        prose = np.where(index.type_words >= PROSE_WORDS, weights, 0.0)
+        shared_prose = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1], weights=prose)
+        shared_paragraphs = intersection_sizes(type_sets, shared[:, 0], type_sets, shared[:, 1],
+                                               weights=(prose > 0).astype(np.float64))
+        own_prose = np.bincount(occ_doc, weights=prose[occ_type], minlength=n)
         del occ_type, occ_doc, type_sets
         own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
-        # related by shared text: the shared blocks cover group_coverage of both documents
-        grouped = shared[shared_words >= p.group_coverage * np.maximum(own_a, own_b)]
+        # related by shared text: the shared blocks cover group_coverage of both documents,
+        # or two paragraphs of prose or more cover group_coverage of the prose of the one
+        # with less (a story's lead that other pages run above news of their own)
+        grouped = shared[(shared_words >= p.group_coverage * np.maximum(own_a, own_b))
+                         | ((shared_paragraphs >= SPAN_MIN_PARAGRAPHS)
+                            & (shared_prose >= p.group_coverage
+                               * np.minimum(own_prose[shared[:, 0]], own_prose[shared[:, 1]])))]
+        del shared_prose, shared_paragraphs, own_prose
         # worth verifying again on the spans they share as two pages of one story, if
         # not near-duplicates (:mod:`dedup.wrapped`; an excerpt needs only ``shared``)
         spanned = shared[shared_words >= min(p.group_coverage, SPAN_MIN_COVER) * np.maximum(own_a, own_b)]

@@ -666,6 +666,43 @@ def test_library_clean_returns_the_kept_rows_and_the_manifest():
         df["body"].iloc[[0, 3]].tolist()
 
 
+def test_library_clean_indexes_its_removals_by_the_rows_they_remove():
+    """A review's case: ids from an integer index came back as strings ("1063"), and
+    nothing in ``removed`` joined back onto the DataFrame."""
+    story = DISTINCT["text"][0]
+    df = pd.DataFrame({"body": [story, DISTINCT["text"][1], story, ""]},
+                      index=pd.Index([1084, 1070, 1050, 1000], name="row"))
+    kept, removed = dedup.clean(df, text="body", keep_boilerplate=True)  # Reuters' sign-off stays
+    assert removed.index.tolist() == [1050, 1000] and removed.index.name == "row"
+    assert removed["id"].tolist() == ["1050", "1000"]  # the report's ids are strings
+    assert df.drop(removed.index.unique()).equals(df.loc[kept.index].assign(body=df["body"]))
+    assert df.loc[removed.index[0], "body"] == story
+    # blocks cut are rows of the record they are cut from; a list's rows are positions
+    texts = list(SEEDS.values())
+    kept, removed = dedup.clean(texts + [texts[0]], ids=[f"s{i}" for i in range(len(texts) + 1)])
+    assert all(f"s{label}" == doc for label, doc in zip(removed.index, removed["id"]))
+    assert removed.loc[len(texts), "reason"] == "duplicate_of" and kept["id"].tolist()[0] == "s0"
+
+
+def test_clean_with_an_open_index_checks_the_parameters_as_opening_it_would(tmp_path):
+    # a review's case: with a path, ngram=1 against an index built with 3-grams was an
+    # error; with an Index already open, clean scanned with 1-grams and added the result
+    db = tmp_path / "news.db"
+    with dedup.Index(db) as idx:
+        idx.add(DISTINCT["text"][:3].tolist(), ids=["a", "b", "c"])
+    batch = [DISTINCT["text"][0], DISTINCT["text"][3]]
+    for given in ({"ngram": 1}, {"num_perm": 64}, {"threshold": 0.3}):
+        with pytest.raises(dedup.ParameterError, match="index was built"):
+            dedup.clean(batch, index=str(db), **given)
+        with dedup.Index(db) as idx, pytest.raises(dedup.ParameterError, match="index was built"):
+            dedup.clean(batch, index=idx, **given)
+        with dedup.Index(db) as idx:
+            assert len(idx) == 3
+    with dedup.Index(db) as idx:  # those a scan may change are taken
+        kept, removed = dedup.clean(batch, index=idx, containment=0.95)
+        assert removed["of"].tolist() == ["a"] and len(idx) == 4
+
+
 def test_library_clean_of_texts_keeps_every_kept_text_under_its_own_id():
     """Each text is kept or removed once, whatever is removed before it (the kept rows'
     Series were aligned to their labels, and shifted or lost rows)."""

@@ -98,6 +98,26 @@ def test_unrelated_articles_sharing_site_chrome_do_not_cluster():
     assert set(CHROME_HEAD + CHROME_FOOT) <= set(report.boilerplate["text"])
 
 
+def test_a_storys_lead_run_by_two_other_pages_is_overlap_not_boilerplate():
+    # a review's case: two local papers each print a wire story's first three
+    # paragraphs above news of their own; the three documents share under half of the
+    # longest, so they were three unrelated groups, the lead was boilerplate, and clean
+    # cut it from every copy, the wire story's own included
+    wire = read_sample("reuters-13225")
+    paragraphs = wire.split("\n\n")
+    others = [read_sample(i) for i in ("reuters-12204", "reuters-14516", "reuters-4677", "reuters-9896")]
+    pages = {f"site{k}": f"Local paper {k} headline about the deal\n\n" + "\n\n".join(paragraphs[1:4]) + "\n\n"
+             + "\n\n".join(other.split("\n\n")[1:]) for k, other in enumerate(others[2:])}
+    texts = {"wire": wire, **pages, **{f"other{k}": t for k, t in enumerate(others)}}
+    report = scan(texts)
+    lead = {" ".join(p.split()) for p in paragraphs[1:4]}
+    assert not lead & {" ".join(t.split()) for t in report.boilerplate["text"]}
+    assert {("site0", "wire"), ("site1", "wire"), ("site0", "site1")} <= \
+        {tuple(sorted(ab)) for ab in report.overlaps[["a", "b"]].values.tolist()}
+    kept, _ = dedup.clean(list(texts.values()), ids=list(texts))
+    assert all(p in kept.set_index("id").loc["wire", "text"] for p in paragraphs[1:4])
+
+
 def test_templated_reports_that_differ_in_figures_are_different_news():
     report = scan({"fed1": FED_1, "fed2": FED_2, "fed1-again": FED_1})
     assert cluster_of(report, "fed1") == cluster_of(report, "fed1-again") >= 0
