@@ -20,7 +20,9 @@ Two figures are the same when their words are, or one is an English number word 
 the other its digits ("three-day", "3-day"). Left out are the figures that a page's
 chrome changes from one scrape to the next or from one site to another: a relative
 time ("Published 3 hours ago", "3h ago"), a reading time ("4 min read") and a count of
-comments ("Comments (21)", "21 comments"), on a short line.
+comments ("Comments (21)", "21 comments"), on a short line, and a page's time stamp:
+a short line with a date and a word of a stamp or a clock ("Updated March 12, 2024
+10:32 ET"; see :data:`STAMP_DATES`).
 Without that, the same page scraped twice failed the rule whenever it had few figures
 (three of the five seed articles, one line "Published 3 hours ago" against "5 hours ago").
 
@@ -39,6 +41,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Iterable
 
 import numpy as np
 
@@ -63,6 +66,21 @@ COUNTED_WORDS = ("comment", "comments", "replies")
 #: 21 comments"), not a story's sentence ("the largest since it did so 2 years ago",
 #: which a templated report of another year writes with another figure)
 PAGE_LINE_WORDS = 8
+#: a page's time stamp ("Updated March 12, 2024 10:32 ET", "Published Tue 12 Mar 2024"):
+#: a line of fewer than PAGE_LINE_WORDS words that holds a date (one of STAMP_DATES)
+#: and a word of a stamp or a clock (one of STAMP_CLOCKS) and, beside its figures and
+#: those words, at most STAMP_OTHER_WORDS others (a byline's name). Two sites stamp one
+#: story with other times. A date alone is the news of a templated report ("Pay April
+#: 30", "Record April 4": two quarters' dividends), and a clock alone the time of a
+#: table of prices ("MIDWEST GRAIN FUTURES 12:00 EDT"); "may", "sat" and "sun" are
+#: words too often
+STAMP_DATES = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
+               "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+               "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+               "tues", "wed", "thu", "thur", "thurs", "fri")
+STAMP_CLOCKS = ("updated", "published", "posted", "modified", "am", "pm", "et", "est", "edt", "ct", "cst", "cdt",
+                "pt", "pst", "pdt", "mt", "mst", "gmt", "utc", "bst", "cet", "cest")
+STAMP_OTHER_WORDS = 3
 #: sets are built for this many documents at a time: building takes ~12 KB of
 #: temporaries per news article (shingle hashes, their blocks and owners, sort
 #: buffers) against the ~2 KB of the set kept, so 20,000 documents to verify at once
@@ -151,7 +169,32 @@ def figures_at(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> tuple[n
 def _page_counts(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> np.ndarray:
     """Which of the figures at word positions ``at`` (in blocks ``block``) are a relative
     or reading time or a count of comments (:data:`TIME_UNITS`, :data:`COUNTED_WORDS`) on
-    a line of fewer than :data:`PAGE_LINE_WORDS` words."""
+    a line of fewer than :data:`PAGE_LINE_WORDS` words, or are on a time stamp's line
+    (:data:`STAMP_DATES`)."""
+    return _page_times(tb, at, block) | _stamp_lines(tb, block)
+
+
+def _stamp_lines(tb: TokenizedBatch, block: np.ndarray) -> np.ndarray:
+    """Which of ``block`` are a page's time stamp (see :data:`STAMP_DATES`)."""
+    dates, clocks, stamp_words = _stamp_word_hashes()
+    short = np.unique(block[tb.block_words[block] < PAGE_LINE_WORDS])
+    if len(short) == 0:
+        return np.zeros(len(block), dtype=bool)
+    words = tb.word_positions(short)
+    owner = np.repeat(np.arange(len(short)), tb.block_words[short])
+    h = tb.word_hash[words]
+
+    def count(where: np.ndarray) -> np.ndarray:  # a line's words where ``where``
+        return np.bincount(owner, weights=where, minlength=len(short))
+
+    stamp = (count(np.isin(h, dates)) > 0) & (count(np.isin(h, clocks)) > 0) \
+        & (count(~tb.word_is_number[words] & ~np.isin(h, stamp_words)) <= STAMP_OTHER_WORDS)
+    at = np.searchsorted(short, block).clip(max=len(short) - 1)
+    return (short[at] == block) & stamp[at]
+
+
+def _page_times(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """Of :func:`_page_counts`, the relative and reading times and counts of comments."""
     units, ago, read, counted = _chrome_word_hashes()
     first, end = tb.word_offsets[block], tb.word_offsets[block + 1]
     last = len(tb.word_hash) - 1
@@ -183,6 +226,16 @@ def _chrome_word_hashes() -> tuple[np.ndarray, np.uint64, np.uint64, np.ndarray]
 
     return (np.array([word_hash(w) for w in TIME_UNITS], dtype=np.uint64), word_hash("ago"), word_hash("read"),
             np.array([word_hash(w) for w in COUNTED_WORDS], dtype=np.uint64))
+
+
+@lru_cache(maxsize=1)
+def _stamp_word_hashes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from .text import _word_hash as word_hash
+
+    def hashes(ws: Iterable[str]) -> np.ndarray:
+        return np.array([word_hash(w) for w in ws], dtype=np.uint64)
+
+    return hashes(STAMP_DATES), hashes(STAMP_CLOCKS), hashes(STAMP_DATES + STAMP_CLOCKS + ("may", "last", "on", "at"))
 
 
 @lru_cache(maxsize=1)
