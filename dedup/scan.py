@@ -525,10 +525,14 @@ class Scanner:
             # a member joined through others whose figures disagree with its representative's
             # is other news too: two templated reports that were no candidate pair, joined
             # by the first half of one, which the other contains
+            # (unless a document at least as long as both is a near-duplicate of each:
+            # :func:`~dedup.cluster.clusters` keeps such a pair together, and so it stays)
             torn = (member_stats["rule"].to_numpy() == "") & (mstats.figure_agreement < p.min_figure_agreement)
-            if not torn.any():
+            torn_pairs = np.sort(np.stack((representative[members[torn]], members[torn]), axis=1), axis=1)
+            torn_pairs = _without(torn_pairs, np.sort(apart, axis=1))
+            if len(torn_pairs) == 0:
                 break
-            apart = np.concatenate((apart, np.stack((representative[members[torn]], members[torn]), axis=1)))
+            apart = np.concatenate((apart, torn_pairs))
         shared_future = None
         member_stats.loc[member_stats["rule"] == "", "rule"] = "linked"
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document

@@ -157,6 +157,19 @@ def test_a_teaser_does_not_join_notices_that_were_no_candidate_pair(jobs, monkey
     assert ["fed1", "later"] in report.overlaps[["a", "b"]].values.tolist()
 
 
+def test_a_member_kept_with_its_representative_by_a_copy_of_both_ends_the_clustering():
+    # an edited copy (one figure changed) is a near-duplicate of the article and of the
+    # first third of itself, which disagrees with the article on that figure: the
+    # member is split off its representative, and kept by the copy as long as both
+    # (a near-duplicate of each); the clustering went round that forever
+    article = SEEDS["004"]
+    edited = article.replace("80th", "70th", 1)
+    assert edited != article
+    part = "\n".join(edited.splitlines()[: len(edited.splitlines()) // 3])
+    report = scan({"article": article, "edited": edited, "part": part})
+    assert report.clusters[["doc", "rule"]].values.tolist() == [["edited", "similarity"], ["part", "linked"]]
+
+
 def test_copies_that_disagree_on_a_figure_only_through_their_cuts_stay_one_story():
     # an edit that lost a figure and a copy cut short before the figure's paragraph ended
     # disagree on the cut copy's figures, but both copy the one article: one cluster
