@@ -35,7 +35,8 @@ def scan(data: Any, text: str = "text", id: str | None = None, ids: Any = None, 
             :class:`Document`.
         text, id: column names for DataFrame input.
         ids: the ids of a list of texts (default ``"0"``, ``"1"``, ...), as :meth:`Index.add` takes them.
-        **params: any :class:`Params` field, e.g. ``threshold=0.8, ngram=5``.
+        **params: any :class:`Params` field, e.g. ``threshold=0.8, ngram=5``; and
+            ``jobs``, the threads of the scan (the result is the same).
 
     Returns:
         a :class:`Report` whose ``clusters``, ``repeats``, ``overlaps``,

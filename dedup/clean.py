@@ -187,7 +187,8 @@ class Cleaner:
         self.keep_duplicates = keep_duplicates
         self.keep_repeats = keep_repeats
         self.keep_boilerplate = keep_boilerplate
-        self.params = Params.of(**params)
+        self.params = Params.of(_also=("keep_duplicates", "keep_repeats", "keep_boilerplate", "index", "jobs", "ids"),
+                                **params)
 
     def clean(self, documents: Sequence[Document], index=None) -> CleanResult:
         """Clean ``documents``; with an :class:`~dedup.index.Index`, also drop those that

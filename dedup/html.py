@@ -88,7 +88,7 @@ def page(report: Report) -> str:
     from .report import _version
 
     view = _View(report)
-    s = report.summary
+    s = report._summary
     parts = [
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -96,7 +96,7 @@ def page(report: Report) -> str:
         f"<h1>dedup report</h1><p class='muted'>{s['documents']} documents, {s['blocks']} blocks "
         f"(non-blank lines) &middot; dedup {_e(_version())}</p>",
         _cards(s),
-        _params(report.params),
+        _params(report._params),
         "<h2 id='similarity'>Similarity of document pairs</h2>",
         _histogram(report),
         _clusters(report, view),
@@ -142,7 +142,7 @@ def _frames(names: list[str], more: str) -> str:
 
 def summary(report: Report, max_rows: int = 5) -> str:
     """The compact HTML a notebook shows for ``report``: counts, top clusters, first repeats."""
-    s = report.summary
+    s = report._summary
     out = [_counts("dedup report", [
         ("documents", s["documents"]), ("clusters", s["clusters"]), ("duplicate documents", s["duplicate_documents"]),
         ("repeats", s["repeats"]), ("overlaps", s["overlaps"]), ("boilerplate", s["boilerplate"]),
@@ -166,7 +166,7 @@ def summary(report: Report, max_rows: int = 5) -> str:
 def query_summary(report: QueryReport, max_rows: int = 5) -> str:
     """The compact HTML a notebook shows for a query's ``report``: counts, the first
     duplicates of indexed documents, the first repeats and overlaps."""
-    s = report.summary
+    s = report._summary
     out = [_counts("dedup query", [
         ("documents", s["documents"]), ("indexed", s["indexed"]), ("duplicates", s["duplicates"]),
         ("repeats", s["repeats"]), ("overlaps", s["overlaps"]), ("empty", s["empty"])])]
@@ -401,11 +401,11 @@ def _pairs(n: int) -> str:
 
 def _histogram(report: Report) -> str:
     similarities, total, scope = pair_similarities(report)
-    threshold = float(report.params["threshold"])
+    threshold = float(report._params["threshold"])
     above = int((similarities >= threshold).sum())
     what = (f"all {total:,} pairs of non-empty documents" if scope == "all"
             else f"the {total:,} candidate pairs (sharing an LSH bucket, a cluster or paragraphs)")
-    return (f"<p class='muted'>Exact Jaccard similarity of the word {report.params['ngram']}-gram sets "
+    return (f"<p class='muted'>Exact Jaccard similarity of the word {report._params['ngram']}-gram sets "
             f"(boilerplate left out) of {what}; bar heights on a log scale. {_pairs(above)} at or above "
             f"the threshold; pairs below it can still be near-duplicates by containment, and pairs above it are "
             f"none when their figures disagree (templated reports of other days or companies).</p>"
@@ -414,7 +414,7 @@ def _histogram(report: Report) -> str:
 
 def _clusters(report: Report, view: _View) -> str:
     clusters = report._clusters
-    out = [f"<h2 id='clusters'>Clusters ({report.summary['clusters']})</h2>"]
+    out = [f"<h2 id='clusters'>Clusters ({report._summary['clusters']})</h2>"]
     if not len(clusters):
         return out[0] + "<p class='muted'>No near-duplicate documents.</p>"
     rules = iter(report._clusters["rule"].tolist())  # in the order of the groups' members

@@ -85,10 +85,10 @@ import pandas as pd
 
 from . import lsh
 from .errors import DedupError, InputError, ParameterError, warn
-from .io import Document, documents_from_texts, read_dataframe_documents
+from .io import MEMORY, Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
-from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table
+from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table, typed
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
@@ -398,6 +398,11 @@ def as_documents(data: Any, text: str = "text", id: str | None = None,
         raise ParameterError("ids= names the documents of a list of texts; a DataFrame's come from its id "
                              "column (id=) or its index, a Document's from itself")
     if isinstance(data, pd.Series):
+        if not data.index.is_unique:
+            repeated = data.index[data.index.duplicated()][0]
+            raise InputError(f"the Series' index repeats {str(repeated)!r}, and the index gives the ids; use "
+                             "series.reset_index(drop=True), or pass a DataFrame and id= a column of unique ids",
+                             MEMORY)
         data = data.to_frame(name=text)
     if isinstance(data, pd.DataFrame):
         return read_dataframe_documents(data, text=text, id=id), data.index
@@ -912,14 +917,14 @@ class Index:
         return pd.DataFrame({"q": q[found], "doc": d[found], "similarity": stats.jaccard[found],
                              "containment": stats.containment[found]})
 
-    def remove(self, ids: Iterable[str] | str) -> int:
+    def remove(self, ids: Iterable[str] | str | int) -> int:
         """Remove documents by id, in one transaction; returns how many were found.
 
         Band rows are found again from the stored tokens; paragraph rows by one
         pass over the ``blocks`` table (remove in batches, not one id at a time).
         """
         self._writable()
-        ids = [ids] if isinstance(ids, str) else [str(i) for i in ids]
+        ids = [str(ids)] if isinstance(ids, (str, int)) else [str(i) for i in ids]  # as ``in`` takes them
         with self.transaction():
             db = self._db
             db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (doc INTEGER PRIMARY KEY)")
@@ -1097,9 +1102,9 @@ class QueryReport:
                  params: Params, indexed: int):
         n = len(batch)
         ids = [d.id for d in batch.documents]
-        self.params = params.as_dict()
-        self._matches = matches.drop(columns="doc_index").reset_index(drop=True)
-        self._overlaps = overlaps.drop(columns="doc_index").reset_index(drop=True)
+        self._params = params.as_dict()
+        self._matches = typed(matches.drop(columns="doc_index").reset_index(drop=True))
+        self._overlaps = typed(overlaps.drop(columns="doc_index").reset_index(drop=True))
         self._repeats = Report(batch.result)._repeats  # its own frame, not a copy handed out
         best = matches.drop_duplicates("doc_index", keep="first").set_index("doc_index")
         count = np.bincount(matches["doc_index"].to_numpy(dtype=np.int64), minlength=n)
@@ -1119,7 +1124,7 @@ class QueryReport:
             "overlaps": ov_count,
             "empty": batch.result.empty,
         }, index=labels)
-        self.summary = {
+        self._summary = {
             "documents": n,
             "indexed": indexed,
             "duplicates": int((count > 0).sum()),
@@ -1131,6 +1136,8 @@ class QueryReport:
 
 
     # the frames it hands out are copies (see Report): changing one changes no rendering
+    summary = HandedOut()
+    params = HandedOut()
     documents = HandedOut()
     matches = HandedOut()
     repeats = HandedOut()
@@ -1145,7 +1152,7 @@ class QueryReport:
         return len(self._documents)
 
     def __repr__(self) -> str:
-        return f"<QueryReport {self.summary}>"
+        return f"<QueryReport {self._summary}>"
 
     def _repr_html_(self) -> str:
         """The compact summary Jupyter shows: counts, first duplicates, repeats and overlaps."""
@@ -1163,8 +1170,8 @@ class QueryReport:
                                             for r in g.itertuples()]})
         return {
             "version": _version(),
-            "params": self.params,
-            "summary": self.summary,
+            "params": self._params,
+            "summary": self._summary,
             "empty": self._documents.loc[self._documents["empty"], "doc"].tolist(),
             "duplicates": dups,
             "repeats": [_plain(r) for r in self._repeats.to_dict("records")],
@@ -1183,7 +1190,7 @@ class QueryReport:
         return self._documents[cols].to_csv(index=False, lineterminator="\n")
 
     def to_table(self) -> str:
-        s = self.summary
+        s = self._summary
         out = [f"{plural(s['documents'], 'document')} against {s['indexed']} indexed: "
                f"{plural(s['duplicates'], 'duplicate')}, {plural(s['repeats'], 'repeat')} in "
                f"{plural(s['documents_with_repeats'], 'document')}, {plural(s['overlaps'], 'overlap')}, "

@@ -85,7 +85,8 @@ class Document:
     Attributes:
         id: unique id of the document within one run.
         text: the text exactly as read (no normalisation; ``\\r\\n`` is kept).
-        path: the file it came from; ``"-"`` for stdin, ``"<memory>"`` for in-memory input.
+        path: the file it came from; ``"-"`` for stdin, ``"<memory>"`` (the default)
+            for in-memory input.
         line: the 1-based line of the file the record starts on (JSONL, CSV: the
             header is line 1), or its 1-based record number (JSON array, Parquet,
             in-memory input); ``None`` for a whole-file text document.
@@ -96,8 +97,8 @@ class Document:
 
     id: str
     text: str
-    path: str
-    line: int | None
+    path: str = MEMORY
+    line: int | None = None
     record: dict | None = field(default=None, compare=False, repr=False)
 
 

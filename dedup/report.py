@@ -53,8 +53,9 @@ def _version() -> str:
 
 
 class HandedOut:
-    """A DataFrame attribute ``x`` handed out as :func:`handed_out` of the object's own
-    ``_x``, made on first use and kept (as ``functools.cached_property`` keeps it)."""
+    """A DataFrame (or dict) attribute ``x`` handed out as :func:`handed_out` of the
+    object's own ``_x``, made on first use and kept (as ``functools.cached_property``
+    keeps it)."""
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -91,7 +92,8 @@ class Report:
         repeats: ``doc, block, start, end, line, repeat_of, repeat_of_line, similarity, text``.
         overlaps: ``a, b, blocks, a_coverage, b_coverage``.
         boilerplate: ``text, documents, docs``.
-        summary: counts (dict); params: the parameters used (dict).
+        summary: counts (dict); params: the parameters used (dict); each a copy, as the
+            DataFrames are.
     """
 
     def __init__(self, result: ScanResult, labels: pd.Index | None = None):
@@ -100,7 +102,7 @@ class Report:
         docs = result.documents
         ids = np.array(docs.ids, dtype=object)
         tb = result.blocks
-        self.params = result.params.as_dict()
+        self._params = result.params.as_dict()
         n = len(docs)
 
         rep = result.repeats
@@ -112,8 +114,8 @@ class Report:
             rows.append({"doc": ids[d], "block": int(b - first[d]), "start": s, "end": e, "line": line_of(text, s),
                          "repeat_of": int(of - first[d]), "repeat_of_line": line_of(text, int(tb.block_start[of])),
                          "similarity": round(float(sim), 4), "text": shown(text[s:e])})
-        self._repeats = pd.DataFrame(rows, columns=["doc", "block", "start", "end", "line", "repeat_of",
-                                                   "repeat_of_line", "similarity", "text"])
+        self._repeats = typed(pd.DataFrame(rows, columns=["doc", "block", "start", "end", "line", "repeat_of",
+                                                         "repeat_of_line", "similarity", "text"]))
         repeat_counts = np.bincount(rep["doc_index"].to_numpy(dtype=np.int64), minlength=n)
 
         cluster, representative = result.cluster, result.representative
@@ -135,12 +137,12 @@ class Report:
         is_duplicate = (cluster >= 0) & (representative != np.arange(n))
 
         ov = result.overlaps
-        self._overlaps = pd.DataFrame({
+        self._overlaps = typed(pd.DataFrame({
             "a": ids[ov["a"].to_numpy(dtype=np.int64)], "b": ids[ov["b"].to_numpy(dtype=np.int64)],
-            "blocks": list(ov["blocks"]),
+            "blocks": pd.Series(list(ov["blocks"]), dtype=object),
             "a_coverage": ov["a_coverage"].astype(float).round(4).to_numpy(),
             "b_coverage": ov["b_coverage"].astype(float).round(4).to_numpy(),
-        })
+        }))
 
         index = result.index
         bp_rows = []
@@ -157,12 +159,12 @@ class Report:
             doc_idx = occ_doc[lo:hi]
             bp_rows.append({"text": shown(docs[d].text[tb.block_start[b]:tb.block_end[b]]),
                             "documents": len(doc_idx), "docs": [ids[i] for i in doc_idx]})
-        self._boilerplate = pd.DataFrame(bp_rows, columns=["text", "documents", "docs"])
+        self._boilerplate = typed(pd.DataFrame(bp_rows, columns=["text", "documents", "docs"]))
         if len(self._boilerplate):
             self._boilerplate = self._boilerplate.sort_values(["documents", "text"], ascending=[False, True],
                                                             ignore_index=True)
 
-        self.summary = {
+        self._summary = {
             "documents": n,
             "empty": int(result.empty.sum()),
             "blocks": int(tb.n_blocks),
@@ -218,7 +220,7 @@ class Report:
 
     @property
     def has_findings(self) -> bool:
-        s = self.summary
+        s = self._summary
         return bool(s["clusters"] or s["repeats"] or s["overlaps"])
 
     # ---------------------------------------------------------------- renderers
@@ -244,8 +246,8 @@ class Report:
                     for c, rep, size, members in self._cluster_groups()]
         return {
             "version": _version(),
-            "params": self.params,
-            "summary": self.summary,
+            "params": self._params,
+            "summary": self._summary,
             "empty": self.empty_documents,
             "clusters": clusters,
             "repeats": [_plain(r) for r in self._repeats.to_dict("records")],
@@ -268,7 +270,7 @@ class Report:
 
     def to_table(self) -> str:
         """A plain-text report for people."""
-        s = self.summary
+        s = self._summary
         out = [f"{plural(s['documents'], 'document')}, {plural(s['blocks'], 'block')}: "
                f"{plural(s['clusters'], 'cluster')} ({plural(s['duplicate_documents'], 'duplicate document')}), "
                f"{plural(s['repeats'], 'repeat')} in {plural(s['documents_with_repeats'], 'document')}, "
@@ -307,8 +309,10 @@ class Report:
         return summary(self)
 
     def __repr__(self) -> str:
-        return f"<Report {self.summary}>"
+        return f"<Report {self._summary}>"
 
+    summary = HandedOut()
+    params = HandedOut()
     clusters = HandedOut()
     repeats = HandedOut()
     overlaps = HandedOut()
@@ -336,10 +340,27 @@ class Report:
         return renderers[fmt]()
 
 
-def handed_out(frame: pd.DataFrame) -> pd.DataFrame:
+#: the type of each column of the findings' frames, whatever their rows (an empty frame
+#: made from no rows has every column object, and a day without repeats joined to one
+#: with them made the block numbers objects)
+COLUMN_TYPES = {"doc": object, "block": np.int64, "start": np.int64, "end": np.int64, "line": np.int64,
+                "repeat_of": np.int64, "repeat_of_line": np.int64, "similarity": np.float64, "text": object,
+                "a": object, "b": object, "blocks": object, "a_coverage": np.float64, "b_coverage": np.float64,
+                "documents": np.int64, "docs": object, "indexed": object, "containment": np.float64}
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns of :data:`COLUMN_TYPES` of those types."""
+    return frame.astype({c: COLUMN_TYPES[c] for c in frame.columns if c in COLUMN_TYPES})
+
+
+def handed_out(frame: pd.DataFrame | dict) -> pd.DataFrame | dict:
     """A copy of ``frame`` to give a user, lists in its cells copied too (``blocks``,
     ``docs``): changing it changes nothing of the report it came from. Made once per
-    report and frame: a second access gives the same copy, with the user's changes."""
+    report and frame: a second access gives the same copy, with the user's changes.
+    A dict (``summary``, ``params``) is copied whole."""
+    if isinstance(frame, dict):
+        return copy.deepcopy(frame)
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object and any(isinstance(v, list) for v in out[column].head(1)):

@@ -212,12 +212,14 @@ class Params:
             raise ParameterError(f"seed must be between 0 and {top} (scheme {self.scheme!r}), not {self.seed}")
 
     @classmethod
-    def of(cls, **params) -> "Params":
+    def of(cls, _also: tuple[str, ...] = ("jobs",), **params) -> "Params":
         """``Params(**params)``, with a :class:`ParameterError` naming an unknown parameter
-        (and the one meant, when close) instead of Python's ``TypeError``."""
-        known = [f.name for f in dataclasses.fields(cls)]
+        (and the one meant, when close: one of these or of ``_also``, the caller's own
+        arguments) instead of Python's ``TypeError``."""
+        fields = [f.name for f in dataclasses.fields(cls)]
+        known = fields + [name for name in _also if name not in fields]
         for name in params:
-            if name not in known:
+            if name not in fields:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(known)})"
                 raise ParameterError(f"unknown parameter {name!r}{hint}")
@@ -769,7 +771,8 @@ def _unique_ids(documents: Iterable[Document]) -> Iterator[Document]:
     seen: set[str] = set()
     for doc in documents:
         if doc.id in seen:
-            raise ParameterError(f"duplicate id {doc.id!r} (a string's id is its position)")
+            raise ParameterError(f"duplicate id {doc.id!r}: each document needs its own (a string given "
+                                 f"alone has its position as id)")
         seen.add(doc.id)
         yield doc
 
@@ -777,6 +780,10 @@ def _unique_ids(documents: Iterable[Document]) -> Iterator[Document]:
 def _as_document(item: Document | str, position: int) -> Document:
     """``item``, or the document of text ``item`` at ``position`` (id ``"0"``, ``"1"``, ...)."""
     if isinstance(item, Document):
+        if not isinstance(item.id, str) or not isinstance(item.text, str):
+            what, value = ("id", item.id) if not isinstance(item.id, str) else ("text", item.text)
+            raise ParameterError(f"a Document's {what} must be a string, not {type(value).__name__} "
+                                 f"(item {position}, id {item.id!r})")
         return item
     if isinstance(item, str):
         return Document(str(position), item, MEMORY, position + 1)

@@ -882,3 +882,34 @@ def test_each_cluster_member_says_which_rule_made_it_a_duplicate():
     members = [m for c in json.loads(report.to_json())["clusters"] for m in c["members"]]
     assert {m["doc"]: m["rule"] for m in members} == rules
     assert ">linked<" in report.to_html()
+
+
+def test_a_notebooks_report_hands_out_copies_typed_frames_and_clear_errors(tmp_path):
+    """A researcher's review: summary and params were the report's own dicts (changing
+    them changed its JSON and table), empty frames had object columns, a Document
+    without a text failed deep in the tokenizer, and a misspelt argument of clean named
+    no argument of clean."""
+    from dedup import Document
+
+    report = scan({"a": SEEDS["001"], "b": SEEDS["001"], "c": SEEDS["002"]})
+    report.summary["clusters"] = 999
+    report.params["threshold"] = 0.1
+    assert json.loads(report.to_json())["summary"]["clusters"] == 1 and report.to_table().find("999") < 0
+    assert json.loads(report.to_json())["params"]["threshold"] == dedup.Params().threshold
+    none = scan({"a": SEEDS["001"], "c": SEEDS["002"]})
+    assert len(none.repeats) == len(none.overlaps) == 0
+    assert {c: str(t) for c, t in none.repeats.dtypes.items() if c not in ("doc", "text")} == {
+        "block": "int64", "start": "int64", "end": "int64", "line": "int64", "repeat_of": "int64",
+        "repeat_of_line": "int64", "similarity": "float64"}
+    assert pd.concat([none.repeats, scan({"a": SEEDS["000"]}).repeats])["block"].dtype == "int64"
+    assert str(none.boilerplate["documents"].dtype) == "int64" and none.overlaps["blocks"].dtype == object
+    with pytest.raises(ParameterError, match="Document's text must be a string, not NoneType"):
+        dedup.scan([Document("a", None)])
+    assert dedup.scan([Document("a", SEEDS["001"]), Document("b", SEEDS["001"])]).summary["clusters"] == 1
+    with pytest.raises(ParameterError, match="did you mean 'keep_duplicates'"):
+        dedup.clean([SEEDS["001"]], keep_dups=True)
+    with pytest.raises(dedup.InputError, match="the Series' index repeats 'x'"):
+        dedup.scan(pd.Series([SEEDS["001"], SEEDS["002"]], index=["x", "x"]))
+    with dedup.Index(tmp_path / "i.db") as idx:
+        idx.add([SEEDS["001"]], ids=[7])
+        assert 7 in idx and idx.remove(7) == 1 and len(idx) == 0
