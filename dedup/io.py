@@ -773,6 +773,14 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(_os_reason(e), path) from None
 
 
+def _binary(data: bytes) -> str:
+    """Why ``data``, which holds NUL bytes, is no text a reader takes: UTF-16 (with its
+    byte order mark) says so, as a Windows tool saves it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text, not UTF-8: convert it (iconv -f UTF-16 -t UTF-8)"
+    return "binary file, not text"
+
+
 def _decode(data: bytes, path: str, first_line: int = 1, strip_bom: bool = True) -> str:
     """Decode strict UTF-8, naming the line and column of a NUL or invalid byte.
 
@@ -780,7 +788,7 @@ def _decode(data: bytes, path: str, first_line: int = 1, strip_bom: bool = True)
     decoded one line at a time). A NUL byte means the file is binary, not text.
     """
     if b"\0" in data:
-        raise InputError("binary file, not text", path)
+        raise InputError(_binary(data), path)
     offset = len(_BOM) if strip_bom and data.startswith(_BOM) else 0
     try:
         return data[offset:].decode("utf-8")
@@ -820,18 +828,24 @@ def _jsonl_records(stream: IO[bytes], path: str, first_line: int = 1,
             continue
         try:
             if b"\0" in raw:  # a binary file; a line of one, when lines are skipped (a writer that
-                # died before its data reached the disk leaves zero bytes)
-                raise InputError("binary file, not text" if on_malformed is None
-                                 else "binary data (NUL bytes), not a line of text", path, line_number)
+                # died before its data reached the disk leaves zero bytes), but not the first:
+                # a Parquet or UTF-16 file named .jsonl is no scrape with a bad line
+                if on_malformed is None or line_number == 1:
+                    raise _BinaryFile(_binary(raw), path, None if line_number == 1 else line_number)
+                raise InputError("binary data (NUL bytes), not a line of text", path, line_number)
             record = _jsonl_record(raw, path, line_number)
         except InputError as e:
-            if on_malformed is None:
+            if on_malformed is None or isinstance(e, _BinaryFile):
                 raise
             on_malformed(e)
             yield line_number, None
             continue
         if record is not None:
             yield line_number, record
+
+
+class _BinaryFile(InputError):
+    """A file that is no text at all: an error even when malformed lines are skipped."""
 
 
 def _jsonl_record(raw: bytes, path: str, line_number: int) -> dict | None:

@@ -28,7 +28,8 @@ FORMATS = ("table", "json", "jsonl", "csv", "html")
 #: the format of a report written to a file of this extension (before .gz, .bz2, .xz)
 #: when none is asked for; any other name, and standard output, get ``table``
 FORMATS_BY_OUTPUT_EXTENSION = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
-                               ".html": "html", ".htm": "html"}
+                               ".html": "html", ".htm": "html", "": "table", ".txt": "table", ".text": "table",
+                               ".log": "table", ".out": "table"}
 
 
 def shown(text: str) -> str:
@@ -370,11 +371,15 @@ def handed_out(frame: pd.DataFrame | dict) -> pd.DataFrame | dict:
 
 def format_for(output: str, fmt: str | None = None, formats: tuple[str, ...] = FORMATS) -> str:
     """The format of a report written to ``output``: ``fmt`` if given, else the one its
-    extension names (:data:`FORMATS_BY_OUTPUT_EXTENSION`: ``day.html``, ``day.csv.gz``),
-    else ``table``. A :class:`ParameterError` when that format is not one of ``formats``."""
+    extension names (:data:`FORMATS_BY_OUTPUT_EXTENSION`: ``day.html``, ``day.csv.gz``;
+    ``table`` for ``day.txt`` or no extension). A :class:`ParameterError` for another
+    extension (``day.parquet``), or when that format is not one of ``formats``."""
     if fmt is None:
         ext = os.path.splitext(without_compression(output))[1].lower() if output != "-" else ""
-        fmt = FORMATS_BY_OUTPUT_EXTENSION.get(ext, "table")
+        fmt = FORMATS_BY_OUTPUT_EXTENSION.get(ext, None if ext[1:].isalpha() else "table")  # day.2024-11-27
+        if fmt is None:  # a table in a file named .parquet or .tsv is no such file
+            raise ParameterError(f"{output}: no report format is written as {ext} ({', '.join(formats)}); "
+                                 f"give --format or another file name")
         if fmt not in formats:
             raise ParameterError(f"{output}: this report has no {fmt} format ({', '.join(formats)}); "
                                  f"give --format or another file name")

@@ -955,6 +955,14 @@ def test_without_format_the_output_name_chooses_it(tmp_path):
     # --format given wins over the name
     ok("scan", EXAMPLES, "--format", "json", "-o", tmp_path / "odd.csv")
     assert (tmp_path / "odd.csv").read_text(encoding="utf-8") == expected["json"]
+    # a data engineer's review: -o day.parquet (or .tsv) wrote the table into it; a name
+    # with a date for extension is the table still
+    for name in ("day.parquet", "day.tsv", "day.parquet.gz"):
+        result = run("scan", EXAMPLES, "-o", tmp_path / name)
+        assert result.exit_code == 2 and f"no report format is written as .{name.split('.')[1]}" in result.stderr
+        assert not (tmp_path / name).exists()
+    ok("scan", EXAMPLES, "-o", tmp_path / "scan.2026-11-27")
+    assert (tmp_path / "scan.2026-11-27").read_text(encoding="utf-8") == expected["table"]
 
 
 def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
@@ -1140,3 +1148,20 @@ def test_skip_malformed_skips_ragged_csv_rows_and_json_array_elements(tmp_path):
 def _warned_line(warning: str, path: Path) -> int:
     """The line (or record) number a ``dedup: warning: PATH:N: ...`` names."""
     return int(warning[len(f"dedup: warning: {path}:"):].split(":")[0])
+
+
+@pytest.mark.parametrize("data", [b"PAR1\x15\x04\x15\x00\x00\x00\n" + b"\x00" * 40 + b"\nPAR1",
+                                  "{\"text\": \"a story\"}\n".encode("utf-16")])
+def test_skip_malformed_still_stops_at_a_file_that_is_no_text(tmp_path, data):
+    # a data engineer's review: a Parquet file named .jsonl gave ten warnings of NUL
+    # lines, then "0 documents" and exit 0 (clean wrote an empty output); UTF-16 was
+    # called binary
+    path = tmp_path / "day.jsonl"
+    path.write_bytes(data)
+    for args in (["scan", path, "--skip-malformed"], ["clean", path, "-o", tmp_path / "out.jsonl", "--skip-malformed"]):
+        result = run(*args)
+        assert result.exit_code == 2 and "warning" not in result.stderr
+        assert result.stderr.strip() == f"dedup: error: {path}: " + (
+            "binary file, not text" if data.startswith(b"PAR1") else
+            "UTF-16 text, not UTF-8: convert it (iconv -f UTF-16 -t UTF-8)")
+    assert not (tmp_path / "out.jsonl").exists()
