@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import errno
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
 import click
 
-from .errors import DedupError, DedupWarning, ParameterError
+from .errors import DedupError, DedupWarning, ParameterError, check_interrupted, mark_interrupts
 from .index import QUERY_FORMATS
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout, skipping_malformed
 from .progress import bar
@@ -161,8 +162,14 @@ class DedupGroup(click.Group):
         if not kwargs.get("standalone_mode", True):
             return super().main(*args, **kwargs)
         kwargs["standalone_mode"] = False
+        if threading.current_thread() is threading.main_thread():
+            mark_interrupts()
         try:
             result = super().main(*args, **kwargs)
+            check_interrupted()  # one that numba swallowed: the exit says so
+        except KeyboardInterrupt:
+            click.echo("Aborted!", err=True)
+            sys.exit(130)
         except _NO_ARGS_IS_HELP as err:  # `dedup`, `dedup index`: the help, as click prints it
             click.echo(err.ctx.get_help(), err=True)
             sys.exit(2)

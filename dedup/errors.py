@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import warnings
 
 
@@ -68,3 +69,30 @@ def warn(message: str) -> None:
                                  or frame.f_code.co_filename == contextlib.__file__):
         frame, level = frame.f_back, level + 1
     warnings.warn(DedupWarning(message), stacklevel=level + 1)
+
+
+#: set by the command line's Ctrl-C handler (:func:`mark_interrupts`), and left set
+_INTERRUPTED = threading.Event()
+
+
+def mark_interrupts() -> None:
+    """Ctrl-C raises KeyboardInterrupt as always, and is also remembered: numba swallows
+    one raised while it loads its compiled loops (inside a ``ctypes`` callback, printing
+    "Exception ignored"), and the run went on to write its output and exit 0.
+    :func:`check_interrupted` raises it again before anything is put in place. For the
+    command line's main thread only: a library leaves the process's signals alone."""
+    import signal
+
+    _INTERRUPTED.clear()
+
+    def remember(signum, frame):
+        _INTERRUPTED.set()
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, remember)
+
+
+def check_interrupted() -> None:
+    """A KeyboardInterrupt if Ctrl-C was pressed, even one that was swallowed."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt

@@ -84,7 +84,7 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
-from .errors import DedupError, InputError, ParameterError, warn
+from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
 from .io import MEMORY, Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
@@ -672,6 +672,7 @@ class Index:
         try:
             try:
                 yield self
+                check_interrupted()  # nothing is committed after Ctrl-C (:func:`dedup.errors.mark_interrupts`)
             except BaseException:
                 if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
                     self._db.execute("ROLLBACK")

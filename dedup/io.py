@@ -49,7 +49,7 @@ from typing import IO, Any
 import numpy as np
 
 from .compression import compressed_output, compression_of, decompressed, without_compression
-from .errors import DedupError, InputError, ParameterError, warn
+from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
 from .text import LONE_SURROGATE, Utf8Texts
 
 __all__ = [
@@ -577,6 +577,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
     if os.path.isdir(path):
         raise DedupError("cannot write: is a directory", path)
     if path == STDIN:
+        check_interrupted()
         stream = _NamedWrites(sys.stdout.buffer if binary else sys.stdout, "standard output")
         try:
             yield stream
@@ -611,6 +612,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
         writes = compressed_output(tmp, "wb" if binary else "w", text_args.get("encoding"), name=path)
         with write_errors_named(path), writes as f:
             yield _NamedWrites(f, path)
+        check_interrupted()  # nothing is put in place after Ctrl-C, even one numba swallowed
         try:
             os.replace(tmp, target)
         except OSError as e:

@@ -611,6 +611,41 @@ def test_an_interrupted_run_exits_130_and_writes_nothing(command, how, tmp_path,
     assert list(tmp_path.iterdir()) == []  # no report, and no temporary file left
 
 
+@pytest.mark.parametrize("command", ["scan", "clean", "index"])
+def test_ctrl_c_that_numba_swallows_still_stops_the_run(command, tmp_path, monkeypatch):
+    # a data engineer's review: Ctrl-C while numba loaded its compiled loops was printed
+    # as "Exception ignored on calling ctypes callback function ... KeyboardInterrupt",
+    # and the run went on to write its output and exit 0
+    import signal
+
+    from dedup import batch
+
+    compute = batch.compute
+
+    def swallowing(*args, **kwargs):
+        try:  # as numba does, inside a ctypes callback
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            pass
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "compute", swallowing)
+    out = tmp_path / "out"
+    out.mkdir()
+    args = {"scan": ["scan", EXAMPLES, "-o", out / "report.json"],
+            "clean": ["clean", EXAMPLES, "-o", out / "clean"],
+            "index": ["index", "add", out / "news.db", EXAMPLES]}[command]
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (130, "") and result.stderr.endswith("Aborted!\n")
+    if command == "index":  # the file is made when opened: it stays empty
+        with dedup.Index(out / "news.db", readonly=True) as idx:
+            assert len(idx) == 0
+    else:
+        assert list(out.iterdir()) == []
+    monkeypatch.undo()
+    assert run("scan", EXAMPLES / DOC0).exit_code == 0  # the next run is not taken for interrupted
+
+
 @pytest.mark.parametrize("looped", [False, True], ids=["plain", "causes-in-a-loop"])
 def test_a_system_error_that_is_no_interrupt_is_not_taken_for_one(monkeypatch, looped):
     def broken(self, documents):
