@@ -718,7 +718,9 @@ class Index:
         db.execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (id TEXT)")
         db.execute("DELETE FROM temp.new_ids")
         db.executemany("INSERT INTO temp.new_ids VALUES (?)", ((i,) for i in ids))
-        taken = db.execute("SELECT id FROM docs WHERE id IN (SELECT id FROM temp.new_ids) LIMIT 1").fetchone()
+        # the first of the batch's ids that is taken, in input order (the error names its record)
+        taken = db.execute("SELECT n.id FROM temp.new_ids n JOIN docs d ON d.id = n.id ORDER BY n.rowid LIMIT 1"
+                           ).fetchone()
         if taken is not None:
             k = next(k for k, d in enumerate(batch.documents) if d.id == taken[0])
             d = batch.documents[k]

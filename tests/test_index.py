@@ -616,6 +616,11 @@ def test_add_is_all_or_nothing_when_an_id_is_taken(tmp_path):
         with pytest.raises(dedup.InputError, match="is already in the index"):
             idx.add(DISTINCT.iloc[5:15], id="id")
         assert len(idx) == 10
+        # the error names the batch's first record whose id is taken (a review: a later one)
+        batch = pd.concat([DISTINCT.iloc[20:22], DISTINCT.iloc[[7, 3]]])
+        with pytest.raises(dedup.InputError) as caught:
+            idx.add(batch, id="id")
+        assert caught.value.line == 3 and f"id {DISTINCT['id'].iloc[7]!r}" in str(caught.value)
         assert idx.ids() == DISTINCT["id"].iloc[:10].tolist()
 
 
