@@ -10,6 +10,7 @@ reason                what was removed
 ``duplicate_of``      a whole record: a near-duplicate of its cluster's representative (the
                       longest member, which is kept), or of an indexed document (``indexed``)
 ``empty``             a whole record with no words, or none left once its blocks were cut
+                      (then ``emptied_by``: the reasons of those cuts)
 ``repeat_removed``    a block repeating an earlier block of the same record (the first stays)
 ``boilerplate_removed``  a boilerplate block (site chrome found in unrelated records)
 ``malformed``         a JSONL line that is no record with a text, skipped on request
@@ -53,7 +54,7 @@ import pandas as pd
 
 from .blocks import headlines
 from .compression import compressed_output
-from .errors import DedupError, ParameterError, check_interrupted
+from .errors import DedupError, ParameterError, check_interrupted, warn
 from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
@@ -99,6 +100,7 @@ class CleanResult:
         reasons = Counter(r["reason"] for r in self.removed)
         return {"records": len(self.documents), "kept": len(self.kept),
                 "removed_records": reasons["duplicate_of"] + reasons["empty"],
+                "emptied": sum(1 for r in self.removed if r.get("emptied_by")),
                 "changed_records": sum(1 for d, t in zip(self.documents, self.texts) if t is not None and t != d.text),
                 **{reason: reasons[reason] for reason in REASONS}, "rounds": self.rounds,
                 # records whose own id is in the index: cleaned into it before (a day cleaned twice)
@@ -108,10 +110,11 @@ class CleanResult:
         """One line for people: what was kept and removed."""
         s = self.summary
         same_id = f" ({s['indexed_same_id']} already in the index under the same id)" if s["indexed_same_id"] else ""
+        emptied = f" ({s['emptied']} of them once their blocks were cut)" if s["emptied"] else ""
         return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
                 f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}{same_id}, "
-                f"{s['empty']} empty); {s['repeat_removed']} repeated and {s['boilerplate_removed']} boilerplate blocks cut"
-                + (f"; {plural(s['malformed'], 'malformed line')} skipped" if s["malformed"] else ""))
+                f"{s['empty']} empty{emptied}); {s['repeat_removed']} repeated and {s['boilerplate_removed']} "
+                "boilerplate blocks cut" + (f"; {plural(s['malformed'], 'malformed line')} skipped" if s["malformed"] else ""))
 
 
 @dataclass
@@ -236,6 +239,8 @@ class Cleaner:
             i = active[k]
             states[i].record = {"id": docs[i].id, "reason": "empty", "of": None, "similarity": None,
                                 "text": docs[i].text}
+            if states[i].entries:  # nothing left once its blocks were cut: say which cuts
+                states[i].record["emptied_by"] = sorted({e["reason"] for e in states[i].entries})
             dropped[k] = changed = True
         if not self.keep_duplicates:
             ms = r.member_stats
@@ -302,7 +307,20 @@ def clean_documents(documents: Sequence[Document], keep_duplicates: bool = False
     cleaner = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params)
     result = cleaner.clean(documents, index=index)
     check_result(result)
+    _warn_if_all_emptied(result)
     return result
+
+
+def _warn_if_all_emptied(result: CleanResult) -> None:
+    """A warning when no record is kept and some were emptied by cutting their blocks (a
+    review: 4,000 records made of paragraphs shared by a dozen others each were all
+    boilerplate, and the summary said "0 boilerplate blocks cut")."""
+    s = result.summary
+    if s["records"] and not s["kept"] and s["emptied"]:
+        reasons = sorted({r for e in result.removed for r in e.get("emptied_by", ())})
+        warn(f"every record was removed, {s['emptied']} of them emptied by cutting their blocks "
+             f"({', '.join(reasons)}): blocks found in many unrelated records are boilerplate, and records "
+             "made of such blocks lose them all (--keep-boilerplate keeps them)")
 
 
 def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] | None = None,
@@ -395,6 +413,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                 result.removed[:0] = [{"id": None, "reason": "malformed", "input_line": e.line, "error": e.message}
                                       for e in skipped.errors]
             check_result(result)
+            _warn_if_all_emptied(result)
             with out.errors_named():
                 write_documents(fmt, input, docs, result.texts, out.path, text_field)
             if _file_state(input) != source:  # the writers of JSONL, CSV and Parquet read it again

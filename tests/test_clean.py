@@ -1001,3 +1001,25 @@ def test_clean_of_texts_with_a_lone_surrogate_and_its_manifests_types():
     assert removed["text"].str.contains("\ud800").all()
     assert str(removed["block"].dtype) == "Int64" and removed["block"].isna().tolist() == [True, False]
     assert removed["similarity"].dtype == np.float64 and str(removed["exact"].dtype) == "boolean"
+
+
+def test_records_emptied_by_their_cuts_are_told_apart_and_warned_of(tmp_path):
+    """A data engineer's review: records each made of paragraphs that three unrelated
+    others also hold were all removed as "empty" with "0 boilerplate blocks cut"."""
+    paragraphs = [p for t in DISTINCT["text"] for p in t.split("\n\n") if len(p.split()) >= 20][:9]
+    # the 12 lines of the affine plane of order 3: three paragraphs a record, each
+    # paragraph in four records, two records sharing one paragraph at most
+    lines = [[(x, (m * x + b) % 3) for x in range(3)] for m in range(3) for b in range(3)]
+    lines += [[(c, y) for y in range(3)] for c in range(3)]
+    records = [{"id": f"r{k}", "text": "\n\n".join(paragraphs[3 * x + y] for x, y in line)}
+               for k, line in enumerate(lines)]
+    src = tmp_path / "day.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.stderr
+    assert "12 removed (0 duplicates, 12 empty (12 of them once their blocks were cut))" in result.stdout
+    assert "every record was removed, 12 of them emptied by cutting their blocks (boilerplate_removed)" in result.stderr
+    entries = [json.loads(line) for line in (tmp_path / "out.jsonl.removed.jsonl").read_text().splitlines()]
+    assert [e["emptied_by"] for e in entries] == [["boilerplate_removed"]] * 12
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "kept.jsonl"), "--keep-boilerplate"])
+    assert "12 kept" in result.stdout and "warning" not in result.stderr
