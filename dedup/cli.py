@@ -56,8 +56,8 @@ def skip_option(f: Callable) -> Callable:
     """``--skip-malformed``: records that are no record with a text are skipped with a warning."""
     return click.option("--skip-malformed", is_flag=True,
                         help="Skip records that are no record with a text (a malformed JSONL line, invalid "
-                             "UTF-8, a CSV row with too many or too few fields, no text field), with a warning "
-                             "naming each, instead of stopping.")(f)
+                             "UTF-8, a CSV row with too many or too few fields, no text field) or repeat an id "
+                             "seen before, with a warning naming each, instead of stopping.")(f)
 
 
 def jobs_option(f: Callable) -> Callable:

@@ -167,17 +167,18 @@ class DocumentStream(Iterator[Document]):
             documents as they are read and closed when the last one is.
     """
 
-    def __init__(self, items: Iterator[Document | DocumentBatch], progress: Any = None):
+    def __init__(self, items: Iterator[Document | DocumentBatch], progress: Any = None,
+                 on_malformed: Callable[[InputError], None] | None = None):
         self._items = _closing(items, progress)
         self._progress = progress
         self._ids = _IdCheck()
+        self._on_malformed = on_malformed
         self._pending: list[Document] = []
 
     def __next__(self) -> Document:
         while not self._pending:
-            item = next(self._items)
-            self._pending = item.documents()[::-1] if isinstance(item, DocumentBatch) else [item]
-            self._read(item)
+            item = self._read(next(self._items))
+            self._pending = item.documents()[::-1] if isinstance(item, DocumentBatch) else [item] if item else []
         return self._pending.pop()
 
     def batches(self, size: int) -> Iterator[DocumentBatch]:
@@ -187,12 +188,14 @@ class DocumentStream(Iterator[Document]):
         self._pending = []
         count = len(loose)
         for item in itertools.chain(self._items, [None]):
+            if item is not None:
+                item = self._read(item)
+                if item is None:  # a repeated id, skipped
+                    continue
             if isinstance(item, Document):
-                self._read(item)
                 loose.append(item)
                 count += 1
             elif item is not None:
-                self._read(item)
                 if loose:
                     parts.append(DocumentBatch.of(loose))
                     loose = []
@@ -208,13 +211,19 @@ class DocumentStream(Iterator[Document]):
                 parts = [whole.slice(cut, len(whole))] if cut < len(whole) else []
                 count -= cut
 
-    def _read(self, item: Document | DocumentBatch) -> None:
-        if isinstance(item, Document):
-            self._ids.add([item.id], [item.path], [item.line])
-        else:
-            self._ids.add(item.ids, item.paths, item.lines)
+    def _read(self, item: Document | DocumentBatch) -> Document | DocumentBatch | None:
+        """``item`` once its ids are checked: without the documents whose id was seen
+        before when those are skipped (``on_malformed``; None if nothing is left)."""
         if self._progress is not None:
             self._progress.update(1 if isinstance(item, Document) else len(item))
+        if isinstance(item, Document):
+            return None if self._ids.add([item.id], [item.path], [item.line], self._on_malformed) else item
+        repeated = self._ids.add(item.ids, item.paths, item.lines, self._on_malformed)
+        if not repeated:
+            return item
+        bounds = [-1] + repeated + [len(item)]
+        parts = [item.slice(a + 1, b) for a, b in zip(bounds[:-1], bounds[1:]) if b > a + 1]
+        return DocumentBatch.concat(parts) if parts else None
 
 
 # ---------------------------------------------------------------------------
@@ -304,7 +313,9 @@ def iter_documents(
             a text: a JSONL line (of a file or standard input) of malformed JSON or
             invalid UTF-8, a CSV row with more or fewer fields than the header or text
             after a closing quote, an element of a JSON array that is no object, any
-            record without the text field or with a text or id of another type. The
+            record without the text field or with a text or id of another type, or an
+            id seen before (the first record with it stays; the same file given twice
+            is still an error). The
             record is then skipped (its number still counted, so other records keep
             their ids) instead of the error being raised. A scraper killed mid-write
             leaves its last line cut; the rest of the day is still read. Errors of a
@@ -328,7 +339,7 @@ def iter_documents(
     prefix_row_ids = len(paths) > 1
     items = (item for path in paths
              for item in _iter_path(path, text_field, id_field, stdin, prefix_row_ids, keep_records, on_malformed))
-    return DocumentStream(items, progress)
+    return DocumentStream(items, progress, on_malformed)
 
 
 def read_documents(
@@ -1255,17 +1266,30 @@ class _IdCheck:
     def __init__(self) -> None:
         self._seen: dict[str, tuple[str, int | None]] = {}
 
-    def add(self, ids: list[str], paths: list[str], lines: list[int | None]) -> None:
+    def add(self, ids: list[str], paths: list[str], lines: list[int | None],
+            on_malformed: Callable[[InputError], None] | None = None) -> list[int]:
+        """Take ``ids``; the positions of those seen before, each told to ``on_malformed``
+        (skipped: the first stays), or else an error."""
         check_ids_encode(ids, paths, lines)
         seen = self._seen
         if len(ids) > 1 and len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids):
             seen.update(zip(ids, zip(paths, lines)))
-            return
-        for doc_id, path, line in zip(ids, paths, lines):
+            return []
+        repeated = []
+        for k, (doc_id, path, line) in enumerate(zip(ids, paths, lines)):
             first = seen.get(doc_id)
             if first is not None:
                 where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
                 same = first[1] == line and _same_file(first[0], path)
-                raise InputError(f"duplicate id {doc_id!r} (" + ("the same file, read twice: give it once"
-                                                              if same else f"first seen at {where}") + ")", path, line)
+                error = InputError(f"duplicate id {doc_id!r} (" + ("the same file, read twice: give it once"
+                                                                if same else f"first seen at {where}") + ")", path, line)
+                if on_malformed is None or same:
+                    if not same:  # the same page scraped twice, most likely
+                        error = InputError(f"{error.message}; --skip-malformed skips a repeated id, keeping the "
+                                           "first", path, line)
+                    raise error
+                on_malformed(error)
+                repeated.append(k)
+                continue
             seen[doc_id] = (path, line)
+        return repeated

@@ -350,7 +350,7 @@ def test_duplicate_ids_across_files(tmp_path):
     b = write_jsonl(tmp_path / "b.jsonl", [{"id": "y", "text": "2"}, {"id": "x", "text": "3"}])
     err = read_error([a, b])
     assert (err.path, err.line) == (str(b), 2)
-    assert str(err) == f"{b}:2: duplicate id 'x' (first seen at {a}:1)"
+    assert str(err) == f"{b}:2: duplicate id 'x' (first seen at {a}:1); --skip-malformed skips a repeated id, keeping the first"
 
 
 def test_a_path_given_twice_is_named_as_such(tmp_path, monkeypatch):
@@ -572,7 +572,7 @@ def test_csv_lines_agree_across_errors(tmp_path):
     """A duplicate id names the file lines of both records, as every other error does."""
     path = tmp_path / "d.csv"
     path.write_text('id,text\n1,"Wheat\nrose"\n2,Corn fell\n1,Soy flat\n', encoding="utf-8")
-    assert str(read_error([path])) == f"{path}:5: duplicate id '1' (first seen at {path}:2)"
+    assert str(read_error([path])) == f"{path}:5: duplicate id '1' (first seen at {path}:2); --skip-malformed skips a repeated id, keeping the first"
 
 
 def test_csv_invalid_utf8_names_physical_line(tmp_path):
@@ -811,7 +811,7 @@ def test_document_stream_batches_raise_a_duplicate_id_where_it_is(tmp_path):
                     encoding="utf-8")
     with pytest.raises(InputError) as err:
         list(iter_documents([path]).batches(16))
-    assert str(err.value) == f"{path}:31: duplicate id '0' (first seen at {path}:1)"
+    assert str(err.value) == f"{path}:31: duplicate id '0' (first seen at {path}:1); --skip-malformed skips a repeated id, keeping the first"
 
 
 # ---------------------------------------------------------------------------
@@ -1004,3 +1004,21 @@ def test_an_id_that_is_not_a_string_or_a_number_is_an_error(tmp_path, value, sho
     path = tmp_path / "a.jsonl"
     path.write_bytes(b'{"id": "a", "text": "one"}\n{"id": ' + value.encode() + b', "text": "two"}\n')
     assert outcome(path) == f"{path}:2: id {shown} in field 'id' is not a string or a number"
+
+
+def test_a_repeated_id_is_skipped_when_asked_and_the_first_stays(tmp_path):
+    # a data engineer's review: the same page scraped on two days stopped a scan of both,
+    # and neither --skip-malformed nor --id-field got past it
+    day1, day2 = tmp_path / "day1.jsonl", tmp_path / "day2.jsonl"
+    day1.write_text("".join(json.dumps({"id": f"u{k}", "text": f"story {k} one two three"}) + "\n" for k in range(3)))
+    day2.write_text("".join(json.dumps({"id": f"u{k}", "text": f"later {k} four five six"}) + "\n" for k in (1, 5, 2)))
+    with pytest.raises(InputError, match="--skip-malformed skips a repeated id"):
+        read_documents([day1, day2])
+    skipped = []
+    docs = read_documents([day1, day2], on_malformed=skipped.append)
+    assert [(d.id, d.text.split()[0]) for d in docs] == [("u0", "story"), ("u1", "story"), ("u2", "story"),
+                                                          ("u5", "later")]
+    assert [(str(e.path), e.line) for e in skipped] == [(str(day2), 1), (str(day2), 3)]
+    assert str(skipped[0]) == f"{day2}:1: duplicate id 'u1' (first seen at {day1}:2)"
+    with pytest.raises(ParameterError, match="given twice"):  # the same file twice is still an error
+        read_documents([day1, day1], on_malformed=skipped.append)
