@@ -1088,7 +1088,7 @@ class QueryReport:
             ``is_duplicate``, ``duplicate_of`` (the most similar indexed duplicate, or
             None), ``similarity``, ``containment``, ``exact`` (of that one),
             ``duplicates`` (how many indexed documents it duplicates), ``repeats``,
-            ``overlaps``, ``empty``.
+            ``overlaps``, ``is_empty``.
         matches: every (document, indexed duplicate) pair: ``doc, indexed, similarity,
             containment, exact, rule``, most similar first (``rule``: the part of the
             near-duplicate rule the pair passes, as in a scan's clusters; a query's pairs
@@ -1125,7 +1125,7 @@ class QueryReport:
             "duplicates": count,
             "repeats": np.array([int(rep_count.get(i, 0)) for i in ids], dtype=np.int64),
             "overlaps": ov_count,
-            "empty": batch.result.empty,
+            "is_empty": batch.result.empty,
         }, index=labels)
         self._summary = {
             "documents": n,
@@ -1175,7 +1175,7 @@ class QueryReport:
             "version": _version(),
             "params": self._params,
             "summary": self._summary,
-            "empty": self._documents.loc[self._documents["empty"], "doc"].tolist(),
+            "empty": self._documents.loc[self._documents["is_empty"], "doc"].tolist(),
             "duplicates": dups,
             "repeats": [_plain(r) for r in self._repeats.to_dict("records")],
             "overlaps": [_plain(r) for r in self._overlaps.to_dict("records")],
@@ -1189,7 +1189,7 @@ class QueryReport:
 
     def to_csv(self) -> str:
         cols = ["doc", "is_duplicate", "duplicate_of", "similarity", "containment", "exact", "duplicates",
-                "repeats", "overlaps", "empty"]
+                "repeats", "overlaps", "is_empty"]
         return self._documents[cols].to_csv(index=False, lineterminator="\n")
 
     def to_table(self) -> str:

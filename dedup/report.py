@@ -79,7 +79,7 @@ class Report:
     Attributes:
         documents: one row per input document, in input order: ``doc, path, line,
             cluster`` (-1 if none), ``representative``, ``is_duplicate``, ``similarity``
-            (to the representative), ``repeats``, ``blocks``, ``empty``; indexed like
+            (to the representative), ``repeats``, ``blocks``, ``is_empty``; indexed like
             the scanned data (``labels``: a DataFrame's or Series' own index with
             :func:`dedup.scan`, so ``df[report.documents.is_duplicate]`` selects its rows),
             else 0, 1, ...
@@ -200,7 +200,7 @@ class Report:
             "similarity": similarity,
             "repeats": self._repeat_counts,
             "blocks": np.diff(result.blocks.doc_block_offsets),
-            "empty": result.empty,
+            "is_empty": result.empty,
         })
 
     @property
@@ -264,7 +264,7 @@ class Report:
                                       "boilerplate": "boilerplate"})
 
     def to_csv(self) -> str:
-        cols = ["doc", "cluster", "representative", "is_duplicate", "similarity", "repeats", "empty"]
+        cols = ["doc", "cluster", "representative", "is_duplicate", "similarity", "repeats", "is_empty"]
         buf = _io.StringIO()
         self._documents[cols].to_csv(buf, index=False, lineterminator="\n")
         return buf.getvalue()

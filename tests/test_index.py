@@ -352,7 +352,7 @@ def test_empty_documents_are_indexed_but_match_nothing():
         fresh = idx.query(["", DISTINCT["text"][0]], ids=["new-empty", "copy"])
         assert len(idx) == 3
     assert fresh.documents["is_duplicate"].tolist() == [False, True]
-    assert fresh.documents["empty"].tolist() == [True, False]
+    assert fresh.documents["is_empty"].tolist() == [True, False]
     assert fresh.summary["empty"] == 1
 
 

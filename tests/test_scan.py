@@ -852,7 +852,7 @@ def test_missing_values_in_a_list_are_empty_texts_and_ids_can_be_given():
     import pyarrow as pa
 
     report = dedup.scan([SEEDS["004"], pd.NA, None, SEEDS["004"]], ids=["a", "b", "c", "d"])
-    assert report.documents[["doc", "cluster", "empty"]].values.tolist() == [
+    assert report.documents[["doc", "cluster", "is_empty"]].values.tolist() == [
         ["a", 0, False], ["b", -1, True], ["c", -1, True], ["d", 0, False]]
     arrow = dedup.scan(list(pa.array([SEEDS["004"], None, SEEDS["004"]])))
     assert arrow.summary["clusters"] == 1 and arrow.summary["empty"] == 1
@@ -896,6 +896,9 @@ def test_a_notebooks_report_hands_out_copies_typed_frames_and_clear_errors(tmp_p
     report.params["threshold"] = 0.1
     assert json.loads(report.to_json())["summary"]["clusters"] == 1 and report.to_table().find("999") < 0
     assert json.loads(report.to_json())["params"]["threshold"] == dedup.Params().threshold
+    # a column named "empty" was DataFrame.empty as an attribute (False): df[documents.empty] failed
+    blank = scan({"a": SEEDS["001"], "b": ""})
+    assert blank.documents.is_empty.tolist() == [False, True] and "empty" not in blank.documents
     none = scan({"a": SEEDS["001"], "c": SEEDS["002"]})
     assert len(none.repeats) == len(none.overlaps) == 0
     assert {c: str(t) for c, t in none.repeats.dtypes.items() if c not in ("doc", "text")} == {
