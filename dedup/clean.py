@@ -27,7 +27,8 @@ block's whole line with its line break), so :func:`restore` puts them back and g
 the original text, character for character.
 
 Cutting a block removes its whole line and that line's break, so every other line of
-the text is kept exactly, blank lines included.
+the text is kept exactly, and, when a blank line is before the block, the blank line
+after it: a paragraph cut from between two others leaves one blank line between them.
 
 ``clean`` is **idempotent**: cleaning its output removes nothing. Cutting blocks and
 dropping records changes the corpus the findings were computed on (a document whose
@@ -154,14 +155,37 @@ _BREAK_RE = re.compile("\r\n|[" + _BREAKS + "]")
 
 
 def line_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span of the whole line holding ``text[start:end]``, with its line break.
+    """The span of the whole line holding ``text[start:end]``, with its line break, and
+    the blank line after it when a blank line (or the start of the text) is before it.
 
     Lines end where ``str.splitlines`` ends them (``\n``, ``\r\n``, ``\r``, ...); the last
-    line may have no break. Cutting this span leaves every other line exactly as it was.
+    line may have no break. Cutting this span leaves every other line exactly as it was,
+    and a paragraph cut from between two others leaves one blank line between them, not
+    two (a data engineer's review: "BY MAY\n\n\n\n\nThe utility" after three paragraphs).
     """
     cs = max(text.rfind(c, 0, start) for c in _BREAKS) + 1
     m = _BREAK_RE.search(text, end)
-    return cs, (m.end() if m else len(text))
+    ce = m.end() if m else len(text)
+    if m and _blank_line_before(text, cs):
+        after = _BLANK_LINE.match(text, ce)
+        if after:
+            ce = after.end()
+    return cs, ce
+
+
+#: a line of nothing but spaces and tabs, with its break
+_BLANK_LINE = re.compile("[ \t]*(?:\r\n|[" + _BREAKS + "])")
+
+
+def _blank_line_before(text: str, cs: int) -> bool:
+    """Whether the line before the one starting at ``cs`` is blank, or there is none."""
+    if cs == 0:
+        return True
+    j = cs - 1  # the previous line's break
+    if text[j] == "\n" and j > 0 and text[j - 1] == "\r":
+        j -= 1
+    k = max(text.rfind(c, 0, j) for c in _BREAKS) + 1
+    return not text[k:j].strip(" \t")
 
 
 def restore(text: str, entries: Sequence[dict]) -> str:

@@ -95,7 +95,10 @@ def test_seed_articles_lose_their_repeats_and_boilerplate_and_nothing_else(tmp_p
         assert lines_kept_in_order(original, cleaned)
         for e in entries:
             assert original[e["start"]:e["end"]] == e["text"]
-            assert e["removed"] in (e["text"] + "\n", e["text"] + "\r\n", e["text"])  # the last line has no break
+            # its line (the last may have no break), and the blank line after it when one is before
+            assert e["removed"] in (e["text"] + "\n", e["text"] + "\r\n", e["text"], e["text"] + "\n\n")
+            if e["removed"].endswith("\n\n"):
+                assert original[:e["cut_start"]].endswith("\n\n")
             assert e["text"] not in cleaned.splitlines() or e["reason"] == "repeat_removed"
         assert restore(cleaned, entries) == original
     # the first occurrence of each repeated paragraph stays
@@ -1023,3 +1026,15 @@ def test_records_emptied_by_their_cuts_are_told_apart_and_warned_of(tmp_path):
     assert [e["emptied_by"] for e in entries] == [["boilerplate_removed"]] * 12
     result = runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "kept.jsonl"), "--keep-boilerplate"])
     assert "12 kept" in result.stdout and "warning" not in result.stderr
+
+
+def test_a_paragraph_cut_from_between_blank_lines_leaves_one_of_them():
+    # a data engineer's review: cut blocks left runs of blank lines ("BY MAY\n\n\n\n\nThe")
+    paragraphs = [p for p in DISTINCT["text"][0].split("\n\n") if len(p.split()) >= 8][:3]
+    text = "\n\n".join([paragraphs[0], paragraphs[1], paragraphs[0], paragraphs[2]])
+    kept, removed = dedup.clean([text, text.replace("\n\n", "\r\n\r\n")], keep_duplicates=True)
+    assert kept["text"].tolist() == ["\n\n".join([paragraphs[0], paragraphs[1], paragraphs[2]]),
+                                     "\r\n\r\n".join([paragraphs[0], paragraphs[1], paragraphs[2]])]
+    assert removed["removed"].tolist() == [paragraphs[0] + "\n\n", paragraphs[0] + "\r\n\r\n"]
+    assert [restore(t, [e]) for t, e in zip(kept["text"], removed.to_dict("records"))] == \
+        [text, text.replace("\n\n", "\r\n\r\n")]
