@@ -13,10 +13,10 @@ reason                what was removed
                       (then ``emptied_by``: the reasons of those cuts)
 ``repeat_removed``    a block repeating an earlier block of the same record (the first stays)
 ``boilerplate_removed``  a boilerplate block (site chrome found in unrelated records)
-``malformed``         a JSONL line that is no record with a text, skipped on request
-                      (``skip_malformed``): only its ``input_line`` (the file's line) and
-                      ``error``, with ``id`` null (the input, which ``clean`` never changes,
-                      still holds it); listed first
+``malformed``         a record that is no record with a text, skipped on request
+                      (``skip_malformed``): only its ``input_line`` (the file's line),
+                      ``error`` and, for a directory's file, its ``file``, with ``id`` null
+                      (the input, which ``clean`` never changes, still holds it); listed first
 ====================  ========================================================================
 
 Every record and block line has ``id``, ``reason``, ``of`` (the id it duplicates),
@@ -434,8 +434,9 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         with _index_session(index, params) as (idx, params):
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
             if skipped is not None and skipped.errors:
-                result.removed[:0] = [{"id": None, "reason": "malformed", "input_line": e.line, "error": e.message}
-                                      for e in skipped.errors]
+                # a directory's file is named by its path (the input is the directory)
+                result.removed[:0] = [{"id": None, "reason": "malformed", "input_line": e.line, "error": e.message,
+                                       **({"file": e.path} if e.path != input else {})} for e in skipped.errors]
             check_result(result)
             _warn_if_all_emptied(result)
             with out.errors_named():

@@ -315,7 +315,7 @@ def iter_documents(
             after a closing quote, an element of a JSON array that is no object, any
             record without the text field or with a text or id of another type, or an
             id seen before (the first record with it stays; the same file given twice
-            is still an error). The
+            is still an error), or a directory's file that is no UTF-8 text. The
             record is then skipped (its number still counted, so other records keep
             their ids) instead of the error being raised. A scraper killed mid-write
             leaves its last line cut; the rest of the day is still read. Errors of a
@@ -369,7 +369,8 @@ class SkippedLines:
     def __call__(self, error: InputError) -> None:
         self.errors.append(error)
         if len(self.errors) <= self.SHOWN:
-            warn(f"{error} (line skipped)")
+            whole = error.path is not None and detect_format(error.path) == "text"  # a directory's file
+            warn(f"{error} ({'file' if whole else 'line'} skipped)")
 
     def close(self) -> None:
         if len(self.errors) > self.SHOWN:
@@ -657,7 +658,7 @@ def _iter_path(
         raise InputError("no such file or directory", path)
     kind = detect_format(path)
     if kind == "dir":
-        return _iter_directory(path, prefix_row_ids)
+        return _iter_directory(path, prefix_row_ids, on_malformed)
     if kind == "text":
         return iter([Document(path, _read_text(path), path, None)])
 
@@ -731,10 +732,12 @@ def _record_document(record: dict, number: int, line: int, path: str, text_field
     return Document(doc_id, text, path, line, record if keep_records else None)
 
 
-def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
+def _iter_directory(root: str, prefix_ids: bool = False,
+                    on_malformed: Callable[[InputError], None] | None = None) -> Iterator[Document]:
     """Yield one document per ``.txt`` / ``.md`` file below ``root`` (compressed ones too:
     ``a.txt.gz``), sorted by relative path, which is its id (after ``root`` and ``/`` with
-    ``prefix_ids``).
+    ``prefix_ids``). With ``on_malformed``, a file that is no UTF-8 text (or cannot be
+    read) is told to it and skipped, as ``dedup check`` skips one.
 
     Hidden directories and files (name starting with ``.``) are skipped: they hold
     tool metadata (``.git``, macOS ``._*`` files), not articles.
@@ -763,7 +766,14 @@ def _iter_directory(root: str, prefix_ids: bool = False) -> Iterator[Document]:
         raise InputError(message, root)
     prefix = root.replace(os.sep, "/").rstrip("/") + "/" if prefix_ids else ""
     for relative, full in sorted(found):
-        yield Document(prefix + relative, _read_text(full), full, None)
+        try:
+            text = _read_text(full)
+        except InputError as e:
+            if on_malformed is None:
+                raise
+            on_malformed(e)
+            continue
+        yield Document(prefix + relative, text, full, None)
 
 
 def _most_common_extension(names: list[str]) -> str:

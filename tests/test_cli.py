@@ -1200,3 +1200,22 @@ def test_skip_malformed_still_stops_at_a_file_that_is_no_text(tmp_path, data):
             "binary file, not text" if data.startswith(b"PAR1") else
             "UTF-16 text, not UTF-8: convert it (iconv -f UTF-16 -t UTF-8)")
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_skip_malformed_skips_a_directorys_file_that_is_no_text(tmp_path):
+    # a data engineer's review: one Latin-1 file stopped a day's directory (dedup check skips one)
+    day = tmp_path / "day"
+    shutil.copytree(EXAMPLES, day)
+    (day / "latin1.txt").write_bytes("caf\u00e9 au lait\n".encode("latin-1"))
+    assert run("scan", day).exit_code == 2
+    result = run("scan", day, "--format", "csv", "--skip-malformed")
+    assert result.exit_code == 0
+    assert result.stderr.strip() == (f"dedup: warning: {day / 'latin1.txt'}:1: invalid UTF-8 (byte 0xe9 at "
+                                     "column 4) (file skipped)")
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(list(EXAMPLES.glob("*.txt")))
+    out = tmp_path / "clean"
+    assert run("clean", day, "-o", out, "--skip-malformed").exit_code == 0
+    first = json.loads((tmp_path / "clean.removed.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first == {"id": None, "reason": "malformed", "input_line": 1,
+                     "error": "invalid UTF-8 (byte 0xe9 at column 4)", "file": str(day / "latin1.txt")}
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in EXAMPLES.glob("*.txt"))
