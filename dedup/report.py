@@ -12,7 +12,7 @@ import io as _io
 import json
 import os
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -214,6 +214,20 @@ class Report:
         seed = self._result.params.seed
         return pd.Series([to_lean_minhash(row, seed) for row in self._result.signatures],
                          index=self._documents["doc"].to_numpy(), name="signature")
+
+    def rows(self, ids: Any) -> pd.Index:
+        """The labels of documents ``ids`` in the scanned data (a DataFrame's or Series'
+        own index, else positions), in that order: a finding's ids are strings, and
+        ``df.loc[report.rows(report.clusters["doc"])]`` finds its rows whatever the
+        type of ``df``'s index (a review: an integer index matched none of them). A
+        :class:`KeyError` names an id that is no document of the report."""
+        labels = self._labels if self._labels is not None else pd.RangeIndex(len(self._ids))
+        position = pd.Series(np.arange(len(self._ids)), index=pd.Index(self._ids, dtype=object))
+        wanted = pd.Index([ids] if isinstance(ids, str) else list(ids), dtype=object)
+        missing = wanted[~wanted.isin(position.index)]
+        if len(missing):
+            raise KeyError(f"no document {missing[0]!r} in this report")
+        return labels[position.loc[wanted].to_numpy()]
 
     @property
     def empty_documents(self) -> list[str]:

@@ -916,3 +916,17 @@ def test_a_notebooks_report_hands_out_copies_typed_frames_and_clear_errors(tmp_p
     with dedup.Index(tmp_path / "i.db") as idx:
         idx.add([SEEDS["001"]], ids=[7])
         assert 7 in idx and idx.remove(7) == 1 and len(idx) == 0
+
+
+def test_a_reports_ids_find_their_rows_in_the_data():
+    # a researcher's review: clusters' and repeats' ids are strings, and joined to an
+    # integer index matched nothing
+    df = pd.DataFrame({"body": [SEEDS["001"], SEEDS["002"], SEEDS["001"], SEEDS["000"]]},
+                      index=pd.Index([1084, 1070, 1050, 1000], name="row"))
+    report = dedup.scan(df, text="body")
+    assert report.clusters["doc"].tolist() == ["1050"]
+    assert df.loc[report.rows(report.clusters["doc"])].index.tolist() == [1050]
+    assert report.rows(report.repeats["doc"]).unique().tolist() == [1000]
+    assert report.rows("1084").tolist() == [1084] and dedup.scan([SEEDS["001"]] * 2).rows(["1"]).tolist() == [1]
+    with pytest.raises(KeyError, match="no document 'x'"):
+        report.rows(["x"])
