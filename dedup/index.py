@@ -558,7 +558,8 @@ class Index:
         """The index's parameters with ``given`` in place of theirs (those a scan may
         change, such as ``containment``), or a :class:`ParameterError` for one that
         decides what the index stores (``ngram``, ``num_perm``, ``seed``, ``scheme``,
-        ``min_block_words``, and a ``threshold`` that needs other LSH bands): what
+        ``min_block_words``, and a ``threshold`` under the index's, which needs other LSH
+        bands; a higher one is verified on the candidates of the index's bands): what
         opening it with ``given`` checks, for work done on an index already open."""
         unknown = set(given) - set(Params.__dataclass_fields__)
         if unknown:
@@ -568,11 +569,16 @@ class Index:
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
         stored_key["word_hash_seed"] = self._word_hash_seed
         diffs = [k for k in STORED_PARAMS if stored_key[k] != wanted_key[k]]
+        if diffs and set(diffs) <= {"bands", "rows"} and wanted.threshold > stored.threshold:
+            # a higher threshold: the index's bands find at least the pairs its own would
+            # (more candidates, each verified exactly), so its keys serve (a review's case)
+            diffs = []
         if diffs and set(diffs) <= {"bands", "rows"} and wanted.threshold != stored.threshold:
             # the LSH bands follow from the threshold, which is what a user gave
             raise ParameterError(f"index was built for threshold {stored.threshold} (LSH bands={stored_key['bands']}, "
-                                 f"rows={stored_key['rows']}), and threshold {wanted.threshold} needs other bands; "
-                                 f"use the index's threshold, or build a new index", self.path, params=("threshold",))
+                                 f"rows={stored_key['rows']}), and a lower threshold, {wanted.threshold}, needs other "
+                                 f"bands; use a threshold of at least the index's, or build a new index", self.path,
+                                 params=("threshold",))
         if diffs:
             have = ", ".join(f"{k}={stored_key[k]}" for k in diffs)
             want = ", ".join(f"{k}={wanted_key[k]}" for k in diffs)

@@ -430,11 +430,14 @@ def test_an_index_built_without_the_pyprojects_threshold_is_named_as_the_cause(i
     # the README's recipe builds the index with `dedup index add`, which does not read
     # [tool.dedup]: a threshold set there needs other LSH bands than the index's
     corpus, _ = indexed
-    corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\nthreshold = 0.8\n')
+    corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\nthreshold = 0.7\n')
     result = corpus.check("incoming/near_001.txt")
     assert result.exit_code == 2 and "Traceback" not in result.stderr
     assert "index was built for threshold 0.78" in result.stderr
-    assert "threshold from [tool.dedup] in " in result.stderr and "dedup index add DB --threshold 0.8" in result.stderr
+    assert "threshold from [tool.dedup] in " in result.stderr and "dedup index add DB --threshold 0.7" in result.stderr
+    # a higher one is verified on the candidates of the index's bands
+    corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\nthreshold = 0.8\n')
+    assert corpus.check("incoming/near_001.txt").exit_code == 1
     assert corpus.check("--threshold", "0.78", "incoming/near_001.txt").exit_code == 1  # the flag wins
     # a mismatch the command line made is not blamed on the table
     corpus.write("pyproject.toml", '[tool.dedup]\nindex = "corpus.db"\ncontainment = 0.5\n')

@@ -487,7 +487,16 @@ def test_opening_with_other_parameters_is_a_clear_error(tmp_path):
     result = runner().invoke(cli, ["index", "query", str(db), str(NEWS), "--threshold", "0.3"])
     assert result.exit_code == 2
     assert result.stderr == (f"dedup: error: {db}: index was built for threshold 0.78 (LSH bands={b}, rows={r}), and "
-                             "threshold 0.3 needs other bands; use the index's threshold, or build a new index\n")
+                             "a lower threshold, 0.3, needs other bands; use a threshold of at least the index's, or "
+                             "build a new index\n")
+    # a higher one is verified on the candidates of the index's bands (a review: it was refused)
+    result = runner().invoke(cli, ["index", "query", str(db), str(NEWS), "--threshold", "0.9", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["params"]["threshold"] == 0.9
+    news = tmp_path / "news.db"
+    assert runner().invoke(cli, ["index", "add", str(news), str(NEWS), "--threshold", "0.5"]).exit_code == 0
+    result = runner().invoke(cli, ["index", "query", str(news), str(NEWS), "--threshold", "0.9", "--format", "json"])
+    assert json.loads(result.stdout)["summary"]["duplicates"] == len(list(NEWS.glob("*.txt")))
     with dedup.Index(db) as idx:  # no parameters: the stored ones
         assert (idx.params.ngram, idx.params.num_perm) == (4, 64)
     with dedup.Index(db, ngram=4, containment=0.5) as idx:  # query-time parameters may change
