@@ -10,12 +10,12 @@ import errno
 import sys
 import threading
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator
 
 import click
 
-from .errors import DedupError, DedupWarning, ParameterError, check_interrupted, mark_interrupts
+from .errors import DedupError, DedupWarning, ParameterError, check_interrupted, interrupts_marked
 from .index import QUERY_FORMATS
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout, skipping_malformed
 from .progress import bar
@@ -162,11 +162,11 @@ class DedupGroup(click.Group):
         if not kwargs.get("standalone_mode", True):
             return super().main(*args, **kwargs)
         kwargs["standalone_mode"] = False
-        if threading.current_thread() is threading.main_thread():
-            mark_interrupts()
+        marked = interrupts_marked() if threading.current_thread() is threading.main_thread() else nullcontext()
         try:
-            result = super().main(*args, **kwargs)
-            check_interrupted()  # one that numba swallowed: the exit says so
+            with marked:
+                result = super().main(*args, **kwargs)
+                check_interrupted()  # one that numba swallowed: the exit says so
         except KeyboardInterrupt:
             click.echo("Aborted!", err=True)
             sys.exit(130)
@@ -273,6 +273,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, writ
 
     flags = {k: v for k, v in _params(kwargs).items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
     result = run_check(paths, baseline=baseline, write_baseline=write_baseline, index=index_path, **flags)
+    check_interrupted()  # no findings printed after Ctrl-C that numba swallowed
     for finding in result.findings:
         click.echo(str(finding))
     click.echo(result.summary(), err=True)

@@ -71,16 +71,18 @@ def warn(message: str) -> None:
     warnings.warn(DedupWarning(message), stacklevel=level + 1)
 
 
-#: set by the command line's Ctrl-C handler (:func:`mark_interrupts`), and left set
+#: set by the command line's Ctrl-C handler (:func:`interrupts_marked`)
 _INTERRUPTED = threading.Event()
 
 
-def mark_interrupts() -> None:
-    """Ctrl-C raises KeyboardInterrupt as always, and is also remembered: numba swallows
-    one raised while it loads its compiled loops (inside a ``ctypes`` callback, printing
-    "Exception ignored"), and the run went on to write its output and exit 0.
-    :func:`check_interrupted` raises it again before anything is put in place. For the
-    command line's main thread only: a library leaves the process's signals alone."""
+@contextlib.contextmanager
+def interrupts_marked():
+    """Inside the block, Ctrl-C raises KeyboardInterrupt as always, and is also
+    remembered: numba swallows one raised while it loads its compiled loops (inside a
+    ``ctypes`` callback, printing "Exception ignored"), and the run went on to write its
+    output and exit 0. :func:`check_interrupted` raises it again before anything is put
+    in place. For the command line's main thread: the handler before, and an unmarked
+    state, come back when the block ends (a library leaves the process's signals alone)."""
     import signal
 
     _INTERRUPTED.clear()
@@ -89,7 +91,12 @@ def mark_interrupts() -> None:
         _INTERRUPTED.set()
         signal.default_int_handler(signum, frame)
 
-    signal.signal(signal.SIGINT, remember)
+    before = signal.signal(signal.SIGINT, remember)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+        _INTERRUPTED.clear()
 
 
 def check_interrupted() -> None:

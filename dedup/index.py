@@ -561,9 +561,7 @@ class Index:
         ``min_block_words``, and a ``threshold`` under the index's, which needs other LSH
         bands; a higher one is verified on the candidates of the index's bands): what
         opening it with ``given`` checks, for work done on an index already open."""
-        unknown = set(given) - set(Params.__dataclass_fields__)
-        if unknown:
-            raise ParameterError(f"unknown index parameter(s): {', '.join(sorted(unknown))}")
+        Params.of(**given)  # an unknown one is named, with the one meant
         stored = self._stored
         wanted = dataclasses.replace(stored, **given)
         stored_key, wanted_key = _stored_key(stored), _stored_key(wanted)
@@ -678,7 +676,7 @@ class Index:
         try:
             try:
                 yield self
-                check_interrupted()  # nothing is committed after Ctrl-C (:func:`dedup.errors.mark_interrupts`)
+                check_interrupted()  # nothing is committed after Ctrl-C (:func:`dedup.errors.interrupts_marked`)
             except BaseException:
                 if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
                     self._db.execute("ROLLBACK")
@@ -933,7 +931,7 @@ class Index:
         pass over the ``blocks`` table (remove in batches, not one id at a time).
         """
         self._writable()
-        ids = [str(ids)] if isinstance(ids, (str, int)) else [str(i) for i in ids]  # as ``in`` takes them
+        ids = [str(ids)] if isinstance(ids, (str, int, np.integer)) else [str(i) for i in ids]  # as ``in`` takes them
         with self.transaction():
             db = self._db
             db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (doc INTEGER PRIMARY KEY)")

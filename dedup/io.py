@@ -315,7 +315,8 @@ def iter_documents(
             after a closing quote, an element of a JSON array that is no object, any
             record without the text field or with a text or id of another type, or an
             id seen before (the first record with it stays; the same file given twice
-            is still an error), or a directory's file that is no UTF-8 text. The
+            is still an error), or a directory's file of text in another encoding than
+            UTF-8. The
             record is then skipped (its number still counted, so other records keep
             their ids) instead of the error being raised. A scraper killed mid-write
             leaves its last line cut; the rest of the day is still read. Errors of a
@@ -369,8 +370,9 @@ class SkippedLines:
     def __call__(self, error: InputError) -> None:
         self.errors.append(error)
         if len(self.errors) <= self.SHOWN:
-            whole = error.path is not None and detect_format(error.path) == "text"  # a directory's file
-            warn(f"{error} ({'file' if whole else 'line'} skipped)")
+            kind = detect_format(error.path) if error.path is not None else "jsonl"
+            what = {"text": "file", "json": "record", "parquet": "record"}.get(kind, "line")  # a directory's file
+            warn(f"{error} ({what} skipped)")
 
     def close(self) -> None:
         if len(self.errors) > self.SHOWN:
@@ -601,6 +603,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
 
     target, special = output_target(path)
     if special:
+        check_interrupted()  # written as it goes: nothing after Ctrl-C
         descriptor = _open_descriptor(path)
         with write_errors_named(path):
             f = open(target, mode, **text_args) if descriptor is None else \
@@ -736,8 +739,9 @@ def _iter_directory(root: str, prefix_ids: bool = False,
                     on_malformed: Callable[[InputError], None] | None = None) -> Iterator[Document]:
     """Yield one document per ``.txt`` / ``.md`` file below ``root`` (compressed ones too:
     ``a.txt.gz``), sorted by relative path, which is its id (after ``root`` and ``/`` with
-    ``prefix_ids``). With ``on_malformed``, a file that is no UTF-8 text (or cannot be
-    read) is told to it and skipped, as ``dedup check`` skips one.
+    ``prefix_ids``). With ``on_malformed``, a file of text in another encoding than
+    UTF-8 is told to it and skipped, as ``dedup check`` skips one (a binary, UTF-16 or
+    corrupt file still stops the run, as any file that cannot be read at all does).
 
     Hidden directories and files (name starting with ``.``) are skipped: they hold
     tool metadata (``.git``, macOS ``._*`` files), not articles.
@@ -768,7 +772,7 @@ def _iter_directory(root: str, prefix_ids: bool = False,
     for relative, full in sorted(found):
         try:
             text = _read_text(full)
-        except InputError as e:
+        except InvalidUtf8 as e:  # another encoding; a binary or corrupt file stops the run
             if on_malformed is None:
                 raise
             on_malformed(e)
@@ -796,6 +800,11 @@ def _read_bytes(path: str) -> bytes:
         raise InputError(_os_reason(e), path) from None
 
 
+class InvalidUtf8(InputError):
+    """Text that is no UTF-8 (another encoding): a directory's file of it is skipped on
+    request (``on_malformed``), where a binary or corrupt file still stops the run."""
+
+
 def _binary(data: bytes) -> str:
     """Why ``data``, which holds NUL bytes, is no text a reader takes: UTF-16 (with its
     byte order mark) says so, as a Windows tool saves it."""
@@ -819,7 +828,7 @@ def _decode(data: bytes, path: str, first_line: int = 1, strip_bom: bool = True)
         start = e.start + offset
         line_start = data.rfind(b"\n", 0, start) + 1
         line = first_line + data.count(b"\n", 0, start)
-        raise InputError(
+        raise InvalidUtf8(
             f"invalid UTF-8 (byte 0x{data[start]:02x} at column {start - line_start + 1})", path, line
         ) from None
 
@@ -1100,8 +1109,9 @@ def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError]
     Blank rows are skipped. A row with a different number of fields than the header
     is an error, since its values could not be matched to columns reliably; so is
     text after a closing quote. With ``on_malformed``, such a row is told to it and
-    given as record None. A quoted field left open at the end of the file is an error
-    either way: it took every later row into one text, and skipping it would lose them.
+    given as record None; but text after a closing quote read over several lines is an
+    error either way: a quoted field left open takes the rows after it into its text (to
+    the end of the file, or to a later row's quote), and skipping it would lose them.
     """
     _raise_csv_field_limit()
     text = _read_text(path)
@@ -1123,7 +1133,9 @@ def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError]
                 if "unexpected end of data" in str(e):
                     raise InputError("malformed CSV: a quoted field is not closed", path, start) from None
                 error = InputError(f"malformed CSV: {e}", path, start)
-                if on_malformed is None:
+                # a record read over several lines took the rows after it into one field (a
+                # quote left open, closed by a later row's): skipping it would lose them
+                if on_malformed is None or rows.line_num > start:
                     raise error from None
                 on_malformed(error)  # the reader goes on at the next line
                 yield start, None

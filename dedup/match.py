@@ -72,14 +72,17 @@ PAGE_LINE_WORDS = 8
 #: those words, at most STAMP_OTHER_WORDS others (a byline's name). Two sites stamp one
 #: story with other times. A date alone is the news of a templated report ("Pay April
 #: 30", "Record April 4": two quarters' dividends), and a clock alone the time of a
-#: table of prices ("MIDWEST GRAIN FUTURES 12:00 EDT"); "may", "sat" and "sun" are
-#: words too often
-STAMP_DATES = ("january", "february", "march", "april", "june", "july", "august", "september", "october",
-               "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-               "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
-               "tues", "wed", "thu", "thur", "thurs", "fri")
-STAMP_CLOCKS = ("updated", "published", "posted", "modified", "am", "pm", "et", "est", "edt", "ct", "cst", "cdt",
-                "pt", "pst", "pdt", "mt", "mst", "gmt", "utc", "bst", "cet", "cest")
+#: table of prices ("MIDWEST GRAIN FUTURES 12:00 EDT"). The time zones that are also
+#: units or words ("ET", "EST", "CT", "PT", "MT": cents, points, tonnes) are no clock
+#: ("Shipments March 120,000 mt" is a report's figure): "Updated", "Posted" or "AM" is
+#: needed beside them. A numeric date alone ("Posted 05/12/2024 10:32 AM") is not taken
+#: for a stamp either (no month)
+STAMP_DATES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+               "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+               "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri")
+STAMP_CLOCKS = ("updated", "published", "posted", "modified", "am", "pm", "edt", "cdt", "pdt", "pst", "gmt", "utc",
+                "bst", "cet", "cest")
 STAMP_OTHER_WORDS = 3
 #: sets are built for this many documents at a time: building takes ~12 KB of
 #: temporaries per news article (shingle hashes, their blocks and owners, sort
@@ -235,7 +238,8 @@ def _stamp_word_hashes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     def hashes(ws: Iterable[str]) -> np.ndarray:
         return np.array([word_hash(w) for w in ws], dtype=np.uint64)
 
-    return hashes(STAMP_DATES), hashes(STAMP_CLOCKS), hashes(STAMP_DATES + STAMP_CLOCKS + ("may", "last", "on", "at"))
+    return (hashes(STAMP_DATES), hashes(STAMP_CLOCKS),
+            hashes(STAMP_DATES + STAMP_CLOCKS + ("et", "est", "ct", "cst", "pt", "mt", "mst", "last", "on", "at")))
 
 
 @lru_cache(maxsize=1)

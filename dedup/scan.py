@@ -17,7 +17,7 @@ them, :meth:`Scanner.scan` does the work) and runs the stages of the other modul
    with a block of ``LONG_LINE_WORDS`` are also paired on a sample of its 8-grams.
 4. **Groups** of related documents: candidate pairs that are near-duplicates on their
    full text, or whose shared blocks cover at least ``group_coverage`` (half) of both
-   documents' words, or that share two paragraphs of prose (``wrapped.PROSE_WORDS``
+   documents' words, or that share three paragraphs of prose (``wrapped.PROSE_WORDS``
    words or more) covering half of the prose of the one with less. Copies of one story
    land in one group even when each carries another site's chrome, and so do pages
    that run a story's lead above news of their own.
@@ -62,7 +62,7 @@ from .shingles import SetBatch, intersection_sizes, ngram_hashes, sorted_distinc
 from .spill import SpilledRows
 from .text import BlockTable, TokenizedBatch, Utf8Texts
 from .tokens import Tokens, TokenStore
-from .wrapped import PROSE_WORDS, SPAN_MIN_COVER, SPAN_MIN_PARAGRAPHS, span_copies
+from .wrapped import PROSE_WORDS, SPAN_MIN_COVER, span_copies
 
 
 #: Pairs of documents that share blocks are verified only when the shared blocks make up
@@ -97,6 +97,18 @@ LONG_LINE_MIN_SHARED = 0.5
 #: 8.5 s of page faults, the pages handed back faulted in again by the next chunk;
 #: never, only at the end, raised the peak from 1,918 to 2,257 MiB.
 TRIM_EVERY_CHUNKS = 4
+#: documents that share this many paragraphs of prose (``wrapped.PROSE_WORDS`` words
+#: or more), covering half of the prose of the one with less, are related: a story's lead
+#: run by other pages. Two are not enough: a site's cookie and newsletter notices are
+#: two such paragraphs, and a short page of the site (a brief) related to every other
+#: page through them made the site one group, its notices no boilerplate (a code review)
+GROUP_PROSE_PARAGRAPHS = 3
+#: a cluster is split on the figures of members joined through others at most this
+#: many times (each pass is a clustering of every document); of one cluster, at most
+#: this many members split off at once are compared with each other (half a million
+#: pairs, ~0.2 s), so that one pass settles them
+MAX_SPLIT_PASSES = 4
+TORN_PAIRWISE_MAX = 1024
 #: with jobs > 1, the near-matching paragraphs are found beside the other candidates
 #: (one core each) in corpora of up to this many documents; in larger ones first, with
 #: both cores, as with one thread: their arrays and the others' together took a
@@ -220,6 +232,8 @@ class Params:
         known = fields + [name for name in _also if name not in fields]
         for name in params:
             if name not in fields:
+                if name in known:  # the caller's own argument, given where parameters go
+                    raise ParameterError(f"{name!r} is no parameter of a scan's (parameters: {', '.join(fields)})")
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(known)})"
                 raise ParameterError(f"unknown parameter {name!r}{hint}")
@@ -400,10 +414,11 @@ class Scanner:
         del occ_type, occ_doc, type_sets
         own_a, own_b = own_words[shared[:, 0]], own_words[shared[:, 1]]
         # related by shared text: the shared blocks cover group_coverage of both documents,
-        # or two paragraphs of prose or more cover group_coverage of the prose of the one
-        # with less (a story's lead that other pages run above news of their own)
+        # or GROUP_PROSE_PARAGRAPHS paragraphs of prose or more cover group_coverage of the
+        # prose of the one with less (a story's lead that other pages run above news of
+        # their own)
         grouped = shared[(shared_words >= p.group_coverage * np.maximum(own_a, own_b))
-                         | ((shared_paragraphs >= SPAN_MIN_PARAGRAPHS)
+                         | ((shared_paragraphs >= GROUP_PROSE_PARAGRAPHS)
                             & (shared_prose >= p.group_coverage
                                * np.minimum(own_prose[shared[:, 0]], own_prose[shared[:, 1]])))]
         del shared_prose, shared_paragraphs, own_prose
@@ -508,7 +523,7 @@ class Scanner:
         apart = _without(cand[is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, 0.0) & ~dup],
                          wrapped)
         overlaps_future = None
-        while True:
+        for split in itertools.count(1):
             cluster, representative = cluster_documents(n, edges, doc_words, apart, strength)
             if side is not None:  # while the cluster members' statistics are made
                 if overlaps_future is not None:  # of clusters since split
@@ -531,8 +546,13 @@ class Scanner:
             # :func:`~dedup.cluster.clusters` keeps such a pair together, and so it stays)
             torn = (member_stats["rule"].to_numpy() == "") & (mstats.figure_agreement < p.min_figure_agreement)
             torn_pairs = np.sort(np.stack((representative[members[torn]], members[torn]), axis=1), axis=1)
-            torn_pairs = _without(torn_pairs, np.sort(apart, axis=1))
-            if len(torn_pairs) == 0:
+            # and the members torn off one representative whose figures disagree with each
+            # other's, so that a teaser in many days' notices splits them in one pass, not
+            # one a pass (a code review: 640 notices took 124 s)
+            torn_pairs = np.concatenate((torn_pairs, _torn_apart(members[torn], cluster, clean_sets, figures, local,
+                                                                 p.min_figure_agreement, store.jobs)))
+            torn_pairs = _without(lsh.unique_pairs(torn_pairs), np.sort(apart, axis=1))
+            if len(torn_pairs) == 0 or split == MAX_SPLIT_PASSES:
                 break
             apart = np.concatenate((apart, torn_pairs))
         shared_future = None
@@ -554,6 +574,24 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate & ~template, reps, overlaps, template)
+
+
+def _torn_apart(torn: np.ndarray, cluster: np.ndarray, sets: SetBatch, figures: SetBatch, local: np.ndarray,
+                min_figure_agreement: float, jobs: int) -> np.ndarray:
+    """The pairs of ``torn`` (members split off their representatives) in one cluster
+    whose figures disagree, for clusters of at most :data:`TORN_PAIRWISE_MAX` of them."""
+    if len(torn) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    order = np.argsort(cluster[torn], kind="stable")
+    torn = torn[order]
+    groups = np.split(torn, np.flatnonzero(np.diff(cluster[torn])) + 1)
+    pairs = [np.stack((g[i], g[j]), axis=1) for g in groups if 2 <= len(g) <= TORN_PAIRWISE_MAX
+             for i, j in [np.triu_indices(len(g), 1)]]
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(pairs)
+    stats = pair_stats(sets, figures, local[pairs[:, 0]], local[pairs[:, 1]], jobs)
+    return pairs[stats.figure_agreement < min_figure_agreement]
 
 
 def _overlaps(shared: Future | None, *args) -> pd.DataFrame:

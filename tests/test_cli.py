@@ -644,6 +644,9 @@ def test_ctrl_c_that_numba_swallows_still_stops_the_run(command, tmp_path, monke
         assert list(out.iterdir()) == []
     monkeypatch.undo()
     assert run("scan", EXAMPLES / DOC0).exit_code == 0  # the next run is not taken for interrupted
+    # and the process's own handler is back (a code review: the library's later writes
+    # raised KeyboardInterrupt after one Ctrl-C)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 @pytest.mark.parametrize("looped", [False, True], ids=["plain", "causes-in-a-loop"])
@@ -777,6 +780,10 @@ def test_a_full_standard_output_after_clean_wrote_its_files_is_one_line_and_exit
     assert proc.returncode == 2
     assert proc.stderr == "dedup: error: standard output: cannot write: no space left on device\n"
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in EXAMPLES.glob("*.txt"))
+    # a binary file stops the run still, as any file that cannot be read at all does
+    (day / "zeros.txt").write_bytes(b"\0" * 16)
+    result = run("scan", day, "--skip-malformed")
+    assert result.exit_code == 2 and result.stderr.strip().endswith(f"{day / 'zeros.txt'}: binary file, not text")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/stdout"), reason="needs /dev/stdout")
@@ -1165,11 +1172,17 @@ def test_skip_malformed_skips_ragged_csv_rows_and_json_array_elements(tmp_path):
     manifest = [json.loads(line) for line in (tmp_path / "clean.csv.removed.jsonl").read_text().splitlines()]
     assert [(m["reason"], m["input_line"]) for m in manifest[:2]] == [("malformed", first_bad),
                                                                         ("malformed", _warned_line(warned[1], path))]
-    # a quoted field left open took every later row: an error still, rather than losing them
+    # a quoted field left open took every later row: an error still, rather than losing them;
+    # and so is one closed by a later row's quote (a code review: rows c-e went nowhere)
     opened = tmp_path / "open.csv"
     opened.write_text('text\n"one story that never ends\nsecond,row\n', encoding="utf-8")
     result = run("scan", opened, "--skip-malformed")
     assert result.exit_code == 2 and "a quoted field is not closed" in result.stderr
+    opened.write_text('id,text\na,first story\nb,"second story, its closing quote lost\nc,third\n'
+                      'd,"fourth" story\ne,fifth\n', encoding="utf-8")
+    result = run("clean", opened, "-o", tmp_path / "open.out.csv", "--skip-malformed")
+    assert result.exit_code == 2 and f"{opened}:3: malformed CSV" in result.stderr
+    assert not (tmp_path / "open.out.csv").exists()
 
     array = tmp_path / "day.json"
     array.write_text(json.dumps([{"text": texts[0]}, 5, {"title": "no text"}, {"text": texts[1]}]), encoding="utf-8")
@@ -1219,3 +1232,7 @@ def test_skip_malformed_skips_a_directorys_file_that_is_no_text(tmp_path):
     assert first == {"id": None, "reason": "malformed", "input_line": 1,
                      "error": "invalid UTF-8 (byte 0xe9 at column 4)", "file": str(day / "latin1.txt")}
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in EXAMPLES.glob("*.txt"))
+    # a binary file stops the run still, as any file that cannot be read at all does
+    (day / "zeros.txt").write_bytes(b"\0" * 16)
+    result = run("scan", day, "--skip-malformed")
+    assert result.exit_code == 2 and result.stderr.strip().endswith(f"{day / 'zeros.txt'}: binary file, not text")

@@ -151,3 +151,17 @@ def test_readme_clean_with_an_index_prints_what_it_shows(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output.rstrip("\n") == shown
     assert sorted(p.name for p in (tmp_path / "day2-clean").iterdir()) == ["roundup.txt"]
+
+
+def test_the_manifest_lines_the_readme_shows_are_what_clean_writes(tmp_path):
+    # a code review: the README showed "removed": "Related Articles\n" after clean began
+    # cutting the blank line after a paragraph
+    import json
+
+    shown = [json.loads(line) for line in README.splitlines() if line.startswith('{"id": "0')]
+    assert len(shown) >= 2
+    out = tmp_path / "clean-news"
+    result = CliRunner().invoke(cli, ["clean", str(REPO / "examples" / "news"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    written = [json.loads(line) for line in (tmp_path / "clean-news.removed.jsonl").read_text().splitlines()]
+    assert all(entry in written for entry in shown)
