@@ -75,14 +75,17 @@ PAGE_LINE_WORDS = 8
 #: table of prices ("MIDWEST GRAIN FUTURES 12:00 EDT"). The time zones that are also
 #: units or words ("ET", "EST", "CT", "PT", "MT": cents, points, tonnes) are no clock
 #: ("Shipments March 120,000 mt" is a report's figure): "Updated", "Posted" or "AM" is
-#: needed beside them. A numeric date alone ("Posted 05/12/2024 10:32 AM") is not taken
-#: for a stamp either (no month)
+#: needed beside them ("6:05 p.m." is one too). A line of a stamp's word (STAMP_WORDS)
+#: and figures alone is one ("Published 12/03/1987 18:05", "Posted 1987-03-12T18:05Z").
+#: Figures do not count towards a stamp's length: "Published March 12, 1987 6:05 p.m. ET"
+#: is 5 words and 3 figures. A line of one figure alone is one too (an ISO stamp is one
+#: word: "1987-03-12T18:05:00Z"; a page's number)
 STAMP_DATES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri")
-STAMP_CLOCKS = ("updated", "published", "posted", "modified", "am", "pm", "edt", "cdt", "pdt", "pst", "gmt", "utc",
-                "bst", "cet", "cest")
+STAMP_WORDS = ("updated", "published", "posted", "modified")
+STAMP_CLOCKS = STAMP_WORDS + ("am", "pm", "edt", "cdt", "pdt", "pst", "gmt", "utc", "bst", "cet", "cest")
 STAMP_OTHER_WORDS = 3
 #: sets are built for this many documents at a time: building takes ~12 KB of
 #: temporaries per news article (shingle hashes, their blocks and owners, sort
@@ -179,19 +182,29 @@ def _page_counts(tb: TokenizedBatch, at: np.ndarray, block: np.ndarray) -> np.nd
 
 def _stamp_lines(tb: TokenizedBatch, block: np.ndarray) -> np.ndarray:
     """Which of ``block`` are a page's time stamp (see :data:`STAMP_DATES`)."""
-    dates, clocks, stamp_words = _stamp_word_hashes()
-    short = np.unique(block[tb.block_words[block] < PAGE_LINE_WORDS])
+    dates, clocks, stamps, stamp_words, (a, p, m) = _stamp_word_hashes()
+    # lines of few words but their figures ("Published March 12, 1987 6:05 p.m. ET" has 8)
+    short = np.unique(block[tb.block_words[block] < 2 * PAGE_LINE_WORDS])
     if len(short) == 0:
         return np.zeros(len(block), dtype=bool)
     words = tb.word_positions(short)
     owner = np.repeat(np.arange(len(short)), tb.block_words[short])
     h = tb.word_hash[words]
+    figure = tb.word_is_number[words]
 
     def count(where: np.ndarray) -> np.ndarray:  # a line's words where ``where``
         return np.bincount(owner, weights=where, minlength=len(short))
 
-    stamp = (count(np.isin(h, dates)) > 0) & (count(np.isin(h, clocks)) > 0) \
-        & (count(~tb.word_is_number[words] & ~np.isin(h, stamp_words)) <= STAMP_OTHER_WORDS)
+    # "a.m." and "p.m." are a clock: "a" or "p", then "m", in one line
+    after = np.concatenate((h[1:], [0])) * (np.concatenate((owner[1:], [-1])) == owner)
+    meridiem = np.isin(h, [a, p]) & (after == m)
+    others = count(~figure & ~np.isin(h, stamp_words))
+    stamp = (count(~figure) < PAGE_LINE_WORDS) & (
+        ((count(np.isin(h, dates)) > 0) & (count(np.isin(h, clocks) | meridiem) > 0) & (others <= STAMP_OTHER_WORDS))
+        # or a stamp's word and nothing but figures: "Published 12/03/1987 18:05"
+        | ((count(np.isin(h, stamps)) > 0) & (others == 0)))
+    # or a figure alone: an ISO stamp ("1987-03-12T18:05:00Z" is one word), a page number
+    stamp |= (tb.block_words[short] == 1) & (count(figure) == 1)
     at = np.searchsorted(short, block).clip(max=len(short) - 1)
     return (short[at] == block) & stamp[at]
 
@@ -232,14 +245,16 @@ def _chrome_word_hashes() -> tuple[np.ndarray, np.uint64, np.uint64, np.ndarray]
 
 
 @lru_cache(maxsize=1)
-def _stamp_word_hashes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stamp_word_hashes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple]:
     from .text import _word_hash as word_hash
 
     def hashes(ws: Iterable[str]) -> np.ndarray:
         return np.array([word_hash(w) for w in ws], dtype=np.uint64)
 
-    return (hashes(STAMP_DATES), hashes(STAMP_CLOCKS),
-            hashes(STAMP_DATES + STAMP_CLOCKS + ("et", "est", "ct", "cst", "pt", "mt", "mst", "last", "on", "at")))
+    return (hashes(STAMP_DATES), hashes(STAMP_CLOCKS), hashes(STAMP_WORDS),
+            hashes(STAMP_DATES + STAMP_CLOCKS + ("et", "est", "ct", "cst", "pt", "mt", "mst", "last", "on", "at", "a",
+                                                 "p", "m")),
+            tuple(word_hash(w) for w in ("a", "p", "m")))
 
 
 @lru_cache(maxsize=1)

@@ -257,6 +257,21 @@ def test_stories_on_two_sites_stamped_with_other_times_are_duplicates():
     assert report.summary["clusters"] == 0
 
 
+@pytest.mark.parametrize("stamp", [
+    "Published March {d}, 1987 {h}:{m:02d} p.m. ET", "Updated {h}:{m:02d} p.m. EDT, Thu March {d}, 1987",
+    "March {d}, 1987 at {h}:{m:02d} a.m.", "Published {d}/03/1987 {h}:{m:02d}", "1987-03-{d:02d}T{h}:{m:02d}:00Z"])
+def test_a_stamp_in_any_common_form_is_no_figure_of_the_story(stamp):
+    # an accuracy review: with "p.m.", a numeric or an ISO date (and the stamp's figures
+    # making a line of 8 words), 6 of 40 stories on 3-10 sites were found whole
+    stories = [d for d in read_documents([SAMPLE], keep_records=True) if d.record.get("template") is None][:30]
+    texts = {f"{site}/{k}": f"{chrome}\n{stamp.format(d=k % 28 + 1, h=k % 12 + 1, m=(7 * k + 13 * j) % 60)}\n{doc.text}"
+             for k, doc in enumerate(stories)
+             for j, (site, chrome) in enumerate([("a", "Daily Planet | World | Business"),
+                                                 ("b", "Morning Star Online | Markets")])}
+    docs = scan(texts).documents.set_index("doc")
+    assert sum(docs.loc[f"a/{k}", "cluster"] == docs.loc[f"b/{k}", "cluster"] >= 0 for k in range(30)) >= 29
+
+
 def test_a_number_written_in_words_or_digits_is_the_same_figure():
     text = SEEDS["001"]
     assert "three" in text.lower().split() or "three-" in text.lower()
