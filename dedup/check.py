@@ -63,7 +63,7 @@ from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
-from .text import block_spans, line_of, normalize, tokenize
+from .text import block_spans, is_figure, line_of, normalize, tokenize, words
 from .tokens import BlockWords
 
 #: The finding codes and what they mean.
@@ -205,7 +205,9 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
         result.wrote_baseline = os.fspath(write_baseline)
         return result
     baseline_path = Path(baseline) if baseline is not None else _configured_baseline(c for c, _ in groups.values())
-    if baseline_path is None:
+    if baseline_path is None or (baseline is None and not baseline_path.exists()):
+        # a baseline [tool.dedup] names that is not written yet accepts nothing (the first
+        # commit of a project configured ahead); one given with --baseline must be there
         result.findings = all_findings
     else:
         result.findings, result.baselined = _apply_baseline(all_findings, baseline_path)
@@ -244,21 +246,54 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
                            f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
                            _digest("DUP002")))
 
+    # one finding a file and set of shared paragraphs, naming the first file it shares
+    # them with: a round-up of a story copied five times is one finding, not five, and
+    # its baseline entry holds whichever copy comes next (a pre-commit user's review)
+    shares: dict[tuple[str, str], tuple[tuple[int, int], str, int, list[str]]] = {}
     for r in report.overlaps.itertuples(index=False):
-        for doc, other, blocks in ((r.a, r.b, [x[0] for x in r.blocks]), (r.b, r.a, [x[1] for x in r.blocks])):
+        for doc, other, pairs in ((r.a, r.b, [(x[0], x[1], x[2]) for x in r.blocks]),
+                                  (r.b, r.a, [(x[1], x[0], x[2]) for x in r.blocks])):
             if doc not in changed:
                 continue
-            blocks = sorted(set(blocks))
-            text = texts[doc]
+            text, other_text = texts[doc], texts.get(other)
             spans = block_spans(text)
-            if _table_rows(text, report.params["short_block_words"])[blocks].all():
+            other_spans = block_spans(other_text) if other_text is not None else None
+            blocks = sorted({b for b, o, sim in pairs if sim >= 1.0 or other_spans is None or _same_figures(
+                text[slice(*spans[b])], other_text[slice(*other_spans[o])])})
+            if not blocks or _table_rows(text, report.params["short_block_words"])[blocks].all():
                 continue  # a template's rows in common ("Qtly div 25 cts vs 25 cts prior"): no shared story
+            if max(len(words(text[slice(*spans[b])])) for b in blocks) < SHARED_MIN_WORDS:
+                continue  # a template's headline and closing line: no paragraph of a story
             shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
-            n = len(blocks)
-            out.append(Finding(doc, *_line_col(text, spans[blocks[0]][0]), "DUP003",
-                               f"shares {n} paragraph{'s' if n != 1 else ''} with {other}",
-                               _digest("DUP003", *shared)))  # the paragraphs, wherever the other file is
+            fingerprint = _digest("DUP003", *shared)  # the paragraphs, wherever the other file is
+            if (doc, fingerprint) in shares:
+                first, name, n, others = shares[doc, fingerprint]
+                shares[doc, fingerprint] = (first, name, n, others + [other])
+            else:
+                shares[doc, fingerprint] = (_line_col(text, spans[blocks[0]][0]), other, len(blocks), [other])
+    for (doc, fingerprint), ((line, col), other, n, others) in shares.items():
+        also = f" (and {len(others) - 1} other file{'s' if len(others) > 2 else ''})" if len(others) > 1 else ""
+        out.append(Finding(doc, line, col, "DUP003", f"shares {n} paragraph{'s' if n != 1 else ''} with {other}{also}",
+                           fingerprint))
     return sorted(out)
+
+
+#: shared paragraphs are a DUP003 when one of them holds at least this many words: a
+#: templated report's recurring headline ("U.S. FIRST TIME JOBLESS CLAIMS ROSE IN WEEK")
+#: and closing line are none
+SHARED_MIN_WORDS = 16
+
+
+def _same_figures(a: str, b: str) -> bool:
+    """Whether two near-matching paragraphs have the same figures and months: "yields as
+    of March 1" and "as of April 1", "two-day" and "overnight" repurchases, are two
+    templated reports' paragraphs, not one shared (a pre-commit user's review)."""
+    from .match import STAMP_DATES
+
+    def facts(text: str) -> Counter:
+        return Counter(w for w in words(text) if is_figure(w) or w in STAMP_DATES)
+
+    return facts(a) == facts(b)
 
 
 def _table_rows(text: str, short_block_words: int) -> np.ndarray:
@@ -422,7 +457,9 @@ def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[
 
 def _check_against_index(index_path: Path, config: Config, changed: list[str],
                          flags: dict) -> tuple[list[Finding], int, str]:
-    """Findings of each changed file queried alone against an index of the corpus."""
+    """Findings of each changed file queried alone against an index of the corpus (so
+    that any split of the files gives the same findings: two files added in one commit
+    are not compared with each other, being in no index yet)."""
     from .index import Index
 
     given = {k: v for k, v in flags.items() if v is not None}
@@ -462,6 +499,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
                                      _digest("DUP002")))
+            seen: set[str] = set()
             for r in q.overlaps.itertuples(index=False):  # (duplicate pairs are not overlaps)
                 if r.indexed in itself:
                     continue
@@ -469,11 +507,16 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 blocks = sorted(set(r.blocks))
                 if _table_rows(text, q.params["short_block_words"])[blocks].all():
                     continue  # a template's rows in common: no shared story
+                if max(len(words(text[slice(*spans[b])])) for b in blocks) < SHARED_MIN_WORDS:
+                    continue  # a template's recurring lines
                 shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
+                fingerprint = _digest("DUP003", *shared)
+                if fingerprint in seen:  # the same paragraphs, with another copy
+                    continue
+                seen.add(fingerprint)
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
-                                     f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}",
-                                     _digest("DUP003", *shared)))
+                                     f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}", fingerprint))
     return found, size, "index"
 
 

@@ -825,3 +825,38 @@ def test_a_page_found_on_its_span_is_named_with_its_other_page(corpus):
     corpus.add(p1)
     result = corpus.check(p1)
     assert "DUP002 near-duplicate of articles/p2.txt" in result.stdout, result.stdout
+
+
+def test_templated_reports_and_more_copies_of_a_source_in_a_pre_commit_corpus(corpus):
+    """A pre-commit user's review: 16 of 27 templated reports failed the hook as DUP003
+    (a recurring headline, "as of March 1" against "April 1"), a round-up got a DUP003 a
+    copy of its source, and a new copy brought an accepted one back."""
+    notice = ("U.S. FIRST TIME JOBLESS CLAIMS ROSE IN WEEK\n\nThe Agriculture Department said orange juice "
+              "yields tests as of {month} 1 showed an average of {y} gallons per box, against {z} gallons a "
+              "month earlier and {w} gallons a year ago.\n\nThe department's next report is due next month.\n")
+    corpus.write("articles/oj-march.txt", notice.format(month="March", y="1.42", z="1.40", w="1.38"))
+    corpus.add("articles/oj-march.txt")
+    corpus.commit()
+    corpus.write("articles/oj-april.txt", notice.format(month="April", y="1.44", z="1.42", w="1.39"))
+    assert corpus.findings("articles/oj-april.txt") == []
+    # a round-up of two paragraphs of 002, which two copies of 002 also hold: one finding
+    parts = paragraphs(SEED[DOC2])
+    shared = [p for p in parts if len(p.split()) >= 20][:2]
+    own = "\n\n".join(p for p in DISTINCT[3].split("\n\n") + DISTINCT[4].split("\n\n") if len(p.split()) >= 20)
+    corpus.write("articles/roundup.txt", "Round-up of the week\n\n" + "\n\n".join(shared) + f"\n\n{own}\n")
+    corpus.write("articles/copy-002.txt", SEED[DOC2])
+    corpus.add("articles/copy-002.txt")
+    corpus.commit()
+    found = [f for f in corpus.findings("articles/roundup.txt") if "DUP003" in f]
+    assert len(found) == 1 and found[0].endswith("(and 1 other file)")
+    result = corpus.check("--write-baseline", ".dedup-baseline.json", "articles/roundup.txt")
+    assert result.exit_code == 0
+    corpus.write("articles/third-002.txt", SEED[DOC2])
+    corpus.add("articles/third-002.txt")
+    corpus.commit()
+    assert corpus.check("--baseline", ".dedup-baseline.json", "articles/roundup.txt").exit_code == 0
+    # a baseline [tool.dedup] names, not written yet, accepts nothing; one given must exist
+    corpus.write("pyproject.toml", '[tool.dedup]\nbaseline = "not-yet.json"\n')
+    assert corpus.check("articles/roundup.txt").exit_code == 1
+    result = corpus.check("--baseline", "missing.json", "articles/roundup.txt")
+    assert result.exit_code == 2 and "missing.json" in result.stderr
