@@ -58,7 +58,7 @@ import numpy as np
 from .blocks import table_rows
 from .config import Config, load_config
 from .errors import InputError, ParameterError, warn
-from .io import Document, _read_text, atomic_write, check_not_an_input
+from .io import Document, _read_text, atomic_write, check_ids_encode, check_not_an_input
 from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
 from .progress import bar
 from .report import Report
@@ -435,12 +435,14 @@ def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[
     for path in bar(sorted(files.values(), key=_display), desc="reading", unit="file"):
         doc_id = _display(path)
         try:
+            check_ids_encode([doc_id], [path], [None])  # a name in another encoding than UTF-8
             text = _read_text(path)
         except InputError as e:
             if os.path.realpath(path) not in changed_real:
-                # another file of the corpus (invalid UTF-8, binary): the commit at hand is
-                # not to be blocked by it; it is said, and left out
-                warn(f"{doc_id}{f':{e.line}' if e.line else ''}: {e.message}; left out of the corpus")
+                # another file of the corpus (invalid UTF-8, binary, a name no UTF-8 can hold): the
+                # commit at hand is not to be blocked by it; it is said, and left out
+                shown = doc_id.encode("utf-8", "backslashreplace").decode("utf-8")
+                warn(f"{shown}{f':{e.line}' if e.line else ''}: {e.message}; left out of the corpus")
                 continue
             raise InputError(e.message, doc_id, e.line) from None
         texts[doc_id] = text

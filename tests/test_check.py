@@ -860,3 +860,15 @@ def test_templated_reports_and_more_copies_of_a_source_in_a_pre_commit_corpus(co
     assert corpus.check("articles/roundup.txt").exit_code == 1
     result = corpus.check("--baseline", "missing.json", "articles/roundup.txt")
     assert result.exit_code == 2 and "missing.json" in result.stderr
+
+
+def test_a_tracked_file_named_in_another_encoding_is_left_out_with_a_warning(corpus):
+    # a pre-commit user's review: one tracked file whose name is Latin-1 (not UTF-8) made
+    # every check fail with exit 2, for unrelated files too
+    name = os.fsdecode(b"articles/caf\xe9.txt")
+    (corpus.root / name).write_text(SEED[DOC1], encoding="utf-8")
+    git(corpus.root, "add", "--", name)
+    corpus.commit()
+    result = corpus.check(f"articles/{DOC0}")
+    assert result.exit_code == 1, result.stderr
+    assert "caf\\udce9.txt" in result.stderr and "left out of the corpus" in result.stderr
