@@ -208,6 +208,9 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
     if baseline_path is None or (baseline is None and not baseline_path.exists()):
         # a baseline [tool.dedup] names that is not written yet accepts nothing (the first
         # commit of a project configured ahead); one given with --baseline must be there
+        if baseline_path is not None:
+            warn(f"{os.fspath(baseline_path)}: no baseline written yet (--write-baseline writes it): "
+                 "every finding is new")
         result.findings = all_findings
     else:
         result.findings, result.baselined = _apply_baseline(all_findings, baseline_path)
@@ -258,14 +261,16 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
             text, other_text = texts[doc], texts.get(other)
             spans = block_spans(text)
             other_spans = block_spans(other_text) if other_text is not None else None
+            every = sorted({b for b, _, _ in pairs})
             blocks = sorted({b for b, o, sim in pairs if sim >= 1.0 or other_spans is None or _same_figures(
                 text[slice(*spans[b])], other_text[slice(*other_spans[o])])})
             if not blocks or _table_rows(text, report.params["short_block_words"])[blocks].all():
                 continue  # a template's rows in common ("Qtly div 25 cts vs 25 cts prior"): no shared story
-            if max(len(words(text[slice(*spans[b])])) for b in blocks) < SHARED_MIN_WORDS:
+            if not _paragraphs_enough(text, spans, blocks):
                 continue  # a template's headline and closing line: no paragraph of a story
-            shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
-            fingerprint = _digest("DUP003", *shared)  # the paragraphs, wherever the other file is
+            # the paragraphs, wherever the other file is: all those shared, as before these
+            # rules, so that a baseline written before them still matches
+            fingerprint = _digest("DUP003", *sorted(normalize(text[slice(*spans[b])]) for b in every))
             if (doc, fingerprint) in shares:
                 first, name, n, others = shares[doc, fingerprint]
                 shares[doc, fingerprint] = (first, name, n, others + [other])
@@ -278,20 +283,29 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
     return sorted(out)
 
 
-#: shared paragraphs are a DUP003 when one of them holds at least this many words: a
-#: templated report's recurring headline ("U.S. FIRST TIME JOBLESS CLAIMS ROSE IN WEEK")
-#: and closing line are none
+#: shared paragraphs are a DUP003 when one of them holds at least this many words, or
+#: all of them twice as many: a templated report's recurring headline ("U.S. FIRST TIME
+#: JOBLESS CLAIMS ROSE IN WEEK") and closing line are none, six one-sentence paragraphs
+#: of a story are
 SHARED_MIN_WORDS = 16
+
+
+def _paragraphs_enough(text: str, spans: list, blocks: list[int]) -> bool:
+    """Whether the shared blocks ``blocks`` of ``text`` make a DUP003 (:data:`SHARED_MIN_WORDS`)."""
+    sizes = [len(words(text[slice(*spans[b])])) for b in blocks]
+    return max(sizes) >= SHARED_MIN_WORDS or sum(sizes) >= 2 * SHARED_MIN_WORDS
+
+
+#: the months _same_figures compares, as words: "may" is a verb too often
+_MONTHS = frozenset("january february march april june july august september october november december".split())
 
 
 def _same_figures(a: str, b: str) -> bool:
     """Whether two near-matching paragraphs have the same figures and months: "yields as
     of March 1" and "as of April 1", "two-day" and "overnight" repurchases, are two
     templated reports' paragraphs, not one shared (a pre-commit user's review)."""
-    from .match import STAMP_DATES
-
     def facts(text: str) -> Counter:
-        return Counter(w for w in words(text) if is_figure(w) or w in STAMP_DATES)
+        return Counter(w for w in words(text) if is_figure(w) or w in _MONTHS)
 
     return facts(a) == facts(b)
 
@@ -509,7 +523,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 blocks = sorted(set(r.blocks))
                 if _table_rows(text, q.params["short_block_words"])[blocks].all():
                     continue  # a template's rows in common: no shared story
-                if max(len(words(text[slice(*spans[b])])) for b in blocks) < SHARED_MIN_WORDS:
+                if not _paragraphs_enough(text, spans, blocks):
                     continue  # a template's recurring lines
                 shared = sorted(normalize(text[slice(*spans[b])]) for b in blocks)
                 fingerprint = _digest("DUP003", *shared)

@@ -21,8 +21,9 @@ the other its digits ("three-day", "3-day"). Left out are the figures that a pag
 chrome changes from one scrape to the next or from one site to another: a relative
 time ("Published 3 hours ago", "3h ago"), a reading time ("4 min read") and a count of
 comments ("Comments (21)", "21 comments"), on a short line, and a page's time stamp:
-a short line with a date and a word of a stamp or a clock ("Updated March 12, 2024
-10:32 ET"; see :data:`STAMP_DATES`).
+a line of few words and at most three figures with a date and a word of a stamp or a
+clock ("Updated March 12, 2024 10:32 ET", "March 12, 1987 at 6:05 a.m."), or a stamp's
+word with figures alone ("Published 12/03/1987 18:05"); see :data:`STAMP_DATES`.
 Without that, the same page scraped twice failed the rule whenever it had few figures
 (three of the five seed articles, one line "Published 3 hours ago" against "5 hours ago").
 
@@ -78,8 +79,9 @@ PAGE_LINE_WORDS = 8
 #: needed beside them ("6:05 p.m." is one too). A line of a stamp's word (STAMP_WORDS)
 #: and figures alone is one ("Published 12/03/1987 18:05", "Posted 1987-03-12T18:05Z").
 #: Figures do not count towards a stamp's length: "Published March 12, 1987 6:05 p.m. ET"
-#: is 5 words and 3 figures. A line of one figure alone is one too (an ISO stamp is one
-#: word: "1987-03-12T18:05:00Z"; a page's number)
+#: is 5 words and 3 figures; but a stamp holds at most STAMP_FIGURES ("Brent $18.50, WTI
+#: $19.25 at 1500 GMT March 12" is prices). A line of one figure alone is no stamp (a
+#: table's cell; an ISO stamp alone, "1987-03-12T18:05:00Z", one word, is not told from it)
 STAMP_DATES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
                "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
                "oct", "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
@@ -87,6 +89,7 @@ STAMP_DATES = ("january", "february", "march", "april", "may", "june", "july", "
 STAMP_WORDS = ("updated", "published", "posted", "modified")
 STAMP_CLOCKS = STAMP_WORDS + ("am", "pm", "edt", "cdt", "pdt", "pst", "gmt", "utc", "bst", "cet", "cest")
 STAMP_OTHER_WORDS = 3
+STAMP_FIGURES = 3
 #: sets are built for this many documents at a time: building takes ~12 KB of
 #: temporaries per news article (shingle hashes, their blocks and owners, sort
 #: buffers) against the ~2 KB of the set kept, so 20,000 documents to verify at once
@@ -195,16 +198,17 @@ def _stamp_lines(tb: TokenizedBatch, block: np.ndarray) -> np.ndarray:
     def count(where: np.ndarray) -> np.ndarray:  # a line's words where ``where``
         return np.bincount(owner, weights=where, minlength=len(short))
 
-    # "a.m." and "p.m." are a clock: "a" or "p", then "m", in one line
-    after = np.concatenate((h[1:], [0])) * (np.concatenate((owner[1:], [-1])) == owner)
-    meridiem = np.isin(h, [a, p]) & (after == m)
+    # "a.m." and "p.m." are a clock: "a" or "p" right after a figure (the time), then "m"
+    # ("Texas A&M 24" is none)
+    same_next = np.concatenate((owner[1:], [-1])) == owner
+    after = np.where(same_next, np.concatenate((h[1:], [0])), 0)
+    before = np.concatenate(([False], figure[:-1] & (owner[1:] == owner[:-1])))
+    meridiem = np.isin(h, [a, p]) & (after == m) & before
     others = count(~figure & ~np.isin(h, stamp_words))
-    stamp = (count(~figure) < PAGE_LINE_WORDS) & (
+    stamp = (count(~figure) < PAGE_LINE_WORDS) & (count(figure) <= STAMP_FIGURES) & (
         ((count(np.isin(h, dates)) > 0) & (count(np.isin(h, clocks) | meridiem) > 0) & (others <= STAMP_OTHER_WORDS))
         # or a stamp's word and nothing but figures: "Published 12/03/1987 18:05"
         | ((count(np.isin(h, stamps)) > 0) & (others == 0)))
-    # or a figure alone: an ISO stamp ("1987-03-12T18:05:00Z" is one word), a page number
-    stamp |= (tb.block_words[short] == 1) & (count(figure) == 1)
     at = np.searchsorted(short, block).clip(max=len(short) - 1)
     return (short[at] == block) & stamp[at]
 

@@ -872,3 +872,22 @@ def test_a_tracked_file_named_in_another_encoding_is_left_out_with_a_warning(cor
     result = corpus.check(f"articles/{DOC0}")
     assert result.exit_code == 1, result.stderr
     assert "caf\\udce9.txt" in result.stderr and "left out of the corpus" in result.stderr
+
+
+def test_shared_paragraphs_the_review_of_the_rules_kept(corpus):
+    # a code review: an edited paragraph ("may" -> "could") stopped counting as shared
+    # ("may" was taken for a month), and six one-sentence paragraphs copied were no DUP003
+    source = [p for p in paragraphs(DISTINCT[5]) if len(p.split()) >= 20][0]
+    corpus.write("articles/src.txt", f"Central bank\n\n{source} The central bank may cut its rates again.\n\n"
+                 + "\n\n".join(paragraphs(DISTINCT[6])) + "\n")
+    corpus.write("articles/fire-src.txt", "\n\n".join(
+        f"Fire crews said the blaze in block {k} was out by noon on the day." for k in range(8)) + "\n")
+    corpus.add("articles/src.txt", "articles/fire-src.txt")
+    corpus.commit()
+    corpus.write("articles/new.txt", f"Rates\n\n{source} The central bank could cut its rates again.\n\n"
+                 + "\n\n".join(paragraphs(DISTINCT[7])) + "\n")
+    assert [f for f in corpus.findings("articles/new.txt") if "DUP003" in f]
+    corpus.write("articles/fire-new.txt", "A new report\n\n" + "\n\n".join(
+        f"Fire crews said the blaze in block {k} was out by noon on the day." for k in range(6))
+        + "\n\n" + "\n\n".join(paragraphs(DISTINCT[8])) + "\n")
+    assert [f for f in corpus.findings("articles/fire-new.txt") if "DUP003 shares 6 paragraphs" in f]
