@@ -230,9 +230,15 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
     out: list[Finding] = []
     threshold = report.params["threshold"]
 
+    spans_of: dict[str, list] = {}  # each text's blocks, found once
+
+    def spans(doc: str) -> list:
+        if doc not in spans_of:
+            spans_of[doc] = block_spans(texts[doc])
+        return spans_of[doc]
+
     def at(doc: str, block: int) -> tuple[int, int]:
-        text = texts[doc]
-        return _line_col(text, block_spans(text)[block][0])
+        return _line_col(texts[doc], spans(doc)[block][0])
 
     for r in report.repeats.itertuples(index=False):
         if r.doc not in changed:
@@ -252,34 +258,32 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
     # one finding a file and set of shared paragraphs, naming the first file it shares
     # them with: a round-up of a story copied five times is one finding, not five, and
     # its baseline entry holds whichever copy comes next (a pre-commit user's review)
-    shares: dict[tuple[str, str], tuple[tuple[int, int], str, int, list[str]]] = {}
+    shares: dict[tuple[str, str], tuple[tuple[int, int], int, list[str]]] = {}
     for r in report.overlaps.itertuples(index=False):
         for doc, other, pairs in ((r.a, r.b, [(x[0], x[1], x[2]) for x in r.blocks]),
                                   (r.b, r.a, [(x[1], x[0], x[2]) for x in r.blocks])):
             if doc not in changed:
                 continue
             text, other_text = texts[doc], texts.get(other)
-            spans = block_spans(text)
-            other_spans = block_spans(other_text) if other_text is not None else None
+            own = spans(doc)
             every = sorted({b for b, _, _ in pairs})
-            blocks = sorted({b for b, o, sim in pairs if sim >= 1.0 or other_spans is None or _same_figures(
-                text[slice(*spans[b])], other_text[slice(*other_spans[o])])})
+            blocks = sorted({b for b, o, sim in pairs if sim >= 1.0 or other_text is None or _same_figures(
+                text[slice(*own[b])], other_text[slice(*spans(other)[o])])})
             if not blocks or _table_rows(text, report.params["short_block_words"])[blocks].all():
                 continue  # a template's rows in common ("Qtly div 25 cts vs 25 cts prior"): no shared story
-            if not _paragraphs_enough(text, spans, blocks):
+            if not _paragraphs_enough(text, own, blocks):
                 continue  # a template's headline and closing line: no paragraph of a story
             # the paragraphs, wherever the other file is: all those shared, as before these
             # rules, so that a baseline written before them still matches
-            fingerprint = _digest("DUP003", *sorted(normalize(text[slice(*spans[b])]) for b in every))
+            fingerprint = _digest("DUP003", *sorted(normalize(text[slice(*own[b])]) for b in every))
             if (doc, fingerprint) in shares:
-                first, name, n, others = shares[doc, fingerprint]
-                shares[doc, fingerprint] = (first, name, n, others + [other])
+                shares[doc, fingerprint][2].append(other)
             else:
-                shares[doc, fingerprint] = (_line_col(text, spans[blocks[0]][0]), other, len(blocks), [other])
-    for (doc, fingerprint), ((line, col), other, n, others) in shares.items():
+                shares[doc, fingerprint] = (_line_col(text, own[blocks[0]][0]), len(blocks), [other])
+    for (doc, fingerprint), ((line, col), n, others) in shares.items():
         also = f" (and {len(others) - 1} other file{'s' if len(others) > 2 else ''})" if len(others) > 1 else ""
-        out.append(Finding(doc, line, col, "DUP003", f"shares {n} paragraph{'s' if n != 1 else ''} with {other}{also}",
-                           fingerprint))
+        out.append(Finding(doc, line, col, "DUP003",
+                           f"shares {n} paragraph{'s' if n != 1 else ''} with {others[0]}{also}", fingerprint))
     return sorted(out)
 
 

@@ -549,10 +549,9 @@ def clean(data: Any, text: str = "text", id: str | None = None, ids: Any = None,
         clean_df = data.iloc[kept].copy()
         changed = [j for j, i in enumerate(kept) if result.texts[i] != docs[i].text]
         if changed:
-            texts = clean_df if isinstance(clean_df, pd.Series) else clean_df[text]
+            texts = clean_df if isinstance(clean_df, pd.Series) else clean_df[text].copy()
             if isinstance(texts.dtype, pd.CategoricalDtype):  # repaired texts are new categories
                 texts = texts.astype(object)
-            texts = texts.copy() if texts is clean_df else texts
             texts.iloc[changed] = [result.texts[kept[j]] for j in changed]
             if isinstance(clean_df, pd.Series):
                 clean_df = texts

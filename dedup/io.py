@@ -316,9 +316,8 @@ def iter_documents(
             record without the text field or with a text or id of another type, or an
             id seen before (the first record with it stays; the same file given twice
             is still an error), or a directory's file of text in another encoding than
-            UTF-8. The
-            record is then skipped (its number still counted, so other records keep
-            their ids) instead of the error being raised. A scraper killed mid-write
+            UTF-8. The record is then skipped (its number still counted, so other
+            records keep their ids) instead of the error being raised. A scraper killed mid-write
             leaves its last line cut; the rest of the day is still read. Errors of a
             whole file raise as before, and so does a CSV quoted field left open, which
             takes every later row into its text.
@@ -590,8 +589,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
         raise DedupError("cannot write: empty output path")
     if os.path.isdir(path):
         raise DedupError("cannot write: is a directory", path)
+    check_interrupted()  # nothing written after Ctrl-C, even one numba swallowed
     if path == STDIN:
-        check_interrupted()
         stream = _NamedWrites(sys.stdout.buffer if binary else sys.stdout, "standard output")
         try:
             yield stream
@@ -603,7 +602,6 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
 
     target, special = output_target(path)
     if special:
-        check_interrupted()  # written as it goes: nothing after Ctrl-C
         descriptor = _open_descriptor(path)
         with write_errors_named(path):
             f = open(target, mode, **text_args) if descriptor is None else \
@@ -701,11 +699,16 @@ def _records_to_documents(
         try:
             doc = _record_document(record, number, line, path, text_field, id_field, prefix, keep_records)
         except InputError as e:
-            if on_malformed is None:
-                raise
-            on_malformed(e)
+            _skip(e, on_malformed)
             continue
         yield doc
+
+
+def _skip(error: InputError, on_malformed: Callable[[InputError], None] | None) -> None:
+    """``error`` told to ``on_malformed`` (its record is then skipped), or raised without one."""
+    if on_malformed is None:
+        raise error
+    on_malformed(error)
 
 
 def _record_document(record: dict, number: int, line: int, path: str, text_field: str, id_field: str, prefix: str,
@@ -773,9 +776,7 @@ def _iter_directory(root: str, prefix_ids: bool = False,
         try:
             text = _read_text(full)
         except InvalidUtf8 as e:  # another encoding; a binary or corrupt file stops the run
-            if on_malformed is None:
-                raise
-            on_malformed(e)
+            _skip(e, on_malformed)
             continue
         yield Document(prefix + relative, text, full, None)
 
@@ -1093,10 +1094,7 @@ def _json_records(path: str, on_malformed: Callable[[InputError], None] | None =
         raise InputError(f"expected a JSON array of objects, got {_json_type(data)}", path)
     for number, record in enumerate(data, 1):
         if not isinstance(record, dict):
-            error = InputError(f"expected a JSON object, got {_json_type(record)}", path, number)
-            if on_malformed is None:
-                raise error
-            on_malformed(error)
+            _skip(InputError(f"expected a JSON object, got {_json_type(record)}", path, number), on_malformed)
             record = None
         yield number, record
 
@@ -1145,10 +1143,7 @@ def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError]
             if not row:
                 continue
             if len(row) != len(header):
-                error = InputError(f"expected {len(header)} fields, got {len(row)}", path, start)
-                if on_malformed is None:
-                    raise error
-                on_malformed(error)
+                _skip(InputError(f"expected {len(header)} fields, got {len(row)}", path, start), on_malformed)
                 yield start, None
                 continue
             yield start, dict(zip(header, row))
@@ -1303,14 +1298,12 @@ class _IdCheck:
             if first is not None:
                 where = first[0] if first[1] is None else f"{first[0]}:{first[1]}"
                 same = first[1] == line and _same_file(first[0], path)
-                error = InputError(f"duplicate id {doc_id!r} (" + ("the same file, read twice: give it once"
-                                                                if same else f"first seen at {where}") + ")", path, line)
-                if on_malformed is None or same:
-                    if not same:  # the same page scraped twice, most likely
-                        error = InputError(f"{error.message}; --skip-malformed skips a repeated id, keeping the "
-                                           "first", path, line)
-                    raise error
-                on_malformed(error)
+                message = f"duplicate id {doc_id!r} (" + ("the same file, read twice: give it once"
+                                                          if same else f"first seen at {where}") + ")"
+                if on_malformed is None or same:  # (else the same page scraped twice, most likely)
+                    hint = "" if same else "; --skip-malformed skips a repeated id, keeping the first"
+                    raise InputError(message + hint, path, line)
+                on_malformed(InputError(message, path, line))
                 repeated.append(k)
                 continue
             seen[doc_id] = (path, line)

@@ -68,7 +68,7 @@ COUNTED_WORDS = ("comment", "comments", "replies")
 #: which a templated report of another year writes with another figure)
 PAGE_LINE_WORDS = 8
 #: a page's time stamp ("Updated March 12, 2024 10:32 ET", "Published Tue 12 Mar 2024"):
-#: a line of fewer than PAGE_LINE_WORDS words that holds a date (one of STAMP_DATES)
+#: a line of fewer than PAGE_LINE_WORDS words besides its figures that holds a date (one of STAMP_DATES)
 #: and a word of a stamp or a clock (one of STAMP_CLOCKS) and, beside its figures and
 #: those words, at most STAMP_OTHER_WORDS others (a byline's name). Two sites stamp one
 #: story with other times. A date alone is the news of a templated report ("Pay April

@@ -545,13 +545,13 @@ class Scanner:
             # (unless a document at least as long as both is a near-duplicate of each:
             # :func:`~dedup.cluster.clusters` keeps such a pair together, and so it stays)
             torn = (member_stats["rule"].to_numpy() == "") & (mstats.figure_agreement < p.min_figure_agreement)
-            torn_pairs = np.sort(np.stack((representative[members[torn]], members[torn]), axis=1), axis=1)
             # and the members torn off one representative whose figures disagree with each
             # other's, so that a teaser in many days' notices splits them in one pass, not
-            # one a pass (a code review: 640 notices took 124 s)
-            torn_pairs = np.concatenate((torn_pairs, _torn_apart(members[torn], cluster, clean_sets, figures, local,
-                                                                 p.min_figure_agreement, store.jobs)))
-            torn_pairs = _without(lsh.unique_pairs(torn_pairs), np.sort(apart, axis=1))
+            # one a pass (a code review: 640 notices took 124 s); pairs a < b, as apart's are
+            torn_pairs = lsh.unique_pairs(np.concatenate((
+                np.stack((representative[members[torn]], members[torn]), axis=1),
+                _torn_apart(members[torn], cluster, clean_sets, figures, local, p.min_figure_agreement, store.jobs))))
+            torn_pairs = _without(torn_pairs, apart)
             if len(torn_pairs) == 0 or split == MAX_SPLIT_PASSES:
                 break
             apart = np.concatenate((apart, torn_pairs))
