@@ -138,7 +138,7 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
             second = next(batches, None)
             if second is None:  # one batch (or none): its words are kept
                 return compute(first, *args)
-            results = _Results()
+            results = Results()
             for texts in itertools.chain((first, second), batches):
                 results.add(compute(texts, *args, False))
             return results.joined()
@@ -147,7 +147,7 @@ def compute_batches(batches: Iterable[Sequence[str]], ngram: int, scheme: str, n
         # read and not yet signed: reading (~5x faster than signing) would otherwise hold
         # every text of the input at once
         waiting: collections.deque = collections.deque([pool.submit(compute, first, *args, True)])
-        results = _Results()
+        results = Results()
         for texts in batches:
             # in halves: the threads share the last batch too, rather than one signing
             # it alone while the other waits (results do not depend on the cut)
@@ -178,7 +178,7 @@ def compute_parallel(texts: Sequence[str], ngram: int, scheme: str, num_perm: in
     return compute_batches(batches, ngram, scheme, num_perm, seed, short_block_words, bands, jobs)
 
 
-class _Results:
+class Results:
     """The batches' results in input order. From the second on, each batch's signatures
     go to a temporary file as it comes, rather than all at the end: they are the largest
     result (512 bytes a document), and at a million articles, held until the last batch,
@@ -217,7 +217,7 @@ def concat(parts: list[BatchFeatures], signatures: SpilledRows,
            pool: ThreadPoolExecutor | None = None) -> BatchFeatures:
     """Join batches in order, renumbering documents and blocks (the words are not joined:
     ``tokens`` is None; the signatures are ``signatures``, the temporary file where the
-    parts' went as they were done, see :class:`_Results`).
+    parts' went as they were done, see :class:`Results`).
 
     ``parts`` is emptied: each batch's arrays are freed as soon as they are copied, so
     joining needs about one field's worth of memory beyond its result rather than twice

@@ -10,7 +10,7 @@ import errno
 import sys
 import threading
 import warnings
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from typing import Callable, Iterator
 
 import click
@@ -224,11 +224,17 @@ def cli() -> None:
               help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv, .html), else table]")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @jobs_option
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the per-document work (tokenising, signing) runs: here on --jobs threads, or on a "
+                   "Dask cluster (pip install 'dedup[dask]'); results do not change.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="The Dask scheduler of --engine dask (tcp://host:8786). [default: a local cluster of --jobs "
+                   "worker processes]")
 @input_options
 @skip_option
 @match_options
 def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_field: str, jobs: int,
-         skip_malformed: bool, **kwargs) -> None:
+         engine: str, scheduler: str | None, skip_malformed: bool, **kwargs) -> None:
     """Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv, .parquet, or - for JSONL on stdin).
 
     A file compressed with gzip, bzip2 or xz is read decompressed, in the format of its
@@ -238,10 +244,19 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     fmt = format_for(output, fmt)
-    with skipping_malformed(skip_malformed) as skipped:
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler names the cluster of --engine dask; add --engine dask")
+    with skipping_malformed(skip_malformed) as skipped, ExitStack() as stack:
+        if engine == "dask":
+            from .dask import DaskScanner, connect
+
+            client = stack.enter_context(connect(scheduler)) if scheduler is not None else None
+            scanner: Scanner = DaskScanner(client, jobs=jobs, **_params(kwargs))
+        else:
+            scanner = Scanner(jobs=jobs, **_params(kwargs))
         documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
                                    progress=bar(desc="reading", unit="doc"), on_malformed=skipped)
-        report = Report(Scanner(jobs=jobs, **_params(kwargs)).scan(documents))
+        report = Report(scanner.scan(documents))
     with atomic_open(output) as f:
         f.write(report.render(fmt))
 

@@ -29,6 +29,10 @@ class DedupError(Exception):
         self.path = path
         self.line = line
 
+    def __reduce__(self):
+        # pickled with its file and line (an error raised on a Dask worker comes back whole)
+        return type(self), (self.message, self.path, self.line)
+
     def __str__(self) -> str:
         where = ""
         if self.path is not None:
@@ -52,6 +56,9 @@ class ParameterError(DedupError):
                  params: tuple[str, ...] = ()):
         super().__init__(message, path, line)
         self.params = tuple(params)
+
+    def __reduce__(self):
+        return type(self), (self.message, self.path, self.line, self.params)
 
 
 class DedupWarning(UserWarning):

@@ -171,7 +171,7 @@ class DocumentStream(Iterator[Document]):
                  on_malformed: Callable[[InputError], None] | None = None):
         self._items = _closing(items, progress)
         self._progress = progress
-        self._ids = _IdCheck()
+        self._ids = IdCheck()
         self._on_malformed = on_malformed
         self._pending: list[Document] = []
 
@@ -1238,7 +1238,7 @@ def _json_type(value: Any) -> str:
 
 def _unique(docs: Iterable[Document]) -> Iterator[Document]:
     """Pass documents through, raising on the second occurrence of an id."""
-    ids = _IdCheck()
+    ids = IdCheck()
     for doc in docs:
         ids.add([doc.id], [doc.path], [doc.line])
         yield doc
@@ -1277,7 +1277,7 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
-class _IdCheck:
+class IdCheck:
     """The ids seen so far, and where: :meth:`add` raises on the second occurrence of one."""
 
     def __init__(self) -> None:

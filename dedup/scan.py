@@ -340,10 +340,22 @@ class Scanner:
             return self._scan(documents)
 
     def _scan(self, documents: Iterable[Document]) -> ScanResult:
-        p = self.params
         docs = Corpus()
-        feats = batch.compute_batches(_text_batches(documents, docs), p.ngram, p.scheme, p.num_perm, p.seed,
-                                      p.short_block_words, p.bands, self.jobs)
+        feats = self._features(_text_batches(documents, docs))
+        return self._compare_all(docs, feats)
+
+    def _features(self, batches: Iterable[Utf8Texts]) -> batch.BatchFeatures:
+        """The per-document work (:mod:`dedup.batch`) of ``batches`` of texts, joined in
+        order: here, on ``jobs`` threads; an engine's subclass does it elsewhere
+        (:class:`dedup.dask.DaskScanner`, on a Dask cluster). Its result may not depend
+        on where or in what batches the work was done."""
+        p = self.params
+        return batch.compute_batches(batches, p.ngram, p.scheme, p.num_perm, p.seed, p.short_block_words, p.bands,
+                                     self.jobs)
+
+    def _compare_all(self, docs: Corpus, feats: batch.BatchFeatures) -> ScanResult:
+        """Every stage after the per-document work, on ``docs`` (every document read) and
+        their joined ``feats``."""
         docs.seal()
         n = len(docs)
         stages = Stages(f"scan {n:,} documents", ["signatures", "candidates", "boilerplate", "clusters", "findings"])

@@ -1,0 +1,133 @@
+"""The Dask engine against a local Dask cluster: the same report as the local engine."""
+
+import json
+import pickle
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import dask.dataframe as dd
+import distributed
+
+import dedup
+import dedup.dask as dedup_dask
+from dedup.cli import cli
+from dedup.io import read_documents
+
+SAMPLE = Path(__file__).parent / "data" / "reuters_sample.jsonl"
+NEWS = Path(__file__).parents[1] / "examples" / "news"
+
+
+@pytest.fixture(scope="module")
+def client():
+    """Two worker processes of one thread, as a small cluster's; not the default client,
+    so that a scan given none starts its own."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster:
+        with distributed.Client(cluster, set_as_default=False) as c:
+            yield c
+
+
+def _frames():
+    from benchmarks.generate import generate_articles
+
+    # generated articles with ~10 % near-copies, and real re-issued Reuters stories
+    yield "generated", pd.DataFrame(list(generate_articles(400, seed=3)))
+    yield "reuters", pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+
+
+@pytest.mark.parametrize("partitions", [1, 5])
+@pytest.mark.parametrize("name,df", list(_frames()), ids=["generated", "reuters"])
+def test_a_dask_dataframe_gives_the_local_report(client, name, df, partitions):
+    local = dedup.scan(df, id="id")
+    ddf = dd.from_pandas(df, npartitions=partitions, sort=False)
+    report = dedup_dask.scan(ddf, id="id", client=client)
+    assert local.summary["clusters"] > 0 and local.summary["overlaps"] > 0
+    assert report.to_json() == local.to_json()
+    pd.testing.assert_frame_equal(report.documents, local.documents)
+    assert (report.signature_matrix == local.signature_matrix).all()
+
+
+def test_a_dask_series_takes_its_index_as_ids(client):
+    df = pd.read_json(SAMPLE, lines=True, dtype={"id": str}).set_index("id")
+    ddf = dd.from_pandas(df, npartitions=3, sort=False)
+    local = dedup.scan(df["text"])
+    report = dedup_dask.scan(ddf["text"], client=client)
+    assert report.to_json() == local.to_json()
+    assert report.documents.index.equals(df.index)
+
+
+def test_documents_read_here_are_signed_on_the_cluster_in_batches(client, monkeypatch):
+    from dedup import batch
+
+    docs = list(read_documents([str(SAMPLE)]))
+    local = dedup.Report(dedup.Scanner().scan(docs))
+    monkeypatch.setattr(batch, "BATCH_DOCS", 50)  # 7 batches, several in flight at once
+    remote = dedup.Report(dedup_dask.DaskScanner(client).scan(iter(docs)))
+    assert remote.to_json() == local.to_json()
+    assert (remote.signature_matrix == local.signature_matrix).all()
+
+
+def test_no_documents(client):
+    report = dedup_dask.scan(dd.from_pandas(pd.DataFrame({"text": []}, dtype=str), npartitions=1), client=client)
+    assert report.summary["documents"] == 0
+    assert dedup.Report(dedup_dask.DaskScanner(client).scan([])).summary["documents"] == 0
+
+
+def test_an_error_names_the_row_in_the_whole_frame(client):
+    df = pd.DataFrame({"id": [f"d{i}" for i in range(10)], "text": [f"text number {i}" for i in range(10)]})
+    cases = [df.assign(id=["a"] + [f"d{i}" for i in range(1, 9)] + ["a"]),   # a repeat in the last partition
+             df.assign(id=[f"d{i}" for i in range(8)] + [None, "x"])]         # a null id in the third
+    for frame in cases:
+        with pytest.raises(dedup.InputError) as local:
+            dedup.scan(frame, id="id")
+        with pytest.raises(dedup.InputError) as remote:
+            dedup_dask.scan(dd.from_pandas(frame, npartitions=3, sort=False), id="id", client=client)
+        assert str(remote.value) == str(local.value) and remote.value.line in (9, 10)
+    with pytest.raises(dedup.InputError, match="no column 'body'"):
+        dedup_dask.scan(dd.from_pandas(df, npartitions=2), text="body", client=client)
+    with pytest.raises(dedup.ParameterError, match="dedup.scan takes a pandas one"):
+        dedup_dask.scan(df, client=client)
+
+
+def test_errors_keep_their_file_and_line_when_pickled():
+    # an error raised on a worker travels back pickled
+    err = pickle.loads(pickle.dumps(dedup.InputError("null id", "<memory>", 9)))
+    assert (type(err), err.path, err.line, str(err)) == (dedup.InputError, "<memory>", 9, "<memory>:9: null id")
+    err = pickle.loads(pickle.dumps(dedup.ParameterError("bad", None, None, ("threshold",))))
+    assert err.params == ("threshold",)
+
+
+def test_cli_engine_dask_on_a_scheduler_gives_the_local_report(client):
+    local = CliRunner().invoke(cli, ["scan", str(SAMPLE), "--format", "json"])
+    remote = CliRunner().invoke(cli, ["scan", str(SAMPLE), "--format", "json", "--engine", "dask",
+                                      "--scheduler", client.scheduler.address])
+    assert (local.exit_code, remote.exit_code) == (0, 0), remote.output
+    assert remote.output == local.output and json.loads(local.output)["summary"]["clusters"] > 0
+
+
+def test_cli_engine_dask_without_a_scheduler_starts_a_local_cluster():
+    local = CliRunner().invoke(cli, ["scan", str(NEWS)])
+    remote = CliRunner().invoke(cli, ["scan", str(NEWS), "--engine", "dask", "--jobs", "1"])
+    assert (local.exit_code, remote.exit_code) == (0, 0), remote.output
+    assert remote.output == local.output and "repeat" in local.output
+
+
+def test_cli_scheduler_errors(monkeypatch):
+    result = CliRunner().invoke(cli, ["scan", str(NEWS), "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2 and "add --engine dask" in result.output
+    monkeypatch.setattr(dedup_dask, "CONNECT_TIMEOUT", 1)
+    result = CliRunner().invoke(cli, ["scan", str(NEWS), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 2
+    assert result.output.startswith("dedup: error: no Dask scheduler answered at 'tcp://127.0.0.1:1'")
+
+
+def test_without_dask_the_engine_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    with pytest.raises(dedup.ParameterError, match=r"pip install 'dedup\[dask\]'"):
+        dedup_dask.DaskScanner()
+    result = CliRunner().invoke(cli, ["scan", str(NEWS), "--engine", "dask"])
+    assert result.exit_code == 2 and "pip install 'dedup[dask]'" in result.output
