@@ -121,7 +121,8 @@ class DaskScanner(Scanner):
                     results.add(window.popleft().result())
                 # its own bytes, not a view of the reader's buffer, which would travel whole
                 texts = Utf8Texts(texts.bytes().copy(), texts.offsets - texts.offsets[0])
-                window.append(client.submit(batch.compute, texts, *args, False, pure=False))
+                # sent to a worker as data, not inside the task (which the scheduler would carry)
+                window.append(client.submit(batch.compute, client.scatter(texts), *args, False, pure=False))
             for future in window:
                 results.add(future.result())
             window.clear()

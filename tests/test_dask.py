@@ -131,3 +131,20 @@ def test_without_dask_the_engine_says_how_to_install_it(monkeypatch):
         dedup_dask.DaskScanner()
     result = CliRunner().invoke(cli, ["scan", str(NEWS), "--engine", "dask"])
     assert result.exit_code == 2 and "pip install 'dedup[dask]'" in result.output
+
+
+def test_the_readme_example_prints_what_it_shows(client, tmp_path):
+    import ast
+    import re
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"report\.summary\n((?:# .*\n)+)", readme).group(1)
+    summary = ast.literal_eval(re.sub(r"^# ?", "", shown, flags=re.M).replace("\n", " "))
+    # the sample's stories in three Parquet files, as the README's scrape/2026-11-27/
+    df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+    for k in range(3):
+        df.iloc[k * 120:(k + 1) * 120].to_parquet(tmp_path / f"part-{k}.parquet")
+    ddf = dd.read_parquet(str(tmp_path / "*.parquet"))
+    report = dedup_dask.scan(ddf, id="id", client=client)
+    assert ddf.npartitions == 3 and report.summary == summary
+    assert report.to_json() == dedup.scan(df, id="id").to_json()
