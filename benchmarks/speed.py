@@ -13,6 +13,10 @@ document pairs at Jaccard >= 0.8 with word 5-grams and 128 permutations. Tools:
 - ``dedup``: the library (``iter_documents`` + ``Scanner.scan`` + ``Report``), which also
   verifies every pair exactly and finds repeats, overlaps and boilerplate; ``dedup-jobs2``
   is the same with ``jobs=2``; ``dedup-cli`` is the command line writing JSON;
+  ``dedup-dask2`` is the Dask engine (``dedup.dask.DaskScanner``) on a local cluster of
+  two worker processes started for it (its start counted: ``cluster_seconds``), with
+  the reading and the comparisons in the benchmark's process, as on a cluster whose
+  workers are other machines (here they share its two cores); needs ``dedup[dask]``;
 - ``datasketch``: ``MinHash.bulk`` + ``MinHashLSH`` with an insertion session, then a
   query per document (its documented bulk path);
 - ``rensa``: ``RMinHash`` + ``RMinHashLSH`` (insert, then a query per document).
@@ -40,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-TOOLS = ["floor", "dedup", "dedup-jobs2", "dedup-cli", "rensa", "datasketch"]
+TOOLS = ["floor", "dedup", "dedup-jobs2", "dedup-cli", "dedup-dask2", "rensa", "datasketch"]
 PARAMS = {"threshold": 0.8, "ngram": 5, "num_perm": 128}
 
 
@@ -77,6 +81,22 @@ def run_dedup(path: str, jobs: int = 1) -> int:
     return int(report.clusters.groupby("cluster")["size"].first().map(lambda k: k * (k - 1) // 2).sum())
 
 
+def run_dedup_dask(path: str, workers: int = 2) -> int:
+    sys.path.insert(0, str(ROOT))
+    t0 = time.perf_counter()
+    import dedup
+    from dedup.dask import DaskScanner
+    from dedup.io import iter_documents
+    from distributed import Client, LocalCluster
+
+    IMPORTED["seconds"] = time.perf_counter() - t0
+    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0") as cluster, \
+            Client(cluster) as client:
+        IMPORTED["cluster_seconds"] = time.perf_counter() - t0 - IMPORTED["seconds"]
+        report = dedup.Report(DaskScanner(client, **PARAMS).scan(iter_documents([path])))
+    return int(report.clusters.groupby("cluster")["size"].first().map(lambda k: k * (k - 1) // 2).sum())
+
+
 def run_dedup_cli(path: str) -> int:
     out = subprocess.run(["dedup", "scan", path, "--format", "json", "--threshold", "0.8", "--ngram", "5"],
                          check=True, capture_output=True, text=True).stdout
@@ -110,13 +130,16 @@ def run_datasketch(path: str) -> int:
 def child(tool: str, path: str) -> None:
     t0 = time.perf_counter()
     fn = {"floor": run_floor, "dedup": run_dedup, "dedup-jobs2": lambda p: run_dedup(p, jobs=2),
-          "dedup-cli": run_dedup_cli, "rensa": run_rensa, "datasketch": run_datasketch}[tool]
+          "dedup-cli": run_dedup_cli, "dedup-dask2": run_dedup_dask, "rensa": run_rensa,
+          "datasketch": run_datasketch}[tool]
     found = fn(path)
     seconds = time.perf_counter() - t0
     rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     out = {"seconds": seconds, "peak_rss_mb": rss / 1024, "pairs": found}
     if IMPORTED:
         out["import_seconds"] = IMPORTED["seconds"]
+    if "cluster_seconds" in IMPORTED:
+        out["cluster_seconds"] = IMPORTED["cluster_seconds"]
     print(json.dumps(out))
 
 
@@ -209,6 +232,8 @@ def main() -> None:
             if len(r.get("runs", [])) > 1:
                 times = " ".join(f"{x['seconds']:.2f}" for x in r["runs"])
                 print(f"  {tool}: median of {len(r['runs'])} runs, {times} s")
+        if "cluster_seconds" in rows.get("dedup-dask2", {}):
+            print(f"  dedup-dask2: {rows['dedup-dask2']['cluster_seconds']:.2f} s of it starting the local cluster")
         if "jobs2_ratio" in rows.get("dedup-jobs2", {}):
             ratio = rows["dedup-jobs2"]["jobs2_ratio"]
             paired = " ".join(f"{x:.2f}" for x in ratio["paired"])
