@@ -35,9 +35,10 @@ with ``dedup`` itself.
 from __future__ import annotations
 
 import collections
-import itertools
+import functools
+import importlib.metadata
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pandas as pd
 
@@ -46,8 +47,11 @@ from .corpus import Corpus
 from .errors import InputError, ParameterError
 from .io import MEMORY, DocumentBatch, IdCheck, read_dataframe_documents
 from .report import Report
-from .scan import Params, Scanner, ScanResult
+from .scan import Scanner, ScanResult, scanning
 from .text import Utf8Texts
+
+if TYPE_CHECKING:
+    import distributed
 
 __all__ = ["DaskScanner", "scan", "IN_FLIGHT_PER_THREAD"]
 
@@ -55,7 +59,8 @@ __all__ = ["DaskScanner", "scan", "IN_FLIGHT_PER_THREAD"]
 #: two keep every thread busy while a result travels back, and bound what waits in
 #: memory here (a batch's results are ~4 MB, its texts ~20 MB)
 IN_FLIGHT_PER_THREAD = 2
-#: seconds to wait for a scheduler named by address to answer
+#: seconds to wait for a scheduler named by address to answer, and for a scheduler
+#: without workers to get one
 CONNECT_TIMEOUT = 10
 
 
@@ -70,7 +75,7 @@ def _distributed() -> Any:
     return distributed
 
 
-def connect(address: str) -> Any:
+def connect(address: str) -> "distributed.Client":
     """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:8786``), or a
     :class:`ParameterError` naming it when it does not answer in :data:`CONNECT_TIMEOUT` seconds."""
     distributed = _distributed()
@@ -92,6 +97,9 @@ class DaskScanner(Scanner):
             core). Results do not depend on it, nor on the cluster.
         **params: any field of :class:`~dedup.scan.Params`.
 
+    The workers must run the same version of ``dedup`` as this process (checked at the
+    start of each scan: another version may find other duplicates).
+
     Examples:
         >>> from distributed import Client, LocalCluster  # doctest: +SKIP
         >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
@@ -100,12 +108,13 @@ class DaskScanner(Scanner):
         [0, 0]
     """
 
-    def __init__(self, client: Any = None, jobs: int = 1, **params: Any):
+    def __init__(self, client: "distributed.Client | None" = None, jobs: int = 1, **params: Any):
         super().__init__(jobs=jobs, **params)
         _distributed()
         self.client = client
 
     def _args(self) -> tuple:
+        """The arguments of :func:`dedup.batch.compute` after the texts."""
         p = self.params
         return p.ngram, p.scheme, p.num_perm, p.seed, p.short_block_words, p.bands
 
@@ -116,32 +125,29 @@ class DaskScanner(Scanner):
             results = batch.Results()
             window: collections.deque = collections.deque()
             limit = IN_FLIGHT_PER_THREAD * _threads(client)
-            for texts in batches:
-                if len(window) >= limit:
+            try:
+                for texts in batches:
+                    if len(window) >= limit:
+                        results.add(window.popleft().result())
+                    # its own bytes, not a view of the reader's buffer, which would travel whole
+                    texts = Utf8Texts(texts.bytes().copy(), texts.offsets - texts.offsets[0])
+                    # sent to a worker as data, not inside the task (which the scheduler would
+                    # carry); under a key of its own, not its content's: a batch equal to an
+                    # earlier one (a feed dumped twice) would take over, and lose, its key
+                    data = client.scatter(texts, hash=False)
+                    window.append(client.submit(batch.compute, data, *args, False, pure=False))
+                while window:
                     results.add(window.popleft().result())
-                # its own bytes, not a view of the reader's buffer, which would travel whole
-                texts = Utf8Texts(texts.bytes().copy(), texts.offsets - texts.offsets[0])
-                # sent to a worker as data, not inside the task (which the scheduler would carry)
-                window.append(client.submit(batch.compute, client.scatter(texts), *args, False, pure=False))
-            for future in window:
-                results.add(future.result())
-            window.clear()
+            finally:  # an error, or Ctrl-C: what is still on the cluster is given up
+                client.cancel(list(window))
             if not results.parts:  # no document
                 return batch.compute([], *args)
             return results.joined()
 
-    def scan_dataframe(self, ddf: Any, text: str = "text", id: str | None = None
-                       ) -> tuple[ScanResult, pd.Index]:
-        """Scan a Dask DataFrame's documents, each partition read and signed on the
-        cluster; and the index the report is aligned to (``ddf``'s).
-
-        Args:
-            ddf: a Dask DataFrame (or a Series of texts, its index the ids).
-            text: the column of the texts (null: an empty text).
-            id: the column of the ids; None: the index gives them. Ids are made as
-                :func:`dedup.io.read_dataframe_documents` makes them, and the documents'
-                lines are their row numbers (1-based) in the whole frame.
-        """
+    def _scan_dataframe(self, ddf: Any, text: str = "text", id: str | None = None) -> tuple[ScanResult, pd.Index]:
+        """The result of a scan of a Dask DataFrame's documents, each partition read and
+        signed on the cluster, and the index the report is aligned to (``ddf``'s); see
+        :func:`scan`."""
         dd = _dask_dataframe()
         if isinstance(ddf, dd.Series):
             ddf = ddf.to_frame(name=text)
@@ -149,52 +155,62 @@ class DaskScanner(Scanner):
             hint = "; dedup.scan takes a pandas one" if isinstance(ddf, (pd.DataFrame, pd.Series)) else ""
             raise ParameterError(f"expected a Dask DataFrame or Series, not {type(ddf).__name__}{hint}")
         read_dataframe_documents(ddf._meta, text=text, id=id)  # the columns, as a local scan checks them
-        from dask import delayed
-
         args = self._args()
-        docs, labels, ids = Corpus(), [], IdCheck()
-        parts = [delayed(_partition_features)(part, text, id, args) for part in ddf.to_delayed()]
-        with self._cluster() as client:
+        docs, labels = Corpus(), []
+        ids, first_row = IdCheck(), {}
+        with scanning(), self._cluster() as client:
             results = batch.Results()
             base = 0
-            for number, (part_ids, texts, index, feats) in enumerate(_in_order(client, parts)):
+            for part_ids, texts, index, feats in _partitions(client, ddf, text, id, args):
                 lines = list(range(base + 1, base + len(part_ids) + 1))
-                ids.add(part_ids, [MEMORY] * len(part_ids), lines)
+                if id is None:  # ids from the index: a repeat is the index's, as a local scan says
+                    for doc_id, line in zip(part_ids, lines):
+                        if first_row.setdefault(doc_id, line) != line:
+                            raise InputError(f"the DataFrame's index repeats {doc_id!r} (rows {first_row[doc_id]} "
+                                             f"and {line}), and the index gives the ids; pass id= a column of "
+                                             "unique ids", MEMORY)
+                else:
+                    ids.add(part_ids, [MEMORY] * len(part_ids), lines)
                 docs.extend(DocumentBatch(part_ids, texts, [MEMORY] * len(part_ids), lines))
                 labels.append(index)
                 for f in feats:
                     results.add(f)
                 base += len(part_ids)
             feats = results.joined() if results.parts else batch.compute([], *args)
-        index = labels[0].append(labels[1:]) if labels else ddf._meta.index
-        return self._compare_all(docs, feats), index
+            index = labels[0].append(labels[1:]) if labels else ddf._meta.index
+            return self._compare_all(docs, feats), index
 
     @contextmanager
-    def _cluster(self) -> Iterator[Any]:
+    def _cluster(self) -> Iterator["distributed.Client"]:
         """The client to use: the one given, the current one, or one of a local cluster
-        started here (and closed on leaving)."""
+        started here (and closed on leaving); its workers checked (:func:`_check_workers`)."""
         distributed = _distributed()
-        if self.client is not None:
-            yield self.client
+        client = self.client
+        if client is None:
+            try:
+                client = distributed.get_client()
+            except ValueError:  # no client in this process
+                pass
+        if client is not None:
+            _check_workers(client)
+            yield client
             return
-        try:
-            yield distributed.get_client()
-            return
-        except ValueError:  # no client in this process
-            pass
         workers = batch.threads(self.jobs)
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                       dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
             yield client
 
 
-def scan(ddf: Any, text: str = "text", id: str | None = None, client: Any = None, jobs: int = 1,
-         **params: Any) -> Report:
+def scan(ddf: Any, text: str = "text", id: str | None = None, client: "distributed.Client | None" = None,
+         jobs: int = 1, **params: Any) -> Report:
     """:func:`dedup.scan` of a Dask DataFrame, its partitions read and signed on the cluster.
 
     Args:
-        ddf: a Dask DataFrame (``text`` names the text column, ``id`` the id column;
-            without ``id`` the index is used), or a Dask Series of texts.
+        ddf: a Dask DataFrame (``text`` names the text column, null texts are empty;
+            ``id`` the id column, without which the index gives the ids), or a Dask
+            Series of texts (its index the ids). Ids are made as
+            :func:`dedup.io.read_dataframe_documents` makes them, and a document's line
+            is its row (1-based) in the whole frame.
         client: a ``distributed.Client``; None: the current one, else a local cluster of
             ``jobs`` worker processes for this scan.
         jobs: threads of the comparisons here (and the workers of a local cluster).
@@ -203,18 +219,25 @@ def scan(ddf: Any, text: str = "text", id: str | None = None, client: Any = None
     Returns:
         the :class:`~dedup.report.Report` that ``dedup.scan(ddf.compute(), text, id)``
         gives, its ``documents`` indexed like ``ddf``.
+
+    An error in a row (a null id, a text that is no string, an id seen before) names
+    its row in the whole frame, and stops the scan at the first partition holding one.
     """
     scanner = DaskScanner(client=client, jobs=jobs, **params)
-    result, index = scanner.scan_dataframe(ddf, text, id)
+    result, index = scanner._scan_dataframe(ddf, text, id)
     return Report(result, index)
 
 
 def _partition_features(df: pd.DataFrame, text: str, id: str | None, args: tuple
-                        ) -> tuple[list[str], Utf8Texts, pd.Index, list[batch.BatchFeatures]]:
+                        ) -> tuple[list[str], Utf8Texts, pd.Index, list[batch.BatchFeatures]] | InputError:
     """On a worker: a partition's ids, texts, index and per-document work (a batch of
-    :data:`dedup.batch.BATCH_DOCS` at a time, its words dropped). An error in a row
-    names its line in the partition; :func:`_in_order` makes it the frame's."""
-    documents = read_dataframe_documents(df, text=text, id=id)
+    :data:`dedup.batch.BATCH_DOCS` at a time, its words dropped); or the
+    :class:`InputError` of a row, which names its line in the partition (returned, not
+    raised: the worker would log it as its own failure)."""
+    try:
+        documents = read_dataframe_documents(df, text=text, id=id)
+    except InputError as err:
+        return err
     texts = Utf8Texts.from_strings([d.text for d in documents])
     step = batch.BATCH_DOCS
     feats = [batch.compute(texts.slice(a, min(a + step, len(documents))), *args, False)
@@ -222,28 +245,70 @@ def _partition_features(df: pd.DataFrame, text: str, id: str | None, args: tuple
     return [d.id for d in documents], texts, df.index, feats
 
 
-def _in_order(client: Any, parts: list) -> Iterator[tuple]:
-    """The results of the delayed ``parts`` in order, at most :data:`IN_FLIGHT_PER_THREAD`
-    a worker thread computed ahead; an :class:`InputError` at line ``k`` of a partition
-    raised at its line in the whole frame."""
+def _partitions(client: "distributed.Client", ddf: Any, text: str, id: str | None, args: tuple) -> Iterator[tuple]:
+    """:func:`_partition_features` of each partition of ``ddf``, in order, at most
+    :data:`IN_FLIGHT_PER_THREAD` a worker thread computed ahead; a row's error raised
+    with its line in the whole frame.
+
+    The partitions go to the cluster a few at a time, each few with the graph of those
+    partitions alone (``ddf.partitions[a:b]``): the graph of one partition of
+    ``ddf.to_delayed()`` is the whole frame's (a frame made by ``from_pandas`` holds
+    its data), sent again with each (2,000 articles in 1,000 partitions took 366 s)."""
+    from dask import delayed
+
     limit = IN_FLIGHT_PER_THREAD * _threads(client)
-    pending = iter(parts)
-    window = collections.deque(client.compute(p) for p in itertools.islice(pending, limit))
+    step = max(1, limit // 2)
+    window: collections.deque = collections.deque()
+    starts = iter(range(0, ddf.npartitions, step))
     base = 0
-    while window:
-        future = window.popleft()
+    try:
+        while True:
+            if len(window) < limit:
+                lo = next(starts, None)
+                if lo is not None:
+                    parts = ddf.partitions[lo:lo + step].to_delayed()
+                    window.extend(client.compute([delayed(_partition_features)(p, text, id, args) for p in parts]))
+                    continue
+            if not window:
+                return
+            result = window.popleft().result()
+            if isinstance(result, InputError):
+                line = None if result.line is None else result.line + base
+                raise type(result)(result.message, result.path, line)
+            base += len(result[0])
+            yield result
+    finally:  # an error, or Ctrl-C: what is still on the cluster is given up
+        client.cancel(list(window))
+
+
+def _check_workers(client: "distributed.Client") -> None:
+    """A :class:`ParameterError` unless the cluster of ``client`` has a worker (waiting up
+    to :data:`CONNECT_TIMEOUT` seconds for one) and every worker runs this ``dedup``."""
+    if not client.nthreads():
         try:
-            result = future.result()
-        except InputError as err:
-            raise type(err)(err.message, err.path, None if err.line is None else err.line + base) from None
-        nxt = next(pending, None)
-        if nxt is not None:
-            window.append(client.compute(nxt))
-        base += len(result[0])
-        yield result
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except (TimeoutError, OSError):
+            raise ParameterError(f"the Dask scheduler at {client.scheduler.address!r} has no workers "
+                                 f"(none joined in {CONNECT_TIMEOUT} s)") from None
+    here = _version_here()
+    try:
+        versions = client.run(functools.partial(importlib.metadata.version, "dedup"))
+    except Exception as err:  # a worker without dedup: PackageNotFoundError, or another
+        raise ParameterError(f"the Dask workers cannot run dedup ({type(err).__name__}: {err}): install dedup "
+                             f"{here} there") from None
+    other = {worker: v for worker, v in versions.items() if v != here}
+    if other:
+        worker, version = next(iter(other.items()))
+        raise ParameterError(f"the Dask worker at {worker} runs dedup {version}, this process {here}: "
+                             "install the same version on every worker")
 
 
-def _threads(client: Any) -> int:
+def _version_here() -> str:
+    """The version of ``dedup`` installed in this process."""
+    return importlib.metadata.version("dedup")
+
+
+def _threads(client: "distributed.Client") -> int:
     """The worker threads of ``client``'s cluster (at least 1)."""
     return max(1, sum(client.nthreads().values()))
 

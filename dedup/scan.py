@@ -336,7 +336,7 @@ class Scanner:
         """Scan ``documents`` (any iterable, read once: with ``jobs > 1`` reading overlaps
         with the per-document work of the batches already read); plain strings are
         documents with ids ``"0"``, ``"1"``, ... by position."""
-        with _cyclic_gc_paused(), reusing_freed_memory():
+        with scanning():
             return self._scan(documents)
 
     def _scan(self, documents: Iterable[Document]) -> ScanResult:
@@ -722,6 +722,14 @@ def check_jobs(jobs: int) -> int:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not (jobs >= 1 or jobs == -1):
         raise ParameterError(f"jobs must be a number of threads (1 or more) or -1 for all cores, not {jobs!r}")
     return jobs
+
+
+@contextmanager
+def scanning() -> Iterator[None]:
+    """How a scan runs, whatever its engine: Python's cycle collector paused, freed
+    memory kept for the next batch (:func:`~dedup.memory.reusing_freed_memory`)."""
+    with _cyclic_gc_paused(), reusing_freed_memory():
+        yield
 
 
 @contextmanager

@@ -66,9 +66,83 @@ def test_documents_read_here_are_signed_on_the_cluster_in_batches(client, monkey
     docs = list(read_documents([str(SAMPLE)]))
     local = dedup.Report(dedup.Scanner().scan(docs))
     monkeypatch.setattr(batch, "BATCH_DOCS", 50)  # 7 batches, several in flight at once
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the per-document work ran in this process")
+
+    monkeypatch.setattr(batch, "tokenize", not_here)  # the workers' dedup.batch is their own
     remote = dedup.Report(dedup_dask.DaskScanner(client).scan(iter(docs)))
     assert remote.to_json() == local.to_json()
     assert (remote.signature_matrix == local.signature_matrix).all()
+
+
+def test_batches_equal_to_earlier_ones(client, monkeypatch):
+    # a feed dumped twice: batches with the same texts are each their own data on the cluster
+    from dedup import batch
+
+    texts = pd.read_json(SAMPLE, lines=True)["text"].tolist()
+    base, other = texts[:50], texts[50:100]
+    docs = base * 10 + other + base * 10
+    monkeypatch.setattr(batch, "BATCH_DOCS", 50)
+    local = dedup.Report(dedup.Scanner().scan(docs))
+    remote = dedup.Report(dedup_dask.DaskScanner(client).scan(docs))
+    assert local.summary["duplicate_documents"] >= 900 and remote.to_json() == local.to_json()
+
+
+def test_partitions_larger_than_a_batch_and_empty_ones(client):
+    # a worker cuts a partition into batches of BATCH_DOCS (here 40, set on the workers);
+    # a filter leaves partitions empty
+    df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+    client.run(exec, "import dedup.batch; dedup.batch.BATCH_DOCS = 40")
+    try:
+        whole = dedup_dask.scan(dd.from_pandas(df, npartitions=1), id="id", client=client)
+        assert whole.to_json() == dedup.scan(df, id="id").to_json()
+        ddf = dd.from_pandas(df, npartitions=12, sort=False)
+        kept = ddf[ddf["id"].str.endswith("7")]
+        local = dedup.scan(df[df["id"].str.endswith("7")], id="id")
+        assert any(len(p) == 0 for p in kept.to_delayed() for p in [p.compute()])
+        assert dedup_dask.scan(kept, id="id", client=client).to_json() == local.to_json()
+    finally:
+        client.run(exec, "import dedup.batch; dedup.batch.BATCH_DOCS = 4096")
+
+
+def test_many_partitions(client):
+    from benchmarks.generate import generate_articles
+
+    df = pd.DataFrame(list(generate_articles(300, seed=4)))
+    report = dedup_dask.scan(dd.from_pandas(df, npartitions=150, sort=False), id="id", client=client)
+    assert report.to_json() == dedup.scan(df, id="id").to_json() and report.summary["clusters"] > 0
+
+
+def test_an_error_in_a_partition_is_raised_as_it_is_and_frees_the_cluster(client):
+    # a user's function failing in a partition, with the client current (not given)
+    df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+    ddf = dd.from_pandas(df, npartitions=8, sort=False)
+    bad = ddf.map_partitions(_fail_in_the_fifth, meta=ddf._meta)
+    with client.as_current(), pytest.raises(ValueError, match="a corrupt row group"):
+        dedup_dask.scan(bad, id="id")
+    import gc
+    import time
+
+    gc.collect()
+    for _ in range(50):  # cancelling is asynchronous
+        if sum(client.run(_stored).values()) == 0:
+            break
+        time.sleep(0.1)
+    assert sum(client.run(_stored).values()) == 0
+
+
+def _fail_in_the_fifth(df):
+    if (df["id"] == _ROW_200).any():  # the fifth partition of eight
+        raise ValueError("a corrupt row group")
+    return df
+
+
+_ROW_200 = pd.read_json(SAMPLE, lines=True, dtype={"id": str})["id"].iloc[200]
+
+
+def _stored(dask_worker):
+    return len(dask_worker.data)
 
 
 def test_no_documents(client):
@@ -91,6 +165,18 @@ def test_an_error_names_the_row_in_the_whole_frame(client):
         dedup_dask.scan(dd.from_pandas(df, npartitions=2), text="body", client=client)
     with pytest.raises(dedup.ParameterError, match="dedup.scan takes a pandas one"):
         dedup_dask.scan(df, client=client)
+
+
+def test_workers_of_another_version_or_none(client, monkeypatch):
+    monkeypatch.setattr(dedup_dask, "_version_here", lambda: "0.0.1")
+    with pytest.raises(dedup.ParameterError, match=r"runs dedup .*, this process 0.0.1: install the same"):
+        dedup_dask.DaskScanner(client).scan(["a text of some words"])
+    monkeypatch.undo()
+    monkeypatch.setattr(dedup_dask, "CONNECT_TIMEOUT", 1)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty, \
+            distributed.Client(empty, set_as_default=False) as nobody:
+        with pytest.raises(dedup.ParameterError, match="has no workers"):
+            dedup_dask.DaskScanner(nobody).scan(["a text of some words"])
 
 
 def test_errors_keep_their_file_and_line_when_pickled():
