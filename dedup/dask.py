@@ -37,6 +37,7 @@ from __future__ import annotations
 import collections
 import functools
 import importlib.metadata
+import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
@@ -77,12 +78,40 @@ def _distributed() -> Any:
 
 def connect(address: str) -> "distributed.Client":
     """A ``distributed.Client`` of the scheduler at ``address`` (``tcp://host:8786``), or a
-    :class:`ParameterError` naming it when it does not answer in :data:`CONNECT_TIMEOUT` seconds."""
+    :class:`ParameterError` naming it when no scheduler answers there in
+    :data:`CONNECT_TIMEOUT` seconds (nothing listening, or something else: Dask's own
+    timeout covers the connection, not the handshake after it, which an HTTP server
+    or a silent listener leaves waiting for ever)."""
     distributed = _distributed()
-    try:
-        return distributed.Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError, ValueError, TypeError) as err:
-        raise ParameterError(f"no Dask scheduler answered at {address!r} ({err})") from None
+    done: dict = {}
+
+    def make() -> None:
+        try:
+            done["client"] = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+        except BaseException as err:  # noqa: BLE001 - said in the error below
+            done["error"] = err
+
+    # on a thread of its own that the process does not wait for, if it never returns
+    thread = threading.Thread(target=make, name="dedup-dask-connect", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 2)
+    if "client" in done:
+        return done["client"]
+    err = done.get("error")
+    why = f"{type(err).__name__}: {err}" if err is not None else f"no answer in {CONNECT_TIMEOUT} s"
+    if isinstance(err, KeyboardInterrupt):
+        raise err
+    raise ParameterError(f"no Dask scheduler answered at {address!r} ({why})")
+
+
+@contextmanager
+def _large_tasks() -> Iterator[None]:
+    """Tasks that carry a batch of texts (~20 MB) sent without distributed's warning of a
+    large graph (meant for data a graph repeats; a batch is sent once)."""
+    import dask
+
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
+        yield
 
 
 class DaskScanner(Scanner):
@@ -110,7 +139,10 @@ class DaskScanner(Scanner):
 
     def __init__(self, client: "distributed.Client | None" = None, jobs: int = 1, **params: Any):
         super().__init__(jobs=jobs, **params)
-        _distributed()
+        distributed = _distributed()
+        if client is not None and not isinstance(client, distributed.Client):
+            raise ParameterError(f"client must be a distributed.Client (dedup.dask.connect(address) makes one), "
+                                 f"not {type(client).__name__}")
         self.client = client
 
     def _args(self) -> tuple:
@@ -131,11 +163,11 @@ class DaskScanner(Scanner):
                         results.add(window.popleft().result())
                     # its own bytes, not a view of the reader's buffer, which would travel whole
                     texts = Utf8Texts(texts.bytes().copy(), texts.offsets - texts.offsets[0])
-                    # sent to a worker as data, not inside the task (which the scheduler would
-                    # carry); under a key of its own, not its content's: a batch equal to an
-                    # earlier one (a feed dumped twice) would take over, and lose, its key
-                    data = client.scatter(texts, hash=False)
-                    window.append(client.submit(batch.compute, data, *args, False, pure=False))
+                    # inside the task, which the scheduler holds until it is done: a worker lost
+                    # midway (killed, out of memory) has its tasks run again elsewhere (data
+                    # scattered to it is lost with it, and the scan with the data)
+                    with _large_tasks():
+                        window.append(client.submit(batch.compute, texts, *args, False, pure=False))
                 while window:
                     results.add(window.popleft().result())
             finally:  # an error, or Ctrl-C: what is still on the cluster is given up
@@ -192,6 +224,8 @@ class DaskScanner(Scanner):
             except ValueError:  # no client in this process
                 pass
         if client is not None:
+            if client.status in ("closing", "closed"):
+                raise ParameterError("the Dask client is closed")
             _check_workers(client)
             yield client
             return
@@ -222,6 +256,8 @@ def scan(ddf: Any, text: str = "text", id: str | None = None, client: "distribut
 
     An error in a row (a null id, a text that is no string, an id seen before) names
     its row in the whole frame, and stops the scan at the first partition holding one.
+    A script that may start a local cluster calls this under ``if __name__ ==
+    "__main__":`` (the worker processes import the script).
     """
     scanner = DaskScanner(client=client, jobs=jobs, **params)
     result, index = scanner._scan_dataframe(ddf, text, id)

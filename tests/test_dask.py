@@ -167,6 +167,56 @@ def test_an_error_names_the_row_in_the_whole_frame(client):
         dedup_dask.scan(df, client=client)
 
 
+def test_a_worker_lost_midway_has_its_batches_signed_again(monkeypatch):
+    # a worker killed (out of memory, preempted) while batches are in flight: its tasks
+    # run again on the worker the nanny starts, and the report is the same
+    import os
+    import signal
+
+    from dedup import batch
+
+    docs = list(read_documents([str(SAMPLE)]))
+    local = dedup.Report(dedup.Scanner().scan(docs))
+    monkeypatch.setattr(batch, "BATCH_DOCS", 20)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
+            distributed.Client(cluster, set_as_default=False) as c:
+        c.run(batch.compute, ["warm up the compiled loops"], 3, "fast", 128, 1, 8, (16, 8))
+        pid = next(iter(c.run(os.getpid).values()))
+        add, killed = batch.Results.add, []
+
+        def add_then_kill(self, part):
+            add(self, part)
+            if not killed:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+        monkeypatch.setattr(batch.Results, "add", add_then_kill)
+        remote = dedup.Report(dedup_dask.DaskScanner(c).scan(docs))
+    assert killed and remote.to_json() == local.to_json()
+
+
+def test_connecting_to_something_that_is_no_scheduler(monkeypatch):
+    import socket
+
+    monkeypatch.setattr(dedup_dask, "CONNECT_TIMEOUT", 1)
+    with socket.socket() as listener:  # accepts, and says nothing
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = "tcp://127.0.0.1:%d" % listener.getsockname()[1]
+        with pytest.raises(dedup.ParameterError, match="no Dask scheduler answered at"):
+            dedup_dask.connect(address)
+
+
+def test_a_client_that_is_no_client_or_closed():
+    with pytest.raises(dedup.ParameterError, match="client must be a distributed.Client"):
+        dedup_dask.DaskScanner("tcp://127.0.0.1:8786")
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster:
+        closed = distributed.Client(cluster, set_as_default=False)
+        closed.close()
+        with pytest.raises(dedup.ParameterError, match="client is closed"):
+            dedup_dask.DaskScanner(closed).scan(["a text"])
+
+
 def test_workers_of_another_version_or_none(client, monkeypatch):
     monkeypatch.setattr(dedup_dask, "_version_here", lambda: "0.0.1")
     with pytest.raises(dedup.ParameterError, match=r"runs dedup .*, this process 0.0.1: install the same"):
