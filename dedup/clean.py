@@ -205,17 +205,20 @@ class Cleaner:
         keep_repeats: keep blocks that repeat an earlier block of their record.
         keep_boilerplate: keep boilerplate blocks.
         jobs: threads of each scan (as :class:`~dedup.scan.Scanner`'s; the result is the same).
+        client: a ``distributed.Client``: each scan's per-document work runs on its Dask
+            cluster (:class:`dedup.dask.DaskScanner`; the result is the same). None: here.
         **params: any :class:`~dedup.scan.Params` field.
     """
 
     def __init__(self, keep_duplicates: bool = False, keep_repeats: bool = False, keep_boilerplate: bool = False,
-                 jobs: int = 1, **params: Any):
+                 jobs: int = 1, client: Any = None, **params: Any):
         self.jobs = check_jobs(jobs)
+        self.client = client
         self.keep_duplicates = keep_duplicates
         self.keep_repeats = keep_repeats
         self.keep_boilerplate = keep_boilerplate
-        self.params = Params.of(_also=("keep_duplicates", "keep_repeats", "keep_boilerplate", "index", "jobs", "ids"),
-                                **params)
+        self.params = Params.of(_also=("keep_duplicates", "keep_repeats", "keep_boilerplate", "index", "jobs", "ids",
+                                       "client"), **params)
 
     def clean(self, documents: Sequence[Document], index=None) -> CleanResult:
         """Clean ``documents``; with an :class:`~dedup.index.Index`, also drop those that
@@ -247,6 +250,14 @@ class Cleaner:
                                 "containment": float(d["containment"].iloc[i]),
                                 "exact": bool(d["exact"].iloc[i]), "indexed": True, "text": docs[i].text}
 
+    def _scanner(self) -> Scanner:
+        """The scanner of a round: here, or on the Dask cluster of :attr:`client`."""
+        if self.client is None:
+            return Scanner(jobs=self.jobs, **dataclasses.asdict(self.params))
+        from .dask import scanner
+
+        return scanner(self.client, self.jobs, **dataclasses.asdict(self.params))
+
     def _round(self, docs: list[Document], states: list[_State]) -> bool:
         """One scan of the records still kept; apply what it finds. Returns whether anything was removed."""
         active = [i for i, s in enumerate(states) if s.record is None]
@@ -254,7 +265,7 @@ class Cleaner:
             return False
         current = [states[i].current() for i in active]
         round_docs = [Document(docs[i].id, t, docs[i].path, docs[i].line) for i, t in zip(active, current)]
-        r = Scanner(jobs=self.jobs, **dataclasses.asdict(self.params)).scan(round_docs)
+        r = self._scanner().scan(round_docs)
         tb, bi = r.blocks, r.index
         changed = False
         dropped = np.zeros(len(active), dtype=bool)
@@ -326,9 +337,10 @@ def _block_number(text: str, start: int) -> int:
 
 
 def clean_documents(documents: Sequence[Document], keep_duplicates: bool = False, keep_repeats: bool = False,
-                    keep_boilerplate: bool = False, index=None, jobs: int = 1, **params: Any) -> CleanResult:
+                    keep_boilerplate: bool = False, index=None, jobs: int = 1, client: Any = None,
+                    **params: Any) -> CleanResult:
     """Clean in memory; see :class:`Cleaner`. The result is checked (:func:`check_result`)."""
-    cleaner = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params)
+    cleaner = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, client, **params)
     result = cleaner.clean(documents, index=index)
     check_result(result)
     _warn_if_all_emptied(result)
@@ -384,7 +396,7 @@ def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] 
 def clean_file(input: str, output: str, removed: str | None = None, text_field: str = "text",
                id_field: str = "id", keep_duplicates: bool = False, keep_repeats: bool = False,
                keep_boilerplate: bool = False, index: Any = None, jobs: int = 1, skip_malformed: bool = False,
-               **params: Any) -> CleanResult:
+               client: Any = None, **params: Any) -> CleanResult:
     """Clean the corpus at ``input`` into ``output`` (same format) and write the manifest.
 
     Args:
@@ -396,6 +408,8 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             indexed documents are removed too, and the kept records are added to it in
             the same transaction (committed only once the output is in place).
         jobs: threads of each scan (the result is the same).
+        client: a ``distributed.Client`` whose Dask cluster does each scan's per-document
+            work (the result is the same); None: here.
         skip_malformed: records that are no record with a text (a malformed JSONL line,
             a ragged CSV row, see :func:`~dedup.io.iter_documents`) are skipped with a
             warning (:func:`~dedup.io.skipping_malformed`) and listed in the manifest
@@ -432,7 +446,8 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True,
                                   on_malformed=skipped)
         with _index_session(index, params) as (idx, params):
-            result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, **params).clean(docs, index=idx)
+            result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, client,
+                             **params).clean(docs, index=idx)
             if skipped is not None and skipped.errors:
                 # a directory's file is named by its path (the input is the directory)
                 result.removed[:0] = [{"id": None, "reason": "malformed", "input_line": e.line, "error": e.message,
@@ -515,7 +530,7 @@ def _read_manifest(path: str) -> list[dict]:
 
 def clean(data: Any, text: str = "text", id: str | None = None, ids: Any = None, keep_duplicates: bool = False,
           keep_repeats: bool = False, keep_boilerplate: bool = False, index: Any = None, jobs: int = 1,
-          **params: Any) -> tuple[pd.DataFrame | pd.Series, pd.DataFrame]:
+          client: Any = None, **params: Any) -> tuple[pd.DataFrame | pd.Series, pd.DataFrame]:
     """Clean a DataFrame (or a Series or list of texts); return ``(clean_df, removed_df)``.
 
     ``clean_df`` holds the kept rows, every column as it was but ``text``, repaired (of
@@ -527,7 +542,8 @@ def clean(data: Any, text: str = "text", id: str | None = None, ids: Any = None,
     the ids of a list of texts, as :func:`dedup.scan` takes them. With
     ``index`` (an :class:`~dedup.index.Index` or a path), rows duplicating indexed
     documents are removed and the kept rows added to it, in one transaction. ``jobs``:
-    threads of each scan (the result is the same).
+    threads of each scan; ``client``: a ``distributed.Client`` whose Dask cluster does
+    each scan's per-document work (the result is the same either way).
 
     Examples:
         >>> import dedup
@@ -541,7 +557,7 @@ def clean(data: Any, text: str = "text", id: str | None = None, ids: Any = None,
     docs, labels = as_documents(data, text, id, ids)
     with _index_session(index, params) as (idx, params):
         result = clean_documents(docs, keep_duplicates, keep_repeats, keep_boilerplate, index=idx, jobs=jobs,
-                                 **params)
+                                 client=client, **params)
         if idx is not None:
             idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
     kept = result.kept

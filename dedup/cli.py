@@ -10,7 +10,7 @@ import errno
 import sys
 import threading
 import warnings
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Iterator
 
 import click
@@ -65,6 +65,31 @@ def jobs_option(f: Callable) -> Callable:
     return click.option("-j", "--jobs", type=int, default=1, show_default=True, callback=_check_jobs,
                         help="Threads for tokenising, signing, matching paragraphs and verifying (-1: all cores); "
                              "results do not change.")(f)
+
+
+def engine_options(f: Callable) -> Callable:
+    """``--engine local|dask`` and ``--scheduler ADDRESS``: where a scan's per-document work runs."""
+    f = click.option("--scheduler", metavar="ADDRESS",
+                     help="The Dask scheduler of --engine dask (tcp://host:8786). [default: a local cluster of "
+                          "--jobs worker processes]")(f)
+    return click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                        help="Where the per-document work (tokenising, signing) runs: here on --jobs threads, or "
+                             "on a Dask cluster (pip install 'dedup[dask]'); results do not change.")(f)
+
+
+@contextmanager
+def engine_client(engine: str, scheduler: str | None, jobs: int) -> Iterator[object]:
+    """The ``distributed.Client`` of ``--engine dask`` (:func:`dedup.dask.cluster`), None
+    for the local engine."""
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler names the cluster of --engine dask; add --engine dask")
+    if engine != "dask":
+        yield None
+        return
+    from .dask import cluster
+
+    with cluster(scheduler, jobs) as client:
+        yield client
 
 
 def match_options(f: Callable) -> Callable:
@@ -224,12 +249,7 @@ def cli() -> None:
               help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv, .html), else table]")
 @click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
 @jobs_option
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where the per-document work (tokenising, signing) runs: here on --jobs threads, or on a "
-                   "Dask cluster (pip install 'dedup[dask]'); results do not change.")
-@click.option("--scheduler", metavar="ADDRESS",
-              help="The Dask scheduler of --engine dask (tcp://host:8786). [default: a local cluster of --jobs "
-                   "worker processes]")
+@engine_options
 @input_options
 @skip_option
 @match_options
@@ -244,14 +264,11 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     check_not_an_input(output, paths)
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     fmt = format_for(output, fmt)
-    if scheduler is not None and engine != "dask":
-        raise click.UsageError("--scheduler names the cluster of --engine dask; add --engine dask")
-    with skipping_malformed(skip_malformed) as skipped, ExitStack() as stack:
-        if engine == "dask":
-            from .dask import DaskScanner, connect
+    with engine_client(engine, scheduler, jobs) as client, skipping_malformed(skip_malformed) as skipped:
+        if client is not None:
+            from .dask import scanner as dask_scanner
 
-            client = stack.enter_context(connect(scheduler)) if scheduler is not None else None
-            scanner: Scanner = DaskScanner(client, jobs=jobs, **_params(kwargs))
+            scanner = dask_scanner(client, jobs, **_params(kwargs))
         else:
             scanner = Scanner(jobs=jobs, **_params(kwargs))
         documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
@@ -312,6 +329,7 @@ def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
 @click.option("--keep-repeats", is_flag=True, help="Keep blocks that repeat an earlier block of their document.")
 @click.option("--keep-boilerplate", is_flag=True, help="Keep boilerplate blocks.")
 @jobs_option
+@engine_options
 @click.option("--index", "index_path", metavar="DB", help="Also drop records that duplicate documents of this index, "
               "and add the kept ones to it in the same transaction.")
 @input_options
@@ -319,8 +337,8 @@ def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
 @match_options
 @click.pass_context
 def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None, keep_duplicates: bool,
-          keep_repeats: bool, keep_boilerplate: bool, jobs: int, index_path: str | None, text_field: str,
-          id_field: str, skip_malformed: bool, **kwargs) -> None:
+          keep_repeats: bool, keep_boilerplate: bool, jobs: int, engine: str, scheduler: str | None,
+          index_path: str | None, text_field: str, id_field: str, skip_malformed: bool, **kwargs) -> None:
     """Clean INPUT into OUTPUT: one document per cluster, no repeated or boilerplate blocks.
 
     OUTPUT keeps INPUT's format (a directory of .txt/.md, .jsonl, .json, .csv,
@@ -335,10 +353,11 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
     from .clean import clean_file
 
     params = _explicit_params(ctx, kwargs) if index_path else _params(kwargs)
-    result = clean_file(input_path, output, removed=manifest, text_field=text_field, id_field=id_field,
-                        keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,
-                        keep_boilerplate=keep_boilerplate, index=index_path, jobs=jobs,
-                        skip_malformed=skip_malformed, **params)
+    with engine_client(engine, scheduler, jobs) as client:
+        result = clean_file(input_path, output, removed=manifest, text_field=text_field, id_field=id_field,
+                            keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,
+                            keep_boilerplate=keep_boilerplate, index=index_path, jobs=jobs,
+                            skip_malformed=skip_malformed, client=client, **params)
     click.echo(f"{result.describe()}; wrote {output} and {result.manifest}")
 
 

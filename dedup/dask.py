@@ -54,7 +54,7 @@ from .text import Utf8Texts
 if TYPE_CHECKING:
     import distributed
 
-__all__ = ["DaskScanner", "scan", "IN_FLIGHT_PER_THREAD"]
+__all__ = ["DaskScanner", "scan", "cluster", "connect", "scanner", "IN_FLIGHT_PER_THREAD"]
 
 #: batches (or partitions) sent to the cluster and not yet back, per worker thread:
 #: two keep every thread busy while a result travels back, and bound what waits in
@@ -229,10 +229,32 @@ class DaskScanner(Scanner):
             _check_workers(client)
             yield client
             return
-        workers = batch.threads(self.jobs)
-        with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                      dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+        with cluster(jobs=self.jobs) as client:
             yield client
+
+
+@contextmanager
+def cluster(scheduler: str | None = None, jobs: int = 1) -> Iterator["distributed.Client"]:
+    """A client of the scheduler at ``scheduler`` (:func:`connect`), or else of a local
+    cluster of ``jobs`` worker processes of one thread each (``-1``: one a core), started
+    here; closed on leaving (and the local cluster with it). The command line's
+    ``--engine dask [--scheduler ADDRESS]``."""
+    distributed = _distributed()
+    if scheduler is not None:
+        with connect(scheduler) as client:
+            yield client
+        return
+    with distributed.LocalCluster(n_workers=batch.threads(jobs), threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local, distributed.Client(local) as client:
+        yield client
+
+
+def scanner(client: "distributed.Client | None" = None, jobs: int = 1, **params: Any) -> Scanner:
+    """A :class:`DaskScanner` on ``client``, or, without one, a local
+    :class:`~dedup.scan.Scanner` (how ``clean`` and the command line choose their engine)."""
+    if client is None:
+        return Scanner(jobs=jobs, **params)
+    return DaskScanner(client, jobs=jobs, **params)
 
 
 def scan(ddf: Any, text: str = "text", id: str | None = None, client: "distributed.Client | None" = None,

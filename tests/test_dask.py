@@ -284,3 +284,29 @@ def test_the_readme_example_prints_what_it_shows(client, tmp_path):
     report = dedup_dask.scan(ddf, id="id", client=client)
     assert ddf.npartitions == 3 and report.summary == summary
     assert report.to_json() == dedup.scan(df, id="id").to_json()
+
+
+def test_clean_on_the_cluster_writes_what_a_local_clean_writes(client, tmp_path):
+    outputs = []
+    for engine in ([], ["--engine", "dask", "--scheduler", client.scheduler.address]):
+        out = tmp_path / f"clean{len(outputs)}.jsonl"
+        result = CliRunner().invoke(cli, ["clean", str(SAMPLE), "-o", str(out), *engine])
+        assert result.exit_code == 0, result.output
+        outputs.append((out.read_bytes(), Path(str(out) + ".removed.jsonl").read_bytes(), result.output.split(";")[0]))
+    assert outputs[0] == outputs[1] and b"duplicate_of" in outputs[0][1]
+
+
+def test_clean_of_a_dataframe_with_a_client(client, monkeypatch):
+    from dedup import batch
+
+    df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+    kept, removed = dedup.clean(df, id="id")
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the per-document work ran in this process")
+
+    monkeypatch.setattr(batch, "tokenize", not_here)
+    kept_d, removed_d = dedup.clean(df, id="id", client=client)
+    assert len(removed) > 40
+    pd.testing.assert_frame_equal(kept_d, kept)
+    pd.testing.assert_frame_equal(removed_d, removed)
