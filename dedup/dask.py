@@ -35,12 +35,12 @@ with ``dedup`` itself.
 from __future__ import annotations
 
 import collections
-import functools
 import importlib.metadata
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from . import batch
@@ -54,12 +54,17 @@ from .text import Utf8Texts
 if TYPE_CHECKING:
     import distributed
 
-__all__ = ["DaskScanner", "scan", "cluster", "connect", "scanner", "IN_FLIGHT_PER_THREAD"]
+__all__ = ["DaskScanner", "scan", "cluster", "connect", "scanner", "fingerprint", "IN_FLIGHT_PER_THREAD",
+           "IN_FLIGHT_MAX_BYTES"]
 
 #: batches (or partitions) sent to the cluster and not yet back, per worker thread:
 #: two keep every thread busy while a result travels back, and bound what waits in
 #: memory here (a batch's results are ~4 MB, its texts ~20 MB)
 IN_FLIGHT_PER_THREAD = 2
+#: bytes of texts in batches sent and not yet back, at most: the scheduler holds each
+#: task's texts until it is done (so that a lost worker's tasks can run again), ~20 MB
+#: a batch; 1 GiB keeps ~50 batches in flight, two a thread of a 25-thread cluster
+IN_FLIGHT_MAX_BYTES = 1 << 30
 #: seconds to wait for a scheduler named by address to answer, and for a scheduler
 #: without workers to get one
 CONNECT_TIMEOUT = 10
@@ -81,27 +86,42 @@ def connect(address: str) -> "distributed.Client":
     :class:`ParameterError` naming it when no scheduler answers there in
     :data:`CONNECT_TIMEOUT` seconds (nothing listening, or something else: Dask's own
     timeout covers the connection, not the handshake after it, which an HTTP server
-    or a silent listener leaves waiting for ever)."""
+    or a silent listener leaves waiting for ever). The client is not made the
+    process's default: a scan uses it only when given it."""
     distributed = _distributed()
-    done: dict = {}
+    lock, state = threading.Lock(), {"abandoned": False}
 
     def make() -> None:
         try:
-            done["client"] = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except BaseException as err:  # noqa: BLE001 - said in the error below
-            done["error"] = err
+            state["error"] = err
+            return
+        with lock:
+            late = state["abandoned"]
+            if not late:
+                state["client"] = client
+        if late:  # given up on: not left connected
+            client.close()
 
     # on a thread of its own that the process does not wait for, if it never returns
     thread = threading.Thread(target=make, name="dedup-dask-connect", daemon=True)
     thread.start()
-    thread.join(CONNECT_TIMEOUT + 2)
-    if "client" in done:
-        return done["client"]
-    err = done.get("error")
+    try:
+        thread.join(CONNECT_TIMEOUT)
+    finally:  # the deadline, or Ctrl-C: a client made from now on is closed at once
+        with lock:
+            state["abandoned"] = True
+    if "client" in state:
+        return state["client"]
+    err = state.get("error")
     why = f"{type(err).__name__}: {err}" if err is not None else f"no answer in {CONNECT_TIMEOUT} s"
-    if isinstance(err, KeyboardInterrupt):
-        raise err
     raise ParameterError(f"no Dask scheduler answered at {address!r} ({why})")
+
+
+#: :func:`_large_tasks` sets and restores Dask's configuration under it, so that two
+#: scans on two threads cannot leave it set
+_CONFIG_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -110,7 +130,7 @@ def _large_tasks() -> Iterator[None]:
     large graph (meant for data a graph repeats; a batch is sent once)."""
     import dask
 
-    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
+    with _CONFIG_LOCK, dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GB"}):
         yield
 
 
@@ -126,8 +146,10 @@ class DaskScanner(Scanner):
             core). Results do not depend on it, nor on the cluster.
         **params: any field of :class:`~dedup.scan.Params`.
 
-    The workers must run the same version of ``dedup`` as this process (checked at the
-    start of each scan: another version may find other duplicates).
+    The workers must compute what this process computes: each task checks, on its
+    worker, that a fixed text gives the signatures it gives here (another version of
+    ``dedup``, or of its dependencies, may find other duplicates), and the workers are
+    checked so at the start of each scan.
 
     Examples:
         >>> from distributed import Client, LocalCluster  # doctest: +SKIP
@@ -153,25 +175,33 @@ class DaskScanner(Scanner):
     def _features(self, batches: Iterable[Utf8Texts]) -> batch.BatchFeatures:
         """Each batch signed on the cluster, the results joined here in order."""
         args = self._args()
-        with self._cluster() as client:
+        with self._cluster(args) as client:
             results = batch.Results()
-            window: collections.deque = collections.deque()
-            limit = IN_FLIGHT_PER_THREAD * _threads(client)
+            window: collections.deque = collections.deque()  # (future, bytes of its texts)
+            sent = 0
+            expected = fingerprint(args)
             try:
                 for texts in batches:
-                    if len(window) >= limit:
-                        results.add(window.popleft().result())
                     # its own bytes, not a view of the reader's buffer, which would travel whole
                     texts = Utf8Texts(texts.bytes().copy(), texts.offsets - texts.offsets[0])
+                    size = int(texts.offsets[-1])
+                    # the cluster's threads counted again each time: an adaptive one grows
+                    while window and (len(window) >= IN_FLIGHT_PER_THREAD * _threads(client)
+                                      or sent + size > IN_FLIGHT_MAX_BYTES):
+                        future, done = window.popleft()
+                        results.add(future.result())
+                        sent -= done
                     # inside the task, which the scheduler holds until it is done: a worker lost
                     # midway (killed, out of memory) has its tasks run again elsewhere (data
                     # scattered to it is lost with it, and the scan with the data)
                     with _large_tasks():
-                        window.append(client.submit(batch.compute, texts, *args, False, pure=False))
+                        future = client.submit(_checked_compute, texts, args, expected, pure=False)
+                    window.append((future, size))
+                    sent += size
                 while window:
-                    results.add(window.popleft().result())
+                    results.add(window.popleft()[0].result())
             finally:  # an error, or Ctrl-C: what is still on the cluster is given up
-                client.cancel(list(window))
+                client.cancel([future for future, _ in window])
             if not results.parts:  # no document
                 return batch.compute([], *args)
             return results.joined()
@@ -190,7 +220,7 @@ class DaskScanner(Scanner):
         args = self._args()
         docs, labels = Corpus(), []
         ids, first_row = IdCheck(), {}
-        with scanning(), self._cluster() as client:
+        with scanning(), self._cluster(args) as client:
             results = batch.Results()
             base = 0
             for part_ids, texts, index, feats in _partitions(client, ddf, text, id, args):
@@ -213,9 +243,10 @@ class DaskScanner(Scanner):
             return self._compare_all(docs, feats), index
 
     @contextmanager
-    def _cluster(self) -> Iterator["distributed.Client"]:
+    def _cluster(self, args: tuple) -> Iterator["distributed.Client"]:
         """The client to use: the one given, the current one, or one of a local cluster
-        started here (and closed on leaving); its workers checked (:func:`_check_workers`)."""
+        started here (and closed on leaving); its workers checked (:func:`_check_workers`)
+        for a scan with :func:`dedup.batch.compute` arguments ``args``."""
         distributed = _distributed()
         client = self.client
         if client is None:
@@ -226,7 +257,10 @@ class DaskScanner(Scanner):
         if client is not None:
             if client.status in ("closing", "closed"):
                 raise ParameterError("the Dask client is closed")
-            _check_workers(client)
+            if client.asynchronous:
+                raise ParameterError("the Dask client is asynchronous; a scan needs a synchronous one "
+                                     "(distributed.Client(address))")
+            _check_workers(client, args)
             yield client
             return
         with cluster(jobs=self.jobs) as client:
@@ -286,12 +320,15 @@ def scan(ddf: Any, text: str = "text", id: str | None = None, client: "distribut
     return Report(result, index)
 
 
-def _partition_features(df: pd.DataFrame, text: str, id: str | None, args: tuple
+def _partition_features(df: pd.DataFrame, text: str, id: str | None, args: tuple, expected: str
                         ) -> tuple[list[str], Utf8Texts, pd.Index, list[batch.BatchFeatures]] | InputError:
     """On a worker: a partition's ids, texts, index and per-document work (a batch of
     :data:`dedup.batch.BATCH_DOCS` at a time, its words dropped); or the
     :class:`InputError` of a row, which names its line in the partition (returned, not
-    raised: the worker would log it as its own failure)."""
+    raised: the worker would log it as its own failure). The worker's
+    :func:`fingerprint` is checked first (it must be ``expected``)."""
+    if fingerprint(args) != expected:
+        raise ParameterError(_other_results(_worker_address()))
     try:
         documents = read_dataframe_documents(df, text=text, id=id)
     except InputError as err:
@@ -304,31 +341,25 @@ def _partition_features(df: pd.DataFrame, text: str, id: str | None, args: tuple
 
 
 def _partitions(client: "distributed.Client", ddf: Any, text: str, id: str | None, args: tuple) -> Iterator[tuple]:
-    """:func:`_partition_features` of each partition of ``ddf``, in order, at most
-    :data:`IN_FLIGHT_PER_THREAD` a worker thread computed ahead; a row's error raised
-    with its line in the whole frame.
+    """:func:`_partition_features` of each partition of ``ddf``, in order; a row's error
+    raised with its line in the whole frame.
 
-    The partitions go to the cluster a few at a time, each few with the graph of those
-    partitions alone (``ddf.partitions[a:b]``): the graph of one partition of
-    ``ddf.to_delayed()`` is the whole frame's (a frame made by ``from_pandas`` holds
-    its data), sent again with each (2,000 articles in 1,000 partitions took 366 s)."""
+    Every partition goes to the cluster in one graph, computed once: a partition of
+    ``ddf.to_delayed()`` carries the whole frame's graph (a frame made by
+    ``from_pandas`` holds its data), so sent one at a time each sent it again (2,000
+    articles in 1,000 partitions: 366 s), and sent in slices each slice of a shuffled
+    frame ran the whole shuffle again (a review: its inputs read 106 times for 20
+    partitions). The results are taken in order and each is given up once taken; the
+    scheduler runs the partitions in about that order, and workers that run ahead of
+    this process hold their results meanwhile (or spill them to disk, as Dask does)."""
     from dask import delayed
 
-    limit = IN_FLIGHT_PER_THREAD * _threads(client)
-    step = max(1, limit // 2)
-    window: collections.deque = collections.deque()
-    starts = iter(range(0, ddf.npartitions, step))
+    expected = fingerprint(args)
+    tasks = [delayed(_partition_features)(part, text, id, args, expected) for part in ddf.to_delayed()]
+    window = collections.deque(client.compute(tasks))
     base = 0
     try:
-        while True:
-            if len(window) < limit:
-                lo = next(starts, None)
-                if lo is not None:
-                    parts = ddf.partitions[lo:lo + step].to_delayed()
-                    window.extend(client.compute([delayed(_partition_features)(p, text, id, args) for p in parts]))
-                    continue
-            if not window:
-                return
+        while window:
             result = window.popleft().result()
             if isinstance(result, InputError):
                 line = None if result.line is None else result.line + base
@@ -339,31 +370,86 @@ def _partitions(client: "distributed.Client", ddf: Any, text: str, id: str | Non
         client.cancel(list(window))
 
 
-def _check_workers(client: "distributed.Client") -> None:
+def _check_workers(client: "distributed.Client", args: tuple) -> None:
     """A :class:`ParameterError` unless the cluster of ``client`` has a worker (waiting up
-    to :data:`CONNECT_TIMEOUT` seconds for one) and every worker runs this ``dedup``."""
+    to :data:`CONNECT_TIMEOUT` seconds for one) and every worker computes, for a scan with
+    :func:`dedup.batch.compute` arguments ``args``, the :func:`fingerprint` this process
+    computes (each task checks its worker again: :func:`_checked_compute`)."""
     if not client.nthreads():
         try:
             client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
         except (TimeoutError, OSError):
             raise ParameterError(f"the Dask scheduler at {client.scheduler.address!r} has no workers "
                                  f"(none joined in {CONNECT_TIMEOUT} s)") from None
-    here = _version_here()
+    here = fingerprint(args)
     try:
-        versions = client.run(functools.partial(importlib.metadata.version, "dedup"))
-    except Exception as err:  # a worker without dedup: PackageNotFoundError, or another
-        raise ParameterError(f"the Dask workers cannot run dedup ({type(err).__name__}: {err}): install dedup "
-                             f"{here} there") from None
-    other = {worker: v for worker, v in versions.items() if v != here}
+        theirs = client.run(fingerprint, args)
+    except Exception as err:  # a worker without dedup (ModuleNotFoundError), or another
+        raise ParameterError(f"the Dask workers cannot run dedup ({type(err).__name__}: {err}): install "
+                             f"dedup {_version_here()} there") from None
+    other = [worker for worker, value in theirs.items() if value != here]
     if other:
-        worker, version = next(iter(other.items()))
-        raise ParameterError(f"the Dask worker at {worker} runs dedup {version}, this process {here}: "
-                             "install the same version on every worker")
+        raise ParameterError(_other_results(other[0]))
+
+
+#: texts whose per-document results a worker must reproduce (:func:`fingerprint`): a
+#: paragraph long enough to sign, a figure, a table row, non-ASCII letters and an HTML
+#: character reference
+_FINGERPRINT_TEXTS = ["Putin and Xi met in Moscow on Tuesday to discuss trade, energy and the war.\n\n"
+                      "Net profit 1.5 mln dlrs vs 1,234,000\n\nÉtude &amp; ﬁnance: 3-1/4 pct",
+                      "A second text, shorter."]
+_FINGERPRINTS: dict = {}
+
+
+def fingerprint(args: tuple) -> str:
+    """A hash of everything :func:`dedup.batch.compute` gives for a fixed text with
+    arguments ``args`` (signatures, band keys, block and document hashes): equal on two
+    machines when both find the same duplicates, whatever versions are installed
+    (computed once a process for each ``args``)."""
+    import hashlib
+
+    key = tuple(args)
+    if key not in _FINGERPRINTS:
+        f = batch.compute(_FINGERPRINT_TEXTS, *args, False)
+        h = hashlib.sha256()
+        for part in (f.signatures, f.band_keys, f.type_hash, f.doc_hash, f.long_block_signatures,
+                     f.blocks.block_words, f.blocks.block_start, f.blocks.block_end):
+            h.update(np.ascontiguousarray(part).tobytes())
+        _FINGERPRINTS[key] = h.hexdigest()
+    return _FINGERPRINTS[key]
+
+
+def _other_results(worker: str) -> str:
+    return (f"the Dask worker at {worker} computes other signatures than this process (dedup "
+            f"{_version_here()}): install the same dedup, and numpy and numba, on every worker")
+
+
+def _checked_compute(texts: Utf8Texts, args: tuple, expected: str) -> batch.BatchFeatures:
+    """On a worker: :func:`dedup.batch.compute` of ``texts``, once its
+    :func:`fingerprint` is found to be ``expected`` (a worker that joined the cluster
+    after the scan began is checked too)."""
+    if fingerprint(args) != expected:
+        raise ParameterError(_other_results(_worker_address()))
+    return batch.compute(texts, *args, False)
+
+
+def _worker_address() -> str:
+    """This worker's address, if this runs on one."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return "(unknown)"
 
 
 def _version_here() -> str:
-    """The version of ``dedup`` installed in this process."""
-    return importlib.metadata.version("dedup")
+    """The version of ``dedup`` in this process ("unknown" when it is imported from a
+    checkout that was never installed)."""
+    try:
+        return importlib.metadata.version("dedup")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _threads(client: "distributed.Client") -> int:

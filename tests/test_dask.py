@@ -93,6 +93,8 @@ def test_partitions_larger_than_a_batch_and_empty_ones(client):
     # a worker cuts a partition into batches of BATCH_DOCS (here 40, set on the workers);
     # a filter leaves partitions empty
     df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+    from dedup import batch
+
     client.run(exec, "import dedup.batch; dedup.batch.BATCH_DOCS = 40")
     try:
         whole = dedup_dask.scan(dd.from_pandas(df, npartitions=1), id="id", client=client)
@@ -103,7 +105,7 @@ def test_partitions_larger_than_a_batch_and_empty_ones(client):
         assert any(len(p) == 0 for p in kept.to_delayed() for p in [p.compute()])
         assert dedup_dask.scan(kept, id="id", client=client).to_json() == local.to_json()
     finally:
-        client.run(exec, "import dedup.batch; dedup.batch.BATCH_DOCS = 4096")
+        client.run(exec, f"import dedup.batch; dedup.batch.BATCH_DOCS = {batch.BATCH_DOCS}")
 
 
 def test_many_partitions(client):
@@ -207,6 +209,17 @@ def test_connecting_to_something_that_is_no_scheduler(monkeypatch):
             dedup_dask.connect(address)
 
 
+def test_an_asynchronous_client(client):
+    import asyncio
+
+    async def scan_with_an_asynchronous_client():
+        async with distributed.Client(client.scheduler.address, asynchronous=True, set_as_default=False) as c:
+            with pytest.raises(dedup.ParameterError, match="asynchronous"):
+                dedup_dask.DaskScanner(c).scan(["a text"])
+
+    asyncio.run(scan_with_an_asynchronous_client())
+
+
 def test_a_client_that_is_no_client_or_closed():
     with pytest.raises(dedup.ParameterError, match="client must be a distributed.Client"):
         dedup_dask.DaskScanner("tcp://127.0.0.1:8786")
@@ -217,10 +230,28 @@ def test_a_client_that_is_no_client_or_closed():
             dedup_dask.DaskScanner(closed).scan(["a text"])
 
 
-def test_workers_of_another_version_or_none(client, monkeypatch):
-    monkeypatch.setattr(dedup_dask, "_version_here", lambda: "0.0.1")
-    with pytest.raises(dedup.ParameterError, match=r"runs dedup .*, this process 0.0.1: install the same"):
-        dedup_dask.DaskScanner(client).scan(["a text of some words"])
+def test_workers_that_compute_otherwise_or_none(client, monkeypatch):
+    # another dedup (or numpy, numba) on the workers: their signatures of a fixed text
+    # differ from this process's; here made to differ on this side
+    scanner = dedup_dask.DaskScanner(client)
+    args = scanner._args()
+    real = dedup_dask.fingerprint(args)
+    monkeypatch.setitem(dedup_dask._FINGERPRINTS, tuple(args), "computed by another dedup")
+    with pytest.raises(dedup.ParameterError, match=r"computes other signatures than this process"):
+        scanner.scan(["a text of some words"])
+    # and a worker that joins later is checked by each task, on the worker
+    with pytest.raises(dedup.ParameterError, match=r"computes other signatures"):
+        dedup_dask._checked_compute(dedup.text.Utf8Texts.from_strings(["a text"]), args, real)
+    monkeypatch.undo()
+    # a dedup imported from a checkout, never installed, has no version, and scans the same
+    import importlib.metadata
+
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    docs = pd.read_json(SAMPLE, lines=True)["text"].tolist()[:60]
+    assert dedup.Report(dedup_dask.DaskScanner(client).scan(docs)).to_json() == dedup.scan(docs).to_json()
     monkeypatch.undo()
     monkeypatch.setattr(dedup_dask, "CONNECT_TIMEOUT", 1)
     with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as empty, \
