@@ -220,6 +220,18 @@ def test_an_asynchronous_client(client):
     asyncio.run(scan_with_an_asynchronous_client())
 
 
+@pytest.mark.parametrize("address", ["http://127.0.0.1:1", "notaurl", "tcp://127.0.0.1:1"])
+def test_a_bad_scheduler_address_is_one_line_with_its_reason(address):
+    # in a process of its own: a half-made client left to the exit printed a traceback there
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-m", "dedup", "scan", str(NEWS), "--engine", "dask",
+                             "--scheduler", address], capture_output=True, text=True)
+    assert result.returncode == 2 and result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"dedup: error: no Dask scheduler answered at {address!r}")
+    assert "no answer in" not in result.stderr  # Dask's reason (refused, not an address), not the deadline
+
+
 def test_a_client_that_is_no_client_or_closed():
     with pytest.raises(dedup.ParameterError, match="client must be a distributed.Client"):
         dedup_dask.DaskScanner("tcp://127.0.0.1:8786")
@@ -237,6 +249,12 @@ def test_workers_that_compute_otherwise_or_none(client, monkeypatch):
     args = scanner._args()
     real = dedup_dask.fingerprint(args)
     monkeypatch.setitem(dedup_dask._FINGERPRINTS, tuple(args), "computed by another dedup")
+    with pytest.raises(dedup.ParameterError, match=r"computes other signatures than this process"):
+        scanner.scan(["a text of some words"])
+    monkeypatch.undo()
+    # the same version from another commit: its source differs
+    monkeypatch.setattr(dedup_dask, "_FINGERPRINTS", {})
+    monkeypatch.setattr(dedup_dask, "_source_hash", lambda: "another commit's modules")
     with pytest.raises(dedup.ParameterError, match=r"computes other signatures than this process"):
         scanner.scan(["a text of some words"])
     # and a worker that joins later is checked by each task, on the worker
