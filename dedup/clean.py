@@ -55,7 +55,7 @@ import pandas as pd
 
 from .blocks import headlines
 from .compression import compressed_output
-from .errors import DedupError, ParameterError, check_interrupted, warn
+from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
 from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
@@ -393,6 +393,29 @@ def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] 
                 raise InvariantError(f"record {eid!r} was not written as cleaned (read back {wid!r})")
 
 
+def check_paths(input: str, output: str, removed: str | None = None, index: Any = None) -> tuple[str, str]:
+    """The format of :func:`clean_file`'s output and the path of its manifest, or the
+    :class:`ParameterError` (or :class:`InputError`: no such input) of paths it cannot
+    use: an output that is standard output, the input, or not of the input's format; a
+    manifest that is the output, the input or the index. Checked before anything is
+    started (the command line's Dask cluster too)."""
+    if output in ("-", ""):
+        raise ParameterError("clean writes a file or directory: give -o a path")
+    fmt = check_output(input, output)
+    manifest_path = removed if removed is not None else output.rstrip("/" + os.sep) + ".removed.jsonl"
+    real_output, real_manifest = output_target(output)[0], output_target(manifest_path)[0]
+    if real_manifest == real_output:
+        raise ParameterError("the manifest and the output must be different files", manifest_path)
+    check_not_an_input(manifest_path, [input], "manifest")
+    if isinstance(index, (str, os.PathLike)):  # nor may either replace the index
+        for path, real, what in ((output, real_output, "output"), (manifest_path, real_manifest, "manifest")):
+            if real == os.path.realpath(index):
+                raise ParameterError(f"the {what} is the index; write it to another path", path)
+    if input != "-" and not os.path.exists(input):
+        raise InputError("no such file or directory", input)
+    return fmt, manifest_path
+
+
 def clean_file(input: str, output: str, removed: str | None = None, text_field: str = "text",
                id_field: str = "id", keep_duplicates: bool = False, keep_repeats: bool = False,
                keep_boilerplate: bool = False, index: Any = None, jobs: int = 1, skip_malformed: bool = False,
@@ -421,18 +444,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
     checked (:func:`check_result`), then renamed into place: the manifest first, then the
     output. An interrupted run leaves no partial output.
     """
-    if output in ("-", ""):
-        raise ParameterError("clean writes a file or directory: give -o a path")
-    fmt = check_output(input, output)
-    manifest_path = removed if removed is not None else output.rstrip("/" + os.sep) + ".removed.jsonl"
-    real_output, real_manifest = output_target(output)[0], output_target(manifest_path)[0]
-    if real_manifest == real_output:
-        raise ParameterError("the manifest and the output must be different files", manifest_path)
-    check_not_an_input(manifest_path, [input], "manifest")
-    if isinstance(index, (str, os.PathLike)):  # nor may either replace the index
-        for path, real, what in ((output, real_output, "output"), (manifest_path, real_manifest, "manifest")):
-            if real == os.path.realpath(index):
-                raise ParameterError(f"the {what} is the index; write it to another path", path)
+    fmt, manifest_path = check_paths(input, output, removed, index)
     # the temporary files are made first: a place that cannot be written fails before the scan
     out = Pending(output, is_dir=fmt == "dir")
     try:

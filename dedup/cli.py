@@ -350,9 +350,10 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
     removed text.
     """
     note_compiling()
-    from .clean import clean_file
+    from .clean import check_paths, clean_file
 
     params = _explicit_params(ctx, kwargs) if index_path else _params(kwargs)
+    check_paths(input_path, output, manifest, index_path)  # before a Dask cluster is started
     with engine_client(engine, scheduler, jobs) as client:
         result = clean_file(input_path, output, removed=manifest, text_field=text_field, id_field=id_field,
                             keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,

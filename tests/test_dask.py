@@ -359,3 +359,16 @@ def test_clean_of_a_dataframe_with_a_client(client, monkeypatch):
     assert len(removed) > 40
     pd.testing.assert_frame_equal(kept_d, kept)
     pd.testing.assert_frame_equal(removed_d, removed)
+
+
+def test_clean_checks_its_paths_before_it_looks_for_a_scheduler(tmp_path, monkeypatch):
+    # a wrong -o or a missing input is the error, not the unreachable scheduler (10 s later)
+    def no_cluster(*args, **kwargs):
+        raise AssertionError("a cluster was sought before the paths were checked")
+
+    monkeypatch.setattr(dedup_dask, "cluster", no_cluster)
+    for args, message in ((["clean", str(SAMPLE), "-o", "-"], "give -o a path"),
+                          (["clean", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "out.jsonl")],
+                           "no such file or directory")):
+        result = CliRunner().invoke(cli, [*args, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"])
+        assert result.exit_code == 2 and message in result.output, result.output
