@@ -55,12 +55,13 @@ import pandas as pd
 
 from .blocks import headlines
 from .compression import compressed_output
+from .dask import scanner
 from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
 from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
-from .scan import Params, Scanner, check_jobs
+from .scan import Params, check_jobs
 from .text import block_spans, line_of
 
 __all__ = ["Cleaner", "CleanResult", "clean_documents", "clean_file", "restore", "REASONS"]
@@ -250,14 +251,6 @@ class Cleaner:
                                 "containment": float(d["containment"].iloc[i]),
                                 "exact": bool(d["exact"].iloc[i]), "indexed": True, "text": docs[i].text}
 
-    def _scanner(self) -> Scanner:
-        """The scanner of a round: here, or on the Dask cluster of :attr:`client`."""
-        if self.client is None:
-            return Scanner(jobs=self.jobs, **dataclasses.asdict(self.params))
-        from .dask import scanner
-
-        return scanner(self.client, self.jobs, **dataclasses.asdict(self.params))
-
     def _round(self, docs: list[Document], states: list[_State]) -> bool:
         """One scan of the records still kept; apply what it finds. Returns whether anything was removed."""
         active = [i for i, s in enumerate(states) if s.record is None]
@@ -265,7 +258,8 @@ class Cleaner:
             return False
         current = [states[i].current() for i in active]
         round_docs = [Document(docs[i].id, t, docs[i].path, docs[i].line) for i, t in zip(active, current)]
-        r = self._scanner().scan(round_docs)
+        # here, or on the Dask cluster of ``client`` (dask is not imported without one)
+        r = scanner(self.client, self.jobs, **dataclasses.asdict(self.params)).scan(round_docs)
         tb, bi = r.blocks, r.index
         changed = False
         dropped = np.zeros(len(active), dtype=bool)

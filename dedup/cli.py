@@ -15,12 +15,13 @@ from typing import Callable, Iterator
 
 import click
 
+from .dask import scanner as engine_scanner
 from .errors import DedupError, DedupWarning, ParameterError, check_interrupted, interrupts_marked
 from .index import QUERY_FORMATS
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout, skipping_malformed
 from .progress import bar
 from .report import FORMATS, Report, format_for, plural
-from .scan import Params, Scanner, check_jobs
+from .scan import Params, check_jobs
 
 _DEFAULTS = Params()
 
@@ -265,12 +266,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
     # documents stream into the scanner a batch at a time: with --jobs > 1, signing overlaps with reading
     fmt = format_for(output, fmt)
     with engine_client(engine, scheduler, jobs) as client, skipping_malformed(skip_malformed) as skipped:
-        if client is not None:
-            from .dask import scanner as dask_scanner
-
-            scanner = dask_scanner(client, jobs, **_params(kwargs))
-        else:
-            scanner = Scanner(jobs=jobs, **_params(kwargs))
+        scanner = engine_scanner(client, jobs, **_params(kwargs))
         documents = iter_documents(list(paths), text_field=text_field, id_field=id_field,
                                    progress=bar(desc="reading", unit="doc"), on_malformed=skipped)
         report = Report(scanner.scan(documents))

@@ -31,6 +31,11 @@ def client():
             yield c
 
 
+def _not_here(*args, **kwargs):
+    """In place of this process's tokeniser: the per-document work must run on the workers."""
+    raise AssertionError("the per-document work ran in this process")
+
+
 def _frames():
     from benchmarks.generate import generate_articles
 
@@ -67,10 +72,7 @@ def test_documents_read_here_are_signed_on_the_cluster_in_batches(client, monkey
     local = dedup.Report(dedup.Scanner().scan(docs))
     monkeypatch.setattr(batch, "BATCH_DOCS", 50)  # 7 batches, several in flight at once
 
-    def not_here(*args, **kwargs):
-        raise AssertionError("the per-document work ran in this process")
-
-    monkeypatch.setattr(batch, "tokenize", not_here)  # the workers' dedup.batch is their own
+    monkeypatch.setattr(batch, "tokenize", _not_here)  # the workers' dedup.batch is their own
     remote = dedup.Report(dedup_dask.DaskScanner(client).scan(iter(docs)))
     assert remote.to_json() == local.to_json()
     assert (remote.signature_matrix == local.signature_matrix).all()
@@ -351,10 +353,7 @@ def test_clean_of_a_dataframe_with_a_client(client, monkeypatch):
     df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
     kept, removed = dedup.clean(df, id="id")
 
-    def not_here(*args, **kwargs):
-        raise AssertionError("the per-document work ran in this process")
-
-    monkeypatch.setattr(batch, "tokenize", not_here)
+    monkeypatch.setattr(batch, "tokenize", _not_here)
     kept_d, removed_d = dedup.clean(df, id="id", client=client)
     assert len(removed) > 40
     pd.testing.assert_frame_equal(kept_d, kept)
