@@ -36,7 +36,10 @@ Codes:
 findings of the named files; ``--baseline FILE`` then reports only findings not recorded.
 Findings are matched on file, code and a fingerprint of their content (the normalised
 paragraph, the other file), not on line numbers, so moving text around does not bring
-an accepted finding back. Writing a baseline for some files keeps the entries of others.
+an accepted finding back. A near-duplicate or shared paragraphs accepted in one file
+are accepted in the other file named too (one pair), and a file renamed without edits
+keeps its entries (the baseline's ``contents``: a digest of each named file's text).
+Writing a baseline for some files keeps the entries of others.
 
 ``check`` never modifies a checked file; it writes nothing but the baseline asked for.
 """
@@ -86,6 +89,9 @@ class Finding:
         message: what was found, e.g. ``repeated paragraph (first at line 2)``.
         fingerprint: what a baseline matches on: the code with the normalised paragraph
             or the other file, independent of line numbers.
+        others: the other files of a near-duplicate or shared paragraphs (as ``path``).
+        content: a digest of the file's text, and ``others_content`` of the others' (""
+            where unknown): a baseline follows a file renamed without edits by them.
     """
 
     path: str
@@ -94,6 +100,9 @@ class Finding:
     code: str
     message: str
     fingerprint: str = field(default="", compare=False)
+    others: tuple[str, ...] = field(default=(), compare=False)
+    content: str = field(default="", compare=False)
+    others_content: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
@@ -253,7 +262,7 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
         # the baseline accepts the file as a near-duplicate, whichever copy it is named with
         out.append(Finding(doc, *at(doc, 0), "DUP002",
                            f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
-                           _digest("DUP002")))
+                           _digest("DUP002"), others=(other,)))
 
     # one finding a file and set of shared paragraphs, naming the first file it shares
     # them with: a round-up of a story copied five times is one finding, not five, and
@@ -283,8 +292,19 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
     for (doc, fingerprint), ((line, col), n, others) in shares.items():
         also = f" (and {len(others) - 1} other file{'s' if len(others) > 2 else ''})" if len(others) > 1 else ""
         out.append(Finding(doc, line, col, "DUP003",
-                           f"shares {n} paragraph{'s' if n != 1 else ''} with {others[0]}{also}", fingerprint))
-    return sorted(out)
+                           f"shares {n} paragraph{'s' if n != 1 else ''} with {others[0]}{also}", fingerprint,
+                           others=tuple(others)))
+    return sorted(_with_contents(f, texts) for f in out)
+
+
+def _with_contents(finding: Finding, texts: dict[str, str]) -> Finding:
+    """``finding`` with the digests of its file's text and of its other files' (by id in ``texts``)."""
+    return dataclasses.replace(finding, content=_content_digest(texts.get(finding.path)),
+                               others_content=tuple(_content_digest(texts.get(o)) for o in finding.others))
+
+
+def _content_digest(text: str | None) -> str:
+    return "" if text is None else _digest("file", text)
 
 
 #: shared paragraphs are a DUP003 when one of them holds at least this many words, or
@@ -510,7 +530,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 extra = "" if r.similarity >= 1.0 else f", similarity {_ratio(r.similarity)}"
                 found.append(Finding(doc_id, r.line, _line_col(text, r.start)[1], "DUP001",
                                      f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
-                                     _digest("DUP001", normalize(r.text))))
+                                     _digest("DUP001", normalize(r.text)), content=_content_digest(text)))
             matches = q.matches[~q.matches["indexed"].isin(itself)]
             if len(matches):
                 m = matches.iloc[0]
@@ -518,7 +538,8 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 spans = block_spans(text)
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
-                                     _digest("DUP002")))
+                                     _digest("DUP002"), others=(m["indexed"],), content=_content_digest(text),
+                                     others_content=("",)))
             seen: set[str] = set()
             for r in q.overlaps.itertuples(index=False):  # (duplicate pairs are not overlaps)
                 if r.indexed in itself:
@@ -536,7 +557,8 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 seen.add(fingerprint)
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
-                                     f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}", fingerprint))
+                                     f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}", fingerprint,
+                                     others=(r.indexed,), content=_content_digest(text), others_content=("",)))
     return found, size, "index"
 
 
@@ -557,21 +579,28 @@ def _configured_baseline(configs: Iterable[Config]) -> Path | None:
 _CHANGED_IN_V2 = ("DUP002", "DUP003")
 
 
-def read_baseline(path: Path) -> list[dict]:
-    """The entries of a baseline file (``path`` relative to the file's directory, ``code``, ``fingerprint``)."""
-    version, entries = _read_baseline(path)
+def read_baseline(path: Path, document: dict | None = None) -> list[dict]:
+    """The entries of a baseline file (``path`` relative to the file's directory, ``code``,
+    ``fingerprint``; ``document``: the file, read already)."""
+    version, entries = _read_baseline(path, document)
     if version == 1 and any(e["code"] in _CHANGED_IN_V2 for e in entries):
         warn(f"{os.fspath(path)}: a baseline of an older dedup, whose near-duplicate and shared-paragraph "
              f"entries no longer match; write it again (--write-baseline)")
     return entries
 
 
-def _read_baseline(path: Path) -> tuple[Any, list[dict]]:
-    """The version and the entries of a baseline file."""
+def _read_baseline_document(path: Path) -> Any:
+    """A baseline file's JSON."""
     try:
-        data = json.loads(_read_text(os.fspath(path)))
+        return json.loads(_read_text(os.fspath(path)))
     except json.JSONDecodeError as e:
         raise InputError(f"malformed baseline JSON: {e.msg} (column {e.colno})", os.fspath(path), e.lineno) from None
+
+
+def _read_baseline(path: Path, data: Any = None) -> tuple[Any, list[dict]]:
+    """The version and the entries of a baseline file (``data``: its JSON, read already)."""
+    if data is None:
+        data = _read_baseline_document(path)
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(
             isinstance(e, dict) and {"path", "code", "fingerprint"} <= set(e) for e in entries):
@@ -580,29 +609,75 @@ def _read_baseline(path: Path) -> tuple[Any, list[dict]]:
     return data.get("version"), entries
 
 
+def _entry(f: Finding, base: Path) -> dict:
+    """The baseline entry of finding ``f`` (paths relative to ``base``)."""
+    entry = {"path": _baseline_key(f, base)[0], "line": f.line, "code": f.code, "message": f.message,
+             "fingerprint": f.fingerprint}
+    if f.others:
+        entry["others"] = [_relative(os.path.abspath(o), base) for o in f.others]
+    return entry
+
+
 def _baseline_key(finding: Finding, base: Path) -> tuple[str, str, str]:
     return _relative(os.path.abspath(finding.path), base), finding.code, finding.fingerprint
 
 
 def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], list[Finding]]:
-    """Split findings into (new, accepted); an entry accepts one finding (a paragraph repeated twice needs two)."""
+    """Split findings into (new, accepted).
+
+    An entry accepts one finding of its file (a paragraph repeated twice needs two), and
+    a near-duplicate or shared paragraphs accepted in one file are accepted in the other
+    file it names too: it is one pair, and the original edited or checked later must not
+    fail on it (a pre-commit user's review). A file renamed without edits keeps its
+    entries, and its place in the others' (the baseline's ``contents``: a digest of each
+    file's text when it was written, matched against the files checked now)."""
     base = path.resolve().parent
-    accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in read_baseline(path))
+    document = _read_baseline_document(path)
+    entries = read_baseline(path, document)
+    renamed = _renames(document.get("contents"), found, base)
+    entries = [dict(e, path=renamed.get(e["path"], e["path"]),
+                    others=[renamed.get(o, o) for o in e.get("others", []) if isinstance(o, str)])
+               for e in entries]
+    accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in entries)
+    # (file, other file, code) of each pair accepted, as seen from the other file
+    pairs = {(o, e["path"], e["code"]) for e in entries if e["code"] in ("DUP002", "DUP003") for o in e["others"]}
     new, old = [], []
     for f in found:
         key = _baseline_key(f, base)
         if accepted[key] > 0:
             accepted[key] -= 1
             old.append(f)
+        elif any((key[0], _relative(os.path.abspath(o), base), f.code) in pairs for o in f.others):
+            old.append(f)
         else:
             new.append(f)
     return new, old
 
 
+def _renames(contents: Any, found: list[Finding], base: Path) -> dict[str, str]:
+    """Old path -> new path (relative to ``base``) of the files in a baseline's
+    ``contents`` that are gone, whose text one file of ``found`` that it does not name
+    has now (an exact copy of a renamed file, named there, is not the file)."""
+    if not isinstance(contents, dict):
+        return {}
+    now: dict[str, list[str]] = {}
+    for f in found:
+        for file, digest in zip((f.path, *f.others), (f.content, *f.others_content)):
+            rel = _relative(os.path.abspath(file), base)
+            if digest and rel not in contents and rel not in now.setdefault(digest, []):
+                now[digest].append(rel)
+    out = {}
+    for old, digest in contents.items():
+        if isinstance(old, str) and not (base / old).exists() and len(now.get(digest, [])) == 1:
+            out[old] = now[digest][0]
+    return out
+
+
 def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int:
     base = path.resolve().parent
     checked_rel = {_relative(p, base) for p in checked}
-    version, kept = _read_baseline(path) if path.exists() else (None, [])
+    old = _read_baseline_document(path) if path.exists() else {}
+    version, kept = _read_baseline(path, old) if path.exists() else (None, [])
     kept = [e for e in kept if e["path"] not in checked_rel]
     if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
@@ -613,10 +688,19 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
             files = sorted({e["path"] for e in stale})
             warn(f"{os.fspath(path)}: dropped {len(stale)} entries of an older dedup for files not checked now "
                  f"({', '.join(files[:3])}{', ...' if len(files) > 3 else ''}); write the baseline for them again")
-    entries = kept + [{"path": _baseline_key(f, base)[0], "line": f.line, "code": f.code, "message": f.message,
-                       "fingerprint": f.fingerprint} for f in found]
+    entries = kept + [_entry(f, base) for f in found]
     entries.sort(key=lambda e: (e["path"], e.get("line", 0), e["code"], e["fingerprint"]))
-    document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries}
+    # each named file's text digest, to follow it when renamed (those of files not checked now kept)
+    old_contents = old.get("contents")
+    contents = {k: v for k, v in (old_contents if isinstance(old_contents, dict) else {}).items()
+                if k not in checked_rel}
+    for f in found:
+        for file, digest in zip((f.path, *f.others), (f.content, *f.others_content)):
+            if digest:
+                contents[_relative(os.path.abspath(file), base)] = digest
+    named = {e["path"] for e in entries} | {o for e in entries for o in e.get("others", []) if isinstance(o, str)}
+    document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries,
+                "contents": {k: contents[k] for k in sorted(contents) if k in named}}
     atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return len(found)
 

@@ -486,9 +486,13 @@ def test_writing_a_baseline_for_some_files_keeps_the_others(busy_corpus):
     result = corpus.check("--baseline", "base.json", *changed)
     assert not any(line.startswith((f"articles/{DOC0}:", "incoming/shares_002.txt:"))
                    for line in result.stdout.splitlines())
+    # and the pair shares_002 accepted is accepted in the file it shares paragraphs with
+    pair = "DUP003 shares 3 paragraphs with incoming/shares_002.txt"
+    assert [line for line in corpus.findings(*changed) if line.startswith(f"articles/{DOC2}:") and pair in line]
     assert sorted(result.stdout.splitlines() + []) == sorted(
         line for line in corpus.findings(*changed)
-        if not line.startswith((f"articles/{DOC0}:", "incoming/shares_002.txt:")))
+        if not line.startswith((f"articles/{DOC0}:", "incoming/shares_002.txt:"))
+        and not (line.startswith(f"articles/{DOC2}:") and pair in line))
 
 
 def test_baseline_from_pyproject_and_flag_wins(corpus):
@@ -764,6 +768,59 @@ def test_a_baselined_near_duplicate_stays_accepted_when_another_copy_comes(corpu
     corpus.commit()
     git(corpus.root, "mv", f"articles/{DOC1}", "articles/renamed.txt")
     assert corpus.check("--baseline", ".dedup-baseline.json", copy).exit_code == 0
+
+
+def test_a_pair_accepted_in_one_file_is_accepted_in_the_other(corpus):
+    # a pre-commit user's review: the copy's near-duplicate was accepted, then an edit of
+    # the original (or renaming it) failed the commit on the same pair, seen from its side
+    copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    corpus.commit()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", copy).exit_code == 0
+    original = corpus.write(f"articles/{DOC1}", SEED[DOC1] + "\nReporting by Jane Doe\n")
+    assert corpus.findings(original) == [f"{original}:1:1: DUP002 near-duplicate of {copy} (similarity 0.99)"]
+    result = corpus.check("--baseline", ".dedup-baseline.json", original)
+    assert result.exit_code == 0 and "1 finding accepted in the baseline" in result.stderr, result.stderr
+    # another copy is no part of the pair: the original checked with it is told of it
+    third = corpus.write("articles/third-copy.txt", SEED[DOC1] + "\nReporting by Jane Doe\n")
+    corpus.add(third)
+    assert corpus.check("--baseline", ".dedup-baseline.json", third).exit_code == 1
+
+
+def test_shared_paragraphs_accepted_in_one_file_are_accepted_in_the_other(corpus):
+    parts = paragraphs(SEED[DOC2])
+    shared = [p for p in parts if len(p.split()) >= 20][:2]
+    own = "\n\n".join(p for p in DISTINCT[3].split("\n\n") + DISTINCT[4].split("\n\n") if len(p.split()) >= 20)
+    roundup = corpus.write("articles/roundup.txt", "Round-up of the week\n\n" + "\n\n".join(shared) + f"\n\n{own}\n")
+    corpus.add(roundup)
+    corpus.commit()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", roundup).exit_code == 0
+    source = f"articles/{DOC2}"
+    assert [f for f in corpus.findings(source) if "DUP003" in f and roundup in f]
+    assert corpus.check("--baseline", ".dedup-baseline.json", source).exit_code == 0
+
+
+def test_a_file_renamed_without_edits_keeps_its_accepted_findings(corpus):
+    # a pre-commit user's review: `git mv` of a file whose repeat was accepted failed the hook
+    target = f"articles/{DOC0}"
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", target).exit_code == 0
+    git(corpus.root, "mv", target, "articles/000-moved.txt")
+    result = corpus.check("--baseline", ".dedup-baseline.json", "articles/000-moved.txt")
+    assert result.exit_code == 0 and "3 findings accepted in the baseline" in result.stderr, result.stderr
+    # renamed and edited, it is another file: its findings are reported again
+    corpus.write("articles/000-moved.txt", SEED[DOC0] + "\nA line added.\n")
+    assert corpus.check("--baseline", ".dedup-baseline.json", "articles/000-moved.txt").exit_code == 1
+
+
+def test_a_renamed_original_keeps_the_pair_its_copy_accepted(corpus):
+    copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    corpus.commit()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", copy).exit_code == 0
+    git(corpus.root, "mv", f"articles/{DOC1}", "articles/cocoa.txt")
+    assert corpus.findings("articles/cocoa.txt") == [
+        f"articles/cocoa.txt:1:1: DUP002 near-duplicate of {copy} (similarity 1.00)"]
+    assert corpus.check("--baseline", ".dedup-baseline.json", "articles/cocoa.txt").exit_code == 0
 
 
 def test_a_version_1_baseline_says_to_write_it_again(corpus):
