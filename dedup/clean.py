@@ -62,7 +62,7 @@ from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
 from .report import plural
 from .scan import Params, check_jobs
-from .text import block_spans, line_of
+from .text import block_spans
 
 __all__ = ["Cleaner", "CleanResult", "clean_documents", "clean_file", "restore", "REASONS"]
 
@@ -285,6 +285,13 @@ class Cleaner:
         # block cuts: positions are mapped to the original text with the cuts made
         # before this round, so all are computed first and applied together
         pending: list[tuple[int, int, dict]] = []
+        places: dict[int, _Places] = {}  # a document's block starts and line ends, found once a round
+
+        def place(i: int) -> _Places:
+            if i not in places:
+                places[i] = _Places(states[i].text)
+            return places[i]
+
         if not self.keep_repeats and len(r.repeats):
             for k, b, of, sim in zip(r.repeats["doc_index"].tolist(), r.repeats["block"].tolist(),
                                      r.repeats["repeat_of"].tolist(), r.repeats["similarity"].tolist()):
@@ -292,8 +299,9 @@ class Cleaner:
                     s = states[active[k]]
                     of_start = s.original(int(tb.block_start[of]))
                     pending.append((k, b, {"reason": "repeat_removed", "of": docs[active[k]].id,
-                                           "of_block": _block_number(s.text, of_start),
-                                           "of_line": line_of(s.text, of_start), "similarity": round(float(sim), 4)}))
+                                           "of_block": place(active[k]).block(of_start),
+                                           "of_line": place(active[k]).line(of_start),
+                                           "similarity": round(float(sim), 4)}))
         boilerplate = story_boilerplate(r)
         if not self.keep_boilerplate and boilerplate.any():
             bt = bi.block_type
@@ -316,7 +324,7 @@ class Cleaner:
             end = start + int(tb.block_end[b] - tb.block_start[b])
             cs, ce = line_span(s.text, start, end)
             entry = {"id": docs[active[k]].id, "reason": extra.pop("reason"), "of": extra.pop("of"),
-                     "block": _block_number(s.text, start), "line": line_of(s.text, start), **extra,
+                     "block": place(active[k]).block(start), "line": place(active[k]).line(start), **extra,
                      "start": start, "end": end, "text": s.text[start:end], "cut_start": cs, "removed": s.text[cs:ce]}
             cuts.append((s, cs, ce, entry))
         for s, cs, ce, entry in cuts:
@@ -324,10 +332,23 @@ class Cleaner:
         return changed or bool(cuts)
 
 
-def _block_number(text: str, start: int) -> int:
-    """The number of the block of ``text`` that starts at ``start``."""
-    starts = [s for s, _ in block_spans(text)]
-    return bisect.bisect_left(starts, start)
+class _Places:
+    """Where offsets of one text are: the number of the block starting there, and the
+    1-based line (as :func:`~dedup.text.line_of`). Its blocks and line ends are found
+    once: a scraped page of 3,200 repeated paragraphs took 13.7 s to clean when each cut
+    split the text again (a data engineer's review), for a 2.4 s scan."""
+
+    def __init__(self, text: str):
+        self.starts = [s for s, _ in block_spans(text)]
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def block(self, start: int) -> int:
+        """The number of the block that starts at ``start``."""
+        return bisect.bisect_left(self.starts, start)
+
+    def line(self, offset: int) -> int:
+        """The line of character ``offset``."""
+        return bisect.bisect_left(self.newlines, offset) + 1
 
 
 def clean_documents(documents: Sequence[Document], keep_duplicates: bool = False, keep_repeats: bool = False,
