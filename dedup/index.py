@@ -26,6 +26,16 @@ table         one row per
               words, keys cut to 48 bits. Shared paragraphs are the second source of
               candidates, as in ``scan``: a copy truncated to a third has Jaccard ~0.3
               and no band in common, but shares its paragraphs whole
+``near``      (key, document): LSH bands (:data:`NEAR_BANDS`, keys cut to 32 bits) of
+              the word sets of a document's first :data:`NEAR_PARAGRAPHS` content
+              paragraphs of ``short_block_words`` words or more: a paragraph written
+              again ("Carmaker General Motors hopes to sell between 7,000 and 8,000
+              vehicles" / "General Motors hopes to sell between 7,000 and 8,000 North
+              American-made vehicles") shares a band. The third source of candidates,
+              as in ``scan``: a corrected re-send with every paragraph edited has
+              neither a band of the document nor a paragraph in common with its first
+              version. An index made before it gets it, from the stored words, when
+              first opened for writing
 ``boilerplate``  block type learnt as boilerplate from an added batch (its 64-bit hash
               and text): left out of every later document's shingles and candidates
 ============  ==========================================================================
@@ -84,6 +94,7 @@ import numpy as np
 import pandas as pd
 
 from . import lsh
+from .blocks import BLOCK_NUM_PERM, long_block_signatures
 from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
 from .io import MEMORY, Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
@@ -110,6 +121,22 @@ PAGE_SIZE = int(os.environ.get("DEDUP_INDEX_PAGE_SIZE", 16384))
 CHUNK_DOCS = 2_048
 _U64 = np.uint64
 _BAND_SALT = fmix64(np.arange(1024, dtype=_U64) + _U64(0xB00))
+#: LSH bands x rows of the paragraphs' 32-value word-set signatures in ``near``: those
+#: ``scan`` uses for near-matching paragraphs (:func:`blocks.near_type_pairs`, at the
+#: default ``block_threshold``)
+NEAR_BANDS = lsh.optimal_params(0.6, BLOCK_NUM_PERM)
+#: paragraphs of a document in ``near``: its first ones (of ``short_block_words`` and
+#: ``min_block_words`` words or more). Measured on the first 15,000 Reuters-21578 stories
+#: cleaned into an index twice (the second run keeps what the index misses of the
+#: first's duplicates: 14 without ``near``) and ``benchmarks/index_bench.py --size
+#: 20000`` (bytes an article, queries a second; 1,238 and 5,041 without ``near``): every
+#: paragraph 2 kept, 2,048 bytes, 2,022 a second; the first 6: 3, 1,709, 2,994; the first
+#: 4: 3, 1,552, 3,429; the first 2: 4, 1,395, 4,177; 4 x 8 bands, every paragraph: 4,
+#: 1,785, 3,748. The generated articles' 6,000-word vocabulary makes their paragraphs
+#: meet by chance far more than real news's (halves of those Reuters stories, one
+#: queried against the other: 0.8 -> 1.1 s with every paragraph)
+NEAR_PARAGRAPHS = 4
+_NEAR_SALT = fmix64(np.arange(64, dtype=_U64) + _U64(0xE4A))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -125,6 +152,10 @@ CREATE TABLE IF NOT EXISTS bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PR
 CREATE TABLE IF NOT EXISTS blocks (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS boilerplate (hash INTEGER PRIMARY KEY, text TEXT NOT NULL, documents INTEGER NOT NULL);
 """
+#: the table an index made before 2026-11-27 lacks (added when it is opened for writing)
+_NEAR_TABLE = "CREATE TABLE IF NOT EXISTS near (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) " \
+              "WITHOUT ROWID"
+_SCHEMA += _NEAR_TABLE + ";\n"
 
 
 # ---------------------------------------------------------------------------
@@ -296,6 +327,8 @@ class Batch:
         blocks: DataFrame ``doc, block, key, words``: each document's distinct content
             paragraphs of at least ``min_block_words`` words (first block of the type,
             global number), with their 48-bit key.
+        near: ``(m, 2)`` rows ``document, key`` of the LSH bands of each document's
+            first content paragraphs (:func:`near_keys`).
     """
 
     documents: list[Document]
@@ -312,6 +345,7 @@ class Batch:
     band_keys: np.ndarray
     text_hash: np.ndarray
     blocks: pd.DataFrame
+    near: np.ndarray
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -356,7 +390,30 @@ def analyse(documents: Sequence[Document], params: Params, known_boilerplate: np
     blocks = pd.DataFrame({"doc": occ["doc"].to_numpy(dtype=np.int64), "block": occ["block"].to_numpy(dtype=np.int64),
                            "key": _signed(type_hash[types], 48), "words": bi.type_words[types].astype(np.int64)})
     return Batch(docs, result, type_hash, boilerplate, learnt, keep_block, shingles, figures, words, empty, signatures,
-                 band_keys, text_hash, blocks)
+                 band_keys, text_hash, blocks, near_keys(tb, p, keep_block))
+
+
+def near_keys(tb: TokenizedBatch, params: Params, keep_block: np.ndarray | None = None) -> np.ndarray:
+    """``(m, 2)`` rows ``document, key``: the :data:`NEAR_BANDS` LSH bands (32-bit keys)
+    of the word-set signatures of each document's first :data:`NEAR_PARAGRAPHS`
+    paragraphs of ``tb`` that ``scan`` compares for near matches (``short_block_words``
+    and ``min_block_words`` words or more) and that are content (``keep_block``, default
+    all), each row once. The same for a batch being added or queried and for indexed
+    documents read back (their stored paragraphs are the content ones, in order)."""
+    blocks, signatures, _ = long_block_signatures(tb, params.short_block_words)
+    kept = tb.block_words[blocks] >= params.min_block_words
+    if keep_block is not None:
+        kept &= keep_block[blocks]
+    blocks, signatures = blocks[kept], signatures[kept]
+    # a document's first NEAR_PARAGRAPHS of them (blocks ascend, so by document)
+    doc = tb.block_doc[blocks]
+    first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1]))) if len(doc) else np.zeros(0, np.int64)
+    rank = np.arange(len(doc)) - np.repeat(first, np.diff(np.append(first, len(doc))))
+    blocks, signatures = blocks[rank < NEAR_PARAGRAPHS], signatures[rank < NEAR_PARAGRAPHS]
+    b, r = NEAR_BANDS
+    keys = _signed(lsh.band_keys(signatures, b, r) ^ _NEAR_SALT[None, :b], 32)
+    rows = np.stack((np.repeat(tb.block_doc[blocks].astype(np.int64), b), keys.ravel()), axis=1)
+    return np.unique(rows, axis=0) if len(rows) else rows.reshape(0, 2)
 
 
 def _sets(tb: TokenizedBatch, ngram: int, keep_block: np.ndarray | None = None) -> tuple[SetBatch, SetBatch]:
@@ -552,7 +609,36 @@ class Index:
             else stored.bands
         self._stored = stored
         self._word_hash_seed = int(meta.get("word_hash_seed", WORD_HASH_SEED))
-        return self.params_with(**given)
+        params = self.params_with(**given)
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self._near = "near" in tables
+        if not self._near:
+            if self.readonly:
+                warn(f"{self.path}: index made before paragraphs written again were indexed: a new document "
+                     f"whose every paragraph is edited (a corrected re-send) is not found in it; opening it "
+                     f"for writing once (any `dedup index add`) adds them from its stored words")
+            else:
+                self._add_near_table(params)
+        return params
+
+    def _add_near_table(self, params: Params) -> None:
+        """The ``near`` table of an index made before it, from the stored words of every
+        indexed document, :data:`CHUNK_DOCS` at a time, in one transaction."""
+        with self.transaction():
+            db = self._db
+            db.execute(_NEAR_TABLE)
+            last = -1
+            while True:
+                rows = db.execute("SELECT doc, tokens FROM docs WHERE doc > ? ORDER BY doc LIMIT ?",
+                                  (last, CHUNK_DOCS)).fetchall()
+                if not rows:
+                    break
+                numbers = np.array([r[0] for r in rows], dtype=np.int64)
+                near = near_keys(self._stored_tokens([r[1] for r in rows]), params)
+                db.executemany("INSERT OR IGNORE INTO near VALUES (?, ?)",
+                               zip(near[:, 1].tolist(), numbers[near[:, 0]].tolist()))
+                last = int(numbers[-1])
+        self._near = True
 
     def params_with(self, **given: Any) -> Params:
         """The index's parameters with ``given`` in place of theirs (those a scan may
@@ -754,6 +840,9 @@ class Index:
         bl = batch.blocks
         db.executemany("INSERT OR IGNORE INTO blocks VALUES (?, ?)",
                        zip(bl["key"].tolist(), numbers[bl["doc"].to_numpy()].tolist()))
+        near = batch.near[np.argsort(batch.near[:, 1], kind="stable")]  # in key order: fewer pages touched
+        db.executemany("INSERT OR IGNORE INTO near VALUES (?, ?)",
+                       zip(near[:, 1].tolist(), numbers[near[:, 0]].tolist()))
         # boilerplate found in this batch, for later batches
         tb, bi = batch.result.blocks, batch.result.index
         occ = bi.occurrences
@@ -863,6 +952,34 @@ class Index:
             raise DedupError("the index is damaged (words missing from its vocabulary)", self.path)
         return _words_only(doc_block_offsets, word_offsets, hashes[numbers].view(_U64), figures[numbers])
 
+    def _near_pairs(self, batch: Batch) -> np.ndarray:
+        """``(new document, indexed document)`` pairs whose paragraphs share a band in
+        ``near`` (keys held by more than :data:`MAX_BLOCK_DOCS` indexed documents left out,
+        as in ``shared``): the candidates of near-matching paragraphs."""
+        if not self._near or len(batch.near) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        # the indexed documents of each distinct key, in one statement (a JSON array of
+        # the keys: inserting the ~40 rows an article has into a temporary table and
+        # joining it took most of a query's time)
+        keys = np.unique(batch.near[:, 1])
+        held = np.array(self._db.execute("SELECT n.key, n.doc FROM near n WHERE n.key IN (SELECT value FROM "
+                                         "json_each(?))", (json.dumps(keys.tolist()),)).fetchall(),
+                        dtype=np.int64).reshape(-1, 2)
+        if len(held) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        # keys held by too many documents are left out; each new document's rows then
+        # meet the indexed documents of their key
+        distinct, counts = np.unique(held[:, 0], return_counts=True)
+        held = held[~np.isin(held[:, 0], distinct[counts > MAX_BLOCK_DOCS])]
+        held = held[np.argsort(held[:, 0], kind="stable")]
+        lo = np.searchsorted(held[:, 0], batch.near[:, 1], side="left")
+        hi = np.searchsorted(held[:, 0], batch.near[:, 1], side="right")
+        q = np.repeat(batch.near[:, 0], hi - lo)
+        doc = held[ragged_arange(lo, hi - lo), 1]
+        if len(q) == 0:
+            return np.zeros((0, 2), dtype=np.int64)
+        return np.unique(np.stack((q, doc), axis=1), axis=0)
+
     def _span_matches(self, batch: Batch, shared: pd.DataFrame, pairs: np.ndarray, rows: dict) -> pd.DataFrame:
         """Of ``pairs`` (new document, indexed one) that are not near-duplicates, those
         that are one story on two sites' pages, or an excerpt of the other in chrome
@@ -951,6 +1068,8 @@ class Index:
             db.executemany("DELETE FROM bands WHERE key = ? AND doc = ?",
                            zip(keys.ravel().tolist(), np.repeat(numbers, b).tolist()))
             db.execute("DELETE FROM blocks WHERE doc IN (SELECT doc FROM temp.gone)")
+            if self._near:
+                db.execute("DELETE FROM near WHERE doc IN (SELECT doc FROM temp.gone)")
             db.execute("DELETE FROM docs WHERE doc IN (SELECT doc FROM temp.gone)")
         return len(rows)
 
@@ -998,7 +1117,8 @@ class Index:
         if len(shared):
             per_key = shared.drop_duplicates(["key", "doc"]).groupby("key").size()
             shared = shared[shared["key"].map(per_key).to_numpy() <= MAX_BLOCK_DOCS]
-        pairs = np.concatenate((band_pairs, shared[["q", "doc"]].to_numpy(dtype=np.int64).reshape(-1, 2)))
+        pairs = np.concatenate((band_pairs, shared[["q", "doc"]].to_numpy(dtype=np.int64).reshape(-1, 2),
+                                self._near_pairs(batch)))
         pairs = np.unique(pairs, axis=0) if len(pairs) else pairs
 
         # the candidates' stored sets

@@ -32,6 +32,7 @@ from benchmarks.corpus import (SITE_CHROMES, aggregator_teaser, article_vocab, l
                                perturb_typographic, perturb_words, site_chrome_heavy, truncate, wrap_chrome)
 from benchmarks.generate import generate_articles
 from dedup.cli import cli
+from dedup.errors import DedupWarning
 from dedup.index import SCHEMA_VERSION, decode_tokens, decode_varints, encode_varints
 from dedup.io import documents_from_texts, read_documents
 from dedup.scan import MAX_SEED
@@ -448,7 +449,7 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i.db"]
     con = sqlite3.connect(db)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"meta", "docs", "vocabulary", "bands", "blocks", "boilerplate"}
+    assert tables == {"meta", "docs", "vocabulary", "bands", "blocks", "boilerplate", "near"}
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     meta = dict(con.execute("SELECT key, value FROM meta"))
     params = json.loads(meta["params"])
@@ -467,6 +468,9 @@ def test_storage_is_sqlite_tables_of_plain_values_never_pickle(tmp_path, monkeyp
     b, _ = dedup.Params().bands
     assert con.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 5 * b
     assert con.execute("SELECT COUNT(*) FROM blocks").fetchone()[0] > 40
+    # the near table: NEAR_BANDS 32-bit keys of each long content paragraph, plain integers
+    keys = con.execute("SELECT key, doc FROM near").fetchall()
+    assert len(keys) > 40 and all(isinstance(k, int) and -2**31 <= k < 2**31 for k, _ in keys)
     con.close()
     # the stored signature is a datasketch LeanMinHash of the document's shingles
     report = dedup.scan(docs)
@@ -845,3 +849,71 @@ def test_a_querys_matches_say_which_rule_made_each_a_duplicate():
     assert rules == {"repost": "similarity", "teaser": "containment", "wire": "span"}
     assert [m["rule"] for d in query.to_dict()["duplicates"] for m in d["of"]] == [rules[d] for d in
                                                                                  ("repost", "teaser", "wire")]
+
+
+# ---------------------------------------------------------------------------
+# paragraphs written again: the third source of candidates, as in scan
+# ---------------------------------------------------------------------------
+
+RESENDS_FILE = REPO / "tests" / "data" / "reuters_resends.jsonl"
+RESENDS = pd.read_json(RESENDS_FILE, lines=True, dtype=False)
+FIRSTS, CORRECTED = RESENDS[RESENDS.id.isin(["reuters-1081", "reuters-1230"])], \
+    RESENDS[RESENDS.id.isin(["reuters-1202", "reuters-1255"])]
+
+
+def test_a_corrected_resend_is_found_as_scan_finds_it(tmp_path):
+    # a data engineer's review: scan clusters each story with its re-send, every
+    # paragraph of which is edited; the index found neither (no band, no paragraph shared)
+    report = dedup.scan(RESENDS, text="text", id="id")
+    scanned = dict(zip(report.documents["doc"], report.documents["representative"]))
+    assert scanned["reuters-1202"] == "reuters-1081" and scanned["reuters-1255"] == "reuters-1230"
+    with dedup.Index(tmp_path / "news.db") as idx:
+        idx.add(FIRSTS, text="text", id="id")
+        found = idx.query(CORRECTED, text="text", id="id").documents
+    assert dict(zip(found["doc"], found["duplicate_of"])) == {"reuters-1202": "reuters-1081",
+                                                              "reuters-1255": "reuters-1230"}
+
+
+def test_cleaning_a_day_of_resends_into_the_index_twice_keeps_nothing_the_second_time(tmp_path):
+    src = tmp_path / "day.jsonl"
+    shutil.copy(RESENDS_FILE, src)
+    db = tmp_path / "news.db"
+    ok("clean", src, "-o", tmp_path / "a.jsonl", "--index", db)
+    assert len((tmp_path / "a.jsonl").read_text().splitlines()) == 2
+    second = ok("clean", src, "-o", tmp_path / "b.jsonl", "--index", db)
+    assert (tmp_path / "b.jsonl").read_text() == "", second.output
+    with dedup.Index(db, readonly=True) as idx:
+        assert sorted(idx.ids()) == ["reuters-1081", "reuters-1230"]
+
+
+def test_an_index_made_before_the_near_table_gets_it_when_opened_for_writing(tmp_path):
+    db = tmp_path / "old.db"
+    with dedup.Index(db) as idx:
+        idx.add(FIRSTS, text="text", id="id")
+        idx.add(DISTINCT.iloc[:50], text="text", id="id")
+    with sqlite3.connect(db) as con:  # as an index of the day before was made
+        con.execute("DROP TABLE near")
+    with pytest.warns(DedupWarning, match="paragraphs written again.*opening it for writing once"):
+        with dedup.Index(db, readonly=True) as idx:
+            assert not idx.query(CORRECTED, text="text", id="id").documents["is_duplicate"].any()
+    with dedup.Index(db) as idx:  # opened for writing: the table is made from the stored words
+        pass
+    with dedup.Index(db, readonly=True) as idx:
+        assert idx.query(CORRECTED, text="text", id="id").documents["is_duplicate"].all()
+    fresh = tmp_path / "fresh.db"
+    with dedup.Index(fresh) as idx:
+        idx.add(FIRSTS, text="text", id="id")
+        idx.add(DISTINCT.iloc[:50], text="text", id="id")
+    rows = {str(p): sqlite3.connect(p).execute("SELECT d.id, n.key FROM near n JOIN docs d USING (doc) "
+                                               "ORDER BY 1, 2").fetchall() for p in (db, fresh)}
+    assert rows[str(db)] == rows[str(fresh)] and len(rows[str(db)]) > 100
+
+
+def test_removing_a_document_removes_its_paragraph_bands(tmp_path):
+    with dedup.Index(tmp_path / "news.db") as idx:
+        idx.add(FIRSTS, text="text", id="id")
+        assert idx.remove(["reuters-1081"]) == 1
+        assert not idx.query(CORRECTED, text="text", id="id").documents.set_index("doc").loc[
+            "reuters-1202", "is_duplicate"]
+        held = idx._db.execute("SELECT COUNT(*) FROM near WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
+    assert held == 0
