@@ -56,7 +56,7 @@ import pandas as pd
 from .blocks import headlines
 from .compression import compressed_output
 from .dask import scanner
-from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
+from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
 from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
 from .index import story_boilerplate
 from .records import Pending, check_output, json_bytes, write_documents
@@ -493,8 +493,9 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             if idx is not None:
                 idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
             check_interrupted()  # nothing is put in place after Ctrl-C, even one numba swallowed
-            man.commit()
-            out.commit()
+            with committing():  # both or, if a rename fails, the error (no Ctrl-C between)
+                man.commit()
+                out.commit()
     except BaseException:
         out.discard()
         man.discard()

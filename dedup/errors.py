@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import warnings
+from typing import Iterator
 
 
 class DedupError(Exception):
@@ -80,6 +81,28 @@ def warn(message: str) -> None:
 
 #: set by the command line's Ctrl-C handler (:func:`interrupts_marked`)
 _INTERRUPTED = threading.Event()
+#: set while a command puts output in place, and once it has (:func:`committing`)
+_COMMITTING = threading.Event()
+_COMMITTED = threading.Event()
+
+
+@contextlib.contextmanager
+def committing() -> Iterator[None]:
+    """Put output in place inside the block (a file renamed over its target, an index
+    transaction committed). The command line's Ctrl-C handler (:func:`interrupts_marked`)
+    raises nothing inside it, and once it is done the run counts as committed: Ctrl-C is
+    then let pass, the rest of the output is put in place too, and the run exits 0. An
+    interrupt in a run's last moments made it exit 130 with everything written (and a
+    retry on 130 cleaned the day again against an index that held it: an empty output in
+    place of the day's), or, between two renames, left the manifest of a clean in place
+    without its output (a data engineer's review). Should the block fail, its error is
+    raised, and a Ctrl-C that came meanwhile after it (:func:`check_interrupted`)."""
+    _COMMITTING.set()
+    try:
+        yield
+        _COMMITTED.set()
+    finally:
+        _COMMITTING.clear()
 
 
 @contextlib.contextmanager
@@ -93,10 +116,14 @@ def interrupts_marked():
     import signal
 
     _INTERRUPTED.clear()
+    _COMMITTED.clear()
 
     def remember(signum, frame):
+        if _COMMITTED.is_set():  # output is in place: the command finishes (committing)
+            return
         _INTERRUPTED.set()
-        signal.default_int_handler(signum, frame)
+        if not _COMMITTING.is_set():  # else the output goes in place, or its error is raised
+            signal.default_int_handler(signum, frame)
 
     before = signal.signal(signal.SIGINT, remember)
     try:
@@ -104,9 +131,11 @@ def interrupts_marked():
     finally:
         signal.signal(signal.SIGINT, before)
         _INTERRUPTED.clear()
+        _COMMITTED.clear()
 
 
 def check_interrupted() -> None:
-    """A KeyboardInterrupt if Ctrl-C was pressed, even one that was swallowed."""
-    if _INTERRUPTED.is_set():
+    """A KeyboardInterrupt if Ctrl-C was pressed, even one that was swallowed, unless
+    output was put in place since (:func:`committing`)."""
+    if _INTERRUPTED.is_set() and not _COMMITTED.is_set():
         raise KeyboardInterrupt

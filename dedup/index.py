@@ -95,7 +95,7 @@ import pandas as pd
 
 from . import lsh
 from .blocks import BLOCK_NUM_PERM, long_block_signatures
-from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
+from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
 from .io import MEMORY, Document, documents_from_texts, read_dataframe_documents
 from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
@@ -514,6 +514,7 @@ class Index:
         self.readonly = readonly
         self._depth = 0
         self._writing = False  # in a transaction that may write
+        self._changed = False  # ... that added or removed documents
         # the vocabulary as read (committed words), and as read inside a write transaction
         self._vocab: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, bool))
         self._vocab_txn: tuple[np.ndarray, np.ndarray] | None = None
@@ -757,6 +758,7 @@ class Index:
                 self._depth -= 1
             return
         self._writing = write and not self.readonly
+        self._changed = False
         self._db.execute("BEGIN IMMEDIATE" if self._writing else "BEGIN")
         self._depth = 1
         try:
@@ -767,11 +769,12 @@ class Index:
                 if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
                     self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            with committing() if self._changed else contextlib.nullcontext():  # documents added or removed
+                self._db.execute("COMMIT")
             if self._vocab_txn is not None:
                 self._vocab = self._vocab_txn
         finally:
-            self._depth, self._writing, self._vocab_txn = 0, False, None
+            self._depth, self._writing, self._vocab_txn, self._changed = 0, False, None, False
 
     def _known_boilerplate(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self._db.execute("SELECT hash FROM boilerplate")), dtype=np.int64)
@@ -804,6 +807,7 @@ class Index:
 
     def _insert(self, batch: Batch) -> None:
         db = self._db
+        self._changed = True
         ids = [d.id for d in batch.documents]
         db.execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (id TEXT)")
         db.execute("DELETE FROM temp.new_ids")
@@ -1071,6 +1075,7 @@ class Index:
             if self._near:
                 db.execute("DELETE FROM near WHERE doc IN (SELECT doc FROM temp.gone)")
             db.execute("DELETE FROM docs WHERE doc IN (SELECT doc FROM temp.gone)")
+            self._changed = True
         return len(rows)
 
     def _writable(self) -> None:

@@ -49,7 +49,7 @@ from typing import IO, Any
 import numpy as np
 
 from .compression import compressed_output, compression_of, decompressed, without_compression
-from .errors import DedupError, InputError, ParameterError, check_interrupted, warn
+from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
 from .text import LONE_SURROGATE, Utf8Texts
 
 __all__ = [
@@ -627,7 +627,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str = "utf-8
             yield _NamedWrites(f, path)
         check_interrupted()  # nothing is put in place after Ctrl-C, even one numba swallowed
         try:
-            os.replace(tmp, target)
+            with committing():
+                os.replace(tmp, target)
         except OSError as e:
             raise DedupError(f"cannot write: {_os_reason(e)}", path) from e
     except BaseException:

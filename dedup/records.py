@@ -43,7 +43,7 @@ import uuid
 from typing import ContextManager, Sequence
 
 from .compression import compressed_output, compression_of
-from .errors import DedupError, ParameterError
+from .errors import DedupError, ParameterError, committing
 from .io import (FORMATS_BY_EXTENSION, TEXT_EXTENSIONS, Document, detect_format, keep_mode, open_input,
                  output_target, without_compression, write_errors_named)
 
@@ -137,7 +137,7 @@ class Pending:
 
     def commit(self) -> None:
         """Move the temporary output into place (an empty target directory is replaced)."""
-        with self.errors_named():
+        with self.errors_named(), committing():
             if self.is_dir and os.path.isdir(self.real):
                 os.rmdir(self.real)  # empty (checked before writing)
             os.replace(self.path, self.real)

@@ -649,6 +649,72 @@ def test_ctrl_c_that_numba_swallows_still_stops_the_run(command, tmp_path, monke
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+#: runs the command line with Ctrl-C (SIGINT) sent to itself while it puts each file in
+#: place or commits the index (dedup.errors.committing), as a Ctrl-C in a run's last moments
+_CTRL_C_AFTER_COMMIT = """
+import contextlib, os, signal, sys
+from dedup import errors
+from dedup.cli import main
+held = errors.committing
+@contextlib.contextmanager
+def interrupted():
+    with held():
+        yield
+        os.kill(os.getpid(), signal.SIGINT)
+for name in ("dedup.io", "dedup.records", "dedup.index", "dedup.clean"):
+    sys.modules[name].committing = interrupted
+sys.argv = ["dedup"] + sys.argv[1:]
+main()
+"""
+
+
+@pytest.mark.parametrize("command", ["scan", "clean", "clean-index", "index"])
+def test_ctrl_c_once_output_is_in_place_finishes_the_run_and_exits_0(command, tmp_path):
+    # a data engineer's review: Ctrl-C at the end of a clean into the index exited 130 with
+    # its output and the index committed, and a retry on 130 then cleaned the day again
+    # against an index that held it (an empty output in place of the day's)
+    out = tmp_path / "out"
+    args = {"scan": ["scan", EXAMPLES, "--format", "json", "-o", out / "report.json"],
+            "clean": ["clean", EXAMPLES, "-o", out / "clean"],
+            "clean-index": ["clean", EXAMPLES, "-o", out / "clean", "--index", tmp_path / "news.db"],
+            "index": ["index", "add", tmp_path / "news.db", EXAMPLES]}[command]
+    out.mkdir()
+    result = subprocess.run([sys.executable, "-c", _CTRL_C_AFTER_COMMIT, *map(str, args)],
+                            capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    if command == "scan":
+        assert json.loads((out / "report.json").read_text())["summary"]["documents"] == 5
+    if command.startswith("clean"):  # the output and its manifest, both in place
+        assert sorted(p.name for p in out.iterdir()) == ["clean", "clean.removed.jsonl"]
+        assert len(list((out / "clean").iterdir())) == 5
+    if command in ("clean-index", "index"):
+        with dedup.Index(tmp_path / "news.db", readonly=True) as idx:
+            assert len(idx) == 5
+
+
+def test_ctrl_c_between_the_renames_of_a_clean_leaves_no_manifest_without_its_output(tmp_path):
+    # Ctrl-C arriving as the manifest was renamed into place stopped the run before the
+    # output's rename: a manifest of removed records beside no output
+    script = """
+import os, signal, sys
+real = os.replace
+def replace(a, b):
+    real(a, b)
+    os.kill(os.getpid(), signal.SIGINT)
+os.replace = replace
+from dedup.cli import main
+sys.argv = ["dedup"] + sys.argv[1:]
+main()
+"""
+    out = tmp_path / "clean"
+    result = subprocess.run([sys.executable, "-c", script, "clean", str(EXAMPLES), "-o", str(out),
+                             "--index", str(tmp_path / "news.db")], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean", "clean.removed.jsonl", "news.db"]
+    with dedup.Index(tmp_path / "news.db", readonly=True) as idx:
+        assert len(idx) == len(list(out.iterdir())) == 5
+
+
 @pytest.mark.parametrize("looped", [False, True], ids=["plain", "causes-in-a-loop"])
 def test_a_system_error_that_is_no_interrupt_is_not_taken_for_one(monkeypatch, looped):
     def broken(self, documents):
