@@ -29,6 +29,7 @@ Rules, with the reason for each default:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -200,12 +201,7 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
     ``clean`` before). Which short types have figures is read from ``store`` (the words
     of their first blocks, only of the types this decides); without it, no type is taken
     to have any."""
-    occ = index.occurrences
-    # each distinct (type, group) once, as packed keys (group labels are below 2**31):
-    # one sort, where pandas' drop_duplicates and groupby took 5-8 s at 10M occurrences
-    group = np.asarray(doc_group, dtype=np.int64)[occ["doc"].to_numpy()]
-    distinct = sorted_distinct((occ["type"].to_numpy().astype(np.int64) << 32) | group)
-    n_groups = np.bincount(distinct >> 32, minlength=index.n_types)
+    n_groups = _groups_of_types(index, doc_group)
     short = index.type_words < short_block_words
     need = np.where(short, max(2, min_groups - 1), min_groups)
     decided_by_figures = np.flatnonzero(short & (n_groups >= need) & (n_groups < min_groups))
@@ -214,6 +210,68 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
         figures = np.add.reduceat(words.word_is_number, words.offsets[:-1]) > 0  # every type has words
         need[decided_by_figures[figures]] = min_groups
     return n_groups >= need
+
+
+def _groups_of_types(index: BlockIndex, doc_group: np.ndarray) -> np.ndarray:
+    """The number of groups (``doc_group``, a label a document) each type is found in."""
+    occ = index.occurrences
+    # each distinct (type, group) once, as packed keys (group labels are below 2**31):
+    # one sort, where pandas' drop_duplicates and groupby took 5-8 s at 10M occurrences
+    group = np.asarray(doc_group, dtype=np.int64)[occ["doc"].to_numpy()]
+    distinct = sorted_distinct((occ["type"].to_numpy().astype(np.int64) << 32) | group)
+    return np.bincount(distinct >> 32, minlength=index.n_types)
+
+
+#: a line with a figure that is boilerplate by its groups (:func:`boilerplate_types`) is
+#: a fact of templated reports unless found in this many times as many groups
+FIGURE_LINE_GROUPS = 2
+
+
+def figure_lines(index: BlockIndex, types: np.ndarray, doc_group: np.ndarray, min_groups: int,
+                 store: TokenStore) -> np.ndarray:
+    """Mask over types: those of ``types`` (the boilerplate) that hold a figure and are
+    found in fewer than :data:`FIGURE_LINE_GROUPS` x ``min_groups`` groups.
+
+    Templated reports share a fact now and then: three companies' dividend notices the
+    same record date ("Record February 27", "Payable March 27"), three days' money
+    market reports the same forecast, a daily table its time ("1000 hrs cdt"). Found in
+    enough unrelated documents, such a line is boilerplate by its groups, and ``clean``
+    cut it: a notice lost its record date (a data engineer's review; 19 of the 21 such
+    types of all of Reuters-21578 are in 3-5 groups). Like a table's lines
+    (:func:`table_lines`) they are left out of every comparison, as they were, but are
+    neither boilerplate nor cut. A site's chrome has a figure in its copyright line, a
+    year: a line whose only figures are years (1900-2099) is no such fact."""
+    out = np.zeros(index.n_types, dtype=bool)
+    n_groups = _groups_of_types(index, doc_group)
+    few = np.flatnonzero(types & (n_groups < FIGURE_LINE_GROUPS * min_groups))
+    if len(few):
+        words = store.block_words(index.type_first_block[few])
+        few = few[np.add.reduceat(words.word_is_number, words.offsets[:-1]) > 0]  # every type has words
+        facts = [not _years_only(t) for t in _block_texts(store, index.type_first_block[few])]
+        out[few[np.array(facts, dtype=bool)]] = True
+    return out
+
+
+def _years_only(text: str) -> bool:
+    """Whether the figures of ``text`` are all years and it has no number word:
+    "Copyright 2025 ...", not "Record February 27" or "three-for-two"."""
+    figures = re.findall(r"\d+", text)
+    return bool(figures) and all(_YEAR.fullmatch(f) for f in figures) and not _NUMBER_WORD.search(text)
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|hundred|"
+                          r"thousand|million|billion|mln|bln)\b", re.IGNORECASE)
+
+
+def _block_texts(store: TokenStore, blocks: np.ndarray) -> list[str]:
+    """The texts of corpus blocks ``blocks``, read from their documents."""
+    table = store.blocks
+    distinct, at = np.unique(table.block_doc[blocks], return_inverse=True)
+    documents = store.documents
+    texts = documents.texts(distinct) if hasattr(documents, "texts") else \
+        [documents[d].text for d in distinct.tolist()]
+    return [texts[a][table.block_start[b]:table.block_end[b]] for a, b in zip(at.tolist(), blocks.tolist())]
 
 
 #: a type found in enough groups to be boilerplate is judged a table's line from this

@@ -487,7 +487,8 @@ class Scanner:
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)
-        template = blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
+        template = (blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
+                    | blk.figure_lines(index, boilerplate, groups, p.boilerplate_min_docs, store))
         stages("boilerplate")
         release_free_memory()
 
