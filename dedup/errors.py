@@ -41,12 +41,14 @@ class DedupError(Exception):
         return f"{where}{self.message}"
 
 
-class InputError(DedupError):
-    """Input that cannot be read: invalid UTF-8, binary data, malformed records, missing fields."""
+class InputError(DedupError, ValueError):
+    """Input that cannot be read: invalid UTF-8, binary data, malformed records, missing
+    fields (a ``ValueError`` too, as Python's own readers raise)."""
 
 
-class ParameterError(DedupError):
-    """Parameters that do not make sense together (e.g. a threshold outside 0..1).
+class ParameterError(DedupError, ValueError):
+    """Parameters that do not make sense together (e.g. a threshold outside 0..1; a
+    ``ValueError`` too, as scikit-learn raises for its parameters).
 
     Args:
         params: the names of the parameters at fault, when the error knows them (an

@@ -427,7 +427,7 @@ def _sets(tb: TokenizedBatch, ngram: int, keep_block: np.ndarray | None = None) 
 def story_boilerplate(result: ScanResult) -> np.ndarray:
     """The scan's boilerplate, less the block types found only in copies of one story.
 
-    Copies of one story never make its paragraphs boilerplate (DESIGN.md). The scanner
+    Copies of one story never make its paragraphs boilerplate. The scanner
     forms its groups before all its candidates are known (pairs found through
     near-matching paragraphs join later), so an article and its edited copy can count
     as two groups, making their shared title and sign-off "boilerplate" of the pair.

@@ -1,7 +1,7 @@
 """The findings of a scan as pandas DataFrames, and their renderers.
 
 One data model (:class:`Report`), several renderers: a table for people, JSON (the
-schema in DESIGN.md), JSONL (one finding a line, with a ``type``), CSV (one row per
+schema in the README's "JSON report"), JSONL (one finding a line, with a ``type``), CSV (one row per
 document) and a self-contained HTML page. The command line only picks a renderer.
 """
 
@@ -253,7 +253,7 @@ class Report:
         return [(int(cluster[a]), rep[a], int(size[a]), rows[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
 
     def to_dict(self) -> dict:
-        """The JSON report (DESIGN.md's schema) as plain Python objects."""
+        """The JSON report (the README's "JSON report" schema) as plain Python objects."""
         rules = iter(self._clusters["rule"].tolist())  # in the order of the groups' members
         clusters = [{"cluster": c, "representative": rep, "size": size,
                      "members": [{"doc": d, "similarity": sim, "containment": cont, "exact": ex, "rule": next(rules)}

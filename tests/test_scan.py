@@ -1025,3 +1025,15 @@ def test_figures_that_look_like_no_stamp_stay_figures():
     for line in ("Brent crude $18.50, WTI $19.25 at 1500 GMT March {}", "Texas A&M {}, Baylor 17, March 12"):
         report = scan({"a": f"MARKETS\n\n{lead}\n\n{line.format(24)}\n", "b": f"MARKETS\n\n{lead}\n\n{line.format(31)}\n"})
         assert report.summary["clusters"] == 0, line
+
+
+def test_errors_of_parameters_and_input_are_value_errors():
+    # a notebook user's review: `except ValueError` caught neither a bad threshold nor a
+    # wrong column, as a scikit-learn user writes it
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="threshold"):
+        dedup.scan(list(SEEDS.values()), threshold=2)
+    with pytest.raises(ValueError, match="body"):
+        dedup.scan(pd.DataFrame({"text": list(SEEDS.values())}), text="body")
+    assert issubclass(dedup.ParameterError, dedup.DedupError) and issubclass(dedup.InputError, dedup.DedupError)
