@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 import click
 
 from .dask import scanner as engine_scanner
-from .errors import DedupError, DedupWarning, ParameterError, check_interrupted, interrupts_marked
+from .errors import DedupError, DedupWarning, ParameterError, check_interrupted, interrupts_marked, terminated
 from .index import QUERY_FORMATS
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout, skipping_malformed
 from .progress import bar
@@ -177,6 +177,15 @@ def _caused_by_interrupt(err: BaseException | None) -> bool:
     return False
 
 
+def _exit_interrupted() -> None:
+    """Exit as a shell reports a command ended by Ctrl-C (130) or by SIGTERM (143)."""
+    if terminated():
+        click.echo("dedup: terminated (SIGTERM); nothing was written", err=True)
+        sys.exit(143)
+    click.echo("Aborted!", err=True)
+    sys.exit(130)
+
+
 class DedupGroup(click.Group):
     """Turns library errors of any subcommand into :class:`UserError` (exit code 2),
     and prints usage errors on one line too."""
@@ -195,8 +204,7 @@ class DedupGroup(click.Group):
                 result = super().main(*args, **kwargs)
                 check_interrupted()  # one that numba swallowed: the exit says so
         except KeyboardInterrupt:
-            click.echo("Aborted!", err=True)
-            sys.exit(130)
+            _exit_interrupted()
         except _NO_ARGS_IS_HELP as err:  # `dedup`, `dedup index`: the help, as click prints it
             click.echo(err.ctx.get_help(), err=True)
             sys.exit(2)
@@ -214,8 +222,10 @@ class DedupGroup(click.Group):
             interrupted = _caused_by_interrupt(err)
             if isinstance(err, SystemError) and not interrupted:
                 raise
+            if interrupted:
+                _exit_interrupted()
             click.echo("Aborted!", err=True)
-            sys.exit(130 if interrupted else 1)
+            sys.exit(1)
         except OSError as err:
             if err.errno not in _OUT_OF_ROOM:  # not a write that ran out of room: a bug, shown whole
                 raise
@@ -435,7 +445,8 @@ def main() -> None:
     """Entry point of the ``dedup`` console script."""
     try:
         cli(prog_name="dedup")
-        # done: a Ctrl-C while the interpreter shuts down (~0.1 s) does not make it exit 130
+        # done: a Ctrl-C or SIGTERM while the interpreter shuts down (~0.1 s) does not make it exit 130
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     except BrokenPipeError:  # e.g. `dedup scan ... | head`
         sys.exit(0)

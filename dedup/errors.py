@@ -83,6 +83,8 @@ def warn(message: str) -> None:
 
 #: set by the command line's Ctrl-C handler (:func:`interrupts_marked`)
 _INTERRUPTED = threading.Event()
+#: set when that interrupt was SIGTERM (:func:`terminated`)
+_TERMINATED = threading.Event()
 #: set while a command puts output in place, and once it has (:func:`committing`)
 _COMMITTING = threading.Event()
 _COMMITTED = threading.Event()
@@ -113,27 +115,40 @@ def interrupts_marked():
     remembered: numba swallows one raised while it loads its compiled loops (inside a
     ``ctypes`` callback, printing "Exception ignored"), and the run went on to write its
     output and exit 0. :func:`check_interrupted` raises it again before anything is put
-    in place. For the command line's main thread: the handler before, and an unmarked
-    state, come back when the block ends (a library leaves the process's signals alone)."""
+    in place. SIGTERM, which schedulers send (Airflow, Kubernetes, systemd, ``timeout``),
+    is taken the same way, so that the temporary files go too (it left them before, a
+    data engineer's review), and is told apart (:func:`terminated`). For the command
+    line's main thread: the handlers before, and an unmarked state, come back when the
+    block ends (a library leaves the process's signals alone)."""
     import signal
 
     _INTERRUPTED.clear()
     _COMMITTED.clear()
+    _TERMINATED.clear()
 
     def remember(signum, frame):
         if _COMMITTED.is_set():  # output is in place: the command finishes (committing)
             return
         _INTERRUPTED.set()
+        if signum == signal.SIGTERM:
+            _TERMINATED.set()
         if not _COMMITTING.is_set():  # else the output goes in place, or its error is raised
             signal.default_int_handler(signum, frame)
 
-    before = signal.signal(signal.SIGINT, remember)
+    before = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
         _INTERRUPTED.clear()
         _COMMITTED.clear()
+
+
+def terminated() -> bool:
+    """Whether the interrupt :func:`interrupts_marked` saw last was SIGTERM, not Ctrl-C
+    (the command line exits 143 for it, as a shell reports a process that SIGTERM ended)."""
+    return _TERMINATED.is_set()
 
 
 def check_interrupted() -> None:

@@ -715,6 +715,39 @@ main()
         assert len(idx) == len(list(out.iterdir())) == 5
 
 
+@pytest.mark.parametrize("command", ["scan", "clean", "index"])
+def test_sigterm_stops_a_run_like_ctrl_c_leaving_no_temporary_file_and_exits_143(command, tmp_path):
+    # a data engineer's review: SIGTERM, which Airflow, Kubernetes and systemd send, left
+    # the temporary files of clean's output and manifest behind
+    script = """
+import os, signal, sys
+from dedup import batch
+compute = batch.compute
+def terminated(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGTERM)
+    return compute(*args, **kwargs)
+batch.compute = terminated
+from dedup.cli import main
+sys.argv = ["dedup"] + sys.argv[1:]
+main()
+"""
+    out = tmp_path / "out"
+    out.mkdir()
+    args = {"scan": ["scan", EXAMPLES, "--format", "json", "-o", out / "report.json"],
+            "clean": ["clean", EXAMPLES, "-o", out / "clean"],
+            "index": ["index", "add", out / "news.db", EXAMPLES]}[command]
+    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 143, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "dedup: terminated (SIGTERM); nothing was written"
+    if command == "index":  # the file is made when opened: it stays empty
+        with dedup.Index(out / "news.db", readonly=True) as idx:
+            assert len(idx) == 0
+        assert sorted(p.name for p in out.iterdir()) == ["news.db"]
+    else:
+        assert list(out.iterdir()) == []
+
+
 @pytest.mark.parametrize("looped", [False, True], ids=["plain", "causes-in-a-loop"])
 def test_a_system_error_that_is_no_interrupt_is_not_taken_for_one(monkeypatch, looped):
     def broken(self, documents):
