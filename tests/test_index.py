@@ -635,6 +635,10 @@ def test_add_is_all_or_nothing_when_an_id_is_taken(tmp_path):
             idx.add(batch, id="id")
         assert caught.value.line == 3 and f"id {DISTINCT['id'].iloc[7]!r}" in str(caught.value)
         assert idx.ids() == DISTINCT["id"].iloc[:10].tolist()
+        # an id taken by another text says so (a data engineer's review)
+        other = pd.DataFrame({"id": [DISTINCT["id"].iloc[2]], "text": [DISTINCT["text"].iloc[30]]})
+        with pytest.raises(dedup.InputError, match="is already in the index .* with another text"):
+            idx.add(other, id="id")
 
 
 def test_remove_takes_documents_out_of_every_table(tmp_path):
