@@ -116,7 +116,16 @@ class CleanResult:
         return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
                 f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}{same_id}, "
                 f"{s['empty']} empty{emptied}); {s['repeat_removed']} repeated and {s['boilerplate_removed']} "
-                "boilerplate blocks cut" + (f"; {plural(s['malformed'], 'malformed line')} skipped" if s["malformed"] else ""))
+                "boilerplate blocks cut" + self._skipped())
+
+    def _skipped(self) -> str:
+        """What ``--skip-malformed`` skipped: lines (records) and whole files (a directory's
+        file that is no text: a data engineer's review had it counted as a line)."""
+        malformed = [r for r in self.removed if r["reason"] == "malformed"]
+        files = sum(1 for r in malformed if "file" in r)  # a directory's file: skipped whole
+        parts = [plural(len(malformed) - files, "malformed line")] if len(malformed) > files else []
+        parts += [plural(files, "unreadable file")] if files else []
+        return f"; {' and '.join(parts)} skipped" if parts else ""
 
 
 @dataclass

@@ -1322,7 +1322,8 @@ def test_skip_malformed_skips_a_directorys_file_that_is_no_text(tmp_path):
                                      "column 4) (file skipped)")
     assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == len(list(EXAMPLES.glob("*.txt")))
     out = tmp_path / "clean"
-    assert run("clean", day, "-o", out, "--skip-malformed").exit_code == 0
+    result = run("clean", day, "-o", out, "--skip-malformed")
+    assert result.exit_code == 0 and "; 1 unreadable file skipped" in result.stdout, result.stdout
     first = json.loads((tmp_path / "clean.removed.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert first == {"id": None, "reason": "malformed", "input_line": 1,
                      "error": "invalid UTF-8 (byte 0xe9 at column 4)", "file": str(day / "latin1.txt")}
