@@ -419,6 +419,8 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
             value = None
         if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):
             raise InputError("null id", MEMORY, position)
+        if _id_text(doc_id) == "":
+            raise InputError("empty id", MEMORY, position)
         docs.append(Document(_id_text(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
     return list(_unique(docs))
 
@@ -730,6 +732,8 @@ def _record_document(record: dict, number: int, line: int, path: str, text_field
             raise InputError(f"id {json.dumps(value)[:40]} in field {id_field!r} is not a string or a number",
                              path, line)
         doc_id = str(value)
+        if doc_id == "":  # a CSV's empty cell, as a null id is (a data engineer's review)
+            raise InputError(f"empty id in field {id_field!r}", path, line)
     elif id_field != DEFAULT_ID_FIELD:  # a field named on purpose (misspelt?) must be there
         raise InputError(f"no id field {id_field!r} (fields: {', '.join(map(str, record))}); use --id-field",
                          path, line)
@@ -1045,6 +1049,8 @@ def _arrow_documents(chunk: np.ndarray, starts: np.ndarray, first_line: int, fir
                                   or pa.types.is_int64(ids.type)):
             return None  # a missing or null id, or one json gives as another Python type
         doc_ids = [str(v) for v in ids.to_pylist()]
+        if "" in doc_ids:
+            return None  # the line parser names the record with an empty id
     elif id_field != DEFAULT_ID_FIELD:
         return None  # the line parser names the record without it
     else:

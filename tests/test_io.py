@@ -1022,3 +1022,20 @@ def test_a_repeated_id_is_skipped_when_asked_and_the_first_stays(tmp_path):
     assert str(skipped[0]) == f"{day2}:1: duplicate id 'u1' (first seen at {day1}:2)"
     with pytest.raises(ParameterError, match="given twice"):  # the same file twice is still an error
         read_documents([day1, day1], on_malformed=skipped.append)
+
+
+def test_an_empty_id_is_an_error_as_a_null_one_is(tmp_path):
+    # a data engineer's review: a CSV's empty id cell became the id "", and a second one
+    # then "duplicate id ''"; JSONL's null id was an error
+    texts = ["one two three four five six", "seven eight nine ten eleven"]
+    (tmp_path / "d.csv").write_text("id,text\n," + texts[0] + "\nb," + texts[1] + "\n")
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(["", "b"], texts)))
+    for name, line in (("d.csv", 2), ("d.jsonl", 1)):
+        with pytest.raises(InputError, match="empty id in field 'id'") as caught:
+            read_documents([str(tmp_path / name)])
+        assert caught.value.line == line
+        skipped = []
+        docs = read_documents([str(tmp_path / name)], on_malformed=skipped.append)
+        assert [d.id for d in docs] == ["b"] and len(skipped) == 1
+    with pytest.raises(InputError, match="empty id"):
+        read_dataframe_documents(pd.DataFrame({"id": ["", "b"], "text": texts}), id="id")
