@@ -36,9 +36,10 @@ Codes:
 findings of the named files; ``--baseline FILE`` then reports only findings not recorded.
 Findings are matched on file, code and a fingerprint of their content (the normalised
 paragraph, the other file), not on line numbers, so moving text around does not bring
-an accepted finding back. A near-duplicate or shared paragraphs accepted in one file
-are accepted in the other file named too (one pair), and a file renamed without edits
-keeps its entries (the baseline's ``contents``: a digest of each named file's text).
+an accepted finding back. A near-duplicate accepted in one file is accepted in the
+other file named too (one pair), and shared paragraphs are, the same paragraphs; a
+file renamed without edits keeps its entries (the baseline's ``contents``: a digest of
+each named file's text).
 Writing a baseline for some files keeps the entries of others.
 
 ``check`` never modifies a checked file; it writes nothing but the baseline asked for.
@@ -294,13 +295,15 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
         out.append(Finding(doc, line, col, "DUP003",
                            f"shares {n} paragraph{'s' if n != 1 else ''} with {others[0]}{also}", fingerprint,
                            others=tuple(others)))
-    return sorted(_with_contents(f, texts) for f in out)
+    digests: dict[str, str] = {}  # each file's once (a file with a thousand repeats is hashed once)
 
+    def digest(doc: str) -> str:
+        if doc not in digests:
+            digests[doc] = _content_digest(texts.get(doc))
+        return digests[doc]
 
-def _with_contents(finding: Finding, texts: dict[str, str]) -> Finding:
-    """``finding`` with the digests of its file's text and of its other files' (by id in ``texts``)."""
-    return dataclasses.replace(finding, content=_content_digest(texts.get(finding.path)),
-                               others_content=tuple(_content_digest(texts.get(o)) for o in finding.others))
+    return sorted(dataclasses.replace(f, content=digest(f.path), others_content=tuple(map(digest, f.others)))
+                  for f in out)
 
 
 def _content_digest(text: str | None) -> str:
@@ -525,12 +528,13 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
             except InputError as e:
                 raise InputError(e.message, doc_id, e.line) from None
             itself = {doc_id, _relative(os.path.abspath(path), config.root)}
+            content = _content_digest(text)
             q = idx.query([Document(doc_id, text, path, None)])
             for r in q.repeats.itertuples(index=False):
                 extra = "" if r.similarity >= 1.0 else f", similarity {_ratio(r.similarity)}"
                 found.append(Finding(doc_id, r.line, _line_col(text, r.start)[1], "DUP001",
                                      f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
-                                     _digest("DUP001", normalize(r.text)), content=_content_digest(text)))
+                                     _digest("DUP001", normalize(r.text)), content=content))
             matches = q.matches[~q.matches["indexed"].isin(itself)]
             if len(matches):
                 m = matches.iloc[0]
@@ -538,7 +542,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 spans = block_spans(text)
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
-                                     _digest("DUP002"), others=(m["indexed"],), content=_content_digest(text),
+                                     _digest("DUP002"), others=(m["indexed"],), content=content,
                                      others_content=("",)))
             seen: set[str] = set()
             for r in q.overlaps.itertuples(index=False):  # (duplicate pairs are not overlaps)
@@ -558,7 +562,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                      f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}", fingerprint,
-                                     others=(r.indexed,), content=_content_digest(text), others_content=("",)))
+                                     others=(r.indexed,), content=content, others_content=("",)))
     return found, size, "index"
 
 
@@ -636,22 +640,39 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     entries = read_baseline(path, document)
     renamed = _renames(document.get("contents"), found, base)
     entries = [dict(e, path=renamed.get(e["path"], e["path"]),
-                    others=[renamed.get(o, o) for o in e.get("others", []) if isinstance(o, str)])
+                    others=[renamed.get(o, o) for o in _others(e)])
                for e in entries]
     accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in entries)
     # (file, other file, code) of each pair accepted, as seen from the other file
-    pairs = {(o, e["path"], e["code"]) for e in entries if e["code"] in ("DUP002", "DUP003") for o in e["others"]}
+    # (file, other file, code, paragraphs) of each pair accepted, as seen from the other
+    # file: a near-duplicate whatever they share, shared paragraphs on the same ones (more
+    # copied later are a finding: a code review)
+    pairs = {(o, e["path"], e["code"], _pair_fingerprint(e["code"], e["fingerprint"]))
+             for e in entries if e["code"] in ("DUP002", "DUP003") for o in e["others"]}
     new, old = [], []
     for f in found:
         key = _baseline_key(f, base)
         if accepted[key] > 0:
             accepted[key] -= 1
             old.append(f)
-        elif any((key[0], _relative(os.path.abspath(o), base), f.code) in pairs for o in f.others):
+        elif any((key[0], _relative(os.path.abspath(o), base), f.code, _pair_fingerprint(f.code, f.fingerprint))
+                 in pairs for o in f.others):
             old.append(f)
         else:
             new.append(f)
     return new, old
+
+
+def _pair_fingerprint(code: str, fingerprint: str) -> str:
+    """What the two sides of an accepted pair must agree on: nothing more for a
+    near-duplicate (its fingerprint is the file alone), the paragraphs for shared ones."""
+    return "" if code == "DUP002" else fingerprint
+
+
+def _others(entry: dict) -> list[str]:
+    """An entry's other files (none where a hand-edited baseline has no list of paths)."""
+    others = entry.get("others")
+    return [o for o in others if isinstance(o, str)] if isinstance(others, list) else []
 
 
 def _renames(contents: Any, found: list[Finding], base: Path) -> dict[str, str]:
@@ -668,7 +689,8 @@ def _renames(contents: Any, found: list[Finding], base: Path) -> dict[str, str]:
                 now[digest].append(rel)
     out = {}
     for old, digest in contents.items():
-        if isinstance(old, str) and not (base / old).exists() and len(now.get(digest, [])) == 1:
+        if isinstance(old, str) and isinstance(digest, str) and not (base / old).exists() \
+                and len(now.get(digest, [])) == 1:
             out[old] = now[digest][0]
     return out
 
@@ -693,12 +715,12 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     # each named file's text digest, to follow it when renamed (those of files not checked now kept)
     old_contents = old.get("contents")
     contents = {k: v for k, v in (old_contents if isinstance(old_contents, dict) else {}).items()
-                if k not in checked_rel}
+                if k not in checked_rel and isinstance(v, str)}
     for f in found:
         for file, digest in zip((f.path, *f.others), (f.content, *f.others_content)):
             if digest:
                 contents[_relative(os.path.abspath(file), base)] = digest
-    named = {e["path"] for e in entries} | {o for e in entries for o in e.get("others", []) if isinstance(o, str)}
+    named = {e["path"] for e in entries} | {o for e in entries for o in _others(e)}
     document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries,
                 "contents": {k: contents[k] for k in sorted(contents) if k in named}}
     atomic_write(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
@@ -725,7 +747,10 @@ def _display(path: str) -> str:
 
 
 def _relative(path: str, base: Path) -> str:
-    return os.path.relpath(path, base).replace(os.sep, "/")
+    try:
+        return os.path.relpath(path, base).replace(os.sep, "/")
+    except ValueError:  # another drive (Windows): the path as it is
+        return path.replace(os.sep, "/")
 
 
 def _digest(*parts: str) -> str:

@@ -7,7 +7,6 @@ become a one-line message on stderr and exit code 2, in one place (:class:`Dedup
 from __future__ import annotations
 
 import errno
-import signal
 import sys
 import threading
 import warnings
@@ -177,10 +176,14 @@ def _caused_by_interrupt(err: BaseException | None) -> bool:
     return False
 
 
+#: whether the command line runs as the console script (``main``), not inside another program
+_CONSOLE = [False]
+
+
 def _exit_interrupted() -> None:
     """Exit as a shell reports a command ended by Ctrl-C (130) or by SIGTERM (143)."""
     if terminated():
-        click.echo("dedup: terminated (SIGTERM); nothing was written", err=True)
+        click.echo("dedup: terminated (SIGTERM); nothing was put in place", err=True)
         sys.exit(143)
     click.echo("Aborted!", err=True)
     sys.exit(130)
@@ -198,7 +201,8 @@ class DedupGroup(click.Group):
         if not kwargs.get("standalone_mode", True):
             return super().main(*args, **kwargs)
         kwargs["standalone_mode"] = False
-        marked = interrupts_marked() if threading.current_thread() is threading.main_thread() else nullcontext()
+        marked = interrupts_marked(ignore_when_done=_CONSOLE[0]) \
+            if threading.current_thread() is threading.main_thread() else nullcontext()
         try:
             with marked:
                 result = super().main(*args, **kwargs)
@@ -443,10 +447,8 @@ def _read_skipping(paths: tuple[str, ...], text_field: str, id_field: str, skip_
 
 def main() -> None:
     """Entry point of the ``dedup`` console script."""
+    _CONSOLE[0] = True  # the process exits after the command: its signals are ignored once it is done
     try:
         cli(prog_name="dedup")
-        # done: a Ctrl-C or SIGTERM while the interpreter shuts down (~0.1 s) does not make it exit 130
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     except BrokenPipeError:  # e.g. `dedup scan ... | head`
         sys.exit(0)

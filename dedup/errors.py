@@ -81,78 +81,94 @@ def warn(message: str) -> None:
     warnings.warn(DedupWarning(message), stacklevel=level + 1)
 
 
-#: set by the command line's Ctrl-C handler (:func:`interrupts_marked`)
-_INTERRUPTED = threading.Event()
-#: set when that interrupt was SIGTERM (:func:`terminated`)
-_TERMINATED = threading.Event()
-#: set while a command puts output in place, and once it has (:func:`committing`)
-_COMMITTING = threading.Event()
-_COMMITTED = threading.Event()
+class _Interrupts:
+    """What the command line's handler of Ctrl-C and SIGTERM has seen (:func:`interrupts_marked`):
+    plain flags, set in the handler, which may run again inside itself (a second signal
+    between two bytecodes of the first one's handling): an ``Event``'s lock would then
+    wait on itself."""
+
+    interrupted = False  # a signal came (and was perhaps swallowed by numba)
+    terminated = False  # ... and it was SIGTERM (:func:`terminated`)
+    committing = False  # output is being put in place (:func:`committing`)
+    committed = False  # ... and has been: a signal is let pass
+
+
+_STATE = _Interrupts()
 
 
 @contextlib.contextmanager
 def committing() -> Iterator[None]:
     """Put output in place inside the block (a file renamed over its target, an index
-    transaction committed). The command line's Ctrl-C handler (:func:`interrupts_marked`)
-    raises nothing inside it, and once it is done the run counts as committed: Ctrl-C is
-    then let pass, the rest of the output is put in place too, and the run exits 0. An
-    interrupt in a run's last moments made it exit 130 with everything written (and a
-    retry on 130 cleaned the day again against an index that held it: an empty output in
-    place of the day's), or, between two renames, left the manifest of a clean in place
-    without its output (a data engineer's review). Should the block fail, its error is
-    raised, and a Ctrl-C that came meanwhile after it (:func:`check_interrupted`)."""
-    _COMMITTING.set()
+    transaction committed). The command line's handler of Ctrl-C and SIGTERM
+    (:func:`interrupts_marked`) raises nothing inside it, and once it is done the run
+    counts as committed: a signal is then let pass, the rest of the output is put in
+    place too, and the run exits 0. An interrupt in a run's last moments made it exit
+    130 with everything written (and a retry on 130 cleaned the day again against an
+    index that held it: an empty output in place of the day's), or, between two renames,
+    left the manifest of a clean in place without its output (a data engineer's
+    review). Should the block fail, its error is raised, and an interrupt that came
+    meanwhile after it (:func:`check_interrupted`)."""
+    _STATE.committing = True
     try:
         yield
-        _COMMITTED.set()
+        _STATE.committed = True
     finally:
-        _COMMITTING.clear()
+        _STATE.committing = False
 
 
 @contextlib.contextmanager
-def interrupts_marked():
+def interrupts_marked(ignore_when_done: bool = False):
     """Inside the block, Ctrl-C raises KeyboardInterrupt as always, and is also
     remembered: numba swallows one raised while it loads its compiled loops (inside a
     ``ctypes`` callback, printing "Exception ignored"), and the run went on to write its
     output and exit 0. :func:`check_interrupted` raises it again before anything is put
     in place. SIGTERM, which schedulers send (Airflow, Kubernetes, systemd, ``timeout``),
     is taken the same way, so that the temporary files go too (it left them before, a
-    data engineer's review), and is told apart (:func:`terminated`). For the command
+    data engineer's review), and is told apart (:func:`terminated`). A signal the process
+    was started ignoring (a background job's SIGINT) stays ignored. For the command
     line's main thread: the handlers before, and an unmarked state, come back when the
-    block ends (a library leaves the process's signals alone)."""
+    block ends; with ``ignore_when_done`` (the console script, which exits next), a
+    block that ends without an error leaves both signals ignored instead, so that one
+    while the interpreter shuts down does not turn a finished run into 130 or 143. A
+    library leaves the process's signals alone."""
     import signal
 
-    _INTERRUPTED.clear()
-    _COMMITTED.clear()
-    _TERMINATED.clear()
+    _STATE.interrupted = _STATE.committed = _STATE.terminated = False
 
     def remember(signum, frame):
-        if _COMMITTED.is_set():  # output is in place: the command finishes (committing)
+        if _STATE.committed:  # output is in place: the command finishes (committing)
             return
-        _INTERRUPTED.set()
+        _STATE.interrupted = True
         if signum == signal.SIGTERM:
-            _TERMINATED.set()
-        if not _COMMITTING.is_set():  # else the output goes in place, or its error is raised
+            _STATE.terminated = True
+        if not _STATE.committing:  # else the output goes in place, or its error is raised
             signal.default_int_handler(signum, frame)
 
-    before = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
+    before = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            before[sig] = signal.signal(sig, remember)
+    done = False
     try:
         yield
+        done = True
     finally:
         for sig, handler in before.items():
-            signal.signal(sig, handler)
-        _INTERRUPTED.clear()
-        _COMMITTED.clear()
+            if done and ignore_when_done:
+                signal.signal(sig, signal.SIG_IGN)
+            elif handler is not None:  # None: a handler not installed from Python, left as it is
+                signal.signal(sig, handler)
+        _STATE.interrupted = _STATE.committed = False
 
 
 def terminated() -> bool:
     """Whether the interrupt :func:`interrupts_marked` saw last was SIGTERM, not Ctrl-C
     (the command line exits 143 for it, as a shell reports a process that SIGTERM ended)."""
-    return _TERMINATED.is_set()
+    return _STATE.terminated
 
 
 def check_interrupted() -> None:
     """A KeyboardInterrupt if Ctrl-C was pressed, even one that was swallowed, unless
     output was put in place since (:func:`committing`)."""
-    if _INTERRUPTED.is_set() and not _COMMITTED.is_set():
+    if _STATE.interrupted and not _STATE.committed:
         raise KeyboardInterrupt

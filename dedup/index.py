@@ -136,6 +136,8 @@ NEAR_BANDS = lsh.optimal_params(0.6, BLOCK_NUM_PERM)
 #: meet by chance far more than real news's (halves of those Reuters stories, one
 #: queried against the other: 0.8 -> 1.1 s with every paragraph)
 NEAR_PARAGRAPHS = 4
+#: keys looked up in one statement (SQLite allows 32,766 parameters since 3.32, 999 before)
+NEAR_KEYS_AT_ONCE = 900
 _NEAR_SALT = fmix64(np.arange(64, dtype=_U64) + _U64(0xE4A))
 
 _SCHEMA = """
@@ -765,12 +767,14 @@ class Index:
             try:
                 yield self
                 check_interrupted()  # nothing is committed after Ctrl-C (:func:`dedup.errors.interrupts_marked`)
+                with committing() if self._changed else contextlib.nullcontext():  # documents added or removed
+                    self._db.execute("COMMIT")
             except BaseException:
-                if self._db.in_transaction:  # SQLite rolls back by itself on some errors (a full disk)
+                # (a COMMIT that failed, on a full disk say, leaves the transaction open
+                # unless SQLite rolled it back itself: the index stays usable)
+                if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
-            with committing() if self._changed else contextlib.nullcontext():  # documents added or removed
-                self._db.execute("COMMIT")
             if self._vocab_txn is not None:
                 self._vocab = self._vocab_txn
         finally:
@@ -965,13 +969,16 @@ class Index:
         as in ``shared``): the candidates of near-matching paragraphs."""
         if not self._near or len(batch.near) == 0:
             return np.zeros((0, 2), dtype=np.int64)
-        # the indexed documents of each distinct key, in one statement (a JSON array of
-        # the keys: inserting the ~40 rows an article has into a temporary table and
-        # joining it took most of a query's time)
-        keys = np.unique(batch.near[:, 1])
-        held = np.array(self._db.execute("SELECT n.key, n.doc FROM near n WHERE n.key IN (SELECT value FROM "
-                                         "json_each(?))", (json.dumps(keys.tolist()),)).fetchall(),
-                        dtype=np.int64).reshape(-1, 2)
+        # the indexed documents of each distinct key, NEAR_KEYS_AT_ONCE keys a statement
+        # (inserting the ~24 rows an article has into a temporary table and joining it
+        # took most of a query's time)
+        keys = np.unique(batch.near[:, 1]).tolist()
+        rows = []
+        for lo in range(0, len(keys), NEAR_KEYS_AT_ONCE):
+            chunk = keys[lo:lo + NEAR_KEYS_AT_ONCE]
+            rows += self._db.execute(f"SELECT key, doc FROM near WHERE key IN ({','.join('?' * len(chunk))})",
+                                     chunk).fetchall()
+        held = np.array(rows, dtype=np.int64).reshape(-1, 2)
         if len(held) == 0:
             return np.zeros((0, 2), dtype=np.int64)
         # keys held by too many documents are left out; each new document's rows then

@@ -798,6 +798,19 @@ def test_shared_paragraphs_accepted_in_one_file_are_accepted_in_the_other(corpus
     source = f"articles/{DOC2}"
     assert [f for f in corpus.findings(source) if "DUP003" in f and roundup in f]
     assert corpus.check("--baseline", ".dedup-baseline.json", source).exit_code == 0
+    # the pair is of those paragraphs: one more copied later is a finding (a code review),
+    # though both files' sharing is in the baseline
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", source, roundup).exit_code == 0
+    third = [p for p in parts if len(p.split()) >= 20 and p not in shared][0]
+    more = "\n\n".join(p for p in DISTINCT[5].split("\n\n") + DISTINCT[6].split("\n\n") if len(p.split()) >= 20)
+    corpus.write(roundup, (corpus.root / roundup).read_text() + "\n" + third + "\n\n" + more + "\n")
+    result = corpus.check("--baseline", ".dedup-baseline.json", roundup)
+    assert result.exit_code == 1 and f"DUP003 shares 3 paragraphs with {source}" in result.stdout, result.stdout
+    # a hand-edited baseline whose lists are no lists is read, not a crash
+    data = json.loads((corpus.root / ".dedup-baseline.json").read_text())
+    data["findings"][0]["others"], data["contents"] = None, {roundup: 7}
+    (corpus.root / ".dedup-baseline.json").write_text(json.dumps(data))
+    assert corpus.check("--baseline", ".dedup-baseline.json", source).exit_code in (0, 1)
 
 
 def test_a_file_renamed_without_edits_keeps_its_accepted_findings(corpus):

@@ -715,6 +715,27 @@ main()
         assert len(idx) == len(list(out.iterdir())) == 5
 
 
+def test_the_console_script_ignores_signals_once_its_command_is_done(tmp_path):
+    # a code review: a signal while the interpreter shut down, after a run had committed
+    # everything, still made it exit 130 or 143
+    script = """
+import signal, sys
+from dedup.cli import main
+sys.argv = ["dedup"] + sys.argv[1:]
+try:
+    main()
+except SystemExit as done:
+    print(done.code, signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+          signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)
+"""
+    ran = subprocess.run([sys.executable, "-c", script, "scan", str(EXAMPLES), "-o", str(tmp_path / "r.json")],
+                         capture_output=True, text=True, timeout=120)
+    assert ran.stdout.split()[-3:] == ["0", "True", "True"], (ran.stdout, ran.stderr)
+    failed = subprocess.run([sys.executable, "-c", script, "scan", str(tmp_path / "missing.jsonl")],
+                            capture_output=True, text=True, timeout=120)
+    assert failed.stdout.split() == ["2", "False", "False"], (failed.stdout, failed.stderr)
+
+
 @pytest.mark.parametrize("command", ["scan", "clean", "index"])
 def test_sigterm_stops_a_run_like_ctrl_c_leaving_no_temporary_file_and_exits_143(command, tmp_path):
     # a data engineer's review: SIGTERM, which Airflow, Kubernetes and systemd send, left
@@ -739,7 +760,7 @@ main()
     result = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 143, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "dedup: terminated (SIGTERM); nothing was written"
+    assert result.stderr.strip().splitlines()[-1] == "dedup: terminated (SIGTERM); nothing was put in place"
     if command == "index":  # the file is made when opened: it stays empty
         with dedup.Index(out / "news.db", readonly=True) as idx:
             assert len(idx) == 0
