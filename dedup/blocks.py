@@ -188,7 +188,7 @@ def type_occurrences(index: BlockIndex, keep_type: np.ndarray | None = None) -> 
 
 
 def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int, short_block_words: int,
-                      store: TokenStore | None = None) -> np.ndarray:
+                      store: TokenStore | None = None, n_groups: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask over types: found in documents of at least ``min_groups`` groups
     (one fewer, but at least 2, for types shorter than ``short_block_words`` words
     without figures).
@@ -200,8 +200,8 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
     groups as a paragraph (a wire story and its re-sent copy lost those lines to
     ``clean`` before). Which short types have figures is read from ``store`` (the words
     of their first blocks, only of the types this decides); without it, no type is taken
-    to have any."""
-    n_groups = _groups_of_types(index, doc_group)
+    to have any. ``n_groups``: :func:`groups_of_types` of ``doc_group``, if at hand."""
+    n_groups = groups_of_types(index, doc_group) if n_groups is None else n_groups
     short = index.type_words < short_block_words
     need = np.where(short, max(2, min_groups - 1), min_groups)
     decided_by_figures = np.flatnonzero(short & (n_groups >= need) & (n_groups < min_groups))
@@ -212,7 +212,7 @@ def boilerplate_types(index: BlockIndex, doc_group: np.ndarray, min_groups: int,
     return n_groups >= need
 
 
-def _groups_of_types(index: BlockIndex, doc_group: np.ndarray) -> np.ndarray:
+def groups_of_types(index: BlockIndex, doc_group: np.ndarray) -> np.ndarray:
     """The number of groups (``doc_group``, a label a document) each type is found in."""
     occ = index.occurrences
     # each distinct (type, group) once, as packed keys (group labels are below 2**31):
@@ -228,7 +228,7 @@ FIGURE_LINE_GROUPS = 2
 
 
 def figure_lines(index: BlockIndex, types: np.ndarray, doc_group: np.ndarray, min_groups: int,
-                 store: TokenStore) -> np.ndarray:
+                 store: TokenStore, n_groups: np.ndarray | None = None) -> np.ndarray:
     """Mask over types: those of ``types`` (the boilerplate) that hold a figure and are
     found in fewer than :data:`FIGURE_LINE_GROUPS` x ``min_groups`` groups.
 
@@ -240,9 +240,11 @@ def figure_lines(index: BlockIndex, types: np.ndarray, doc_group: np.ndarray, mi
     types of all of Reuters-21578 are in 3-5 groups). Like a table's lines
     (:func:`table_lines`) they are left out of every comparison, as they were, but are
     neither boilerplate nor cut. A site's chrome has a figure in its copyright line, a
-    year: a line whose only figures are years (1900-2099) is no such fact."""
+    year: a line whose only figures are years (1900-2099) is no such fact. Other chrome
+    with a figure (a footer's telephone number) on three to five pages of a site is kept
+    so too. ``n_groups``: :func:`groups_of_types` of ``doc_group``, if at hand."""
     out = np.zeros(index.n_types, dtype=bool)
-    n_groups = _groups_of_types(index, doc_group)
+    n_groups = groups_of_types(index, doc_group) if n_groups is None else n_groups
     few = np.flatnonzero(types & (n_groups < FIGURE_LINE_GROUPS * min_groups))
     if len(few):
         words = store.block_words(index.type_first_block[few])

@@ -486,9 +486,14 @@ class Scanner:
                 spilled, spilling = None, side.submit(_spill_sets, full_sets, figures_all)
             del full_sets, figures_all
         groups = components(n, np.concatenate((cand[related], grouped)))
-        boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store)
-        template = (blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
-                    | blk.figure_lines(index, boilerplate, groups, p.boilerplate_min_docs, store))
+        n_groups = blk.groups_of_types(index, groups)
+        boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store,
+                                            n_groups)
+        # the lines of templated reports, not chrome: a table's, and facts a few share
+        # (those stay so only while boilerplate: see below)
+        tables = blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
+        facts = blk.figure_lines(index, boilerplate, groups, p.boilerplate_min_docs, store, n_groups)
+        del n_groups
         stages("boilerplate")
         release_free_memory()
 
@@ -580,6 +585,9 @@ class Scanner:
                 boilerplate = boilerplate & blk.boilerplate_types(index, joined, p.boilerplate_min_docs,
                                                                   p.short_block_words, store)
         member_stats.loc[member_stats["rule"] == "", "rule"] = "linked"
+        # a fact's line that one story's copies alone hold is content again, as a headline is
+        # (a code review: it stayed left out of every comparison)
+        template = tables | (facts & boilerplate)
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)

@@ -900,8 +900,9 @@ def test_an_index_made_before_the_near_table_gets_it_when_opened_for_writing(tmp
     with pytest.warns(DedupWarning, match="paragraphs written again.*opening it for writing once"):
         with dedup.Index(db, readonly=True) as idx:
             assert not idx.query(CORRECTED, text="text", id="id").documents["is_duplicate"].any()
-    with dedup.Index(db) as idx:  # opened for writing: the table is made from the stored words
-        pass
+    with pytest.warns(DedupWarning, match="adding the bands of its documents' paragraphs, once"):
+        with dedup.Index(db) as idx:  # opened for writing: the table is made from the stored words
+            pass
     with dedup.Index(db, readonly=True) as idx:
         assert idx.query(CORRECTED, text="text", id="id").documents["is_duplicate"].all()
     fresh = tmp_path / "fresh.db"
