@@ -237,7 +237,12 @@ class DaskScanner(Scanner):
                                              f"and {line}), and the index gives the ids; pass id= a column of "
                                              "unique ids", MEMORY)
                 else:
-                    ids.add(part_ids, [MEMORY] * len(part_ids), lines)
+                    try:
+                        ids.add(part_ids, [MEMORY] * len(part_ids), lines)
+                    except InputError as e:  # with the row's label, as a local scan says it
+                        label = index[e.line - base - 1]
+                        label = label.item() if isinstance(label, np.generic) else label
+                        raise InputError(f"{e.message} (index label {label!r})", MEMORY, e.line) from None
                 docs.extend(DocumentBatch(part_ids, texts, [MEMORY] * len(part_ids), lines))
                 labels.append(index)
                 for f in feats:

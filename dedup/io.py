@@ -414,15 +414,23 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
         raise InputError(f"the DataFrame's index repeats {str(repeated)!r}, and the index gives the ids; pass id= a "
                          "column of unique ids, or use df.reset_index(drop=True)", MEMORY)
     docs = []
-    for position, (doc_id, value) in enumerate(zip(ids, df[text]), 1):
-        if pd.api.types.is_scalar(value) and pd.isna(value):
-            value = None
-        if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):
-            raise InputError("null id", MEMORY, position)
-        if _id_text(doc_id) == "":
-            raise InputError("empty id", MEMORY, position)
-        docs.append(Document(_id_text(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
-    return list(_unique(docs))
+    try:
+        for position, (doc_id, value) in enumerate(zip(ids, df[text]), 1):
+            if pd.api.types.is_scalar(value) and pd.isna(value):
+                value = None
+            if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):
+                raise InputError("null id", MEMORY, position)
+            if _id_text(doc_id) == "":
+                raise InputError("empty id", MEMORY, position)
+            docs.append(Document(_id_text(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
+        return list(_unique(docs))
+    except InputError as e:
+        if e.path != MEMORY or e.line is None:
+            raise
+        # the row's label too, as df.loc takes it (a notebook user's review: "<memory>:4" was label 3)
+        label = df.index[e.line - 1]
+        label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
+        raise InputError(f"{e.message} (index label {label!r})", MEMORY, e.line) from None
 
 
 def _id_text(value: Any) -> str:
@@ -1308,7 +1316,7 @@ class IdCheck:
                 message = f"duplicate id {doc_id!r} (" + ("the same file, read twice: give it once"
                                                           if same else f"first seen at {where}") + ")"
                 if on_malformed is None or same:  # (else the same page scraped twice, most likely)
-                    hint = "" if same else "; --skip-malformed skips a repeated id, keeping the first"
+                    hint = "" if same or path == MEMORY else "; --skip-malformed skips a repeated id, keeping the first"
                     raise InputError(message + hint, path, line)
                 on_malformed(InputError(message, path, line))
                 repeated.append(k)

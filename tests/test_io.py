@@ -1039,3 +1039,16 @@ def test_an_empty_id_is_an_error_as_a_null_one_is(tmp_path):
         assert [d.id for d in docs] == ["b"] and len(skipped) == 1
     with pytest.raises(InputError, match="empty id"):
         read_dataframe_documents(pd.DataFrame({"id": ["", "b"], "text": texts}), id="id")
+
+
+def test_a_dataframes_row_error_names_its_index_label():
+    # a notebook user's review: "<memory>:4: null id" was the row of label 3, and a repeated
+    # id's message advised a command-line option
+    df = pd.DataFrame({"id": ["a", "b", "c", None], "text": ["some words here"] * 4}, index=[10, 11, 12, 13])
+    with pytest.raises(InputError) as caught:
+        read_dataframe_documents(df, id="id")
+    assert str(caught.value) == "<memory>:4: null id (index label 13)"
+    df = pd.DataFrame({"id": ["a", "b", "a"], "text": ["some words here"] * 3}, index=["r1", "r2", "r3"])
+    with pytest.raises(InputError) as caught:
+        read_dataframe_documents(df, id="id")
+    assert str(caught.value) == "<memory>:3: duplicate id 'a' (first seen at <memory>:1) (index label 'r3')"
