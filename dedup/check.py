@@ -50,6 +50,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import subprocess
 from collections import Counter
@@ -91,6 +92,7 @@ class Finding:
         fingerprint: what a baseline matches on: the code with the normalised paragraph
             or the other file, independent of line numbers.
         others: the other files of a near-duplicate or shared paragraphs (as ``path``).
+        shared: how many paragraphs shared paragraphs are.
         content: a digest of the file's text, and ``others_content`` of the others' (""
             where unknown): a baseline follows a file renamed without edits by them.
     """
@@ -102,6 +104,7 @@ class Finding:
     message: str
     fingerprint: str = field(default="", compare=False)
     others: tuple[str, ...] = field(default=(), compare=False)
+    shared: int = field(default=0, compare=False)
     content: str = field(default="", compare=False)
     others_content: tuple[str, ...] = field(default=(), compare=False)
 
@@ -294,7 +297,7 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
         also = f" (and {len(others) - 1} other file{'s' if len(others) > 2 else ''})" if len(others) > 1 else ""
         out.append(Finding(doc, line, col, "DUP003",
                            f"shares {n} paragraph{'s' if n != 1 else ''} with {others[0]}{also}", fingerprint,
-                           others=tuple(others)))
+                           others=tuple(others), shared=n))
     digests: dict[str, str] = {}  # each file's once (a file with a thousand repeats is hashed once)
 
     def digest(doc: str) -> str:
@@ -562,7 +565,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                      f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}", fingerprint,
-                                     others=(r.indexed,), content=content, others_content=("",)))
+                                     others=(r.indexed,), content=content, others_content=("",), shared=n))
     return found, size, "index"
 
 
@@ -619,6 +622,8 @@ def _entry(f: Finding, base: Path) -> dict:
              "fingerprint": f.fingerprint}
     if f.others:
         entry["others"] = [_relative(os.path.abspath(o), base) for o in f.others]
+    if f.shared:
+        entry["paragraphs"] = f.shared
     return entry
 
 
@@ -631,8 +636,9 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
 
     An entry accepts one finding of its file (a paragraph repeated twice needs two), and
     a near-duplicate or shared paragraphs accepted in one file are accepted in the other
-    file it names too: it is one pair, and the original edited or checked later must not
-    fail on it (a pre-commit user's review). A file renamed without edits keeps its
+    file it names too, shared paragraphs while they are no more: it is one pair, and the
+    original edited or checked later must not fail on it (a pre-commit user's review),
+    while paragraphs copied later are new. A file renamed without edits keeps its
     entries, and its place in the others' (the baseline's ``contents``: a digest of each
     file's text when it was written, matched against the files checked now)."""
     base = path.resolve().parent
@@ -643,30 +649,34 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
                     others=[renamed.get(o, o) for o in _others(e)])
                for e in entries]
     accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in entries)
-    # (file, other file, code) of each pair accepted, as seen from the other file
-    # (file, other file, code, paragraphs) of each pair accepted, as seen from the other
-    # file: a near-duplicate whatever they share, shared paragraphs on the same ones (more
-    # copied later are a finding: a code review)
-    pairs = {(o, e["path"], e["code"], _pair_fingerprint(e["code"], e["fingerprint"]))
-             for e in entries if e["code"] in ("DUP002", "DUP003") for o in e["others"]}
+    # (file, other file, code) of each pair accepted, as seen from the other file, with
+    # how many paragraphs they may share: a near-duplicate whatever they share; shared
+    # paragraphs as many as then (a typo fixed in one copy, or a near-matching copy, is
+    # the same pair; more copied later are a finding: two code reviews)
+    pairs: dict[tuple[str, str, str], float] = {}
+    for e in entries:
+        if e["code"] in ("DUP002", "DUP003"):
+            most = math.inf if e["code"] == "DUP002" else _paragraphs(e)
+            for o in e["others"]:
+                pairs[o, e["path"], e["code"]] = max(pairs.get((o, e["path"], e["code"]), 0), most)
     new, old = [], []
     for f in found:
         key = _baseline_key(f, base)
         if accepted[key] > 0:
             accepted[key] -= 1
             old.append(f)
-        elif any((key[0], _relative(os.path.abspath(o), base), f.code, _pair_fingerprint(f.code, f.fingerprint))
-                 in pairs for o in f.others):
+        elif any(f.shared <= pairs.get((key[0], _relative(os.path.abspath(o), base), f.code), -1)
+                 for o in f.others):
             old.append(f)
         else:
             new.append(f)
     return new, old
 
 
-def _pair_fingerprint(code: str, fingerprint: str) -> str:
-    """What the two sides of an accepted pair must agree on: nothing more for a
-    near-duplicate (its fingerprint is the file alone), the paragraphs for shared ones."""
-    return "" if code == "DUP002" else fingerprint
+def _paragraphs(entry: dict) -> int:
+    """How many paragraphs an entry's shared paragraphs were (0 where not said)."""
+    n = entry.get("paragraphs")
+    return n if isinstance(n, int) and not isinstance(n, bool) else 0
 
 
 def _others(entry: dict) -> list[str]:

@@ -452,3 +452,5 @@ def main() -> None:
         cli(prog_name="dedup")
     except BrokenPipeError:  # e.g. `dedup scan ... | head`
         sys.exit(0)
+    finally:  # (for a program that calls main() and goes on)
+        _CONSOLE[0] = False

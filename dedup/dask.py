@@ -361,7 +361,9 @@ def _partition_features(df: pd.DataFrame, text: str, id: str | None, args: tuple
     :func:`fingerprint` is checked first (it must be ``expected``)."""
     _check_fingerprint(args, expected)
     try:
-        documents = read_dataframe_documents(df, text=text, id=id)
+        # ids unchecked for repeats here: the client checks them across partitions, and
+        # names the first row of a repeat in the whole frame
+        documents = read_dataframe_documents(df, text=text, id=id, unique=False)
     except InputError as err:
         return err
     texts = Utf8Texts.from_strings([d.text for d in documents])

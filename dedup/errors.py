@@ -125,7 +125,8 @@ def interrupts_marked(ignore_when_done: bool = False):
     in place. SIGTERM, which schedulers send (Airflow, Kubernetes, systemd, ``timeout``),
     is taken the same way, so that the temporary files go too (it left them before, a
     data engineer's review), and is told apart (:func:`terminated`). A signal the process
-    was started ignoring (a background job's SIGINT) stays ignored. For the command
+    was started ignoring (a background job's SIGINT) stays ignored, and one whose handler
+    was not set from Python is left alone. For the command
     line's main thread: the handlers before, and an unmarked state, come back when the
     block ends; with ``ignore_when_done`` (the console script, which exits next), a
     block that ends without an error leaves both signals ignored instead, so that one
@@ -146,7 +147,9 @@ def interrupts_marked(ignore_when_done: bool = False):
 
     before = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(sig) is not signal.SIG_IGN:
+        # left as they are: a signal ignored, and a handler not set from Python (None),
+        # which could not be put back
+        if signal.getsignal(sig) not in (signal.SIG_IGN, None):
             before[sig] = signal.signal(sig, remember)
     done = False
     try:
@@ -156,7 +159,7 @@ def interrupts_marked(ignore_when_done: bool = False):
         for sig, handler in before.items():
             if done and ignore_when_done:
                 signal.signal(sig, signal.SIG_IGN)
-            elif handler is not None:  # None: a handler not installed from Python, left as it is
+            else:
                 signal.signal(sig, handler)
         _STATE.interrupted = _STATE.committed = False
 

@@ -375,7 +375,7 @@ class SkippedLines:
 
     def close(self) -> None:
         if len(self.errors) > self.SHOWN:
-            warn(f"{len(self.errors):,} malformed lines skipped in all (the first {self.SHOWN} shown)")
+            warn(f"{len(self.errors):,} malformed records or files skipped in all (the first {self.SHOWN} shown)")
 
 
 @contextmanager
@@ -388,7 +388,8 @@ def skipping_malformed(skip: bool) -> Iterator[SkippedLines | None]:
         skipped.close()
 
 
-def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None) -> list[Document]:
+def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None,
+                             unique: bool = True) -> list[Document]:
     """Turn a pandas DataFrame into documents.
 
     Args:
@@ -396,6 +397,8 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
         text: the column holding the text; null values become ``""``.
         id: the column holding the ids; when ``None`` the DataFrame index is used.
             Ids are converted with ``str`` (a whole float as an integer: ``7.0`` is "7").
+        unique: check that no id repeats (a part of a larger frame leaves that to the
+            whole: :mod:`dedup.dask`).
 
     Returns documents with path ``"<memory>"`` and line the 1-based row position.
     """
@@ -423,7 +426,7 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None)
             if _id_text(doc_id) == "":
                 raise InputError("empty id", MEMORY, position)
             docs.append(Document(_id_text(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
-        return list(_unique(docs))
+        return list(_unique(docs)) if unique else docs
     except InputError as e:
         if e.path != MEMORY or e.line is None:
             raise
@@ -448,9 +451,15 @@ def documents_from_texts(texts: Iterable[str], ids: Iterable[str] | None = None)
     1-based position.
     """
     texts = list(texts)
-    ids = [str(i) for i in range(len(texts))] if ids is None else [str(i) for i in ids]
+    given = None if ids is None else list(ids)
+    ids = [str(i) for i in range(len(texts))] if given is None else [_id_text(i) for i in given]
     if len(ids) != len(texts):
         raise ParameterError(f"got {len(texts)} texts but {len(ids)} ids")
+    for position, doc_id in enumerate(given or [], 1):  # as a record's or a DataFrame's (a code review)
+        if doc_id is None or (isinstance(doc_id, float) and math.isnan(doc_id)):
+            raise InputError("null id", MEMORY, position)
+        if ids[position - 1] == "":
+            raise InputError("empty id", MEMORY, position)
     docs = [
         Document(doc_id, _text_value(text, "text", MEMORY, position), MEMORY, position)
         for position, (doc_id, text) in enumerate(zip(ids, texts), 1)

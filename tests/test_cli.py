@@ -1243,7 +1243,7 @@ def test_a_file_broken_throughout_warns_of_ten_lines_and_counts_the_rest(tmp_pat
     result = run("scan", path, "--skip-malformed")
     assert result.exit_code == 0
     warned = [line for line in result.stderr.splitlines() if line.startswith("dedup: warning:")]
-    assert len(warned) == 11 and warned[-1] == "dedup: warning: 30 malformed lines skipped in all (the first 10 shown)"
+    assert len(warned) == 11 and warned[-1] == "dedup: warning: 30 malformed records or files skipped in all (the first 10 shown)"
 
 
 def test_skip_malformed_skips_a_zero_filled_tail_and_a_lone_surrogate_id(tmp_path):

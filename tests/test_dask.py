@@ -158,7 +158,8 @@ def test_no_documents(client):
 def test_an_error_names_the_row_in_the_whole_frame(client):
     df = pd.DataFrame({"id": [f"d{i}" for i in range(10)], "text": [f"text number {i}" for i in range(10)]})
     cases = [df.assign(id=["a"] + [f"d{i}" for i in range(1, 9)] + ["a"]),   # a repeat in the last partition
-             df.assign(id=[f"d{i}" for i in range(8)] + [None, "x"])]         # a null id in the third
+             df.assign(id=[f"d{i}" for i in range(8)] + [None, "x"]),         # a null id in the third
+             df.assign(id=[f"d{i}" for i in range(9)] + ["d8"])]              # a repeat in one partition
     for frame in cases:
         with pytest.raises(dedup.InputError) as local:
             dedup.scan(frame, id="id")

@@ -1052,3 +1052,11 @@ def test_a_dataframes_row_error_names_its_index_label():
     with pytest.raises(InputError) as caught:
         read_dataframe_documents(df, id="id")
     assert str(caught.value) == "<memory>:3: duplicate id 'a' (first seen at <memory>:1) (index label 'r3')"
+
+
+def test_ids_given_beside_texts_are_checked_as_a_dataframes_are():
+    # a code review: documents_from_texts took an empty id, and None as the id "None"
+    for ids, message in ((["", "x"], "<memory>:1: empty id"), (["x", None], "<memory>:2: null id")):
+        with pytest.raises(InputError) as caught:
+            documents_from_texts(["one two three", "four five six"], ids=ids)
+        assert str(caught.value) == message
