@@ -614,39 +614,45 @@ class Index:
         self._word_hash_seed = int(meta.get("word_hash_seed", WORD_HASH_SEED))
         params = self.params_with(**given)
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        self._near = "near" in tables
-        if not self._near:
+        self._near = "near" in tables  # (what it holds is used, all of it or not)
+        if meta.get("near_keys") != "complete":
             if self.readonly:
                 warn(f"{self.path}: index made before paragraphs written again were indexed: a new document "
                      f"whose every paragraph is edited (a corrected re-send) is not found in it; opening it "
                      f"for writing once (any `dedup index add`) adds them from its stored words")
             else:
-                self._add_near_table(params)
+                through = meta.get("near_through", "-1") if self._near else "-1"
+                self._add_near_table(params, int(through) if through.lstrip("-").isdigit() else -1)
         return params
 
-    def _add_near_table(self, params: Params) -> None:
-        """The ``near`` table of an index made before it, from the stored words of every
-        indexed document, :data:`CHUNK_DOCS` at a time, in one transaction (said, since it
-        holds the index's write lock for as long: 0.93 s for 8,000 generated articles)."""
-        count = self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
+    def _add_near_table(self, params: Params, last: int = -1) -> None:
+        """The ``near`` table of an index made before it, from the stored words of the
+        indexed documents after number ``last`` (those before were done by an earlier
+        open), :data:`CHUNK_DOCS` at a time, a transaction each: one killed midway keeps
+        what it did (``near_through`` in ``meta``), and the writers' lock is let go between
+        (0.93 s for 8,000 generated articles; said, since it takes that long once). Done,
+        ``near_keys`` is ``complete``."""
+        db = self._db
+        count = db.execute("SELECT COUNT(*) FROM docs WHERE doc > ?", (last,)).fetchone()[0]
         if count:
             warn(f"{self.path}: adding the bands of its documents' paragraphs, once ({count:,} documents; an "
                  f"index made before 2026-11-27 lacks them)")
         with self.transaction():
-            db = self._db
             db.execute(_NEAR_TABLE)
-            last = -1
-            while True:
+        self._near = True
+        while True:
+            with self.transaction():
                 rows = db.execute("SELECT doc, tokens FROM docs WHERE doc > ? ORDER BY doc LIMIT ?",
                                   (last, CHUNK_DOCS)).fetchall()
                 if not rows:
-                    break
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('near_keys', 'complete')")
+                    return
                 numbers = np.array([r[0] for r in rows], dtype=np.int64)
                 near = near_keys(self._stored_tokens([r[1] for r in rows]), params)
                 db.executemany("INSERT OR IGNORE INTO near VALUES (?, ?)",
                                zip(near[:, 1].tolist(), numbers[near[:, 0]].tolist()))
                 last = int(numbers[-1])
-        self._near = True
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('near_through', ?)", (str(last),))
 
     def params_with(self, **given: Any) -> Params:
         """The index's parameters with ``given`` in place of theirs (those a scan may
@@ -682,7 +688,7 @@ class Index:
         b, r = params.bands
         rows = {"schema_version": str(SCHEMA_VERSION), "params": json.dumps(dataclasses.asdict(params)),
                 "bands": str(b), "rows": str(r), "word_hash_seed": str(WORD_HASH_SEED),
-                "normalization": str(NORMALIZATION), "created_by": _version()}
+                "normalization": str(NORMALIZATION), "created_by": _version(), "near_keys": "complete"}
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
 
     # ------------------------------------------------------------------ basics

@@ -897,6 +897,7 @@ def test_an_index_made_before_the_near_table_gets_it_when_opened_for_writing(tmp
         idx.add(DISTINCT.iloc[:50], text="text", id="id")
     with sqlite3.connect(db) as con:  # as an index of the day before was made
         con.execute("DROP TABLE near")
+        con.execute("DELETE FROM meta WHERE key = 'near_keys'")
     with pytest.warns(DedupWarning, match="paragraphs written again.*opening it for writing once"):
         with dedup.Index(db, readonly=True) as idx:
             assert not idx.query(CORRECTED, text="text", id="id").documents["is_duplicate"].any()
@@ -912,6 +913,42 @@ def test_an_index_made_before_the_near_table_gets_it_when_opened_for_writing(tmp
     rows = {str(p): sqlite3.connect(p).execute("SELECT d.id, n.key FROM near n JOIN docs d USING (doc) "
                                                "ORDER BY 1, 2").fetchall() for p in (db, fresh)}
     assert rows[str(db)] == rows[str(fresh)] and len(rows[str(db)]) > 100
+
+
+def test_adding_the_near_table_goes_on_where_an_interrupted_open_left_it(tmp_path, monkeypatch):
+    # a code review: in one transaction, an open killed each time (a scheduler's timeout)
+    # could never finish, and held the writers' lock all along
+    db, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
+    for path in (db, fresh):
+        with dedup.Index(path) as idx:
+            idx.add(FIRSTS, text="text", id="id")
+            idx.add(DISTINCT.iloc[:50], text="text", id="id")
+    with sqlite3.connect(db) as con:
+        con.execute("DROP TABLE near")
+        con.execute("DELETE FROM meta WHERE key = 'near_keys'")
+    monkeypatch.setattr(dedup.index, "CHUNK_DOCS", 10)
+    keys, calls = dedup.index.near_keys, []
+
+    def killed(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return keys(*args)
+
+    monkeypatch.setattr(dedup.index, "near_keys", killed)
+    with pytest.warns(DedupWarning, match=r"once \(52 documents"), pytest.raises(KeyboardInterrupt):
+        dedup.Index(db)
+    with sqlite3.connect(db) as con:
+        meta = dict(con.execute("SELECT key, value FROM meta"))
+    assert "near_keys" not in meta and int(meta["near_through"]) == 20  # two chunks kept
+    monkeypatch.setattr(dedup.index, "near_keys", keys)
+    with pytest.warns(DedupWarning, match=r"once \(32 documents"):
+        dedup.Index(db).close()
+    rows = {str(p): sqlite3.connect(p).execute("SELECT d.id, n.key FROM near n JOIN docs d USING (doc) "
+                                               "ORDER BY 1, 2").fetchall() for p in (db, fresh)}
+    assert rows[str(db)] == rows[str(fresh)]
+    with sqlite3.connect(db) as con:
+        assert dict(con.execute("SELECT key, value FROM meta"))["near_keys"] == "complete"
 
 
 def test_removing_a_document_removes_its_paragraph_bands(tmp_path):
