@@ -378,7 +378,8 @@ def index_group() -> None:
     """A persistent index of ingested documents (one SQLite file).
 
     Add each day's articles with `dedup index add`; ask which new articles duplicate
-    indexed ones with `dedup index query` (or drop them with `dedup clean --index`).
+    indexed ones with `dedup index query` (or drop them with `dedup clean --index`);
+    take documents out with `dedup index remove`.
     """
 
 
@@ -404,6 +405,29 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
     with Index(db, **_explicit_params(ctx, kwargs)) as idx:
         added = idx.add(documents)
         click.echo(f"added {plural(added, 'document')} to {db} ({len(idx):,} indexed)")
+
+
+@index_group.command("remove")
+@click.argument("db")
+@click.argument("ids", nargs=-1, required=True)
+def index_remove(db: str, ids: tuple[str, ...]) -> None:
+    """Take the documents of IDS out of the index DB, all in one transaction (``-``: the
+    ids on standard input, one a line, as `jq -r .id day.jsonl` prints them).
+
+    To redo a day's ingest: take its ids out, then clean it into the index again.
+    """
+    from .index import Index
+
+    import os
+
+    if not os.path.exists(db):  # (opened for writing, a missing one would be made, empty)
+        raise DedupError("no such index", db)
+    wanted = [line.rstrip("\r\n") for line in sys.stdin if line.strip()] if ids == ("-",) else list(ids)
+    with Index(db) as idx:
+        removed = idx.remove(wanted)
+        missing = len(set(wanted)) - removed
+        click.echo(f"removed {plural(removed, 'document')} from {db} ({len(idx):,} indexed)"
+                   + (f"; {plural(missing, 'id')} not in it" if missing else ""))
 
 
 @index_group.command("query")

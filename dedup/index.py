@@ -846,7 +846,7 @@ class Index:
                         f"({path[:-len(d.id) - 1]}/*{ext}) for ids that hold the directory")
             else:  # a data engineer's review: the message did not say that the texts differ
                 hint = (" with another text (an id names one document: give this one its own id, or take the "
-                        "indexed one out first, Index.remove)")
+                        "indexed one out first: dedup index remove, Index.remove)")
             raise InputError(f"id {taken[0]!r} is already in the index {self.path}{hint}",
                              d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1

@@ -959,3 +959,20 @@ def test_removing_a_document_removes_its_paragraph_bands(tmp_path):
             "reuters-1202", "is_duplicate"]
         held = idx._db.execute("SELECT COUNT(*) FROM near WHERE doc NOT IN (SELECT doc FROM docs)").fetchone()[0]
     assert held == 0
+
+
+def test_the_command_line_takes_documents_out_of_the_index(tmp_path):
+    db = tmp_path / "news.db"
+    ok("index", "add", db, NEWS)
+    first, second, third = sorted(p.name for p in NEWS.glob("*.txt"))[:3]
+    result = ok("index", "remove", db, first, "not-there.txt")
+    assert result.output == f"removed 1 document from {db} (4 indexed); 1 id not in it\n"
+    result = runner().invoke(cli, ["index", "remove", str(db), "-"], input=f"{second}\n\n{third}\n")
+    assert result.exit_code == 0 and result.output == f"removed 2 documents from {db} (2 indexed)\n"
+    with dedup.Index(db, readonly=True) as idx:
+        assert first not in idx and second not in idx and len(idx) == 2
+    # the day can be cleaned into it again: what was taken out is new again
+    kept = ok("index", "query", db, NEWS / first)
+    assert "0 duplicates" in kept.output
+    missing = runner().invoke(cli, ["index", "remove", str(tmp_path / "none.db"), first])
+    assert missing.exit_code == 2 and "no such index" in missing.stderr and not (tmp_path / "none.db").exists()
