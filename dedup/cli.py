@@ -7,6 +7,7 @@ become a one-line message on stderr and exit code 2, in one place (:class:`Dedup
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import threading
 import warnings
@@ -417,8 +418,6 @@ def index_remove(db: str, ids: tuple[str, ...]) -> None:
     To redo a day's ingest: take its ids out, then clean it into the index again.
     """
     from .index import Index
-
-    import os
 
     if not os.path.exists(db):  # (opened for writing, a missing one would be made, empty)
         raise DedupError("no such index", db)
