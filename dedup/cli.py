@@ -412,8 +412,8 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
 @click.argument("db")
 @click.argument("ids", nargs=-1, required=True)
 def index_remove(db: str, ids: tuple[str, ...]) -> None:
-    """Take the documents of IDS out of the index DB, all in one transaction (``-``: the
-    ids on standard input, one a line, as `jq -r .id day.jsonl` prints them).
+    """Take the documents of IDS out of the index DB, all in one transaction (`-`: the ids
+    on standard input, one a line, as `jq -r .id day.jsonl` prints them).
 
     To redo a day's ingest: take its ids out, then clean it into the index again.
     """
