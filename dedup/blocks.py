@@ -40,7 +40,7 @@ import pandas as pd
 from . import lsh
 from .minhash import OnePermutationHashing
 from .parallel import concat_parts
-from .shingles import SetBatch, intersection_sizes, sequence_hashes, sorted_distinct
+from .shingles import SetBatch, intersection_sizes, rank_in_runs, sequence_hashes, sorted_distinct
 from .text import BlockTable, TokenizedBatch, _word_hash
 from .tokens import BlockWords, TokenStore
 
@@ -315,10 +315,7 @@ def table_lines(index: BlockIndex, table: BlockTable, types: np.ndarray, short_b
         order = sel[np.argsort(t[sel], kind="stable")]
     else:
         order = sel[np.lexsort((doc_hash[occ["doc"].to_numpy()[sel]], t[sel]))]
-    grouped = t[order]
-    starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.append(starts, len(order))))
-    sel = np.sort(order[rank < TABLE_LINE_SAMPLE])
+    sel = np.sort(order[rank_in_runs(t[order]) < TABLE_LINE_SAMPLE])
     t = t[sel]
     block = occ["block"].to_numpy()[sel].astype(np.int64)
     doc = occ["doc"].to_numpy()[sel].astype(np.int64)

@@ -56,7 +56,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
@@ -692,17 +692,24 @@ def _renames(contents: Any, found: list[Finding], base: Path) -> dict[str, str]:
     if not isinstance(contents, dict):
         return {}
     now: dict[str, list[str]] = {}
-    for f in found:
-        for file, digest in zip((f.path, *f.others), (f.content, *f.others_content)):
-            rel = _relative(os.path.abspath(file), base)
-            if digest and rel not in contents and rel not in now.setdefault(digest, []):
-                now[digest].append(rel)
+    for rel, digest in _file_digests(found, base):
+        if rel not in contents and rel not in now.setdefault(digest, []):
+            now[digest].append(rel)
     out = {}
     for old, digest in contents.items():
         if isinstance(old, str) and isinstance(digest, str) and not (base / old).exists() \
                 and len(now.get(digest, [])) == 1:
             out[old] = now[digest][0]
     return out
+
+
+def _file_digests(found: list[Finding], base: Path) -> Iterator[tuple[str, str]]:
+    """``(path relative to base, digest of its text)`` of each file of ``found``, checked
+    or named as another file, whose text was read (once a finding)."""
+    for f in found:
+        for file, digest in zip((f.path, *f.others), (f.content, *f.others_content)):
+            if digest:
+                yield _relative(os.path.abspath(file), base), digest
 
 
 def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int:
@@ -726,10 +733,7 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     old_contents = old.get("contents")
     contents = {k: v for k, v in (old_contents if isinstance(old_contents, dict) else {}).items()
                 if k not in checked_rel and isinstance(v, str)}
-    for f in found:
-        for file, digest in zip((f.path, *f.others), (f.content, *f.others_content)):
-            if digest:
-                contents[_relative(os.path.abspath(file), base)] = digest
+    contents.update(_file_digests(found, base))
     named = {e["path"] for e in entries} | {o for e in entries for o in _others(e)}
     document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries,
                 "contents": {k: contents[k] for k in sorted(contents) if k in named}}

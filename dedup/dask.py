@@ -46,7 +46,7 @@ import pandas as pd
 from . import batch
 from .corpus import Corpus
 from .errors import DedupError, InputError, ParameterError
-from .io import MEMORY, DocumentBatch, IdCheck, read_dataframe_documents
+from .io import MEMORY, DocumentBatch, IdCheck, read_dataframe_documents, with_index_label
 from .report import Report, _version
 from .scan import Scanner, ScanResult, scanning
 from .text import Utf8Texts
@@ -240,9 +240,7 @@ class DaskScanner(Scanner):
                     try:
                         ids.add(part_ids, [MEMORY] * len(part_ids), lines)
                     except InputError as e:  # with the row's label, as a local scan says it
-                        label = index[e.line - base - 1]
-                        label = label.item() if isinstance(label, np.generic) else label
-                        raise InputError(f"{e.message} (index label {label!r})", MEMORY, e.line) from None
+                        raise with_index_label(e, index[e.line - base - 1]) from None
                 docs.extend(DocumentBatch(part_ids, texts, [MEMORY] * len(part_ids), lines))
                 labels.append(index)
                 for f in feats:

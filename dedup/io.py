@@ -421,19 +421,33 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None,
         for position, (doc_id, value) in enumerate(zip(ids, df[text]), 1):
             if pd.api.types.is_scalar(value) and pd.isna(value):
                 value = None
-            if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):
+            if pd.api.types.is_scalar(doc_id) and pd.isna(doc_id):  # (NaT too)
                 raise InputError("null id", MEMORY, position)
-            if _id_text(doc_id) == "":
-                raise InputError("empty id", MEMORY, position)
-            docs.append(Document(_id_text(doc_id), _text_value(value, text, MEMORY, position), MEMORY, position))
+            docs.append(Document(_memory_id(doc_id, position), _text_value(value, text, MEMORY, position), MEMORY,
+                                 position))
         return list(_unique(docs)) if unique else docs
     except InputError as e:
         if e.path != MEMORY or e.line is None:
             raise
-        # the row's label too, as df.loc takes it (a notebook user's review: "<memory>:4" was label 3)
-        label = df.index[e.line - 1]
-        label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
-        raise InputError(f"{e.message} (index label {label!r})", MEMORY, e.line) from None
+        raise with_index_label(e, df.index[e.line - 1]) from None
+
+
+def with_index_label(error: InputError, label: Any) -> InputError:
+    """``error`` of a DataFrame's row, its message naming the row's index label too, as
+    ``df.loc`` takes it (a notebook user's review: "<memory>:4" was the row of label 3)."""
+    label = label.item() if isinstance(label, np.generic) else label  # 3, not np.int64(3)
+    return InputError(f"{error.message} (index label {label!r})", error.path, error.line)
+
+
+def _memory_id(value: Any, position: int) -> str:
+    """The id ``value`` of document ``position`` made in memory as a string, or the
+    :class:`InputError` of a null or empty one (as a record's, :func:`_record_document`)."""
+    if _is_null(value):
+        raise InputError("null id", MEMORY, position)
+    doc_id = _id_text(value)
+    if doc_id == "":
+        raise InputError("empty id", MEMORY, position)
+    return doc_id
 
 
 def _id_text(value: Any) -> str:
@@ -451,15 +465,11 @@ def documents_from_texts(texts: Iterable[str], ids: Iterable[str] | None = None)
     1-based position.
     """
     texts = list(texts)
-    given = None if ids is None else list(ids)
-    ids = [str(i) for i in range(len(texts))] if given is None else [_id_text(i) for i in given]
+    ids = [str(i) for i in range(len(texts))] if ids is None else list(ids)
     if len(ids) != len(texts):
         raise ParameterError(f"got {len(texts)} texts but {len(ids)} ids")
-    for position, doc_id in enumerate(given or [], 1):  # as a record's or a DataFrame's (a code review)
-        if doc_id is None or (isinstance(doc_id, float) and math.isnan(doc_id)):
-            raise InputError("null id", MEMORY, position)
-        if ids[position - 1] == "":
-            raise InputError("empty id", MEMORY, position)
+    # checked as a record's or a DataFrame's (a code review: an empty id, and None as "None")
+    ids = [_memory_id(doc_id, position) for position, doc_id in enumerate(ids, 1)]
     docs = [
         Document(doc_id, _text_value(text, "text", MEMORY, position), MEMORY, position)
         for position, (doc_id, text) in enumerate(zip(ids, texts), 1)

@@ -61,6 +61,14 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
+def rank_in_runs(values: np.ndarray) -> np.ndarray:
+    """Each item's place (from 0) in its run of equal ``values``: ``[7, 7, 9, 7]`` gives
+    ``[0, 1, 0, 0]`` (on sorted values, its place among its equals: the first k of each)."""
+    values = np.asarray(values)
+    starts = np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+    return np.arange(len(values)) - np.repeat(starts, np.diff(np.append(starts, len(values))))
+
+
 def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``concatenate([arange(s, s + n) for s, n in zip(starts, lengths)])``, vectorised."""
     lengths = np.asarray(lengths, dtype=np.int64)
