@@ -64,7 +64,7 @@ from .blocks import table_rows
 from .config import Config, load_config
 from .errors import InputError, ParameterError, warn
 from .io import Document, _read_text, atomic_write, check_ids_encode, check_not_an_input
-from .match import figure_sets, is_near_duplicate, pair_stats, shingle_sets
+from .match import is_near_duplicate, pair_stats, verification_sets
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
@@ -372,7 +372,7 @@ def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, 
         tokens = r.store.of(docs)
         keep = r.index.content_blocks(r.left_out)[tokens.blocks]
         own = np.arange(len(docs))
-        sets, figures = shingle_sets(tokens.tokens, own, p.ngram, keep), figure_sets(tokens.tokens, own, keep)
+        sets, figures = verification_sets(tokens.tokens, own, p.ngram, keep)
         local = {ids[d]: k for k, d in enumerate(docs.tolist())}
         for doc in mine:
             others = [d for d in group if d != doc]

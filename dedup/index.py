@@ -97,7 +97,7 @@ from . import lsh
 from .blocks import BLOCK_NUM_PERM, long_block_signatures
 from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
 from .io import MEMORY, Document, documents_from_texts, read_dataframe_documents
-from .match import figure_sets, near_duplicate_rule, pair_stats, shingle_sets
+from .match import near_duplicate_rule, pair_stats, verification_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table, typed
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
@@ -421,7 +421,7 @@ def _sets(tb: TokenizedBatch, ngram: int, keep_block: np.ndarray | None = None) 
     ``keep_block``): the same functions for a batch being added or queried and for
     indexed documents read back."""
     docs = np.arange(len(tb.doc_block_offsets) - 1)
-    return shingle_sets(tb, docs, ngram, keep_block), figure_sets(tb, docs, keep_block)
+    return verification_sets(tb, docs, ngram, keep_block)
 
 
 def story_boilerplate(result: ScanResult) -> np.ndarray:

@@ -56,7 +56,7 @@ from .corpus import Corpus
 from .errors import ParameterError
 from .io import MEMORY, Document, DocumentBatch, DocumentStream
 from .memory import release_free_memory, reusing_freed_memory
-from .match import figure_sets, is_near_duplicate, near_duplicate_rule, pair_stats, shingle_sets
+from .match import is_near_duplicate, near_duplicate_rule, pair_stats, verification_sets
 from .progress import Stages
 from .shingles import SetBatch, intersection_sizes, ngram_hashes, sorted_distinct
 from .spill import SpilledRows
@@ -777,8 +777,10 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
         # the shingle sets are joined as they come (the figure sets are ~1/20 of them)
         for number, (chunk, own) in enumerate(chunks, 1):
             keep = None if keep_block is None else keep_block[chunk.blocks]
-            figures.append(figure_sets(chunk.tokens, own, keep, jobs))
-            yield shingle_sets(chunk.tokens, own, ngram, keep, jobs)
+            sets, figure = verification_sets(chunk.tokens, own, ngram, keep, jobs)
+            figures.append(figure)
+            yield sets
+            sets = figure = None
             del chunk, keep
             if words is None and number % TRIM_EVERY_CHUNKS == 0:
                 release_free_memory()

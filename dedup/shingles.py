@@ -88,7 +88,7 @@ def ragged_arange(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int,
-                 blocks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 blocks: np.ndarray | None = None, labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hash the word n-grams of every block.
 
     A window of words ``w_0 .. w_{n-1}`` hashes to
@@ -102,10 +102,12 @@ def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int,
         word_offsets: block ``b`` holds words ``word_offsets[b]:word_offsets[b+1]``.
         n: words per shingle (>= 1).
         blocks: only these blocks, in this order (default: all).
+        labels: one int64 a block of ``blocks``, given for each of its shingles in place
+            of the block (its document, say: cheaper than looking the blocks up after).
 
     Returns:
-        ``(hashes, block)``: one 32-bit hash per shingle and the block it belongs to, in
-        the order of the blocks, not deduplicated. Blocks with no words have no shingle; blocks of
+        ``(hashes, block)``: one 32-bit hash per shingle and the block it belongs to (or
+        its label), in the order of the blocks, not deduplicated. Blocks with no words have no shingle; blocks of
         1..n-1 words have exactly one.
     """
     from . import kernels
@@ -117,7 +119,8 @@ def ngram_hashes(word_hash: np.ndarray, word_offsets: np.ndarray, n: int,
     if blocks is None:
         blocks = np.arange(len(word_offsets) - 1, dtype=np.int64)
     blocks = np.ascontiguousarray(blocks, dtype=np.int64)
-    return kernels.ngram_hashes(np.ascontiguousarray(word_hash, dtype=_U64), blocks, word_offsets[blocks],
+    labels = blocks if labels is None else np.ascontiguousarray(labels, dtype=np.int64)
+    return kernels.ngram_hashes(np.ascontiguousarray(word_hash, dtype=_U64), labels, word_offsets[blocks],
                                 word_offsets[blocks + 1], n, _POLY, salts)
 
 

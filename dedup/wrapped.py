@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .match import PairStats, figure_sets, figures_at, is_near_duplicate, pair_stats, shingle_sets
+from .match import PairStats, figures_at, is_near_duplicate, pair_stats, verification_sets
 from .shingles import fmix64
 from .text import TokenizedBatch
 
@@ -181,7 +181,7 @@ def span_copies(tb: TokenizedBatch, shared: np.ndarray, content: np.ndarray, wid
     inside = text_both_sides(tb, spans(tb, shared, trim=False)).reshape(2, n).any(axis=0)
     in_span = spans(tb, shared)
     keep = in_span & content
-    stats = pair_stats(shingle_sets(tb, own, p.ngram, keep), figure_sets(tb, own, keep), own[:n], own[n:])
+    stats = pair_stats(*verification_sets(tb, own, p.ngram, keep), own[:n], own[n:])
     # a story, not a line of a template: the spans hold min_shingles shingles at least
     same = (is_near_duplicate(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)
             & (np.minimum(stats.size_a, stats.size_b) >= p.min_shingles))

@@ -145,6 +145,28 @@ def test_ngram_hashes_equal_the_window_polynomial(n):
                                                      if x[0] in set(some.tolist())]
 
 
+def test_ngram_hashes_give_each_shingle_its_blocks_label():
+    tb = tokenize(REUTERS[:40])
+    some = np.array([7, 3, 20, 0, 11])
+    labels = np.array([40, 41, 42, 43, 44]) * 1_000
+    h, blk = ngram_hashes(tb.word_hash, tb.word_offsets, 5, some)
+    h2, label = ngram_hashes(tb.word_hash, tb.word_offsets, 5, some, labels=labels)
+    assert np.array_equal(h, h2) and len(set(blk.tolist())) == 5
+    assert label.tolist() == [labels[some.tolist().index(b)] for b in blk.tolist()]
+
+
+def test_flagged_words_are_the_flagged_positions_of_the_blocks_in_order():
+    tb = tokenize(REUTERS + [p.read_text(encoding="utf-8") for p in NEWS])
+    rng = np.random.default_rng(8)
+    blocks = np.concatenate((np.sort(rng.choice(tb.n_blocks, 300, replace=False)), [5, 2, 5]))  # any order, repeats
+    at, which = kernels.flagged_words(tb.word_offsets, tb.word_is_number, blocks)
+    expected = [(w, i) for i, b in enumerate(blocks.tolist())
+                for w in range(tb.word_offsets[b], tb.word_offsets[b + 1]) if tb.word_is_number[w]]
+    assert len(expected) > 100 and list(zip(at.tolist(), which.tolist())) == expected
+    none = kernels.flagged_words(tb.word_offsets, tb.word_is_number, blocks[:0])
+    assert len(none[0]) == len(none[1]) == 0
+
+
 def test_sequence_hashes_equal_the_positional_sum():
     tb = tokenize(REUTERS[:40])
     got = sequence_hashes(tb.word_hash, tb.word_offsets)

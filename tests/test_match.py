@@ -77,6 +77,13 @@ def test_sets_built_on_two_threads_are_the_sets_built_on_one(monkeypatch):
                          (match.figure_sets(tb, docs, keep), match.figure_sets(tb, docs, keep, jobs=2))):
             assert len(one.values) > 0 and len(one.sizes) == len(docs)
             assert np.array_equal(one.values, two.values) and np.array_equal(one.offsets, two.offsets)
+        # both at once, as a scan verifies, are the two built one after the other
+        for jobs in (1, 2):
+            sets, figures = match.verification_sets(tb, docs, 3, keep, jobs)
+            one = match.shingle_sets(tb, docs, 3, keep)
+            assert np.array_equal(sets.values, one.values) and np.array_equal(sets.offsets, one.offsets)
+            assert np.array_equal(figures.offsets, match.figure_sets(tb, docs, keep).offsets)
+            assert np.array_equal(figures.values, match.figure_sets(tb, docs, keep).values)
     none = np.arange(0)  # no document to verify: no sets, on any number of threads
     assert len(match.shingle_sets(tb, none, 3, keep, jobs=2)) == len(match.figure_sets(tb, none, keep, jobs=3)) == 0
 
