@@ -59,7 +59,7 @@ from .dask import scanner
 from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
 from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
 from .index import story_boilerplate
-from .records import Pending, check_output, json_bytes, write_documents
+from .records import Pending, check_output, commit_together, json_bytes, write_documents
 from .report import plural
 from .scan import Params, check_jobs
 from .text import block_spans
@@ -466,7 +466,8 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
 
     Both files are written to temporary files next to their destination, read back and
     checked (:func:`check_result`), then renamed into place: the manifest first, then the
-    output. An interrupted run leaves no partial output.
+    output (should the output's rename fail, the manifest in place is put back as it
+    was). An interrupted run leaves no partial output.
     """
     fmt, manifest_path = check_paths(input, output, removed, index)
     # the temporary files are made first: a place that cannot be written fails before the scan
@@ -502,9 +503,8 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
             if idx is not None:
                 idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
             check_interrupted()  # nothing is put in place after Ctrl-C, even one numba swallowed
-            with committing():  # no Ctrl-C between the two (a rename that fails is raised, after the first)
-                man.commit()
-                out.commit()
+            with committing():  # no Ctrl-C between the two
+                commit_together(man, out)  # the manifest back as it was should the output's rename fail
     except BaseException:
         out.discard()
         man.discard()

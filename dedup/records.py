@@ -40,14 +40,14 @@ import os
 import re
 import shutil
 import uuid
-from typing import ContextManager, Sequence
+from typing import Callable, ContextManager, Sequence
 
 from .compression import compressed_output, compression_of
 from .errors import DedupError, ParameterError, committing
 from .io import (FORMATS_BY_EXTENSION, TEXT_EXTENSIONS, Document, detect_format, keep_mode, open_input,
                  output_target, without_compression, write_errors_named)
 
-__all__ = ["Pending", "json_bytes", "output_format", "write_documents"]
+__all__ = ["Pending", "commit_together", "json_bytes", "output_format", "write_documents"]
 
 
 def output_format(input_path: str) -> str:
@@ -142,11 +142,65 @@ class Pending:
                 os.rmdir(self.real)  # empty (checked before writing)
             os.replace(self.path, self.real)
 
+    def _commit_undoably(self) -> Callable[..., None]:
+        """:meth:`commit`, returning what puts the target back as it was: the file it
+        replaced, kept under another name (a hard link, else a copy) until
+        :func:`commit_together` is done, or else no target at all (an empty directory
+        again for a directory)."""
+        previous = None
+        if not self.is_dir and os.path.isfile(self.real):
+            previous = self.path + ".previous"
+            with self.errors_named():
+                try:
+                    os.link(self.real, previous)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(self.real, previous)
+        had_dir = self.is_dir and os.path.isdir(self.real)
+        try:
+            self.commit()
+        except BaseException:
+            if previous is not None:
+                os.remove(previous)
+            raise
+
+        def undo(restore: bool = True) -> None:
+            if not restore:
+                if previous is not None:
+                    os.remove(previous)
+            elif previous is not None:
+                os.replace(previous, self.real)
+            elif self.is_dir:
+                os.replace(self.real, self.path)  # discard() removes it
+                if had_dir:
+                    os.mkdir(self.real)
+            else:
+                os.remove(self.real)
+        return undo
+
     def discard(self) -> None:
         if self.is_dir:
             shutil.rmtree(self.path, ignore_errors=True)
         elif os.path.exists(self.path):
             os.remove(self.path)
+
+
+def commit_together(*pending: Pending) -> None:
+    """Commit ``pending`` in order as one: should a rename fail (the output's, after the
+    manifest's), those done before it are put back as they were, so that no manifest is
+    left in place without its output; then the error is raised."""
+    undos: list[Callable[..., None]] = []
+    try:
+        for p in pending:
+            undos.append(p._commit_undoably())
+    except BaseException:
+        for undo in reversed(undos):
+            try:
+                undo()
+            except OSError:  # the first error is the one to report
+                pass
+        raise
+    for undo in undos:
+        undo(restore=False)
 
 
 def write_documents(fmt: str, input_path: str, documents: Sequence[Document], texts: Sequence[str | None],

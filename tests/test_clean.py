@@ -471,6 +471,38 @@ def test_kill_9_while_writing_leaves_no_partial_output(tmp_path):
     assert killed_while_writing >= 2
 
 
+@pytest.mark.parametrize("yesterday", [True, False])
+def test_an_output_that_cannot_be_renamed_into_place_takes_its_manifest_back(tmp_path, monkeypatch, yesterday):
+    """The manifest is renamed first: should the output's rename fail, the manifest in
+    place is the one that was there before (or none), not one without its output."""
+    src = tmp_path / "news.jsonl"
+    src.write_text("".join(json.dumps({"id": name, "text": text}) + "\n" for name, text in SEEDS.items())
+                   + json.dumps({"id": "copy", "text": SEEDS[DOC2]}) + "\n", encoding="utf-8")
+    out, removed = tmp_path / "out.jsonl", tmp_path / "out.jsonl.removed.jsonl"
+    if yesterday:
+        out.write_text("yesterday's output\n")
+        removed.write_text("yesterday's manifest\n")
+    real_replace = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if os.fspath(target) == str(out):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = runner().invoke(cli, ["clean", str(src), "-o", str(out)])
+    assert result.exit_code == 2 and f"{out}: cannot write: no space left on device" in result.stderr
+    if yesterday:
+        assert out.read_text() == "yesterday's output\n" and removed.read_text() == "yesterday's manifest\n"
+    else:
+        assert not out.exists() and not removed.exists()
+    assert sorted(os.listdir(tmp_path)) == sorted(["news.jsonl"] + (["out.jsonl", "out.jsonl.removed.jsonl"]
+                                                                    if yesterday else []))
+    monkeypatch.setattr(os, "replace", real_replace)  # and a run that can rename writes both
+    assert runner().invoke(cli, ["clean", str(src), "-o", str(out)]).exit_code == 0
+    assert [e["id"] for e in manifest(removed) if e["reason"] == "duplicate_of"] == ["copy"]
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
