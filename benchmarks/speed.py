@@ -41,6 +41,7 @@ import importlib.util
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -103,7 +104,11 @@ def run_dedup_dask(path: str, workers: int = 2) -> int:
 
 
 def run_dedup_cli(path: str) -> int:
-    out = subprocess.run(["dedup", "scan", path, "--format", "json", "--threshold", "0.8", "--ngram", "5"],
+    # the console script installed beside this Python (its environment need not be activated)
+    script = shutil.which("dedup", path=os.path.dirname(sys.executable)) or shutil.which("dedup")
+    if script is None:
+        raise SystemExit("the dedup command is not installed (pip install -e .)")
+    out = subprocess.run([script, "scan", path, "--format", "json", "--threshold", "0.8", "--ngram", "5"],
                          check=True, capture_output=True, text=True).stdout
     return sum(c["size"] * (c["size"] - 1) // 2 for c in json.loads(out)["clusters"])
 
