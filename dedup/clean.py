@@ -29,6 +29,9 @@ the original text, character for character.
 Cutting a block removes its whole line and that line's break, so every other line of
 the text is kept exactly, and, when a blank line is before the block, the blank line
 after it: a paragraph cut from between two others leaves one blank line between them.
+A text begins and ends as it did: the blank lines that cuts leave above its first line
+or below its last go with the cut beside them (:meth:`_State.ends_as_it_was`), so a
+block's ``removed`` may begin or end with more line breaks than its own.
 
 ``clean`` is **idempotent**: cleaning its output removes nothing. Cutting blocks and
 dropping records changes the corpus the findings were computed on (a document whose
@@ -158,6 +161,57 @@ class _State:
         bisect.insort(self.cuts, (cs, ce))
         self.entries.append(entry)
 
+    def ends_as_it_was(self) -> None:
+        """Once every cut is made: the line breaks and blank lines that cuts left before
+        the text's first line or after its last go with the cut beside them, so that the
+        text begins and ends as the original did (a data engineer's review: with a
+        story's closing "Reuter" cut, 4,747 of 4,790 Reuters stories kept ended in a
+        blank line, "...earlier today.\n\n"; a page's header cut left one above the
+        headline)."""
+        current = self.current()
+        first, last = _first_line_start(current), _last_line_end(current)
+        if not self.cuts or last == 0:
+            return
+        # the original's blank lines above its first line, and line breaks after its last
+        leading = _breaks(self.text, 0, _first_line_start(self.text))
+        ending = _breaks(self.text, _last_line_end(self.text), len(self.text))
+        above = _breaks(current, 0, first)
+        below = _breaks(current, last, len(current))
+        drop = list(range(0, above[len(above) - len(leading) - 1] if len(above) > len(leading) else 0))
+        drop += range(below[len(ending) - 1] if ending else last, len(current)) if len(below) > len(ending) else []
+        drop = [self.original(p) for p in drop]
+        for run in np.split(np.array(drop, dtype=np.int64), np.flatnonzero(np.diff(drop) != 1) + 1) if drop else []:
+            a, b = int(run[0]), int(run[-1]) + 1
+            i = next((i for i, (cs, ce) in enumerate(self.cuts) if cs == b or ce == a), None)
+            if i is None:  # no cut beside it: the original's own blank lines, kept
+                continue
+            cs, ce = self.cuts[i]
+            entry = next(e for e in self.entries if e["cut_start"] == cs)
+            self.cuts[i] = (min(cs, a), max(ce, b))
+            entry["cut_start"], entry["removed"] = self.cuts[i][0], self.text[slice(*self.cuts[i])]
+
+
+def _breaks(text: str, start: int, end: int) -> list[int]:
+    """Where each line break in ``text[start:end]`` ends."""
+    return [m.end() for m in _BREAK_RE.finditer(text, start, end)]
+
+
+def _first_line_start(text: str) -> int:
+    """Where the first line with more than spaces and tabs begins (``len(text)`` if none)."""
+    begin = len(text) - len(text.lstrip())
+    while begin > 0 and text[begin - 1] in " \t":
+        begin -= 1
+    return begin
+
+
+def _last_line_end(text: str) -> int:
+    """Where the last line with more than spaces and tabs ends (before its line break;
+    0 if there is none)."""
+    end = len(text.rstrip())
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return end
+
 
 #: line breaks, as ``str.splitlines`` knows them (``\r\n`` is one)
 _BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -242,6 +296,9 @@ class Cleaner:
             rounds += 1
             if not self._round(docs, states):
                 break
+        for s in states:
+            if s.record is None:
+                s.ends_as_it_was()
         texts = [None if s.record is not None else s.current() for s in states]
         removed: list[dict] = []
         for s in states:

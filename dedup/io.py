@@ -1157,6 +1157,7 @@ def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError]
             raise InputError(
                 f"no text column {text_field!r} (columns: {', '.join(header)}); use --text-field", path
             )
+        _check_unique_columns(header, path, "header", 1)
         while True:
             start = rows.line_num + 1
             try:
@@ -1212,6 +1213,7 @@ def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tupl
             raise InputError(
                 f"no text column {text_field!r} (columns: {', '.join(names)}); use --text-field", path
             )
+        _check_unique_columns(names, path, "schema")
         columns = [text_field] + ([id_field] if id_field in names and id_field != text_field else [])
         table = pq.read_table(path, columns=columns)
     except (pa.ArrowException, OSError) as e:
@@ -1226,6 +1228,17 @@ def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tupl
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+
+
+def _check_unique_columns(names: Sequence[str], path: str, where: str, line: int | None = None) -> None:
+    """An error if a column name appears twice: records name their values by column, so
+    one of the two would be read as the other, and cleaning would write one over the
+    other (a new user's review: "First headline" lost from a CSV's two ``title``s)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(f"column {name!r} appears twice in the {where}; rename one", path, line)
+        seen.add(name)
 
 
 def _text_value(value: Any, field: str, path: str, line: int | None) -> str:

@@ -60,9 +60,25 @@ def manifest(path) -> list[dict]:
 
 
 def lines_kept_in_order(original: str, cleaned: str) -> bool:
-    """Whether the lines of ``cleaned`` are lines of ``original``, in order, unchanged."""
+    """Whether the lines of ``cleaned`` are lines of ``original``, in order, unchanged (the
+    last without its line break when the original's last line has none: a text ends as
+    the original did)."""
     it = iter(original.splitlines(True))
-    return all(any(line == o for o in it) for line in cleaned.splitlines(True))
+    lines = cleaned.splitlines(True)
+    if lines and not original.splitlines(True)[-1].endswith(tuple("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")):
+        return all(any(line == o for o in it) for line in lines[:-1]) and any(
+            o.rstrip("\r\n") == lines[-1] or o == lines[-1] for o in it)
+    return all(any(line == o for o in it) for line in lines)
+
+
+def blank_edges(text: str) -> tuple[int, int]:
+    """The blank lines before a text's first line, and the line breaks after its last."""
+    lines = text.splitlines(True)
+    full = [k for k, line in enumerate(lines) if line.strip()]
+    if not full:
+        return len(lines), 0
+    breaks = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+    return full[0], sum(1 for line in lines[full[-1]:] if line != line.rstrip(breaks))
 
 
 def block_entries(removed: list[dict], doc_id: str) -> list[dict]:
@@ -96,12 +112,18 @@ def test_seed_articles_lose_their_repeats_and_boilerplate_and_nothing_else(tmp_p
         assert lines_kept_in_order(original, cleaned)
         for e in entries:
             assert original[e["start"]:e["end"]] == e["text"]
-            # its line (the last may have no break), and the blank line after it when one is before
-            assert e["removed"] in (e["text"] + "\n", e["text"] + "\r\n", e["text"], e["text"] + "\n\n")
+            # its line (the last may have no break), and the blank line after it when one is before;
+            # the text's last, the blank line before it too, so that the text ends as it did
+            at = e["cut_start"] - sum(len(x["removed"]) for x in entries if x["cut_start"] < e["cut_start"])
+            last = not cleaned[at:].strip()  # where it was cut, nothing but blank lines is kept after
+            cut = e["removed"][1:] if last and e["removed"].startswith("\n") else e["removed"]
+            assert cut in (e["text"] + "\n", e["text"] + "\r\n", e["text"], e["text"] + "\n\n")
             if e["removed"].endswith("\n\n"):
                 assert original[:e["cut_start"]].endswith("\n\n")
             assert e["text"] not in cleaned.splitlines() or e["reason"] == "repeat_removed"
         assert restore(cleaned, entries) == original
+        # no blank line left at the end: the text ends as it did, with a line break or without
+        assert cleaned[len(cleaned.rstrip()):] == original[len(original.rstrip()):]
     # the first occurrence of each repeated paragraph stays
     assert (out / DOC0).read_text(encoding="utf-8").count(removed[1]["text"]) == 1
 
@@ -350,7 +372,10 @@ def test_real_reuters_copies_are_dropped_for_a_member_of_their_own_family(tmp_pa
     signoffs = [e for e in result.removed if e["reason"] == "boilerplate_removed" and e["text"].lower() == "reuter"]
     signed = [i for i in result.kept if "reuter" in [x.strip().lower() for x in result.documents[i].text.split("\n")]]
     assert sorted({e["id"] for e in signoffs}) == sorted(result.documents[i].id for i in signed)
-    assert {e["removed"].lower() for e in signoffs} <= {"reuter", "reuter\n"}
+    assert {e["removed"].lower() for e in signoffs} <= {"reuter", "reuter\n", "\n\nreuter"}
+    # the last line, with the blank line before it: the story ends as it did, without a break
+    assert all(result.texts[i] == result.texts[i].rstrip() for i in signed if result.documents[i].text.endswith("r"))
+    assert sum(e["removed"].startswith("\n\n") for e in signoffs) > 10
     assert not any(i in signed and "reuter" in result.texts[i].lower().split() for i in result.kept)
 
 
@@ -429,6 +454,9 @@ def test_clean_conserves_records_is_undoable_and_idempotent(texts):
         assert lines_kept_in_order(docs[i].text, cleaned)
         assert restore(cleaned, block_entries(result.removed, docs[i].id)) == docs[i].text
         assert dedup.text.words(cleaned)  # nothing empty is kept
+        # cuts leave no blank line above the first line or below the last that the original had not
+        assert blank_edges(cleaned)[0] <= blank_edges(docs[i].text)[0]
+        assert blank_edges(cleaned)[1] <= blank_edges(docs[i].text)[1]
     # idempotent: cleaning the output removes nothing
     output = [Document(docs[i].id, result.texts[i], "<memory>", k) for k, i in enumerate(result.kept, 1)]
     again = clean_documents(output)

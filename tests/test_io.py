@@ -549,6 +549,23 @@ def test_csv_missing_text_column(tmp_path):
     assert str(err) == f"{path}: no text column 'text' (columns: id, body); use --text-field"
 
 
+@pytest.mark.parametrize("header", ["id,title,title,text", "id,text,text"])
+def test_csv_column_named_twice_is_an_error_not_a_column_lost(tmp_path, header):
+    """Records name their values by column: with two ``title``s, the second was read
+    for both and clean wrote it over the first ("First headline" lost, exit 0)."""
+    path = tmp_path / "d.csv"
+    fields = header.split(",")
+    path.write_text(header + "\n" + ",".join(["1"] + ["First headline"] + ["x"] * (len(fields) - 2)) + "\n",
+                    encoding="utf-8")
+    name = fields[2]
+    assert str(read_error([path])) == f"{path}:1: column {name!r} appears twice in the header; rename one"
+    from dedup.clean import clean_file
+
+    with pytest.raises(InputError):
+        clean_file(str(path), str(tmp_path / "out.csv"))
+    assert sorted(os.listdir(tmp_path)) == ["d.csv"]  # nothing written
+
+
 def test_csv_wrong_field_count(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text('id,text\n1,"a\nb"\n2,b,extra\n', encoding="utf-8")
@@ -610,6 +627,13 @@ def test_parquet_missing_text_column(tmp_path):
     path = tmp_path / "d.parquet"
     pq.write_table(pa.table({"id": [1], "body": ["x"]}), path)
     assert str(read_error([path])) == f"{path}: no text column 'text' (columns: id, body); use --text-field"
+
+
+def test_parquet_column_named_twice_is_an_error(tmp_path):
+    path = tmp_path / "d.parquet"
+    pq.write_table(pa.Table.from_arrays([pa.array(["1"]), pa.array(["a"]), pa.array(["b"]), pa.array(["story"])],
+                                        names=["id", "title", "title", "text"]), path)
+    assert str(read_error([path])) == f"{path}: column 'title' appears twice in the schema; rename one"
 
 
 def test_parquet_non_string_text(tmp_path):
