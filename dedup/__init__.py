@@ -25,16 +25,20 @@ __all__ = ["scan", "Report", "Scanner", "Params", "Document", "DedupError", "Inp
            "read_documents", "clean", "Index", "QueryReport"]
 
 
-def scan(data: Any, text: str = "text", id: str | None = None, ids: Any = None, **params: Any) -> Report:
+def scan(data: Any, text: str = "text", id: str | None = None, ids: Any = None, client: Any = None,
+         **params: Any) -> Report:
     """Scan documents for repeats, near-duplicate clusters, overlap and boilerplate.
 
     Args:
         data: a pandas DataFrame (``text`` names the text column, ``id`` the id column;
             without ``id`` the index is used), a Series of texts (its index gives the
             ids), a sequence of strings (ids "0", "1", ...), or a sequence of
-            :class:`Document`.
+            :class:`Document`; or a Dask DataFrame or Series, scanned by
+            :func:`dedup.dask.scan` (on ``client``, else the current client or a local cluster).
         text, id: column names for DataFrame input.
         ids: the ids of a list of texts (default ``"0"``, ``"1"``, ...), as :meth:`Index.add` takes them.
+        client: a ``distributed.Client`` whose Dask cluster does the per-document work
+            (the result is the same), as :func:`dedup.clean` takes it.
         **params: any :class:`Params` field, e.g. ``threshold=0.8, ngram=5``; and
             ``jobs``, the threads of the scan (the result is the same).
 
@@ -43,5 +47,13 @@ def scan(data: Any, text: str = "text", id: str | None = None, ids: Any = None, 
         ``boilerplate`` and ``documents`` are DataFrames (``documents`` indexed like
         ``data``: a DataFrame's or Series' index, else 0, 1, ...).
     """
+    from . import dask
+    from .io import is_dask_collection
+
+    if is_dask_collection(data):  # the same scan, its partitions read and signed on the cluster
+        if ids is not None:
+            raise ParameterError("ids= names the documents of a list of texts; a Dask DataFrame's come from its "
+                                 "id column (id=) or its index")
+        return dask.scan(data, text, id, client=client, **params)
     documents, labels = as_documents(data, text, id, ids)
-    return Report(Scanner(**params).scan(documents), labels)
+    return Report(dask.scanner(client, **params).scan(documents), labels)

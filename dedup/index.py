@@ -96,7 +96,7 @@ import pandas as pd
 from . import lsh
 from .blocks import BLOCK_NUM_PERM, long_block_signatures
 from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
-from .io import MEMORY, Document, documents_from_texts, read_dataframe_documents
+from .io import MEMORY, Document, documents_from_texts, is_dask_collection, read_dataframe_documents
 from .match import near_duplicate_rule, pair_stats, verification_sets
 from .minhash import make_scheme, to_lean_minhash
 from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table, typed
@@ -462,7 +462,17 @@ def as_documents(data: Any, text: str = "text", id: str | None = None,
                              MEMORY)
         data = data.to_frame(name=text)
     if isinstance(data, pd.DataFrame):
-        return read_dataframe_documents(data, text=text, id=id), data.index
+        documents = read_dataframe_documents(data, text=text, id=id)
+        if id is not None and not data.index.is_unique:
+            # results are aligned to the index: its labels name rows (report.rows, clean's removed)
+            repeated = data.index[data.index.duplicated()][0]
+            warn(f"the DataFrame's index repeats {str(repeated)!r}, and results name rows by their index label: "
+                 "report.rows() and the index of clean's frames would pick every row with a label; "
+                 "df.reset_index(drop=True) first to tell the rows apart")
+        return documents, data.index
+    if is_dask_collection(data):
+        raise ParameterError(f"a Dask {type(data).__name__} is scanned by dedup.scan or dedup.dask.scan; here, "
+                             "pass a pandas one (its .compute()), with client= where the scan can use a cluster")
     if isinstance(data, (str, bytes)):
         raise ParameterError("expected a list of texts or a DataFrame, not a single string")
     if isinstance(data, Mapping) or not isinstance(data, Iterable):  # a dict's keys are not its texts

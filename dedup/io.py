@@ -1230,6 +1230,11 @@ def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tupl
 # ---------------------------------------------------------------------------
 
 
+def is_dask_collection(data: Any) -> bool:
+    """Whether ``data`` is a Dask DataFrame or Series (told without importing dask)."""
+    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(data, "npartitions")
+
+
 def _check_unique_columns(names: Sequence[str], path: str, where: str, line: int | None = None) -> None:
     """An error if a column name appears twice: records name their values by column, so
     one of the two would be read as the other, and cleaning would write one over the

@@ -123,7 +123,7 @@ class Report:
         sizes = np.bincount(cluster[cluster >= 0]) if (cluster >= 0).any() else np.zeros(0, dtype=np.int64)
         ms = result.member_stats
         mi = ms["doc_index"].to_numpy(dtype=np.int64)
-        self._clusters = pd.DataFrame({
+        self._clusters = typed(pd.DataFrame({
             "cluster": cluster[mi].astype(np.int64),
             "representative": ids[representative[mi]],
             "size": sizes[cluster[mi]] if len(mi) else np.zeros(0, dtype=np.int64),
@@ -132,7 +132,7 @@ class Report:
             "containment": ms["containment"].round(4).to_numpy(),
             "exact": result.exact[mi],
             "rule": ms["rule"].to_numpy(dtype=object),
-        }).iloc[np.lexsort((mi, cluster[mi]))].reset_index(drop=True)
+        }).iloc[np.lexsort((mi, cluster[mi]))].reset_index(drop=True))
 
         self._ids, self._repeat_counts = ids, repeat_counts
         is_duplicate = (cluster >= 0) & (representative != np.arange(n))
@@ -220,8 +220,14 @@ class Report:
         own index, else positions), in that order: a finding's ids are strings, and
         ``df.loc[report.rows(report.clusters["doc"])]`` finds its rows whatever the
         type of ``df``'s index (a review: an integer index matched none of them). A
-        :class:`KeyError` names an id that is no document of the report."""
+        :class:`KeyError` names an id that is no document of the report; a
+        :class:`ValueError`, data whose index repeats a label (a label would name several
+        rows: a new user's review had ``df.loc`` pick 82 rows for 41 duplicates)."""
         labels = self._labels if self._labels is not None else pd.RangeIndex(len(self._ids))
+        if not labels.is_unique:
+            repeated = labels[labels.duplicated()][0]
+            raise ValueError(f"the scanned data's index repeats {str(repeated)!r}, so a label names several rows; "
+                             "scan df.reset_index(drop=True), or select with report.documents (in row order)")
         position = pd.Series(np.arange(len(self._ids)), index=pd.Index(self._ids, dtype=object))
         wanted = pd.Index([ids] if isinstance(ids, str) else list(ids), dtype=object)
         missing = wanted[~wanted.isin(position.index)]
@@ -358,10 +364,11 @@ class Report:
 #: the type of each column of the findings' frames, whatever their rows (an empty frame
 #: made from no rows has every column object, and a day without repeats joined to one
 #: with them made the block numbers objects)
-COLUMN_TYPES = {"doc": object, "block": np.int64, "start": np.int64, "end": np.int64, "line": np.int64,
-                "repeat_of": np.int64, "repeat_of_line": np.int64, "similarity": np.float64, "text": object,
-                "a": object, "b": object, "blocks": object, "a_coverage": np.float64, "b_coverage": np.float64,
-                "documents": np.int64, "docs": object, "indexed": object, "containment": np.float64}
+COLUMN_TYPES = {"doc": "str", "block": np.int64, "start": np.int64, "end": np.int64, "line": np.int64,
+                "repeat_of": np.int64, "repeat_of_line": np.int64, "similarity": np.float64, "text": "str",
+                "a": "str", "b": "str", "representative": "str", "rule": "str", "size": np.int64,
+                "cluster": np.int64, "exact": bool, "blocks": object, "a_coverage": np.float64, "b_coverage": np.float64,
+                "documents": np.int64, "docs": object, "indexed": "str", "containment": np.float64}
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:

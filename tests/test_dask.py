@@ -361,6 +361,21 @@ def test_clean_of_a_dataframe_with_a_client(client, monkeypatch):
     pd.testing.assert_frame_equal(removed_d, removed)
 
 
+def test_dedup_scan_of_a_dask_dataframe_is_the_dask_scan_and_clean_asks_for_a_pandas_one(client):
+    """A new user's review: dedup.scan(ddf) iterated the frame like a list of texts and
+    scanned its 6 column names as 6 documents (and clean returned them as kept rows)."""
+    df = pd.read_json(SAMPLE, lines=True, dtype={"id": str})
+    ddf = dd.from_pandas(df, npartitions=3, sort=False)
+    local = dedup.scan(df, id="id")
+    assert dedup.scan(ddf, id="id", client=client).to_json() == local.to_json()
+    assert dedup.scan(ddf["text"], client=client).summary == dedup.scan(df["text"]).summary
+    assert dedup.scan(df, id="id", client=client).to_json() == local.to_json()  # pandas data, signed on the cluster
+    with pytest.raises(dedup.ParameterError, match=r"pass a pandas one \(its \.compute\(\)\)"):
+        dedup.clean(ddf, id="id", client=client)
+    with pytest.raises(dedup.ParameterError, match="ids="):
+        dedup.scan(ddf, ids=["a"], client=client)
+
+
 def test_clean_checks_its_paths_before_it_looks_for_a_scheduler(tmp_path, monkeypatch):
     # a wrong -o or a missing input is the error, not the unreachable scheduler (10 s later)
     def no_cluster(*args, **kwargs):

@@ -229,6 +229,23 @@ def test_a_reports_frames_select_the_scanned_rows_and_changing_them_changes_no_r
     assert len(report.signatures) == len(df)
 
 
+def test_a_frame_whose_index_repeats_labels_is_warned_of_and_rows_refuses_to_guess():
+    """Two days concatenated keep their 0..n-1 indexes: a label then names two rows, and
+    ``df.loc[report.rows(...)]`` picked 82 rows for 41 duplicates (a new user's review)."""
+    df = pd.read_json(REUTERS, lines=True, dtype={"id": str})
+    two_days = pd.concat([df.iloc[:170].reset_index(drop=True), df.iloc[170:].reset_index(drop=True)])
+    with pytest.warns(dedup.errors.DedupWarning, match="index repeats '0'.*reset_index"):
+        report = dedup.scan(two_days, id="id")
+    assert report.to_json() == dedup.scan(df, id="id").to_json()  # the findings are the same
+    with pytest.raises(ValueError, match="index repeats '0'"):
+        report.rows(report.clusters["doc"])
+    fresh = two_days.reset_index(drop=True)
+    again = dedup.scan(fresh, id="id")
+    assert sorted(fresh.loc[again.rows(again.clusters["doc"]), "id"]) == sorted(again.clusters["doc"])
+    with pytest.warns(dedup.errors.DedupWarning, match="index repeats"):
+        dedup.clean(two_days, id="id")
+
+
 def test_a_querys_frames_and_the_lists_in_a_reports_cells_are_copies_too(tmp_path):
     # a code review's cases: QueryReport's frames were its state, and a report's copies
     # shared the lists in their cells (boilerplate docs, overlap blocks)

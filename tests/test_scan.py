@@ -909,7 +909,9 @@ def test_which_lines_are_a_templates_does_not_depend_on_the_input_order():
 @pytest.mark.parametrize("params, message", [
     ({"ngram": 2.5}, "ngram must be a whole number, not 2.5"), ({"threshold": "0.8"}, "threshold must be a number"),
     ({"ngram": "3"}, "ngram must be a whole number"), ({"min_shingles": -5}, "min_shingles must be 0 or more"),
-    ({"short_block_words": -1}, "short_block_words must be 0 or more"), ({"scheme": 1}, "scheme must be a string")])
+    ({"short_block_words": -1}, "short_block_words must be 0 or more"), ({"scheme": 1}, "scheme must be a string"),
+    # a new user's review: 100,000 made the LSH optimiser ask for 74 GiB (MemoryError, a traceback)
+    ({"num_perm": 100_000}, "num_perm must be at most 1,024, not 100,000")])
 def test_a_parameter_of_the_wrong_type_or_sign_is_a_parameter_error(params, message):
     # a library user's review: these raised TypeError deep inside, or were taken
     with pytest.raises(ParameterError, match=message):
@@ -987,6 +989,13 @@ def test_a_notebooks_report_hands_out_copies_typed_frames_and_clear_errors(tmp_p
         "repeat_of_line": "int64", "similarity": "float64"}
     assert pd.concat([none.repeats, scan({"a": SEEDS["000"]}).repeats])["block"].dtype == "int64"
     assert str(none.boilerplate["documents"].dtype) == "int64" and none.overlaps["blocks"].dtype == object
+    # every frame's columns, ids and texts too, are of one type with rows or without (a new
+    # user's review: clusters' ids were str with rows, object without; repeats' always object)
+    some = dedup.scan(pd.read_json(SAMPLE, lines=True, dtype={"id": str}), id="id")
+    for name in ("clusters", "repeats", "overlaps", "boilerplate"):
+        full, empty = getattr(some, name), getattr(none if name != "clusters" else scan({"a": SEEDS["001"]}), name)
+        assert len(full) and not len(empty) and dict(full.dtypes) == dict(empty.dtypes), name
+        assert pd.concat([empty, full]).dtypes.equals(full.dtypes), name
     with pytest.raises(ParameterError, match="Document's text must be a string, not NoneType"):
         dedup.scan([Document("a", None)])
     assert dedup.scan([Document("a", SEEDS["001"]), Document("b", SEEDS["001"])]).summary["clusters"] == 1
