@@ -260,7 +260,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Find repeats, duplicates, overlaps and boilerplate in PATHS.")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv, .html), else table]")
@@ -331,7 +331,7 @@ def _explicit_params(ctx: click.Context, kwargs: dict) -> dict:
     return {k: v for k, v in _params(kwargs).items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
 
 
-@cli.command()
+@cli.command(short_help="Write INPUT without its duplicates, repeats and boilerplate.")
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", required=True,
               help="Write the cleaned corpus here, in INPUT's format (atomically).")
@@ -384,7 +384,7 @@ def index_group() -> None:
     """
 
 
-@index_group.command("add")
+@index_group.command("add", short_help="Add the documents of PATHS to the index DB.")
 @click.argument("db")
 @click.argument("paths", nargs=-1, required=True)
 @input_options
@@ -408,7 +408,7 @@ def index_add(ctx: click.Context, db: str, paths: tuple[str, ...], text_field: s
         click.echo(f"added {plural(added, 'document')} to {db} ({len(idx):,} indexed)")
 
 
-@index_group.command("remove")
+@index_group.command("remove", short_help="Take documents out of the index DB by id.")
 @click.argument("db")
 @click.argument("ids", nargs=-1, required=True)
 def index_remove(db: str, ids: tuple[str, ...]) -> None:
@@ -429,7 +429,7 @@ def index_remove(db: str, ids: tuple[str, ...]) -> None:
                    + (f"; {plural(missing, 'id')} not in it" if missing else ""))
 
 
-@index_group.command("query")
+@index_group.command("query", short_help="Which documents of PATHS the index DB already holds.")
 @click.argument("db")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS),

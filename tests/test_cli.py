@@ -829,6 +829,15 @@ def test_help():
     assert ok("-h").stdout == out
 
 
+@pytest.mark.parametrize("group", [[], ["index"]])
+def test_every_command_is_summed_up_whole_in_its_groups_help(group):
+    # a new user's review: "Scan PATHS (directories of .txt/.md, .jsonl, .json, .csv,..."
+    result = CliRunner().invoke(cli, group + ["--help"])
+    listed = result.output.split("Commands:")[1].strip().splitlines()
+    assert result.exit_code == 0 and len(listed) >= 3
+    assert not [line for line in listed if line.rstrip().endswith("...")]
+
+
 def test_scan_help_lists_options():
     out = ok("scan", "--help").stdout
     for option in ("--format", "-o, --output", "--threshold", "--ngram", "--num-perm", "--seed", "--scheme",
