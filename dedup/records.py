@@ -15,9 +15,11 @@ JSONL       each kept record's line as it was read, byte for byte, except for th
 ``-``       one JSON object a line, fields in their order, values as parsed, only the text
             field replaced (and only where the text changed)
 JSON        a JSON array of the kept records, likewise
-CSV         the header, then the kept rows: every value as read, the same line ending
-Parquet     the kept rows of the input table: same schema, types and metadata, with
-            the text column replaced only in rows whose text changed
+CSV         the header, then the kept rows: each row's lines as read, quotes and all,
+            where its text is unchanged; else every value as read, the new text, the
+            same line ending
+Parquet     the kept rows of the input table: same schema, types, metadata and
+            compression, with the text column replaced only in rows whose text changed
 ==========  ==============================================================================
 
 A compressed input is read decompressed, and an output named ``.gz``, ``.bz2`` or
@@ -357,17 +359,50 @@ def _write_directory(kept: list[tuple[Document, str]], dest: str) -> None:
 
 def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str,
                encoding: str = "utf-8") -> None:
-    with open_input(input_path) as f:
-        first = f.readline()
-    terminator = "\r\n" if first.endswith(b"\r\n") else "\n"
+    """The header and the kept records of CSV file ``input_path``: each as its input
+    lines where its text is unchanged, so that every field keeps its quoting (a new
+    user's review: ``""`` came back as an empty field and every quote not needed was
+    dropped), else written anew with its new text, as the file ends its lines. Records
+    are numbered by the line they start on, as the reader numbers them."""
     with io.TextIOWrapper(open_input(input_path), encoding="utf-8-sig", newline="") as f:
-        header = next(csv.reader(f), [])
+        lines = f.readlines()  # each with its own line ending
+    terminator = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    rows = csv.reader(iter(lines), strict=True)
+    header = next(rows, [])
+    wanted = {d.line: (d, t) for d, t in kept}
     with compressed_output(dest, "w", encoding=encoding, newline="") as f:
+        f.write("".join(lines[:rows.line_num]) if header else "")
         writer = csv.writer(f, lineterminator=terminator)
-        writer.writerow(header)
-        for doc, text in kept:
-            record = _record(doc, text, text_field)
-            writer.writerow([record.get(column, "") for column in header])
+        while wanted:
+            start = rows.line_num + 1
+            try:
+                row = next(rows, None)
+            except csv.Error:  # a malformed row that reading skipped (--skip-malformed)
+                continue
+            if row is None:
+                raise DedupError("the input changed while it was cleaned; nothing was written", input_path)
+            if start not in wanted:
+                continue
+            doc, text = wanted.pop(start)
+            if text == doc.text:
+                f.write("".join(lines[start - 1:rows.line_num]))  # the last may have no line ending
+            else:
+                record = _record(doc, text, text_field)
+                writer.writerow([record.get(column, "") for column in header])
+
+
+def _parquet_compression(path: str) -> str:
+    """The codec the Parquet file at ``path`` compresses its columns with, for its cleaned
+    copy (a new user's review: a zstd input came back Snappy, pyarrow's default, which
+    writes it when the file has no rows or its columns differ)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    codecs = {meta.row_group(0).column(c).compression for c in range(meta.num_columns)} if meta.num_row_groups else set()
+    codec = codecs.pop() if len(codecs) == 1 else "SNAPPY"
+    codec = {"UNCOMPRESSED": "NONE", "LZ4_RAW": "LZ4"}.get(codec, codec)
+    return codec if codec == "NONE" or pa.Codec.is_available(codec.lower()) else "SNAPPY"
 
 
 def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str, text_field: str) -> None:
@@ -388,6 +423,6 @@ def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str,
         if column.type != field.type:
             column = column.cast(field.type)
         out = out.set_column(position, field, column)
-    pq.write_table(out, dest)
+    pq.write_table(out, dest, compression=_parquet_compression(input_path))
     with open(dest, "rb+") as f:
         os.fsync(f.fileno())

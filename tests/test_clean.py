@@ -1014,6 +1014,38 @@ def test_parquet_is_not_written_inside_another_compression(tmp_path):
     assert os.listdir(tmp_path) == ["in.parquet"]
 
 
+def test_a_cleaned_csv_file_keeps_each_unchanged_records_bytes(tmp_path):
+    # a new user's review: a quoted "" came back as an empty field, and every quote not needed was dropped
+    src = tmp_path / "in.csv"
+    with open(src, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        w.writerow(["id", "note", "text"])
+        for k, r in enumerate(corpus_records()):
+            w.writerow([r["id"], "" if k % 2 else f"a, {k}", r["text"] or ""])
+    assert runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "out.csv")]).exit_code == 0
+    before, after = (open(p, encoding="utf-8", newline="").read().split("\r\n")  # texts hold only \n
+                     for p in (src, tmp_path / "out.csv"))
+    removed = manifest(tmp_path / "out.csv.removed.jsonl")
+    cut = {e["id"] for e in removed if e["reason"].endswith("_removed")}
+    assert cut and after[0] == before[0] == '"id","note","text"'
+    kept = {next(csv.reader([line]))[0]: line for line in after[1:] if line}
+    unchanged = [line for doc, line in kept.items() if doc not in cut]
+    assert unchanged and all(line in before for line in unchanged)  # as they were, quotes and all
+    assert all(kept[doc] not in before for doc in cut)
+
+
+@pytest.mark.parametrize("codec", ["zstd", "gzip", "none"])
+def test_a_cleaned_parquet_file_keeps_its_compression(tmp_path, codec):
+    # a new user's review: a zstd input came back Snappy, pyarrow's default
+    src = tmp_path / "in.parquet"
+    pq.write_table(pq.read_table(write("parquet", corpus_records(), tmp_path / "plain.parquet")), src,
+                   compression=codec)
+    assert runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "out.parquet")]).exit_code == 0
+    codecs = {pq.ParquetFile(p).metadata.row_group(0).column(0).compression for p in (src, tmp_path / "out.parquet")}
+    assert codecs == {"UNCOMPRESSED" if codec == "none" else codec.upper()}
+    assert pq.read_table(tmp_path / "out.parquet").num_rows < pq.read_table(src).num_rows  # copies were dropped
+
+
 def test_a_templates_table_headers_and_rows_are_kept_and_chrome_still_cut():
     # a review's case: clean cut "Year" and "Nine mths" from earnings tables (the
     # full-year rows then read as the quarter's) and dividend lines from their notices,
