@@ -162,53 +162,82 @@ class _State:
         self.entries.append(entry)
 
     def ends_as_it_was(self) -> None:
-        """Once every cut is made: the line breaks and blank lines that cuts left before
-        the text's first line or after its last go with the cut beside them, so that the
-        text begins and ends as the original did (a data engineer's review: with a
-        story's closing "Reuter" cut, 4,747 of 4,790 Reuters stories kept ended in a
-        blank line, "...earlier today.\n\n"; a page's header cut left one above the
-        headline)."""
+        """Once every cut is made: the blank lines that cuts left above the text's first
+        line, and the line breaks below its last, beyond as many as the original had there,
+        go with the cut beside them, so that the text begins and ends as the original did
+        (a data engineer's review: with a story's closing "Reuter" cut, 4,747 of 4,790
+        Reuters stories kept ended in a blank line, "...earlier today.\n\n"; a page's
+        header cut left one above the headline). Blank means spaces and tabs, as for the
+        blank line a cut takes after its block; the lines themselves are left as they were."""
         current = self.current()
         first, last = _first_line_start(current), _last_line_end(current)
         if not self.cuts or last == 0:
             return
-        # the original's blank lines above its first line, and line breaks after its last
-        leading = _breaks(self.text, 0, _first_line_start(self.text))
-        ending = _breaks(self.text, _last_line_end(self.text), len(self.text))
-        above = _breaks(current, 0, first)
-        below = _breaks(current, last, len(current))
-        drop = list(range(0, above[len(above) - len(leading) - 1] if len(above) > len(leading) else 0))
-        drop += range(below[len(ending) - 1] if ending else last, len(current)) if len(below) > len(ending) else []
-        drop = [self.original(p) for p in drop]
-        for run in np.split(np.array(drop, dtype=np.int64), np.flatnonzero(np.diff(drop) != 1) + 1) if drop else []:
-            a, b = int(run[0]), int(run[-1]) + 1
-            i = next((i for i, (cs, ce) in enumerate(self.cuts) if cs == b or ce == a), None)
-            if i is None:  # no cut beside it: the original's own blank lines, kept
-                continue
+        gaps, removed = [], 0  # where each cut sits in the current text
+        for cs, ce in self.cuts:
+            gaps.append(cs - removed)
+            removed += ce - cs
+        leading = len(_breaks(self.text, 0, _first_line_start(self.text)))
+        ending = len(_breaks(self.text, _last_line_end(self.text), len(self.text)))
+        found = [_beside_a_cut(_breaks(current, 0, first), leading, 0, [g for g in gaps if g <= first], below=True),
+                 _beside_a_cut(_breaks(current, last, len(current)), ending, last,
+                               [g for g in reversed(gaps) if g >= last], below=False)]
+        # in the original's positions (no cut inside), all found before a cut grows and the
+        # current text shrinks
+        for a, b in [(self.original(x), self.original(y - 1) + 1) for x, y in filter(None, found)]:
+            i = next(i for i, (cs, ce) in enumerate(self.cuts) if cs == b or ce == a)
             cs, ce = self.cuts[i]
             entry = next(e for e in self.entries if e["cut_start"] == cs)
             self.cuts[i] = (min(cs, a), max(ce, b))
             entry["cut_start"], entry["removed"] = self.cuts[i][0], self.text[slice(*self.cuts[i])]
 
 
-def _breaks(text: str, start: int, end: int) -> list[int]:
-    """Where each line break in ``text[start:end]`` ends."""
-    return [m.end() for m in _BREAK_RE.finditer(text, start, end)]
+def _beside_a_cut(breaks: list[tuple[int, int]], keep: int, start: int, gaps: list[int],
+                  below: bool) -> tuple[int, int] | None:
+    """Of the blank lines whose ``breaks`` ((start, end) each, from ``start`` on) lie
+    between the text and its edge, the span of those beyond ``keep`` that sit right
+    beside a cut (at a position of ``gaps``, the nearest to the edge first): those the
+    cut left below it (``below``; else above it) if there are enough, else the others;
+    None if no cut has them all beside it."""
+    extra = len(breaks) - keep
+    if extra <= 0:
+        return None
+    for g in gaps:
+        before = [br for br in breaks if br[1] <= g]
+        after = [br for br in breaks if br[0] >= g]
+        options = []
+        if len(after) >= extra:
+            options.append((g, after[extra - 1][1]))
+        if len(before) >= extra:
+            options.append((before[-extra - 1][1] if len(before) > extra else start, g))
+        for x, y in options if below else options[::-1]:
+            if x < y and not any(x < h < y for h in gaps):
+                return x, y
+    return None
+
+
+def _breaks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Where each line break in ``text[start:end]`` starts and ends."""
+    return [m.span() for m in _BREAK_RE.finditer(text, start, end)]
 
 
 def _first_line_start(text: str) -> int:
     """Where the first line with more than spaces and tabs begins (``len(text)`` if none)."""
-    begin = len(text) - len(text.lstrip())
+    begin = 0
+    while begin < len(text) and text[begin] in _BLANK:
+        begin += 1
     while begin > 0 and text[begin - 1] in " \t":
         begin -= 1
     return begin
 
 
 def _last_line_end(text: str) -> int:
-    """Where the last line with more than spaces and tabs ends (before its line break;
-    0 if there is none)."""
-    end = len(text.rstrip())
-    while end < len(text) and text[end] in " \t":
+    """Where the last line with more than spaces and tabs ends, before its line break
+    (0 if there is none)."""
+    end = len(text)
+    while end > 0 and text[end - 1] in _BLANK:
+        end -= 1
+    while 0 < end < len(text) and text[end] in " \t":
         end += 1
     return end
 
@@ -216,6 +245,8 @@ def _last_line_end(text: str) -> int:
 #: line breaks, as ``str.splitlines`` knows them (``\r\n`` is one)
 _BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _BREAK_RE = re.compile("\r\n|[" + _BREAKS + "]")
+#: what a blank line holds: spaces, tabs and its line break
+_BLANK = " \t" + _BREAKS
 
 
 def line_span(text: str, start: int, end: int) -> tuple[int, int]:

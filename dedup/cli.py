@@ -22,7 +22,7 @@ from .index import QUERY_FORMATS
 from .io import atomic_open, check_not_an_input, iter_documents, silence_stdout, skipping_malformed
 from .progress import bar
 from .report import FORMATS, Report, format_for, plural
-from .scan import MAX_NUM_PERM, Params, check_jobs
+from .scan import Params, check_jobs
 
 _DEFAULTS = Params()
 
@@ -105,7 +105,7 @@ def match_options(f: Callable) -> Callable:
                      help="Shingles a smaller document needs for the containment rule."),
         click.option("--ngram", type=click.IntRange(1), default=_DEFAULTS.ngram, show_default=True,
                      help="Words per shingle."),
-        click.option("--num-perm", type=click.IntRange(1, MAX_NUM_PERM), default=_DEFAULTS.num_perm, show_default=True,
+        click.option("--num-perm", type=click.IntRange(1), default=_DEFAULTS.num_perm, show_default=True,
                      help="Signature length (MinHash permutations)."),
         click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True, help="Signature hash seed."),
         click.option("--scheme", type=click.Choice(["fast", "datasketch"]), default=_DEFAULTS.scheme,
@@ -231,6 +231,9 @@ class DedupGroup(click.Group):
                 _exit_interrupted()
             click.echo("Aborted!", err=True)
             sys.exit(1)
+        except MemoryError as err:  # a size no machine has (--num-perm 100000 on a million articles)
+            click.echo(f"dedup: error: out of memory{': ' + str(err) if str(err) else ''}", err=True)
+            sys.exit(2)
         except OSError as err:
             if err.errno not in _OUT_OF_ROOM:  # not a write that ran out of room: a bug, shown whole
                 raise

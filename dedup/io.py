@@ -707,7 +707,7 @@ def _iter_path(
     elif kind == "json":
         records = _json_records(path, on_malformed)
     elif kind == "csv":
-        records = _csv_records(path, text_field, on_malformed)
+        records = _csv_records(path, text_field, id_field, on_malformed)
     else:
         records = _parquet_records(path, text_field, id_field)
     prefix = f"{path}#" if prefix_row_ids else ""
@@ -1133,7 +1133,8 @@ def _json_records(path: str, on_malformed: Callable[[InputError], None] | None =
         yield number, record
 
 
-def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError], None] | None = None
+def _csv_records(path: str, text_field: str, id_field: str = "id",
+                 on_malformed: Callable[[InputError], None] | None = None
                  ) -> Iterator[tuple[int, dict | None]]:
     """Parse CSV with a header row; all values stay strings, each record numbered by the
     line of the file it starts on (the header is line 1), as errors name it.
@@ -1157,7 +1158,7 @@ def _csv_records(path: str, text_field: str, on_malformed: Callable[[InputError]
             raise InputError(
                 f"no text column {text_field!r} (columns: {', '.join(header)}); use --text-field", path
             )
-        _check_unique_columns(header, path, "header", 1)
+        _check_unique_columns(header, (text_field, id_field), path, "header", 1)
         while True:
             start = rows.line_num + 1
             try:
@@ -1213,7 +1214,7 @@ def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tupl
             raise InputError(
                 f"no text column {text_field!r} (columns: {', '.join(names)}); use --text-field", path
             )
-        _check_unique_columns(names, path, "schema")
+        _check_unique_columns(names, (text_field, id_field), path, "schema")
         columns = [text_field] + ([id_field] if id_field in names and id_field != text_field else [])
         table = pq.read_table(path, columns=columns)
     except (pa.ArrowException, OSError) as e:
@@ -1231,19 +1232,22 @@ def _parquet_records(path: str, text_field: str, id_field: str) -> Iterator[tupl
 
 
 def is_dask_collection(data: Any) -> bool:
-    """Whether ``data`` is a Dask DataFrame or Series (told without importing dask)."""
-    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(data, "npartitions")
+    """Whether ``data`` is a Dask DataFrame or Series (told without importing dask; a
+    Dask Bag of texts is iterated, as a list is)."""
+    return (type(data).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(data, "npartitions")
+            and type(data).__name__ in ("DataFrame", "Series"))
 
 
-def _check_unique_columns(names: Sequence[str], path: str, where: str, line: int | None = None) -> None:
-    """An error if a column name appears twice: records name their values by column, so
-    one of the two would be read as the other, and cleaning would write one over the
-    other (a new user's review: "First headline" lost from a CSV's two ``title``s)."""
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
+def _check_unique_columns(names: Sequence[str], read: Sequence[str], path: str, where: str,
+                          line: int | None = None) -> None:
+    """An error if a column that is ``read`` (the text's, the id's) appears twice in
+    ``names``: one of the two would be read as the other (a new user's review had
+    ``text,text`` read from the second and written over the first). Other columns may
+    repeat a name (two empty ones of a spreadsheet's export, say): cleaning writes each
+    row's values by position."""
+    for name in dict.fromkeys(read):
+        if list(names).count(name) > 1:
             raise InputError(f"column {name!r} appears twice in the {where}; rename one", path, line)
-        seen.add(name)
 
 
 def _text_value(value: Any, field: str, path: str, line: int | None) -> str:

@@ -69,6 +69,8 @@ class Prefilter:
 #: points of the numerical integration (Simpson's rule): the areas agree with
 #: scipy's ``quad``, which datasketch uses, to ~1e-9, without importing scipy.integrate
 _POINTS = 2001
+#: curves evaluated at once by :func:`optimal_params`: 2 x 2,001 floats each (64 MB)
+_BANDS_AT_ONCE = 2_048
 
 
 def _area(f, lo: float, hi: float) -> float:
@@ -114,18 +116,30 @@ def optimal_params(threshold: float, num_perm: int, weights: tuple[float, float]
     simpson[1:-1:2], simpson[2:-1:2] = 4.0, 2.0
     grids = np.stack((np.linspace(0.0, threshold, _POINTS), np.linspace(threshold, 1.0, _POINTS)))
     fp_step, fn_step = threshold / (_POINTS - 1) / 3, (1.0 - threshold) / (_POINTS - 1) / 3
-    error = np.full((num_perm, num_perm), np.inf)  # [b - 1, r - 1]
+    # the first minimum, b before r, as np.argmin of the table of every (b, r) would find
+    # it; kept as it goes, the table being num_perm ** 2 floats (74 GiB at 100,000)
+    best, best_error = (1, 1), np.inf
     power = np.ones_like(grids)
     for r in range(1, num_perm + 1):
         power = power * grids  # s ** r on both grids
         rest = 1.0 - power
-        # (1 - s**r) ** b for b = 1 .. num_perm // r, and their Simpson sums on each grid
-        sums = np.cumprod(np.broadcast_to(rest, (num_perm // r,) + rest.shape), axis=0) @ simpson
-        fp = fp_step * (simpson.sum() - sums[:, 0])  # integral of 1 - (1 - s**r)**b on [0, t]
-        fn = fn_step * sums[:, 1]  # integral of (1 - s**r)**b on [t, 1]
-        error[:num_perm // r, r - 1] = fp_weight * fp + fn_weight * fn
-    b, r = np.unravel_index(int(np.argmin(error)), error.shape)  # the first minimum, b before r
-    return int(b) + 1, int(r) + 1
+        # (1 - s**r) ** b for b = 1 .. num_perm // r, and their Simpson sums on each grid,
+        # _BANDS_AT_ONCE values of b at a time (the products are the same, in the same order)
+        curve = None
+        for low in range(0, num_perm // r, _BANDS_AT_ONCE):
+            block = np.repeat(rest[None], min(_BANDS_AT_ONCE, num_perm // r - low), axis=0)
+            if curve is not None:
+                block[0] *= curve
+            curves = np.cumprod(block, axis=0, out=block)
+            curve = curves[-1].copy()
+            sums = curves @ simpson
+            fp = fp_step * (simpson.sum() - sums[:, 0])  # integral of 1 - (1 - s**r)**b on [0, t]
+            fn = fn_step * sums[:, 1]  # integral of (1 - s**r)**b on [t, 1]
+            error = fp_weight * fp + fn_weight * fn  # of b = low + 1, low + 2, ...
+            b = int(np.argmin(error)) + low + 1
+            if error[b - low - 1] < best_error or (error[b - low - 1] == best_error and b < best[0]):
+                best, best_error = (b, r), float(error[b - low - 1])
+    return best
 
 
 def _optimal_params_by_curve(threshold: float, num_perm: int, fp_weight: float, fn_weight: float) -> tuple[int, int]:

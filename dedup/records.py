@@ -35,6 +35,7 @@ interrupted run leaves no partial output.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -156,7 +157,12 @@ class Pending:
                 try:
                     os.link(self.real, previous)
                 except OSError:  # a file system without hard links
-                    shutil.copy2(self.real, previous)
+                    try:
+                        shutil.copy2(self.real, previous)
+                    except BaseException:
+                        if os.path.exists(previous):
+                            os.remove(previous)
+                        raise
         had_dir = self.is_dir and os.path.isdir(self.real)
         try:
             self.commit()
@@ -168,7 +174,8 @@ class Pending:
         def undo(restore: bool = True) -> None:
             if not restore:
                 if previous is not None:
-                    os.remove(previous)
+                    with contextlib.suppress(OSError):  # the run is committed: a copy left is no error
+                        os.remove(previous)
             elif previous is not None:
                 os.replace(previous, self.real)
             elif self.is_dir:
@@ -192,8 +199,10 @@ def commit_together(*pending: Pending) -> None:
     left in place without its output; then the error is raised."""
     undos: list[Callable[..., None]] = []
     try:
-        for p in pending:
+        for p in pending[:-1]:
             undos.append(p._commit_undoably())
+        if pending:
+            pending[-1].commit()  # the last is undone by nothing
     except BaseException:
         for undo in reversed(undos):
             try:
@@ -366,9 +375,11 @@ def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, tex
     are numbered by the line they start on, as the reader numbers them."""
     with io.TextIOWrapper(open_input(input_path), encoding="utf-8-sig", newline="") as f:
         lines = f.readlines()  # each with its own line ending
-    terminator = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     rows = csv.reader(iter(lines), strict=True)
     header = next(rows, [])
+    # the header's line ending (its last line's, should it span lines: "\r" alone too)
+    end = lines[rows.line_num - 1] if header else ""
+    terminator = "\r\n" if end.endswith("\r\n") else "\r" if end.endswith("\r") else "\n"
     wanted = {d.line: (d, t) for d, t in kept}
     with compressed_output(dest, "w", encoding=encoding, newline="") as f:
         f.write("".join(lines[:rows.line_num]) if header else "")
@@ -386,21 +397,21 @@ def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, tex
             doc, text = wanted.pop(start)
             if text == doc.text:
                 f.write("".join(lines[start - 1:rows.line_num]))  # the last may have no line ending
-            else:
-                record = _record(doc, text, text_field)
-                writer.writerow([record.get(column, "") for column in header])
+            else:  # its values by position (other columns may share a name), the text's replaced
+                row[header.index(text_field)] = text
+                writer.writerow(row)
 
 
 def _parquet_compression(path: str) -> str:
     """The codec the Parquet file at ``path`` compresses its columns with, for its cleaned
     copy (a new user's review: a zstd input came back Snappy, pyarrow's default, which
-    writes it when the file has no rows or its columns differ)."""
+    writes it when the file has no rows); its columns' most common codec, should they differ."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(path).metadata
-    codecs = {meta.row_group(0).column(c).compression for c in range(meta.num_columns)} if meta.num_row_groups else set()
-    codec = codecs.pop() if len(codecs) == 1 else "SNAPPY"
+    codecs = [meta.row_group(0).column(c).compression for c in range(meta.num_columns)] if meta.num_row_groups else []
+    codec = max(codecs, key=codecs.count) if codecs else "SNAPPY"  # columns compressed apart: the most's
     codec = {"UNCOMPRESSED": "NONE", "LZ4_RAW": "LZ4"}.get(codec, codec)
     return codec if codec == "NONE" or pa.Codec.is_available(codec.lower()) else "SNAPPY"
 
@@ -409,7 +420,7 @@ def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(input_path)
+    table = pq.ParquetFile(input_path).read()  # not read_table, whose datasets refuse columns of one name
     rows = [d.line - 1 for d, _ in kept]
     out = table.take(pa.array(rows, type=pa.int64()))
     changed = [(i, t) for i, (d, t) in enumerate(kept) if t != d.text]

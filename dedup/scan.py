@@ -135,12 +135,6 @@ LSH_WEIGHTS = (0.1, 0.9)
 MAX_SEED = {"fast": 2**63 - 1, "datasketch": 2**32 - 1}
 
 
-#: the longest signature: its estimate's error is then ~0.0125 at J = 0.8 (every pair is
-#: verified exactly anyway), and each permutation costs 4 bytes a document, 4 KiB at
-#: this length; 100,000 made the LSH optimiser ask for 74 GiB (a new user's review)
-MAX_NUM_PERM = 1_024
-
-
 @dataclass(frozen=True)
 class Params:
     """Every parameter of a scan, with the reason for its default.
@@ -157,8 +151,7 @@ class Params:
             copies with 3 % of their words edited: each edit breaks n shingles, so a
             3 %-edited copy keeps ~0.97**n of them (J ~0.84 at n = 3, ~0.75 at n = 5).
             Figures, not short n-grams, keep templated reports apart.
-        num_perm: signature length. 128: estimate error ~0.035 at J = 0.8. At most
-            :data:`MAX_NUM_PERM`.
+        num_perm: signature length. 128: estimate error ~0.035 at J = 0.8.
         seed: seed of the signature hash functions, 0 to :data:`MAX_SEED` of the scheme
             (2**63 - 1 for ``fast``, 2**32 - 1 for ``datasketch``).
         scheme: ``fast`` (one-permutation hashing) or ``datasketch`` (bit-identical to
@@ -221,8 +214,6 @@ class Params:
         for name in ("ngram", "num_perm", "boilerplate_min_docs"):
             if getattr(self, name) < 1:
                 raise ParameterError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.num_perm > MAX_NUM_PERM:
-            raise ParameterError(f"num_perm must be at most {MAX_NUM_PERM:,}, not {self.num_perm:,}")
         for name in ("min_shingles", "min_block_words", "short_block_words"):
             if getattr(self, name) < 0:
                 raise ParameterError(f"{name} must be 0 or more, not {getattr(self, name)}")

@@ -403,6 +403,30 @@ PARAGRAPHS = sorted({p.strip() for t in list(SEEDS.values()) + DISTINCT["text"].
 SHORT_LINES = ["Related Articles", "Sign in", "Reuter", "Share this article", "- Yahoo", "5 minutes ago"]
 
 
+@pytest.mark.parametrize("gap", ["\n\n", "\n\n\n"])
+@pytest.mark.parametrize("above, last, below", [
+    ("", "", ""), ("\n\n", "", ""), ("\r\n\r\n", "", ""), ("", "\u00a0", ""), ("", "\u3000 ", "\n"),
+    ("", "", "\n\n\n\n"), (" \n", "", "\n  \n")])
+def test_cuts_at_a_texts_edges_leave_it_beginning_and_ending_as_it_did(above, last, below, gap):
+    """A page's "Sign in" above the story and a wire's "Reuter" below it, boilerplate of
+    three stories, each with a blank line between: what a code review found cuts left
+    ("\n\n\n" above a story that had two blank lines there, the NBSP ending a kept line
+    cut with the blank line after it)."""
+    stories = [PARAGRAPHS[k] + "\n\n" + PARAGRAPHS[k + 20] for k in range(3)]
+    texts = [f"{above}Sign in{gap}{story}{last}{gap}Reuter{below}" for story in stories]
+    docs = [Document(f"d{k}", t, "<memory>", k + 1) for k, t in enumerate(texts)]
+    result = clean_documents(docs)
+    assert len(result.kept) == 3 and result.summary["boilerplate_removed"] == 6
+    for i, story in enumerate(stories):
+        cleaned = result.texts[i]
+        # each line as it was, and as many blank lines above and line breaks below as it had
+        assert cleaned.strip(" \t\r\n") == (story + last).strip(" \t\r\n") and cleaned.startswith(above)
+        assert blank_edges(cleaned) == blank_edges(texts[i]) == (above.count("\n"), below.count("\n"))
+        assert restore(cleaned, block_entries(result.removed, docs[i].id)) == texts[i]
+    again = clean_documents([Document(d.id, result.texts[i], "<memory>", i + 1) for i, d in enumerate(docs)])
+    assert again.removed == []
+
+
 @st.composite
 def corpora(draw):
     """Up to 12 documents of real paragraphs: originals, copies (exact, truncated,
@@ -431,7 +455,11 @@ def corpora(draw):
             if draw(st.booleans()) and lines:  # a scraper emits a paragraph twice
                 lines.insert(draw(st.integers(0, len(lines))), lines[draw(st.integers(0, len(lines) - 1))])
             sep = draw(st.sampled_from(["\n", "\n\n", "\r\n", "\n  \n"]))
-            text = sep.join(lines) + draw(st.sampled_from(["", "\n", "  \n"]))
+            if draw(st.booleans()) and lines:  # a line ending in a space that is no blank (NBSP)
+                lines[-1] += "\u00a0"
+            # blank lines of its own above its first line and below its last
+            text = (draw(st.sampled_from(["", "", "\n", "\n\n", " \r\n"])) + sep.join(lines)
+                    + draw(st.sampled_from(["", "\n", "  \n", "\n\n\n"])))
         docs.append(text)
     return docs
 
@@ -455,8 +483,8 @@ def test_clean_conserves_records_is_undoable_and_idempotent(texts):
         assert restore(cleaned, block_entries(result.removed, docs[i].id)) == docs[i].text
         assert dedup.text.words(cleaned)  # nothing empty is kept
         # cuts leave no blank line above the first line or below the last that the original had not
-        assert blank_edges(cleaned)[0] <= blank_edges(docs[i].text)[0]
-        assert blank_edges(cleaned)[1] <= blank_edges(docs[i].text)[1]
+        if block_entries(result.removed, docs[i].id):
+            assert blank_edges(cleaned) == blank_edges(docs[i].text)
     # idempotent: cleaning the output removes nothing
     output = [Document(docs[i].id, result.texts[i], "<memory>", k) for k, i in enumerate(result.kept, 1)]
     again = clean_documents(output)
@@ -524,6 +552,14 @@ def test_an_output_that_cannot_be_renamed_into_place_takes_its_manifest_back(tmp
         assert out.read_text() == "yesterday's output\n" and removed.read_text() == "yesterday's manifest\n"
     else:
         assert not out.exists() and not removed.exists()
+    assert sorted(os.listdir(tmp_path)) == sorted(["news.jsonl"] + (["out.jsonl", "out.jsonl.removed.jsonl"]
+                                                                    if yesterday else []))
+    copied = []
+    monkeypatch.setattr(os, "link", lambda *a: (_ for _ in ()).throw(OSError(1, "Operation not permitted")))
+    monkeypatch.setattr(shutil, "copy2", lambda a, b: copied.append(os.path.basename(a)) or shutil.copyfile(a, b))
+    assert runner().invoke(cli, ["clean", str(src), "-o", str(out)]).exit_code == 2
+    # without hard links, yesterday's manifest is copied to be put back; the output, last, never is
+    assert copied == (["out.jsonl.removed.jsonl"] if yesterday else [])
     assert sorted(os.listdir(tmp_path)) == sorted(["news.jsonl"] + (["out.jsonl", "out.jsonl.removed.jsonl"]
                                                                     if yesterday else []))
     monkeypatch.setattr(os, "replace", real_replace)  # and a run that can rename writes both
@@ -1014,16 +1050,18 @@ def test_parquet_is_not_written_inside_another_compression(tmp_path):
     assert os.listdir(tmp_path) == ["in.parquet"]
 
 
-def test_a_cleaned_csv_file_keeps_each_unchanged_records_bytes(tmp_path):
-    # a new user's review: a quoted "" came back as an empty field, and every quote not needed was dropped
+@pytest.mark.parametrize("ending", ["\r\n", "\r"])
+def test_a_cleaned_csv_file_keeps_each_unchanged_records_bytes(tmp_path, ending):
+    # a new user's review: a quoted "" came back as an empty field, and every quote not
+    # needed was dropped; a code review: rows written anew ended in \n in a file of \r
     src = tmp_path / "in.csv"
     with open(src, "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        w = csv.writer(f, quoting=csv.QUOTE_ALL, lineterminator=ending)
         w.writerow(["id", "note", "text"])
         for k, r in enumerate(corpus_records()):
             w.writerow([r["id"], "" if k % 2 else f"a, {k}", r["text"] or ""])
     assert runner().invoke(cli, ["clean", str(src), "-o", str(tmp_path / "out.csv")]).exit_code == 0
-    before, after = (open(p, encoding="utf-8", newline="").read().split("\r\n")  # texts hold only \n
+    before, after = (open(p, encoding="utf-8", newline="").read().split(ending)  # texts hold only \n
                      for p in (src, tmp_path / "out.csv"))
     removed = manifest(tmp_path / "out.csv.removed.jsonl")
     cut = {e["id"] for e in removed if e["reason"].endswith("_removed")}

@@ -374,6 +374,10 @@ def test_dedup_scan_of_a_dask_dataframe_is_the_dask_scan_and_clean_asks_for_a_pa
         dedup.clean(ddf, id="id", client=client)
     with pytest.raises(dedup.ParameterError, match="ids="):
         dedup.scan(ddf, ids=["a"], client=client)
+    import dask.bag as db  # a Bag of texts is iterated, as a list is
+
+    texts = df["text"].tolist()[:40]
+    assert dedup.scan(db.from_sequence(texts, npartitions=2)).to_json() == dedup.scan(texts).to_json()
 
 
 def test_clean_checks_its_paths_before_it_looks_for_a_scheduler(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import io
 import json
@@ -549,21 +550,47 @@ def test_csv_missing_text_column(tmp_path):
     assert str(err) == f"{path}: no text column 'text' (columns: id, body); use --text-field"
 
 
-@pytest.mark.parametrize("header", ["id,title,title,text", "id,text,text"])
-def test_csv_column_named_twice_is_an_error_not_a_column_lost(tmp_path, header):
-    """Records name their values by column: with two ``title``s, the second was read
-    for both and clean wrote it over the first ("First headline" lost, exit 0)."""
+@pytest.mark.parametrize("header", ["id,text,text", "id,id,text"])
+def test_csv_text_or_id_column_named_twice_is_an_error(tmp_path, header):
+    """With two ``text`` columns the second was read, and clean wrote it over the first
+    (a new user's review)."""
     path = tmp_path / "d.csv"
-    fields = header.split(",")
-    path.write_text(header + "\n" + ",".join(["1"] + ["First headline"] + ["x"] * (len(fields) - 2)) + "\n",
-                    encoding="utf-8")
-    name = fields[2]
+    path.write_text(header + "\n1,First headline,x\n", encoding="utf-8")
+    name = header.split(",")[1]
     assert str(read_error([path])) == f"{path}:1: column {name!r} appears twice in the header; rename one"
     from dedup.clean import clean_file
 
     with pytest.raises(InputError):
         clean_file(str(path), str(tmp_path / "out.csv"))
     assert sorted(os.listdir(tmp_path)) == ["d.csv"]  # nothing written
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_other_columns_named_twice_are_read_and_cleaned_whole(tmp_path, suffix):
+    """Two ``title``s, or a spreadsheet's empty column names: clean wrote one ``title``
+    over the other ("First headline" lost, exit 0); then the check refused them all."""
+    from dedup.clean import clean_file
+
+    story = "Putin and Xi met in Moscow to talk about trade and energy, and the war."
+    header = ["id", "title", "title", "text", "", ""]
+    rows = [["1", "First headline", "Second headline", story + "\n\n" + story, "", ""],
+            ["2", "A", "B", "Another story altogether, about the weather in Spain.", "", "x"]]
+    path = tmp_path / f"d{suffix}"
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(f'"{v}"' for v in row) for row in [header] + rows) + "\n",
+                        encoding="utf-8")
+    else:
+        pq.write_table(pa.Table.from_arrays([pa.array(column) for column in zip(*rows)], names=header), path)
+    assert [d.text for d in read_documents([path])] == [rows[0][3], rows[1][3]]
+    result = clean_file(str(path), str(tmp_path / f"out{suffix}"))
+    assert result.summary["repeat_removed"] == 1
+    if suffix == ".csv":
+        with open(tmp_path / "out.csv", encoding="utf-8", newline="") as f:
+            written = list(csv.reader(f))
+    else:
+        table = pq.ParquetFile(tmp_path / "out.parquet").read()
+        written = [table.schema.names] + [list(r) for r in zip(*(c.to_pylist() for c in table.columns))]
+    assert written == [header, rows[0][:3] + [story] + rows[0][4:], rows[1]]
 
 
 def test_csv_wrong_field_count(tmp_path):
@@ -629,11 +656,11 @@ def test_parquet_missing_text_column(tmp_path):
     assert str(read_error([path])) == f"{path}: no text column 'text' (columns: id, body); use --text-field"
 
 
-def test_parquet_column_named_twice_is_an_error(tmp_path):
+def test_parquet_text_column_named_twice_is_an_error(tmp_path):
     path = tmp_path / "d.parquet"
-    pq.write_table(pa.Table.from_arrays([pa.array(["1"]), pa.array(["a"]), pa.array(["b"]), pa.array(["story"])],
-                                        names=["id", "title", "title", "text"]), path)
-    assert str(read_error([path])) == f"{path}: column 'title' appears twice in the schema; rename one"
+    pq.write_table(pa.Table.from_arrays([pa.array(["1"]), pa.array(["a"]), pa.array(["story"])],
+                                        names=["id", "text", "text"]), path)
+    assert str(read_error([path])) == f"{path}: column 'text' appears twice in the schema; rename one"
 
 
 def test_parquet_non_string_text(tmp_path):

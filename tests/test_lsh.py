@@ -27,6 +27,17 @@ def test_bands_and_rows_minimise_the_areas_computed_curve_by_curve(num_perm, wei
         assert optimal_params(float(threshold), num_perm, weights) == min(errors, key=errors.get)
 
 
+@pytest.mark.parametrize("num_perm", [64, 200])
+def test_curves_evaluated_a_few_at_a_time_choose_the_same_bands(num_perm, monkeypatch):
+    # a new user's review: --num-perm 100000 made a table of every (b, r), 74 GiB
+    from dedup import lsh
+
+    chosen = [optimal_params(t, num_perm, (0.1, 0.9)) for t in (0.3, 0.5, 0.8, 0.95)]
+    monkeypatch.setattr(lsh, "_BANDS_AT_ONCE", 3)
+    assert [optimal_params(t, num_perm, (0.1, 0.9)) for t in (0.3, 0.5, 0.8, 0.95)] == chosen
+    assert optimal_params(0.8, 128, (0.1, 0.9)) == (14, 9)
+
+
 def test_pairs_sharing_key_is_every_pair_of_every_bucket():
     rng = np.random.default_rng(1)
     keys, items = rng.integers(0, 40, 500), rng.integers(0, 150, 500)
