@@ -27,8 +27,8 @@ Codes:
 * ``DUP001`` a paragraph repeated inside the file (exact, or a near-exact long paragraph);
   the finding is on the later copy.
 * ``DUP002`` the file is a near-duplicate of another (``--threshold`` Jaccard, or contained
-  in it, ``--containment``); the other file is its cluster's representative, or, for the
-  representative itself, its most similar member.
+  in it, ``--containment``, or half contained with the same figures); the other file is its
+  cluster's representative, or, for the representative itself, its most similar member.
 * ``DUP003`` the file shares paragraphs with another without being a near-duplicate;
   the finding is on the first shared paragraph.
 
@@ -262,7 +262,7 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
                            _digest("DUP001", normalize(r.text))))
 
     for doc, other, similarity, containment in _closest_members(report, changed):
-        extra = f", containment {_ratio(containment)}" if similarity < threshold else ""
+        extra = _dup002_extra(similarity, containment, threshold, report.params["containment"])
         # the baseline accepts the file as a near-duplicate, whichever copy it is named with
         out.append(Finding(doc, *at(doc, 0), "DUP002",
                            f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
@@ -349,6 +349,16 @@ def _table_rows(text: str, short_block_words: int) -> np.ndarray:
     tb = tokenize([text])
     return table_rows(BlockWords(tb.word_hash, tb.word_is_number, tb.word_offsets), tb.block_words,
                       short_block_words)
+
+
+def _dup002_extra(similarity: float, containment: float, threshold: float, contained: float) -> str:
+    """What a DUP002 message adds to the similarity: the containment, when the Jaccard is
+    under the threshold, and that the figures are the same, when the containment is under
+    its threshold too (a review: "similarity 0.19, containment 0.65" read as no duplicate)."""
+    if similarity >= threshold:
+        return ""
+    same = ", the same figures" if containment < contained else ""
+    return f", containment {_ratio(containment)}{same}"
 
 
 def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, float, float]]:
@@ -541,7 +551,8 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
             matches = q.matches[~q.matches["indexed"].isin(itself)]
             if len(matches):
                 m = matches.iloc[0]
-                extra = f", containment {_ratio(m['containment'])}" if m["similarity"] < idx.params.threshold else ""
+                extra = _dup002_extra(m["similarity"], m["containment"], idx.params.threshold,
+                                      idx.params.containment)
                 spans = block_spans(text)
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
@@ -717,7 +728,9 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     checked_rel = {_relative(p, base) for p in checked}
     old = _read_baseline_document(path) if path.exists() else {}
     version, kept = _read_baseline(path, old) if path.exists() else (None, [])
-    kept = [e for e in kept if e["path"] not in checked_rel]
+    # entries of other files kept, but not of files gone (renamed or deleted: a new user's
+    # review had them pile up, a rename's written again beside the old path's)
+    kept = [e for e in kept if e["path"] not in checked_rel and (base / e["path"]).exists()]
     if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
         # carried into a version 2 file they would be silently dead

@@ -15,8 +15,9 @@ reason                what was removed
 ``boilerplate_removed``  a boilerplate block (site chrome found in unrelated records)
 ``malformed``         a record that is no record with a text, skipped on request
                       (``skip_malformed``): only its ``input_line`` (the file's line),
-                      ``error`` and, for a directory's file, its ``file``, with ``id`` null
-                      (the input, which ``clean`` never changes, still holds it); listed first
+                      ``error`` and, for a directory's file, its ``file``, with its ``id``
+                      where the record has one, else null (the input, which ``clean``
+                      never changes, still holds it); listed first
 ====================  ========================================================================
 
 Every record and block line has ``id``, ``reason``, ``of`` (the id it duplicates),
@@ -575,10 +576,13 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                              **params).clean(docs, index=idx)
             if skipped is not None and skipped.errors:
                 # a directory's file is named by its path (the input is the directory)
-                result.removed[:0] = [{"id": None, "reason": "malformed", "input_line": e.line, "error": e.message,
+                result.removed[:0] = [{"id": getattr(e, "record_id", None), "reason": "malformed",
+                                       "input_line": e.line, "error": e.message,
                                        **({"file": e.path} if e.path != input else {})} for e in skipped.errors]
             check_result(result)
             _warn_if_all_emptied(result)
+            if idx is not None:
+                _check_not_cleaned_again(output, fmt, result, text_field, id_field)
             with out.errors_named():
                 write_documents(fmt, input, docs, result.texts, out.path, text_field)
             if _file_state(input) != source:  # the writers of JSONL, CSV and Parquet read it again
@@ -608,6 +612,28 @@ def _file_state(path: str) -> tuple | None:
         return None
     st = os.stat(path)
     return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _check_not_cleaned_again(output: str, fmt: str, result: CleanResult, text_field: str, id_field: str) -> None:
+    """An error if ``output`` is in place and holds records that this run drops as
+    already in the index under their own id: the same input cleaned into the index
+    again (a retry of a run that succeeded), which would put an empty output over the
+    cleaned day, whose texts are nowhere else (a data engineer's review: a cron job's
+    retry). Nothing is written then; another OUTPUT, or the ids taken out of the index
+    first, clean the day again."""
+    again = {r["id"] for r in result.removed if r.get("indexed") and r["of"] == r["id"]}
+    if not again or fmt == "dir" or not os.path.isfile(output) or os.path.getsize(output) == 0:
+        return
+    try:
+        held = {d.id for d in read_documents([output], text_field=text_field, id_field=id_field)}
+    except DedupError:  # not this input's cleaned records: nothing of them to lose
+        return
+    lost = held & again
+    if lost:
+        raise DedupError(f"holds {plural(len(lost), 'record')} that this run would drop as already in the index "
+                         "under their own id (this input cleaned into it before?); it is kept and nothing was "
+                         "written: write to another OUTPUT, or take the ids out of the index first to clean them "
+                         "again (dedup index remove)", output)
 
 
 @contextmanager

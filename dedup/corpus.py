@@ -25,7 +25,7 @@ from typing import Iterator, overload
 import numpy as np
 
 from .io import Document, DocumentBatch, check_ids_encode
-from .spill import spill_error
+from .spill import closed_with, spill_error
 from .shingles import offsets_of
 from .text import Utf8Texts
 
@@ -96,7 +96,7 @@ class Corpus(Sequence):
             n = len(self._ids)
             if self._file is None and n + len(docs) > self.spill_after:
                 try:
-                    self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
+                    self._file = closed_with(self, tempfile.TemporaryFile(prefix="dedup-texts-"))
                 except OSError as err:
                     raise spill_error(err, "text") from err
                 self._flush()
@@ -283,7 +283,7 @@ class Corpus(Sequence):
         self._lock, self._file = threading.Lock(), None
         if len(self._ids) > self.spill_after:
             try:
-                self._file = tempfile.TemporaryFile(prefix="dedup-texts-")
+                self._file = closed_with(self, tempfile.TemporaryFile(prefix="dedup-texts-"))
             except OSError as err:
                 raise spill_error(err, "text") from err
             self._flush()

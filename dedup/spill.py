@@ -13,12 +13,22 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
+from typing import IO
 
 import numpy as np
 
 from .errors import DedupError
 
 __all__ = ["SpilledRows", "spill_error"]
+
+
+def closed_with(owner: object, file: IO) -> IO:
+    """``file``, closed (and so deleted, a temporary one) when ``owner`` is collected or
+    the interpreter exits: a report kept to the end of a script left its texts' file to
+    be closed at shutdown, with a ``ResourceWarning``."""
+    weakref.finalize(owner, file.close)
+    return file
 
 
 class SpilledRows:
@@ -42,7 +52,7 @@ class SpilledRows:
         self.what = what
         self._rows = 0
         try:
-            self._file = tempfile.TemporaryFile(prefix="dedup-rows-")
+            self._file = closed_with(self, tempfile.TemporaryFile(prefix="dedup-rows-"))
         except OSError as err:
             raise spill_error(err, what) from err
 

@@ -228,6 +228,20 @@ def test_truncated_copy_is_a_duplicate_by_containment(corpus):
     assert line.endswith(", containment 1.00)")
 
 
+def test_a_copy_found_by_its_figures_says_so(tmp_path):
+    # a new user's review: "similarity 0.19, containment 0.65" read as below both thresholds
+    corpus = Corpus(tmp_path / "wire")
+    (tmp_path / "wire").mkdir()
+    git(corpus.root, "init", "-q")
+    for i in ("reuters-19723", "reuters-19657"):
+        corpus.write(f"wire/{i}.txt", REUTERS[i]["text"])
+    corpus.add("wire/reuters-19723.txt", "wire/reuters-19657.txt")
+    result = corpus.check("wire/reuters-19657.txt")
+    assert result.exit_code == 1 and result.stdout == (
+        "wire/reuters-19657.txt:1:1: DUP002 near-duplicate of wire/reuters-19723.txt "
+        "(similarity 0.52, containment 0.70, the same figures)\n")
+
+
 def test_longer_version_of_a_tracked_article(corpus):
     """The new file is the longer one, so it represents the cluster; it is still reported."""
     longer = SEED[DOC4].rstrip("\n") + "\n" + paragraphs(DISTINCT[0])[1] + "\n"
@@ -493,6 +507,16 @@ def test_writing_a_baseline_for_some_files_keeps_the_others(busy_corpus):
         line for line in corpus.findings(*changed)
         if not line.startswith((f"articles/{DOC0}:", "incoming/shares_002.txt:"))
         and not (line.startswith(f"articles/{DOC2}:") and pair in line))
+
+
+def test_a_baseline_written_again_drops_the_entries_of_files_gone(busy_corpus):
+    # a new user's review: after a rename, writing the baseline for the new name kept the old one's too
+    corpus, changed = busy_corpus
+    assert corpus.check("--write-baseline", "base.json", f"articles/{DOC0}", "incoming/shares_002.txt").exit_code == 0
+    git(corpus.root, "mv", "incoming/shares_002.txt", "incoming/renamed.txt")
+    assert corpus.check("--write-baseline", "base.json", "incoming/renamed.txt").exit_code == 0
+    paths = {e["path"] for e in json.loads((corpus.root / "base.json").read_text())["findings"]}
+    assert paths == {f"articles/{DOC0}", "incoming/renamed.txt"}
 
 
 def test_baseline_from_pyproject_and_flag_wins(corpus):

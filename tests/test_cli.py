@@ -1226,6 +1226,19 @@ def test_skip_malformed_in_the_fast_reader_keeps_record_numbers(tmp_path, monkey
     assert [(d.id, d.text) for d in docs] == [(str(k), r["text"]) for k, r in enumerate(records) if k not in bad]
 
 
+def test_a_skipped_record_with_an_id_is_listed_by_it(tmp_path):
+    # a data engineer's review: every id of the day must be in the output or the manifest
+    path = tmp_path / "day.jsonl"
+    lines = [{"id": "a", "text": seed_text(next(iter(SEEDS)))}, {"id": "notext"}, {"id": "b", "text": 5},
+             {"id": 7, "body": "x"}, {"id": True, "text": 1}, {"text": []}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines) + "{bad json\n", encoding="utf-8")
+    result = run("clean", path, "-o", tmp_path / "out.jsonl", "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    manifest = [json.loads(line) for line in (tmp_path / "out.jsonl.removed.jsonl").read_text().splitlines()]
+    assert [(e["id"], e["input_line"]) for e in manifest if e["reason"] == "malformed"] == [
+        ("notext", 2), ("b", 3), ("7", 4), (None, 5), (None, 6), (None, 7)]
+
+
 def test_clean_skip_malformed_lists_the_lines_in_its_manifest(tmp_path):
     records = [{"id": f"r{k}", "text": seed_text(name)} for k, name in enumerate(SEEDS)]
     path = _jsonl_with_bad_lines(tmp_path / "day.jsonl", records + [{"id": "x", "text": "x"}], {5: b'{"id": "x", "te'})

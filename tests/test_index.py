@@ -890,6 +890,29 @@ def test_cleaning_a_day_of_resends_into_the_index_twice_keeps_nothing_the_second
         assert sorted(idx.ids()) == ["reuters-1081", "reuters-1230"]
 
 
+def test_a_day_cleaned_into_the_index_again_onto_its_own_output_keeps_that_output(tmp_path):
+    """A cron job's retry of a run that succeeded put an empty output over the cleaned
+    day, whose texts were then nowhere (a data engineer's review): now an error, and
+    nothing changes; the output of a day that merely shares ids with the index is written."""
+    src = tmp_path / "day.jsonl"
+    shutil.copy(RESENDS_FILE, src)
+    db, out = tmp_path / "news.db", tmp_path / "out.jsonl"
+    ok("clean", src, "-o", out, "--index", db)
+    written, manifest, index = out.read_bytes(), (tmp_path / "out.jsonl.removed.jsonl").read_bytes(), db.read_bytes()
+    again = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--index", str(db)])
+    assert again.exit_code == 2 and again.stderr == (
+        f"dedup: error: {out}: holds 2 records that this run would drop as already in the index under their own id "
+        "(this input cleaned into it before?); it is kept and nothing was written: write to another OUTPUT, or take "
+        "the ids out of the index first to clean them again (dedup index remove)\n")
+    assert (out.read_bytes(), (tmp_path / "out.jsonl.removed.jsonl").read_bytes(), db.read_bytes()) == (
+        written, manifest, index)
+    assert sorted(os.listdir(tmp_path)) == ["day.jsonl", "news.db", "out.jsonl", "out.jsonl.removed.jsonl"]
+    other = tmp_path / "yesterday.jsonl"  # an output in place of other records is replaced, as before
+    other.write_text(json.dumps({"id": "x", "text": "Another story, of another day, about the weather."}) + "\n")
+    ok("clean", src, "-o", other, "--index", db)
+    assert other.read_text() == ""
+
+
 def test_an_index_made_before_the_near_table_gets_it_when_opened_for_writing(tmp_path):
     db = tmp_path / "old.db"
     with dedup.Index(db) as idx:
