@@ -64,7 +64,7 @@ from .blocks import table_rows
 from .config import Config, load_config
 from .errors import InputError, ParameterError, warn
 from .io import Document, _read_text, atomic_write, check_ids_encode, check_not_an_input
-from .match import is_near_duplicate, pair_stats, verification_sets
+from .match import is_near_duplicate, near_duplicate_rule, pair_stats, verification_sets
 from .progress import bar
 from .report import Report
 from .scan import Params, Scanner
@@ -261,8 +261,8 @@ def findings(report: Report, texts: dict[str, str], changed: set[str],
                            f"repeated paragraph (first at line {r.repeat_of_line}{extra})",
                            _digest("DUP001", normalize(r.text))))
 
-    for doc, other, similarity, containment in _closest_members(report, changed):
-        extra = _dup002_extra(similarity, containment, threshold, report.params["containment"])
+    for doc, other, similarity, containment, rule in _closest_members(report, changed):
+        extra = _dup002_extra(similarity, containment, threshold, rule)
         # the baseline accepts the file as a near-duplicate, whichever copy it is named with
         out.append(Finding(doc, *at(doc, 0), "DUP002",
                            f"near-duplicate of {other} (similarity {_ratio(similarity)}{extra})",
@@ -351,21 +351,22 @@ def _table_rows(text: str, short_block_words: int) -> np.ndarray:
                       short_block_words)
 
 
-def _dup002_extra(similarity: float, containment: float, threshold: float, contained: float) -> str:
+def _dup002_extra(similarity: float, containment: float, threshold: float, rule: str) -> str:
     """What a DUP002 message adds to the similarity: the containment, when the Jaccard is
-    under the threshold, and that the figures are the same, when the containment is under
-    its threshold too (a review: "similarity 0.19, containment 0.65" read as no duplicate)."""
+    under the threshold, and that the figures are the same, when that is the part of the
+    rule the pair passes (a review: "similarity 0.19, containment 0.65" read as no duplicate)."""
     if similarity >= threshold:
         return ""
-    same = ", the same figures" if containment < contained else ""
+    same = ", the same figures" if rule == "figures" else ""
     return f", containment {_ratio(containment)}{same}"
 
 
-def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, float, float]]:
-    """``(doc, other, similarity, containment)`` for each changed document in a cluster:
+def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, float, float, str]]:
+    """``(doc, other, similarity, containment, rule)`` for each changed document in a cluster:
     the other member it is itself a near-duplicate of, the most similar (Jaccard, then
     containment, then the representative and input order), with their exact statistics.
-    A cluster is a chain of such pairs: its representative (its longest member) can be a
+    The rule is the part of the near-duplicate rule the pair passes (``""``: none, joined
+    through others). A cluster is a chain of such pairs: its representative (its longest member) can be a
     document this one shares little with, joined through another (a round-up that holds
     a whole brief, beside a longer one that holds it too)."""
     r = report._result
@@ -397,7 +398,8 @@ def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, 
             not_rep = np.array([d != representative for d in others])
             at = np.array([position[d] for d in others], dtype=np.int64)
             k = int(np.lexsort((at, not_rep, -containment, -jaccard, ~direct))[0])
-            out.append((doc, others[k], float(jaccard[k]), float(containment[k])))
+            rule = near_duplicate_rule(stats, p.threshold, p.containment, p.min_shingles, p.min_figure_agreement)[k]
+            out.append((doc, others[k], float(jaccard[k]), float(containment[k]), rule))
     return out
 
 
@@ -551,8 +553,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
             matches = q.matches[~q.matches["indexed"].isin(itself)]
             if len(matches):
                 m = matches.iloc[0]
-                extra = _dup002_extra(m["similarity"], m["containment"], idx.params.threshold,
-                                      idx.params.containment)
+                extra = _dup002_extra(m["similarity"], m["containment"], idx.params.threshold, m["rule"])
                 spans = block_spans(text)
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
@@ -728,9 +729,14 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     checked_rel = {_relative(p, base) for p in checked}
     old = _read_baseline_document(path) if path.exists() else {}
     version, kept = _read_baseline(path, old) if path.exists() else (None, [])
-    # entries of other files kept, but not of files gone (renamed or deleted: a new user's
-    # review had them pile up, a rename's written again beside the old path's)
-    kept = [e for e in kept if e["path"] not in checked_rel and (base / e["path"]).exists()]
+    # entries of other files kept; those of a file gone too (its findings follow it, renamed
+    # without edits, to where its text is: a code review), unless a file checked now has
+    # its text, whose entries are written now (a new user's review had a rename's pile up)
+    old_contents = old.get("contents")
+    old_contents = old_contents if isinstance(old_contents, dict) else {}
+    now = {digest for file, digest in _file_digests(found, base) if file in checked_rel}
+    kept = [e for e in kept if e["path"] not in checked_rel
+            and ((base / e["path"]).exists() or old_contents.get(e["path"]) not in now)]
     if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
         # carried into a version 2 file they would be silently dead
@@ -743,9 +749,7 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     entries = kept + [_entry(f, base) for f in found]
     entries.sort(key=lambda e: (e["path"], e.get("line", 0), e["code"], e["fingerprint"]))
     # each named file's text digest, to follow it when renamed (those of files not checked now kept)
-    old_contents = old.get("contents")
-    contents = {k: v for k, v in (old_contents if isinstance(old_contents, dict) else {}).items()
-                if k not in checked_rel and isinstance(v, str)}
+    contents = {k: v for k, v in old_contents.items() if k not in checked_rel and isinstance(v, str)}
     contents.update(_file_digests(found, base))
     named = {e["path"] for e in entries} | {o for e in entries for o in _others(e)}
     document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries,

@@ -165,27 +165,36 @@ class _State:
     def ends_as_it_was(self) -> None:
         """Once every cut is made: the blank lines that cuts left above the text's first
         line, and the line breaks below its last, beyond as many as the original had there,
-        go with the cut beside them, so that the text begins and ends as the original did
-        (a data engineer's review: with a story's closing "Reuter" cut, 4,747 of 4,790
-        Reuters stories kept ended in a blank line, "...earlier today.\n\n"; a page's
-        header cut left one above the headline). Blank means spaces and tabs, as for the
-        blank line a cut takes after its block; the lines themselves are left as they were."""
-        current = self.current()
-        first, last = _first_line_start(current), _last_line_end(current)
-        if not self.cuts or last == 0:
-            return
-        gaps, removed = [], 0  # where each cut sits in the current text
-        for cs, ce in self.cuts:
-            gaps.append(cs - removed)
-            removed += ce - cs
+        go with the cuts beside them, one line at a time, so that the text begins and ends
+        as the original did (a data engineer's review: with a story's closing "Reuter" cut,
+        4,747 of 4,790 Reuters stories kept ended in a blank line, "...earlier today.\n\n";
+        a page's header cut left one above the headline). Blank means spaces and tabs, as
+        for the blank line a cut takes after its block; the lines themselves are kept."""
         leading = len(_breaks(self.text, 0, _first_line_start(self.text)))
         ending = len(_breaks(self.text, _last_line_end(self.text), len(self.text)))
-        found = [_beside_a_cut(_breaks(current, 0, first), leading, 0, [g for g in gaps if g <= first], below=True),
-                 _beside_a_cut(_breaks(current, last, len(current)), ending, last,
-                               [g for g in reversed(gaps) if g >= last], below=False)]
-        # in the original's positions (no cut inside), all found before a cut grows and the
-        # current text shrinks
-        for a, b in [(self.original(x), self.original(y - 1) + 1) for x, y in filter(None, found)]:
+        while self.cuts:
+            current = self.current()
+            first, last = _first_line_start(current), _last_line_end(current)
+            if last == 0:
+                return
+            gaps, removed = set(), 0  # where each cut sits in the current text
+            for cs, ce in self.cuts:
+                gaps.add(cs - removed)
+                removed += ce - cs
+            # the blank lines (start, end with its break) of each edge, those beyond the original's
+            above = _lines_of(_breaks(current, 0, first), 0)
+            below = _lines_of(_breaks(current, last, len(current)), last)
+            extra_above, extra_below = len(above) > leading, len(below) > ending
+            above, below = ([x for x in lines if not any(x[0] < g < x[1] for g in gaps)] for lines in (above, below))
+            # one that a cut left below it (above the text) or above it (below the text)
+            line = (next((x for x in above if x[0] in gaps), None) or next((x for x in above if x[1] in gaps), None)
+                    if extra_above else None)
+            if line is None and extra_below:
+                line = next((x for x in reversed(below) if x[1] in gaps), None) or next(
+                    (x for x in reversed(below) if x[0] in gaps), None)
+            if line is None:
+                return
+            a, b = self.original(line[0]), self.original(line[1] - 1) + 1
             i = next(i for i, (cs, ce) in enumerate(self.cuts) if cs == b or ce == a)
             cs, ce = self.cuts[i]
             entry = next(e for e in self.entries if e["cut_start"] == cs)
@@ -193,28 +202,9 @@ class _State:
             entry["cut_start"], entry["removed"] = self.cuts[i][0], self.text[slice(*self.cuts[i])]
 
 
-def _beside_a_cut(breaks: list[tuple[int, int]], keep: int, start: int, gaps: list[int],
-                  below: bool) -> tuple[int, int] | None:
-    """Of the blank lines whose ``breaks`` ((start, end) each, from ``start`` on) lie
-    between the text and its edge, the span of those beyond ``keep`` that sit right
-    beside a cut (at a position of ``gaps``, the nearest to the edge first): those the
-    cut left below it (``below``; else above it) if there are enough, else the others;
-    None if no cut has them all beside it."""
-    extra = len(breaks) - keep
-    if extra <= 0:
-        return None
-    for g in gaps:
-        before = [br for br in breaks if br[1] <= g]
-        after = [br for br in breaks if br[0] >= g]
-        options = []
-        if len(after) >= extra:
-            options.append((g, after[extra - 1][1]))
-        if len(before) >= extra:
-            options.append((before[-extra - 1][1] if len(before) > extra else start, g))
-        for x, y in options if below else options[::-1]:
-            if x < y and not any(x < h < y for h in gaps):
-                return x, y
-    return None
+def _lines_of(breaks: list[tuple[int, int]], start: int) -> list[tuple[int, int]]:
+    """The lines ``(start, end)`` that ``breaks`` end, the first starting at ``start``."""
+    return [(breaks[k - 1][1] if k else start, end) for k, (_, end) in enumerate(breaks)]
 
 
 def _breaks(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -576,9 +566,11 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                              **params).clean(docs, index=idx)
             if skipped is not None and skipped.errors:
                 # a directory's file is named by its path (the input is the directory)
-                result.removed[:0] = [{"id": getattr(e, "record_id", None), "reason": "malformed",
-                                       "input_line": e.line, "error": e.message,
-                                       **({"file": e.path} if e.path != input else {})} for e in skipped.errors]
+                read = {d.id for d in docs}  # a skipped record's id, unless a record read has it too
+                ids = [getattr(e, "record_id", None) for e in skipped.errors]
+                result.removed[:0] = [{"id": None if i in read else i, "reason": "malformed", "input_line": e.line,
+                                       "error": e.message, **({"file": e.path} if e.path != input else {})}
+                                      for e, i in zip(skipped.errors, ids)]
             check_result(result)
             _warn_if_all_emptied(result)
             if idx is not None:
@@ -615,25 +607,26 @@ def _file_state(path: str) -> tuple | None:
 
 
 def _check_not_cleaned_again(output: str, fmt: str, result: CleanResult, text_field: str, id_field: str) -> None:
-    """An error if ``output`` is in place and holds records that this run drops as
-    already in the index under their own id: the same input cleaned into the index
-    again (a retry of a run that succeeded), which would put an empty output over the
-    cleaned day, whose texts are nowhere else (a data engineer's review: a cron job's
-    retry). Nothing is written then; another OUTPUT, or the ids taken out of the index
-    first, clean the day again."""
+    """An error if ``output`` is in place and every record it holds is one that this run
+    drops as already in the index under its own id: the same input cleaned into the
+    index again (a retry of a run that succeeded), which would put an empty output over
+    the cleaned day, whose texts are nowhere else (a data engineer's review: a cron
+    job's retry). An output of other records too (yesterday's, of a path used every
+    day) is replaced as before, as is one that cannot be read as the input's format."""
     again = {r["id"] for r in result.removed if r.get("indexed") and r["of"] == r["id"]}
     if not again or fmt == "dir" or not os.path.isfile(output) or os.path.getsize(output) == 0:
         return
-    try:
-        held = {d.id for d in read_documents([output], text_field=text_field, id_field=id_field)}
-    except DedupError:  # not this input's cleaned records: nothing of them to lose
-        return
-    lost = held & again
-    if lost:
-        raise DedupError(f"holds {plural(len(lost), 'record')} that this run would drop as already in the index "
-                         "under their own id (this input cleaned into it before?); it is kept and nothing was "
-                         "written: write to another OUTPUT, or take the ids out of the index first to clean them "
-                         "again (dedup index remove)", output)
+    if fmt == "text":  # one document, named by the input's path, not the output's
+        held = {result.documents[0].id} if result.documents else set()
+    else:
+        try:
+            held = {d.id for d in read_documents([output], text_field=text_field, id_field=id_field)}
+        except DedupError:
+            return
+    if held and held <= again:
+        raise DedupError(f"holds {plural(len(held), 'record')}, all of which this run drops as already in the index "
+                         "under their own id (the same input cleaned into it again?): it is kept and nothing was "
+                         "written; remove it, or write to another OUTPUT, to clean the input again", output)
 
 
 @contextmanager

@@ -405,13 +405,16 @@ def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, tex
 def _parquet_compression(path: str) -> str:
     """The codec the Parquet file at ``path`` compresses its columns with, for its cleaned
     copy (a new user's review: a zstd input came back Snappy, pyarrow's default, which
-    writes it when the file has no rows); its columns' most common codec, should they differ."""
+    writes it when the file has no rows); that of most of its bytes, should its columns differ."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(path).metadata
-    codecs = [meta.row_group(0).column(c).compression for c in range(meta.num_columns)] if meta.num_row_groups else []
-    codec = max(codecs, key=codecs.count) if codecs else "SNAPPY"  # columns compressed apart: the most's
+    size: dict[str, int] = {}  # bytes of each codec: columns compressed apart, the bulk's (a text's, say)
+    for c in range(meta.num_columns if meta.num_row_groups else 0):
+        column = meta.row_group(0).column(c)
+        size[column.compression] = size.get(column.compression, 0) + column.total_compressed_size
+    codec = max(size, key=size.get) if size else "SNAPPY"
     codec = {"UNCOMPRESSED": "NONE", "LZ4_RAW": "LZ4"}.get(codec, codec)
     return codec if codec == "NONE" or pa.Codec.is_available(codec.lower()) else "SNAPPY"
 

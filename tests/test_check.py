@@ -509,11 +509,15 @@ def test_writing_a_baseline_for_some_files_keeps_the_others(busy_corpus):
         and not (line.startswith(f"articles/{DOC2}:") and pair in line))
 
 
-def test_a_baseline_written_again_drops_the_entries_of_files_gone(busy_corpus):
-    # a new user's review: after a rename, writing the baseline for the new name kept the old one's too
+def test_a_renamed_files_entries_follow_it_until_its_new_path_is_written(busy_corpus):
+    # a new user's review: after a rename, writing the baseline for the new name kept the old
+    # one's too; a code review: writing another file's dropped them, and the renamed file's
+    # accepted findings with them
     corpus, changed = busy_corpus
     assert corpus.check("--write-baseline", "base.json", f"articles/{DOC0}", "incoming/shares_002.txt").exit_code == 0
     git(corpus.root, "mv", "incoming/shares_002.txt", "incoming/renamed.txt")
+    assert corpus.check("--write-baseline", "base.json", f"articles/{DOC0}").exit_code == 0
+    assert corpus.check("--baseline", "base.json", "incoming/renamed.txt").exit_code == 0  # still accepted
     assert corpus.check("--write-baseline", "base.json", "incoming/renamed.txt").exit_code == 0
     paths = {e["path"] for e in json.loads((corpus.root / "base.json").read_text())["findings"]}
     assert paths == {f"articles/{DOC0}", "incoming/renamed.txt"}

@@ -403,20 +403,23 @@ PARAGRAPHS = sorted({p.strip() for t in list(SEEDS.values()) + DISTINCT["text"].
 SHORT_LINES = ["Related Articles", "Sign in", "Reuter", "Share this article", "- Yahoo", "5 minutes ago"]
 
 
+@pytest.mark.parametrize("twice", [False, True])
 @pytest.mark.parametrize("gap", ["\n\n", "\n\n\n"])
 @pytest.mark.parametrize("above, last, below", [
     ("", "", ""), ("\n\n", "", ""), ("\r\n\r\n", "", ""), ("", "\u00a0", ""), ("", "\u3000 ", "\n"),
     ("", "", "\n\n\n\n"), (" \n", "", "\n  \n")])
-def test_cuts_at_a_texts_edges_leave_it_beginning_and_ending_as_it_did(above, last, below, gap):
+def test_cuts_at_a_texts_edges_leave_it_beginning_and_ending_as_it_did(above, last, below, gap, twice):
     """A page's "Sign in" above the story and a wire's "Reuter" below it, boilerplate of
     three stories, each with a blank line between: what a code review found cuts left
     ("\n\n\n" above a story that had two blank lines there, the NBSP ending a kept line
     cut with the blank line after it)."""
     stories = [PARAGRAPHS[k] + "\n\n" + PARAGRAPHS[k + 20] for k in range(3)]
-    texts = [f"{above}Sign in{gap}{story}{last}{gap}Reuter{below}" for story in stories]
+    # (twice: two lines of chrome at each edge, each cut leaving its blank lines: a code review)
+    head, foot = (f"Home | News | Sport{gap}", f"{gap}Share this article") if twice else ("", "")
+    texts = [f"{above}{head}Sign in{gap}{story}{last}{foot}{gap}Reuter{below}" for story in stories]
     docs = [Document(f"d{k}", t, "<memory>", k + 1) for k, t in enumerate(texts)]
     result = clean_documents(docs)
-    assert len(result.kept) == 3 and result.summary["boilerplate_removed"] == 6
+    assert len(result.kept) == 3 and result.summary["boilerplate_removed"] == (12 if twice else 6)
     for i, story in enumerate(stories):
         cleaned = result.texts[i]
         # each line as it was, and as many blank lines above and line breaks below as it had

@@ -1229,14 +1229,15 @@ def test_skip_malformed_in_the_fast_reader_keeps_record_numbers(tmp_path, monkey
 def test_a_skipped_record_with_an_id_is_listed_by_it(tmp_path):
     # a data engineer's review: every id of the day must be in the output or the manifest
     path = tmp_path / "day.jsonl"
+    # (the last: a's id, which a record read has: null, or the manifest would name a kept record)
     lines = [{"id": "a", "text": seed_text(next(iter(SEEDS)))}, {"id": "notext"}, {"id": "b", "text": 5},
-             {"id": 7, "body": "x"}, {"id": True, "text": 1}, {"text": []}]
+             {"id": 7, "body": "x"}, {"id": True, "text": 1}, {"text": []}, {"id": "a", "text": 5}]
     path.write_text("".join(json.dumps(r) + "\n" for r in lines) + "{bad json\n", encoding="utf-8")
     result = run("clean", path, "-o", tmp_path / "out.jsonl", "--skip-malformed")
     assert result.exit_code == 0, result.stderr
     manifest = [json.loads(line) for line in (tmp_path / "out.jsonl.removed.jsonl").read_text().splitlines()]
     assert [(e["id"], e["input_line"]) for e in manifest if e["reason"] == "malformed"] == [
-        ("notext", 2), ("b", 3), ("7", 4), (None, 5), (None, 6), (None, 7)]
+        ("notext", 2), ("b", 3), ("7", 4), (None, 5), (None, 6), (None, 7), (None, 8)]
 
 
 def test_clean_skip_malformed_lists_the_lines_in_its_manifest(tmp_path):

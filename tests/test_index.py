@@ -901,16 +901,25 @@ def test_a_day_cleaned_into_the_index_again_onto_its_own_output_keeps_that_outpu
     written, manifest, index = out.read_bytes(), (tmp_path / "out.jsonl.removed.jsonl").read_bytes(), db.read_bytes()
     again = runner().invoke(cli, ["clean", str(src), "-o", str(out), "--index", str(db)])
     assert again.exit_code == 2 and again.stderr == (
-        f"dedup: error: {out}: holds 2 records that this run would drop as already in the index under their own id "
-        "(this input cleaned into it before?); it is kept and nothing was written: write to another OUTPUT, or take "
-        "the ids out of the index first to clean them again (dedup index remove)\n")
+        f"dedup: error: {out}: holds 2 records, all of which this run drops as already in the index under their own "
+        "id (the same input cleaned into it again?): it is kept and nothing was written; remove it, or write to "
+        "another OUTPUT, to clean the input again\n")
     assert (out.read_bytes(), (tmp_path / "out.jsonl.removed.jsonl").read_bytes(), db.read_bytes()) == (
         written, manifest, index)
     assert sorted(os.listdir(tmp_path)) == ["day.jsonl", "news.db", "out.jsonl", "out.jsonl.removed.jsonl"]
-    other = tmp_path / "yesterday.jsonl"  # an output in place of other records is replaced, as before
-    other.write_text(json.dumps({"id": "x", "text": "Another story, of another day, about the weather."}) + "\n")
+    # an output in place of other records too (yesterday's, a path used every day) is replaced, as before
+    other = tmp_path / "latest.jsonl"
+    other.write_text(out.read_text() + json.dumps({"id": "x", "text": "Another story, about the weather."}) + "\n")
     ok("clean", src, "-o", other, "--index", db)
     assert other.read_text() == ""
+    # a text file's one document is named by the input's path, not the output's (a code review)
+    story = tmp_path / "story.txt"
+    story.write_text(DISTINCT["text"][0], encoding="utf-8")
+    ok("clean", story, "-o", tmp_path / "story-clean.txt", "--index", tmp_path / "t.db")
+    kept = (tmp_path / "story-clean.txt").read_text(encoding="utf-8")
+    again = runner().invoke(cli, ["clean", str(story), "-o", str(tmp_path / "story-clean.txt"), "--index",
+                                  str(tmp_path / "t.db")])
+    assert again.exit_code == 2 and (tmp_path / "story-clean.txt").read_text(encoding="utf-8") == kept != ""
 
 
 def test_an_index_made_before_the_near_table_gets_it_when_opened_for_writing(tmp_path):
