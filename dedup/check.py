@@ -656,7 +656,7 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     base = path.resolve().parent
     document = _read_baseline_document(path)
     entries = read_baseline(path, document)
-    renamed = _renames(document.get("contents"), found, base)
+    renamed = _renames(document.get("contents"), found, base, {e["path"] for e in entries})
     entries = [dict(e, path=renamed.get(e["path"], e["path"]),
                     others=[renamed.get(o, o) for o in _others(e)])
                for e in entries]
@@ -697,15 +697,17 @@ def _others(entry: dict) -> list[str]:
     return [o for o in others if isinstance(o, str)] if isinstance(others, list) else []
 
 
-def _renames(contents: Any, found: list[Finding], base: Path) -> dict[str, str]:
+def _renames(contents: Any, found: list[Finding], base: Path, own: set[str]) -> dict[str, str]:
     """Old path -> new path (relative to ``base``) of the files in a baseline's
-    ``contents`` that are gone, whose text one file of ``found`` that it does not name
-    has now (an exact copy of a renamed file, named there, is not the file)."""
+    ``contents`` that are gone, whose text one file of ``found`` has now that has no
+    entries of its ``own`` there (an exact copy of a renamed file, with its entries, is
+    not the file; a file only named by another's entry may be: a code review had a
+    renamed copy, named by the original's entry once it was written again, lose its own)."""
     if not isinstance(contents, dict):
         return {}
     now: dict[str, list[str]] = {}
     for rel, digest in _file_digests(found, base):
-        if rel not in contents and rel not in now.setdefault(digest, []):
+        if rel not in own and (base / rel).exists() and rel not in now.setdefault(digest, []):
             now[digest].append(rel)
     out = {}
     for old, digest in contents.items():
@@ -734,7 +736,8 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     # its text, whose entries are written now (a new user's review had a rename's pile up)
     old_contents = old.get("contents")
     old_contents = old_contents if isinstance(old_contents, dict) else {}
-    now = {digest for file, digest in _file_digests(found, base) if file in checked_rel}
+    # (a checked file the baseline names already is no rename of it: an exact copy, a code review)
+    now = {digest for file, digest in _file_digests(found, base) if file in checked_rel and file not in old_contents}
     kept = [e for e in kept if e["path"] not in checked_rel
             and ((base / e["path"]).exists() or old_contents.get(e["path"]) not in now)]
     if version == 1:

@@ -165,36 +165,53 @@ class _State:
     def ends_as_it_was(self) -> None:
         """Once every cut is made: the blank lines that cuts left above the text's first
         line, and the line breaks below its last, beyond as many as the original had there,
-        go with the cuts beside them, one line at a time, so that the text begins and ends
-        as the original did (a data engineer's review: with a story's closing "Reuter" cut,
-        4,747 of 4,790 Reuters stories kept ended in a blank line, "...earlier today.\n\n";
-        a page's header cut left one above the headline). Blank means spaces and tabs, as
-        for the blank line a cut takes after its block; the lines themselves are kept."""
-        leading = len(_breaks(self.text, 0, _first_line_start(self.text)))
-        ending = len(_breaks(self.text, _last_line_end(self.text), len(self.text)))
-        while self.cuts:
-            current = self.current()
-            first, last = _first_line_start(current), _last_line_end(current)
-            if last == 0:
-                return
-            gaps, removed = set(), 0  # where each cut sits in the current text
-            for cs, ce in self.cuts:
-                gaps.add(cs - removed)
-                removed += ce - cs
-            # the blank lines (start, end with its break) of each edge, those beyond the original's
-            above = _lines_of(_breaks(current, 0, first), 0)
-            below = _lines_of(_breaks(current, last, len(current)), last)
-            extra_above, extra_below = len(above) > leading, len(below) > ending
-            above, below = ([x for x in lines if not any(x[0] < g < x[1] for g in gaps)] for lines in (above, below))
-            # one that a cut left below it (above the text) or above it (below the text)
-            line = (next((x for x in above if x[0] in gaps), None) or next((x for x in above if x[1] in gaps), None)
-                    if extra_above else None)
-            if line is None and extra_below:
-                line = next((x for x in reversed(below) if x[1] in gaps), None) or next(
-                    (x for x in reversed(below) if x[0] in gaps), None)
-            if line is None:
-                return
-            a, b = self.original(line[0]), self.original(line[1] - 1) + 1
+        go with the cuts beside them, so that the text begins and ends as the original did
+        (a data engineer's review: with a story's closing "Reuter" cut, 4,747 of 4,790
+        Reuters stories kept ended in a blank line, "...earlier today.\n\n"; a page's
+        header cut left one above the headline). Blank means spaces and tabs, as for the
+        blank line a cut takes after its block; the lines themselves are kept. A line goes
+        to a cut beside it, or beside a line gone before it: each cut may take a few (two
+        lines of chrome, each leaving its own), in time linear in the blank lines but for
+        the few passes a chain of them takes."""
+        if not self.cuts:
+            return
+        current = self.current()
+        first, last = _first_line_start(current), _last_line_end(current)
+        if last == 0:
+            return
+        gaps, removed = [], 0  # where each cut sits in the current text
+        for cs, ce in self.cuts:
+            gaps.append(cs - removed)
+            removed += ce - cs
+
+        def crossed(line: tuple[int, int]) -> bool:  # a cut inside it (a "\r" kept, the "\n" after a cut)
+            k = bisect.bisect_right(gaps, line[0])
+            return k < len(gaps) and gaps[k] < line[1]
+
+        chosen: list[tuple[int, int]] = []  # in an order where each is beside a cut or one chosen before
+        for lines, keep, near in ((_lines_of(_breaks(current, 0, first), 0), len(_breaks(
+                self.text, 0, _first_line_start(self.text))), 0), (_lines_of(_breaks(current, last, len(current)), last),
+                                                                   len(_breaks(self.text, _last_line_end(self.text),
+                                                                               len(self.text))), 1)):
+            extra = len(lines) - keep
+            lines = [x for x in lines if not crossed(x)]
+            beside, left, step = set(gaps), set(lines), 0
+            while extra > 0 and left:
+                step += 1
+                # those a cut left below it (above the text; above it below the text) first
+                order = [x for x in (lines if step % 2 else lines[::-1]) if x in left]
+                went = ([x for x in order if x[near] in beside]
+                        + [x for x in order if x[1 - near] in beside and x[near] not in beside])[:extra]
+                if not went:
+                    break
+                for x in went:
+                    if x[0] in beside or x[1] in beside:  # still: those before it in this pass count
+                        chosen.append(x)
+                        beside.update(x)
+                        left.discard(x)
+                        extra -= 1
+        # in the original's positions (no cut inside a line), all found before a cut grows
+        for a, b in [(self.original(x), self.original(y - 1) + 1) for x, y in chosen]:
             i = next(i for i, (cs, ce) in enumerate(self.cuts) if cs == b or ce == a)
             cs, ce = self.cuts[i]
             entry = next(e for e in self.entries if e["cut_start"] == cs)

@@ -523,6 +523,22 @@ def test_a_renamed_files_entries_follow_it_until_its_new_path_is_written(busy_co
     assert paths == {f"articles/{DOC0}", "incoming/renamed.txt"}
 
 
+def test_a_renamed_files_entries_stay_when_an_exact_copy_of_it_is_written(tmp_path):
+    # a code review: the copy's text matched the renamed file's, and its entries went
+    corpus = Corpus(tmp_path / "c")
+    (tmp_path / "c").mkdir()
+    git(corpus.root, "init", "-q")
+    para = "This paragraph of the story is emitted twice by the scraper, word for word, here."
+    text = f"A headline for the story\n\n{para}\n\nAnother paragraph of the story itself.\n\n{para}\n"
+    corpus.write("x.txt", text)
+    corpus.write("y.txt", text)
+    corpus.add("x.txt", "y.txt")
+    assert corpus.check("--write-baseline", "base.json", "x.txt", "y.txt").exit_code == 0
+    git(corpus.root, "mv", "y.txt", "y2.txt")
+    assert corpus.check("--write-baseline", "base.json", "x.txt").exit_code == 0
+    assert corpus.check("--baseline", "base.json", "y2.txt").exit_code == 0
+
+
 def test_baseline_from_pyproject_and_flag_wins(corpus):
     corpus.write("pyproject.toml", '[tool.dedup]\nbaseline = ".dedup-baseline.json"\n')
     target = f"articles/{DOC0}"
