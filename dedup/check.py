@@ -732,14 +732,12 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int
     old = _read_baseline_document(path) if path.exists() else {}
     version, kept = _read_baseline(path, old) if path.exists() else (None, [])
     # entries of other files kept; those of a file gone too (its findings follow it, renamed
-    # without edits, to where its text is: a code review), unless a file checked now has
-    # its text, whose entries are written now (a new user's review had a rename's pile up)
+    # without edits, to where its text is: a code review), unless it was renamed to a file
+    # checked now, whose entries are written now (a new user's review had a rename's pile up)
     old_contents = old.get("contents")
     old_contents = old_contents if isinstance(old_contents, dict) else {}
-    # (a checked file the baseline names already is no rename of it: an exact copy, a code review)
-    now = {digest for file, digest in _file_digests(found, base) if file in checked_rel and file not in old_contents}
-    kept = [e for e in kept if e["path"] not in checked_rel
-            and ((base / e["path"]).exists() or old_contents.get(e["path"]) not in now)]
+    renamed = _renames(old_contents, found, base, {e["path"] for e in kept})
+    kept = [e for e in kept if e["path"] not in checked_rel and renamed.get(e["path"]) not in checked_rel]
     if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
         # carried into a version 2 file they would be silently dead

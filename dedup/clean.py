@@ -188,11 +188,13 @@ class _State:
             k = bisect.bisect_right(gaps, line[0])
             return k < len(gaps) and gaps[k] < line[1]
 
+        # the original's blank lines above its first line, and line breaks below its last
+        leading = len(_breaks(self.text, 0, _first_line_start(self.text)))
+        ending = len(_breaks(self.text, _last_line_end(self.text), len(self.text)))
+        edges = ((_lines_of(_breaks(current, 0, first), 0), leading, 0),
+                 (_lines_of(_breaks(current, last, len(current)), last), ending, 1))
         chosen: list[tuple[int, int]] = []  # in an order where each is beside a cut or one chosen before
-        for lines, keep, near in ((_lines_of(_breaks(current, 0, first), 0), len(_breaks(
-                self.text, 0, _first_line_start(self.text))), 0), (_lines_of(_breaks(current, last, len(current)), last),
-                                                                   len(_breaks(self.text, _last_line_end(self.text),
-                                                                               len(self.text))), 1)):
+        for lines, keep, near in edges:
             extra = len(lines) - keep
             lines = [x for x in lines if not crossed(x)]
             beside, left, step = set(gaps), set(lines), 0
@@ -204,12 +206,11 @@ class _State:
                         + [x for x in order if x[1 - near] in beside and x[near] not in beside])[:extra]
                 if not went:
                     break
-                for x in went:
-                    if x[0] in beside or x[1] in beside:  # still: those before it in this pass count
-                        chosen.append(x)
-                        beside.update(x)
-                        left.discard(x)
-                        extra -= 1
+                for x in went:  # each beside a cut, or a line gone before it
+                    chosen.append(x)
+                    beside.update(x)
+                    left.discard(x)
+                extra -= len(went)
         # in the original's positions (no cut inside a line), all found before a cut grows
         for a, b in [(self.original(x), self.original(y - 1) + 1) for x, y in chosen]:
             i = next(i for i, (cs, ce) in enumerate(self.cuts) if cs == b or ce == a)

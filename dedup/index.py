@@ -1002,8 +1002,6 @@ class Index:
             rows += self._db.execute(f"SELECT key, doc FROM near WHERE key IN ({','.join('?' * len(chunk))})",
                                      chunk).fetchall()
         held = np.array(rows, dtype=np.int64).reshape(-1, 2)
-        if len(held) == 0:
-            return np.zeros((0, 2), dtype=np.int64)
         # keys held by too many documents are left out; each new document's rows then
         # meet the indexed documents of their key
         distinct, counts = np.unique(held[:, 0], return_counts=True)

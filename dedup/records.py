@@ -43,7 +43,7 @@ import os
 import re
 import shutil
 import uuid
-from typing import Callable, ContextManager, Sequence
+from typing import Any, Callable, ContextManager, Sequence
 
 from .compression import compressed_output, compression_of
 from .errors import DedupError, ParameterError, committing
@@ -381,6 +381,7 @@ def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, tex
     end = lines[rows.line_num - 1] if header else ""
     terminator = "\r\n" if end.endswith("\r\n") else "\r" if end.endswith("\r") else "\n"
     wanted = {d.line: (d, t) for d, t in kept}
+    text_column = header.index(text_field) if header else None  # (the reader checked it is there)
     with compressed_output(dest, "w", encoding=encoding, newline="") as f:
         f.write("".join(lines[:rows.line_num]) if header else "")
         writer = csv.writer(f, lineterminator=terminator)
@@ -398,18 +399,16 @@ def _write_csv(input_path: str, kept: list[tuple[Document, str]], dest: str, tex
             if text == doc.text:
                 f.write("".join(lines[start - 1:rows.line_num]))  # the last may have no line ending
             else:  # its values by position (other columns may share a name), the text's replaced
-                row[header.index(text_field)] = text
+                row[text_column] = text
                 writer.writerow(row)
 
 
-def _parquet_compression(path: str) -> str:
-    """The codec the Parquet file at ``path`` compresses its columns with, for its cleaned
+def _parquet_compression(meta: Any) -> str:
+    """The codec a Parquet file (its metadata ``meta``) compresses its columns with, for its cleaned
     copy (a new user's review: a zstd input came back Snappy, pyarrow's default, which
     writes it when the file has no rows); that of most of its bytes, should its columns differ."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    meta = pq.ParquetFile(path).metadata
     size: dict[str, int] = {}  # bytes of each codec: columns compressed apart, the bulk's (a text's, say)
     for c in range(meta.num_columns if meta.num_row_groups else 0):
         column = meta.row_group(0).column(c)
@@ -423,7 +422,8 @@ def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.ParquetFile(input_path).read()  # not read_table, whose datasets refuse columns of one name
+    source = pq.ParquetFile(input_path)  # not read_table, whose datasets refuse columns of one name
+    table = source.read()
     rows = [d.line - 1 for d, _ in kept]
     out = table.take(pa.array(rows, type=pa.int64()))
     changed = [(i, t) for i, (d, t) in enumerate(kept) if t != d.text]
@@ -437,6 +437,6 @@ def _write_parquet(input_path: str, kept: list[tuple[Document, str]], dest: str,
         if column.type != field.type:
             column = column.cast(field.type)
         out = out.set_column(position, field, column)
-    pq.write_table(out, dest, compression=_parquet_compression(input_path))
+    pq.write_table(out, dest, compression=_parquet_compression(source.metadata))
     with open(dest, "rb+") as f:
         os.fsync(f.fileno())
