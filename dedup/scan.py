@@ -392,20 +392,15 @@ class Scanner:
         # documents holding near-matching long paragraphs (a copy with every paragraph edited);
         # independent of the two other sources, so with jobs > 1 it runs beside them
         eligible = countable_len & (index.type_words >= p.short_block_words)
-        # only the types' first blocks' signatures are needed, moved to the front of the
-        # arrays, which are given up (the others, ~1/10, go with them after the LSH)
-        signed = list(blk.type_signatures(index, eligible, (np.flatnonzero(table.block_words >= p.short_block_words),
-                                                            feats.long_block_signatures, feats.long_block_set_sizes),
-                                          overwrite=True))
+        # with the signatures of the long blocks, given up here (see _near_types)
+        near_args = (store, table, index, eligible, [feats.long_block_signatures, feats.long_block_set_sizes], p)
         feats.long_block_signatures = feats.long_block_set_sizes = None
-        near_args = (store, index, eligible, p.block_threshold, signed, p.min_figure_agreement, store.jobs)
-        del signed
         beside = side is not None and n <= SIDE_NEAR_MAX_DOCS
         if not beside:  # first, so that its peak does not sit on the arrays below
-            near_all = blk.near_type_pairs(*near_args)
+            near_all = _near_types(*near_args)
             release_free_memory()
         else:
-            near_future = side.submit(blk.near_type_pairs, *near_args)
+            near_future = side.submit(_near_types, *near_args)
         del near_args  # the paragraph signatures go once the candidates are found
         cand = lsh.bucket_pairs(feats.band_keys, valid=~empty) if side is None else cand_future.result()
         cand_future = None  # it holds its result
@@ -605,6 +600,24 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate & ~template, reps, overlaps, template)
+
+
+def _near_types(store: TokenStore, table: BlockTable, index: blk.BlockIndex, eligible: np.ndarray,
+                long_signed: list[np.ndarray], p: Params) -> pd.DataFrame:
+    """:func:`blocks.near_type_pairs` of the ``eligible`` types, from ``long_signed``,
+    the signatures and set sizes of every long block (``table``'s blocks of
+    ``p.short_block_words`` words or more, in order), a list that is emptied (the
+    caller gives the arrays up; they are freed once the candidates are found): only the
+    types' first blocks' rows are needed, moved to the front of the arrays (the others,
+    ~1/10, go with them after the LSH). One task, so that with jobs > 1 the thread
+    beside does all of it (the moving alone was ~0.03 s of one core at 100,000 articles,
+    with the other idle)."""
+    long_blocks = np.flatnonzero(table.block_words >= p.short_block_words)
+    signatures, set_sizes = long_signed
+    long_signed.clear()
+    signed = list(blk.type_signatures(index, eligible, (long_blocks, signatures, set_sizes), overwrite=True))
+    del long_blocks, signatures, set_sizes
+    return blk.near_type_pairs(store, index, eligible, p.block_threshold, signed, p.min_figure_agreement, store.jobs)
 
 
 def _torn_apart(torn: np.ndarray, cluster: np.ndarray, sets: SetBatch, figures: SetBatch, local: np.ndarray,
