@@ -36,11 +36,13 @@ Codes:
 findings of the named files; ``--baseline FILE`` then reports only findings not recorded.
 Findings are matched on file, code and a fingerprint of their content (the normalised
 paragraph, the other file), not on line numbers, so moving text around does not bring
-an accepted finding back. A near-duplicate accepted in one file is accepted in the
-other file named too (one pair), and shared paragraphs are, the same paragraphs; a
-file renamed without edits keeps its entries (the baseline's ``contents``: a digest of
-each named file's text).
-Writing a baseline for some files keeps the entries of others.
+an accepted finding back; a near-duplicate on the file's text or the group of files
+accepted as near-duplicates of each other. A near-duplicate accepted in one file is
+accepted in the other file named too (one pair), and shared paragraphs are, the same
+paragraphs; a file renamed without edits keeps its entries (the baseline's
+``contents``: a digest of each named file's text).
+Writing a baseline for some files keeps the entries of others, but not those of a file
+gone whose text no file unknown to the baseline has.
 
 ``check`` never modifies a checked file; it writes nothing but the baseline asked for.
 """
@@ -50,7 +52,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import os
 import subprocess
 from collections import Counter
@@ -196,6 +197,7 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
     changed, skipped = _changed_files(paths, config_for)
     result = CheckResult(findings=[], skipped=skipped)
     all_findings: list[Finding] = []
+    read: dict[str, str] = {}  # absolute path -> text of every file read (the corpus too)
     groups: dict[tuple, tuple[Config, list[str]]] = {}
     for path in changed:
         config = config_for(os.path.dirname(path))
@@ -203,10 +205,10 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
     for config, files in groups.values():
         index_path = Path(index) if index is not None else config.index
         if index_path is not None:
-            found, corpus_size, source = _check_against_index(index_path, config, files, params)
+            found, corpus_size, source = _check_against_index(index_path, config, files, params, read)
             result.index = _display(os.fspath(index_path))
         else:
-            found, corpus_size, source = _check_group(config, files, params)
+            found, corpus_size, source = _check_group(config, files, params, read)
         all_findings += found
         result.corpus = max(result.corpus, corpus_size)
         result.source = source if source != "git" else result.source
@@ -214,7 +216,7 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
     all_findings.sort()
 
     if write_baseline is not None:
-        result.written = _write_baseline(Path(write_baseline), all_findings, changed)
+        result.written = _write_baseline(Path(write_baseline), all_findings, changed, read)
         result.wrote_baseline = os.fspath(write_baseline)
         return result
     baseline_path = Path(baseline) if baseline is not None else _configured_baseline(c for c, _ in groups.values())
@@ -472,8 +474,10 @@ def _changed_files(paths: Iterable[str | os.PathLike], config_for: _ConfigCache)
     return list(selected), skipped
 
 
-def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[Finding], int, str]:
-    """Findings of the changed files that share one configuration, against its corpus."""
+def _check_group(config: Config, changed: list[str], flags: dict,
+                 read: dict[str, str]) -> tuple[list[Finding], int, str]:
+    """Findings of the changed files that share one configuration, against its corpus
+    (the text of each file read is added to ``read``, by absolute path)."""
     params = {**config.params, **{k: v for k, v in flags.items() if v is not None}}
     Params.of(**params)  # fail early on bad parameters
     top = git_toplevel(config.root) if config.root.is_dir() else None
@@ -501,7 +505,7 @@ def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[
                 warn(f"{shown}{f':{e.line}' if e.line else ''}: {e.message}; left out of the corpus")
                 continue
             raise InputError(e.message, doc_id, e.line) from None
-        texts[doc_id] = text
+        texts[doc_id] = read[os.path.abspath(path)] = text
         documents.append(Document(doc_id, text, path, None))
     report = Report(Scanner(**params).scan(documents))
     changed_ids = {_display(p) for p in changed}
@@ -513,11 +517,12 @@ def _check_group(config: Config, changed: list[str], flags: dict) -> tuple[list[
     return found, (len(documents) if source == "git" else len(changed)), source
 
 
-def _check_against_index(index_path: Path, config: Config, changed: list[str],
-                         flags: dict) -> tuple[list[Finding], int, str]:
+def _check_against_index(index_path: Path, config: Config, changed: list[str], flags: dict,
+                         read: dict[str, str]) -> tuple[list[Finding], int, str]:
     """Findings of each changed file queried alone against an index of the corpus (so
     that any split of the files gives the same findings: two files added in one commit
-    are not compared with each other, being in no index yet)."""
+    are not compared with each other, being in no index yet); each file's text is added
+    to ``read``, by absolute path."""
     from .index import Index
 
     given = {k: v for k, v in flags.items() if v is not None}
@@ -542,6 +547,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str],
                 text = _read_text(path)
             except InputError as e:
                 raise InputError(e.message, doc_id, e.line) from None
+            read[os.path.abspath(path)] = text
             itself = {doc_id, _relative(os.path.abspath(path), config.root)}
             content = _content_digest(text)
             q = idx.query([Document(doc_id, text, path, None)])
@@ -660,29 +666,60 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     entries = [dict(e, path=renamed.get(e["path"], e["path"]),
                     others=[renamed.get(o, o) for o in _others(e)])
                for e in entries]
+    contents = document.get("contents")
+    written = {renamed.get(k, k): v for k, v in contents.items()} if isinstance(contents, dict) else {}
     accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in entries)
-    # (file, other file, code) of each pair accepted, as seen from the other file, with
-    # how many paragraphs they may share: a near-duplicate whatever they share; shared
-    # paragraphs as many as then (a typo fixed in one copy, or a near-matching copy, is
-    # the same pair; more copied later are a finding: two code reviews)
-    pairs: dict[tuple[str, str, str], float] = {}
+    # the files accepted as near-duplicates of each other, in groups (a pair accepted in
+    # one file is accepted in the other too)
+    group = _near_duplicate_groups(entries)
+    # (file, other file) of each pair of shared paragraphs accepted, as seen from the other
+    # file, with as many paragraphs as then (a typo fixed in one copy, or a near-matching
+    # copy, is the same pair; more copied later are a finding: two code reviews)
+    pairs: dict[tuple[str, str], int] = {}
     for e in entries:
-        if e["code"] in ("DUP002", "DUP003"):
-            most = math.inf if e["code"] == "DUP002" else _paragraphs(e)
+        if e["code"] == "DUP003":
             for o in e["others"]:
-                pairs[o, e["path"], e["code"]] = max(pairs.get((o, e["path"], e["code"]), 0), most)
+                pairs[o, e["path"]] = max(pairs.get((o, e["path"]), 0), _paragraphs(e))
     new, old = [], []
     for f in found:
         key = _baseline_key(f, base)
-        if accepted[key] > 0:
+        others = [_relative(os.path.abspath(o), base) for o in f.others]
+        if f.code == "DUP002":
+            # a near-duplicate is accepted in a file whose text is the one accepted (another
+            # copy coming, which it now matches best, does not bring it back), or while the
+            # file it matches is of its accepted group (the file edited); not in a new file
+            # at an accepted file's path (a new user's review: a deleted copy's path, used
+            # again for a copy of another story, passed)
+            if accepted[key] > 0 and f.content and written.get(key[0]) == f.content:
+                accepted[key] -= 1
+                old.append(f)
+            elif key[0] in group and any(group.get(o) is group[key[0]] for o in others):
+                old.append(f)
+            else:
+                new.append(f)
+        elif accepted[key] > 0:
             accepted[key] -= 1
             old.append(f)
-        elif any(f.shared <= pairs.get((key[0], _relative(os.path.abspath(o), base), f.code), -1)
-                 for o in f.others):
+        elif f.code == "DUP003" and any(f.shared <= pairs.get((key[0], o), -1) for o in others):
             old.append(f)
         else:
             new.append(f)
     return new, old
+
+
+def _near_duplicate_groups(entries: list[dict]) -> dict[str, set[str]]:
+    """Each file named by the near-duplicate (DUP002) entries -> its group, the files
+    joined to it by them (one set object a group)."""
+    group: dict[str, set[str]] = {}
+    for e in entries:
+        if e["code"] != "DUP002":
+            continue
+        joined = {e["path"], *e["others"]}
+        for file in list(joined):
+            joined |= group.get(file, set())
+        for file in joined:
+            group[file] = joined
+    return group
 
 
 def _paragraphs(entry: dict) -> int:
@@ -726,18 +763,27 @@ def _file_digests(found: list[Finding], base: Path) -> Iterator[tuple[str, str]]
                 yield _relative(os.path.abspath(file), base), digest
 
 
-def _write_baseline(path: Path, found: list[Finding], checked: list[str]) -> int:
+def _write_baseline(path: Path, found: list[Finding], checked: list[str], read: dict[str, str] | None = None) -> int:
+    """Write the baseline of ``found`` (the findings of the files ``checked``) to
+    ``path``, keeping its entries of other files; ``read`` is the text of every file
+    read (the corpus too), by absolute path."""
     base = path.resolve().parent
     checked_rel = {_relative(p, base) for p in checked}
     old = _read_baseline_document(path) if path.exists() else {}
     version, kept = _read_baseline(path, old) if path.exists() else (None, [])
-    # entries of other files kept; those of a file gone too (its findings follow it, renamed
-    # without edits, to where its text is: a code review), unless it was renamed to a file
-    # checked now, whose entries are written now (a new user's review had a rename's pile up)
+    # entries of other files kept; those of a file gone only while a file read now that the
+    # baseline did not know has its text (renamed without edits, its findings follow it to
+    # where its text is: a code review), and not when it was renamed to a file checked
+    # now, whose entries are written now (a new user's review had a rename's pile up); a
+    # file deleted, or renamed and edited, leaves (another new user's review: a deleted
+    # copy's entries stayed for good)
     old_contents = old.get("contents")
     old_contents = old_contents if isinstance(old_contents, dict) else {}
     renamed = _renames(old_contents, found, base, {e["path"] for e in kept})
-    kept = [e for e in kept if e["path"] not in checked_rel and renamed.get(e["path"]) not in checked_rel]
+    present = {_content_digest(text) for file, text in (read or {}).items()
+               if _relative(file, base) not in old_contents}
+    kept = [e for e in kept if e["path"] not in checked_rel and renamed.get(e["path"]) not in checked_rel
+            and ((base / e["path"]).exists() or old_contents.get(e["path"]) in present)]
     if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
         # carried into a version 2 file they would be silently dead

@@ -890,6 +890,51 @@ def test_a_renamed_original_keeps_the_pair_its_copy_accepted(corpus):
     assert corpus.check("--baseline", ".dedup-baseline.json", "articles/cocoa.txt").exit_code == 0
 
 
+def test_a_new_file_at_a_deleted_copys_path_is_not_accepted_as_that_copy(corpus):
+    # a new user's review: a copy accepted in the baseline was deleted; an exact copy of
+    # another story, added later under the same name, passed on the path alone
+    copy = corpus.write("articles/copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    corpus.commit()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", copy).exit_code == 0
+    git(corpus.root, "rm", "-q", copy)
+    corpus.commit()
+    corpus.write(copy, SEED[DOC3])
+    corpus.add(copy)
+    result = corpus.check("--baseline", ".dedup-baseline.json", copy)
+    assert result.exit_code == 1, result.stderr
+    assert result.stdout == f"{copy}:1:1: DUP002 near-duplicate of articles/{DOC3} (similarity 1.00)\n"
+    # the same text again at that path is the copy accepted
+    corpus.write(copy, SEED[DOC1])
+    assert corpus.check("--baseline", ".dedup-baseline.json", copy).exit_code == 0
+
+
+def test_writing_the_baseline_drops_the_entries_of_files_deleted_or_renamed_and_edited(corpus):
+    # a new user's review: the entries of a deleted file, and of a file renamed and edited,
+    # stayed in the baseline however often it was written for the whole corpus
+    copy = corpus.write("articles/copy.txt", SEED[DOC1])
+    moved = corpus.write("articles/twice.txt", SEED[DOC0])  # its repeats are findings of its own
+    corpus.add(copy, moved)
+    corpus.commit()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", "articles").exit_code == 0
+
+    def paths() -> set[str]:
+        return {e["path"] for e in json.loads((corpus.root / ".dedup-baseline.json").read_text())["findings"]}
+
+    assert {copy, moved} <= paths()
+    git(corpus.root, "rm", "-q", copy)
+    git(corpus.root, "mv", moved, "articles/twice-2.txt")
+    corpus.write("articles/twice-2.txt", SEED[DOC0] + "\nA line added after the move.\n")
+    corpus.add("articles/twice-2.txt")
+    corpus.commit()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", "articles/twice-2.txt").exit_code == 0
+    assert moved not in paths() and "articles/twice-2.txt" in paths()
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", "articles").exit_code == 0
+    assert copy not in paths()
+    contents = json.loads((corpus.root / ".dedup-baseline.json").read_text())["contents"]
+    assert copy not in contents and moved not in contents
+
+
 def test_a_version_1_baseline_says_to_write_it_again(corpus):
     copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
     corpus.add(copy)
