@@ -810,6 +810,10 @@ def _iter_directory(root: str, prefix_ids: bool = False,
         raise InputError(message, root)
     prefix = root.replace(os.sep, "/").rstrip("/") + "/" if prefix_ids else ""
     for relative, full in sorted(found):
+        bad = LONE_SURROGATE.search(relative)
+        if bad is not None:  # its id could not be written: skipped on request, as a text in another encoding
+            _skip(InputError(_name_not_utf8(bad.group()), full), on_malformed)
+            continue
         try:
             text = _read_text(full)
         except InvalidUtf8 as e:  # another encoding; a binary or corrupt file stops the run
@@ -1325,9 +1329,20 @@ def check_ids_encode(ids: Sequence[str], paths: Sequence[str], lines: Sequence[i
     except UnicodeEncodeError:
         for doc_id, path, line in zip(ids, paths, lines):
             bad = LONE_SURROGATE.search(str(doc_id))
+            if bad is not None and isinstance(path, str) and bad.group() in path:
+                raise InputError(_name_not_utf8(bad.group()), path, line) from None
             if bad is not None:
                 raise InputError(f"id {doc_id!r} holds a lone surrogate (U+{ord(bad.group()):04X}, half of a UTF-16 "
                                  f"pair), which no UTF-8 output can hold", path, line) from None
+
+
+def _name_not_utf8(escaped: str) -> str:
+    """What is wrong with a file whose name holds ``escaped``: a byte that is not UTF-8,
+    as Python names it (a surrogate U+DC80-U+DCFF), which the name, as a document's id,
+    cannot be written with."""
+    code = ord(escaped)
+    byte = f" (byte 0x{code - 0xDC00:02X})" if 0xDC80 <= code <= 0xDCFF else ""
+    return f"the file's name is not UTF-8{byte}, and a document's id, which its name is, must be: rename the file"
 
 
 def _same_file(a: str, b: str) -> bool:

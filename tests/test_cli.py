@@ -1285,6 +1285,27 @@ def test_skip_malformed_skips_a_zero_filled_tail_and_a_lone_surrogate_id(tmp_pat
     assert "NUL bytes" in warned[1]
 
 
+def test_a_file_name_that_is_not_utf8_is_said_so_and_skipped_on_request(tmp_path):
+    # two new users' reviews: a directory's file named in Latin-1 was "an id holding a lone
+    # surrogate (half of a UTF-16 pair)", which pointed at its text, and --skip-malformed
+    # did not skip it
+    folder = tmp_path / "day"
+    folder.mkdir()
+    for k, name in enumerate(SEEDS[:3]):
+        (folder / f"{k}.txt").write_text(seed_text(name), encoding="utf-8")
+    latin = os.path.join(os.fsencode(folder), b"caf\xe9.txt")
+    with open(latin, "wb") as f:
+        f.write(seed_text(SEEDS[3]).encode("utf-8"))
+    result = run("scan", folder)
+    assert result.exit_code == 2
+    assert "the file's name is not UTF-8 (byte 0xE9)" in result.stderr and "surrogate" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    result = run("scan", folder, "--format", "csv", "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    assert "not UTF-8 (byte 0xE9)" in result.stderr and "(file skipped)" in result.stderr
+    assert run("scan", os.fsdecode(latin)).exit_code == 2
+
+
 def test_skip_malformed_skips_ragged_csv_rows_and_json_array_elements(tmp_path):
     # a scrape exported as CSV or a JSON array: a ragged row or a stray element stopped
     # the run even with --skip-malformed; the other records keep their numbers as ids
