@@ -484,10 +484,11 @@ class Scanner:
         n_groups = blk.groups_of_types(index, groups)
         boilerplate = blk.boilerplate_types(index, groups, p.boilerplate_min_docs, p.short_block_words, store,
                                             n_groups)
-        # the lines of templated reports, not chrome: a table's, and facts a few share
-        # (those stay so only while boilerplate: see below)
+        # the lines of templated reports, not chrome: a table's, facts a few share, and
+        # headlines two groups share (those stay so only while boilerplate: see below)
         tables = blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
         facts = blk.figure_lines(index, boilerplate, groups, p.boilerplate_min_docs, store, n_groups)
+        titles = blk.title_lines(index, table, boilerplate, groups, p.boilerplate_min_docs, n_groups)
         del n_groups
         stages("boilerplate")
         release_free_memory()
@@ -582,7 +583,7 @@ class Scanner:
         member_stats.loc[member_stats["rule"] == "", "rule"] = "linked"
         # a fact's line that one story's copies alone hold is content again, as a headline is
         # (a code review: it stayed left out of every comparison)
-        template = tables | (facts & boilerplate)
+        template = tables | ((facts | titles) & boilerplate)
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)

@@ -1177,6 +1177,34 @@ def test_a_paragraph_cut_from_between_blank_lines_leaves_one_of_them():
         [text, text.replace("\n\n", "\r\n\r\n")]
 
 
+SAME_HEADLINE = pd.read_json(REPO / "tests" / "data" / "reuters_same_headline.jsonl", lines=True, dtype=False)
+
+
+def test_two_write_ups_under_one_headline_keep_it():
+    # a data engineer's review: two Reuters stories of one event under one headline share
+    # too little else to be grouped, and the headline, a short line in two groups, was
+    # boilerplate: clean cut it from both, and neither kept a title
+    title = "FUNARO SAYS CREDITORS WILLING TO HELP BRAZIL"
+    assert all(t.startswith(title + "\n") for t in SAME_HEADLINE["text"])
+    others = DISTINCT.iloc[:30][["id", "text"]]
+    day = pd.concat([SAME_HEADLINE[["id", "text"]], others], ignore_index=True)
+    report = dedup.scan(day, text="text", id="id")
+    assert title not in set(report.boilerplate["text"])
+    kept, removed = dedup.clean(day, text="text", id="id")
+    assert kept.set_index("id").loc[SAME_HEADLINE.id, "text"].str.startswith(title + "\n").all()
+    assert title not in set(removed["text"])
+    # a site's first line opening pages of three unrelated stories is chrome still, and a
+    # short line that is not first, in two of them, as before
+    site = others.iloc[:3].assign(text="Skip to main content\n\n" + others["text"].iloc[:3] + "\n\nSign in")
+    for pages, line in ((site, "Skip to main content"), (site.iloc[:2], "Sign in")):
+        report = dedup.scan(pages, text="text", id="id")
+        assert line in set(report.boilerplate["text"])
+        kept, _ = dedup.clean(pages, text="text", id="id")
+        assert not kept["text"].str.contains(line).any()
+    report = dedup.scan(site.iloc[:2], text="text", id="id")
+    assert "Skip to main content" not in set(report.boilerplate["text"])  # a title of two, as far as it knows
+
+
 RECORD_DATES = pd.read_json(REPO / "tests" / "data" / "reuters_record_dates.jsonl", lines=True, dtype=False)
 
 
