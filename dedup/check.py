@@ -53,6 +53,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -110,7 +111,13 @@ class Finding:
     others_content: tuple[str, ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+        # one line whatever the file names hold: a control character (a line break in a
+        # name) is written as its escape, as git quotes such a name (a pre-commit user's review)
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{self.path}:{self.line}:{self.col}: {self.code} "
+                                                              f"{self.message}")
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass

@@ -88,6 +88,9 @@ class CleanResult:
         removed: the manifest: one dict per removed record or block (see the module
             docstring), in input order, blocks in text order.
         rounds: scans run (the last one found nothing more to remove).
+        added: with an index, the records added to it (the kept ones), and
+            ``index_created`` whether this run created the index (a path that named
+            none: a typo in it would otherwise pass every re-sent story silently).
     """
 
     documents: list[Document]
@@ -96,6 +99,8 @@ class CleanResult:
     rounds: int = 1
     output: str | None = None
     manifest: str | None = None
+    added: int | None = None
+    index_created: bool = False
 
     @property
     def kept(self) -> list[int]:
@@ -579,6 +584,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         with skipping_malformed(skip_malformed) as skipped:
             docs = read_documents([input], text_field=text_field, id_field=id_field, keep_records=True,
                                   on_malformed=skipped)
+        created = isinstance(index, (str, os.PathLike)) and not os.path.exists(index)
         with _index_session(index, params) as (idx, params):
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, client,
                              **params).clean(docs, index=idx)
@@ -604,6 +610,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                          _read_manifest(man.path))
             if idx is not None:
                 idx.add([Document(docs[i].id, result.texts[i], docs[i].path, docs[i].line) for i in result.kept])
+                result.added, result.index_created = len(result.kept), created
             check_interrupted()  # nothing is put in place after Ctrl-C, even one numba swallowed
             with committing():  # no Ctrl-C between the two
                 commit_together(man, out)  # the manifest back as it was should the output's rename fail

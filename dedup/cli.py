@@ -374,7 +374,9 @@ def clean(ctx: click.Context, input_path: str, output: str, manifest: str | None
                             keep_duplicates=keep_duplicates, keep_repeats=keep_repeats,
                             keep_boilerplate=keep_boilerplate, index=index_path, jobs=jobs,
                             skip_malformed=skip_malformed, client=client, **params)
-    click.echo(f"{result.describe()}; wrote {output} and {result.manifest}")
+    added = "" if result.added is None else \
+        f"; added {plural(result.added, 'record')} to {'a new index ' if result.index_created else ''}{index_path}"
+    click.echo(f"{result.describe()}; wrote {output} and {result.manifest}{added}")
 
 
 @cli.group("index")

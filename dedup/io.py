@@ -405,9 +405,15 @@ def read_dataframe_documents(df: Any, text: str = "text", id: str | None = None,
     import pandas as pd
 
     columns = [str(c) for c in df.columns]
+    if id is not None and id == text:
+        raise InputError(f"text and id name the same column, {text!r}: the ids must be a column of their own "
+                         "(or leave id out: the index gives the ids)", MEMORY)
     for column in (text, id):
         if column is not None and column not in df.columns:
-            raise InputError(f"no column {column!r} (columns: {', '.join(columns)})", MEMORY)
+            hint = ""
+            if column == id and id in [str(n) for n in df.index.names if n is not None]:
+                hint = "; it names the index, which gives the ids when id is left out"
+            raise InputError(f"no column {column!r} (columns: {', '.join(columns)}){hint}", MEMORY)
         named = list(df.columns).count(column)
         if column is not None and named > 1:
             raise InputError(f"{named} columns are named {column!r}; rename all but one", MEMORY)

@@ -935,6 +935,17 @@ def test_writing_the_baseline_drops_the_entries_of_files_deleted_or_renamed_and_
     assert copy not in contents and moved not in contents
 
 
+def test_a_line_break_in_a_file_name_keeps_one_line_a_finding(corpus):
+    # a pre-commit user's review: a copy named "new\nline.txt" printed its finding on two lines
+    name = "articles/new\nline.txt"
+    corpus.write(name, SEED[DOC1])
+    corpus.add(name)
+    result = corpus.check(name)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        f"articles/new\\nline.txt:1:1: DUP002 near-duplicate of articles/{DOC1} (similarity 1.00)"]
+
+
 def test_a_version_1_baseline_says_to_write_it_again(corpus):
     copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
     corpus.add(copy)

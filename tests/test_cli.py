@@ -1132,6 +1132,20 @@ def test_without_format_the_output_name_chooses_it(tmp_path):
     assert (tmp_path / "scan.2026-11-27").read_text(encoding="utf-8") == expected["table"]
 
 
+def test_clean_into_an_index_says_what_it_added_and_when_it_made_the_index(tmp_path):
+    # a data engineer's review: a typo in --index made a new, empty index without a word,
+    # and every story re-sent that day passed
+    texts = [seed_text(name) for name in SEEDS]
+    day = tmp_path / "day.jsonl"
+    day.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(texts)))
+    first = run("clean", day, "-o", tmp_path / "a.jsonl", "--index", tmp_path / "news.db")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.rstrip().endswith(f"; added 5 records to a new index {tmp_path / 'news.db'}")
+    again = run("clean", day, "-o", tmp_path / "b.jsonl", "--index", tmp_path / "news.db")
+    assert again.stdout.rstrip().endswith(f"; added 0 records to {tmp_path / 'news.db'}"), again.stdout
+    assert "; added" not in run("clean", day, "-o", tmp_path / "c.jsonl").stdout
+
+
 def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
     db = tmp_path / "news.db"
     ok("index", "add", db, EXAMPLES)

@@ -715,6 +715,14 @@ def test_dataframe_missing_column():
     with pytest.raises(InputError) as info:
         read_dataframe_documents(df)
     assert str(info.value) == "<memory>: no column 'text' (columns: body)"
+    # a notebook user's review: id naming the text's column read as duplicate ids, and
+    # naming the index, as no such column without a word of the index
+    df = pd.DataFrame({"url": ["a", "b"], "body": ["one story", "one story"]})
+    with pytest.raises(InputError, match="text and id name the same column, 'body'"):
+        read_dataframe_documents(df, text="body", id="body")
+    with pytest.raises(InputError, match=r"no column 'url' \(columns: body\); it names the index, which gives the ids"):
+        read_dataframe_documents(df.set_index("url"), text="body", id="url")
+    assert [d.id for d in read_dataframe_documents(df.set_index("url"), text="body")] == ["a", "b"]
 
 
 def test_dataframe_non_string_text_names_row():
