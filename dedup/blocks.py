@@ -254,11 +254,12 @@ def figure_lines(index: BlockIndex, types: np.ndarray, doc_group: np.ndarray, mi
     return out
 
 
-def title_lines(index: BlockIndex, tb: BlockTable | TokenizedBatch, types: np.ndarray, doc_group: np.ndarray,
-                min_groups: int, n_groups: np.ndarray | None = None) -> np.ndarray:
+def title_lines(index: BlockIndex, types: np.ndarray, doc_group: np.ndarray, min_groups: int,
+                n_groups: np.ndarray | None = None) -> np.ndarray:
     """Mask over types: those of ``types`` (the boilerplate) found in fewer than
     ``min_groups`` groups (short lines without figures, see :func:`boilerplate_types`)
-    that open every document they are in (the first blocks of ``tb``): titles.
+    that open every document they are in (its first block with words: a rule line
+    "* * *" may come first) and are found once in each: titles.
 
     Two write-ups of one event under one headline ("FUNARO SAYS CREDITORS WILLING TO
     HELP BRAZIL"), or two days' templated reports under theirs ("FED ADDS RESERVES VIA
@@ -274,12 +275,17 @@ def title_lines(index: BlockIndex, tb: BlockTable | TokenizedBatch, types: np.nd
     if not candidates.any():
         return candidates
     occ = index.occurrences
-    of_candidates = candidates[occ["type"].to_numpy()]
-    typ = occ["type"].to_numpy()[of_candidates]
-    block = occ["block"].to_numpy()[of_candidates]
-    first = tb.doc_block_offsets[occ["doc"].to_numpy()[of_candidates]]
+    typ, doc, block = (occ[c].to_numpy() for c in ("type", "doc", "block"))
+    # the occurrences are sorted by document and block: a document's first row is its
+    # first block with words
+    docs, first_row = np.unique(doc, return_index=True)
+    first = np.zeros(int(docs[-1]) + 1, dtype=block.dtype)
+    first[docs] = block[first_row]
     elsewhere = np.zeros(index.n_types, dtype=bool)
-    elsewhere[typ[block != first]] = True
+    elsewhere[typ[block != first[doc]]] = True
+    # found again in a document (a title emitted twice by a scraper): a repeat, as before
+    typed = index.block_type[index.block_type >= 0]
+    elsewhere |= np.bincount(typed, minlength=index.n_types) > np.bincount(typ, minlength=index.n_types)
     return candidates & ~elsewhere
 
 

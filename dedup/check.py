@@ -42,7 +42,7 @@ accepted in the other file named too (one pair), and shared paragraphs are, the 
 paragraphs; a file renamed without edits keeps its entries (the baseline's
 ``contents``: a digest of each named file's text).
 Writing a baseline for some files keeps the entries of others, but not those of a file
-gone whose text no file unknown to the baseline has.
+gone whose text no file unknown to the baseline has (the git-tracked corpus read).
 
 ``check`` never modifies a checked file; it writes nothing but the baseline asked for.
 """
@@ -97,6 +97,8 @@ class Finding:
         shared: how many paragraphs shared paragraphs are.
         content: a digest of the file's text, and ``others_content`` of the others' (""
             where unknown): a baseline follows a file renamed without edits by them.
+        others_are_ids: the others are an index's ids (``check --index``), as written
+            in a baseline, not paths to resolve from the working directory.
     """
 
     path: str
@@ -109,6 +111,7 @@ class Finding:
     shared: int = field(default=0, compare=False)
     content: str = field(default="", compare=False)
     others_content: tuple[str, ...] = field(default=(), compare=False)
+    others_are_ids: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         # one line whatever the file names hold: a control character (a line break in a
@@ -205,6 +208,7 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
     result = CheckResult(findings=[], skipped=skipped)
     all_findings: list[Finding] = []
     read: dict[str, str] = {}  # absolute path -> text of every file read (the corpus too)
+    sources: list[str] = []  # each group's corpus: "git", "files" or "index"
     groups: dict[tuple, tuple[Config, list[str]]] = {}
     for path in changed:
         config = config_for(os.path.dirname(path))
@@ -217,13 +221,16 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
         else:
             found, corpus_size, source = _check_group(config, files, params, read)
         all_findings += found
+        sources.append(source)
         result.corpus = max(result.corpus, corpus_size)
         result.source = source if source != "git" else result.source
     result.checked = sorted(_display(p) for p in changed)
     all_findings.sort()
 
     if write_baseline is not None:
-        result.written = _write_baseline(Path(write_baseline), all_findings, changed, read)
+        # the whole corpus read: every group's git-tracked files
+        whole = bool(sources) and all(source == "git" for source in sources)
+        result.written = _write_baseline(Path(write_baseline), all_findings, changed, read if whole else None)
         result.wrote_baseline = os.fspath(write_baseline)
         return result
     baseline_path = Path(baseline) if baseline is not None else _configured_baseline(c for c, _ in groups.values())
@@ -571,7 +578,7 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str], f
                 found.append(Finding(doc_id, *_line_col(text, spans[0][0]), "DUP002",
                                      f"near-duplicate of {m['indexed']} (similarity {_ratio(m['similarity'])}{extra})",
                                      _digest("DUP002"), others=(m["indexed"],), content=content,
-                                     others_content=("",)))
+                                     others_content=("",), others_are_ids=True))
             seen: set[str] = set()
             for r in q.overlaps.itertuples(index=False):  # (duplicate pairs are not overlaps)
                 if r.indexed in itself:
@@ -590,7 +597,8 @@ def _check_against_index(index_path: Path, config: Config, changed: list[str], f
                 n = len(blocks)
                 found.append(Finding(doc_id, *_line_col(text, spans[blocks[0]][0]), "DUP003",
                                      f"shares {n} paragraph{'s' if n != 1 else ''} with {r.indexed}", fingerprint,
-                                     others=(r.indexed,), content=content, others_content=("",), shared=n))
+                                     others=(r.indexed,), content=content, others_content=("",), shared=n,
+                                     others_are_ids=True))
     return found, size, "index"
 
 
@@ -635,7 +643,8 @@ def _read_baseline(path: Path, data: Any = None) -> tuple[Any, list[dict]]:
         data = _read_baseline_document(path)
     entries = data.get("findings") if isinstance(data, dict) else None
     if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and {"path", "code", "fingerprint"} <= set(e) for e in entries):
+            isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("path", "code", "fingerprint"))
+            for e in entries):
         raise InputError("not a dedup baseline (expected {\"findings\": [{\"path\", \"code\", \"fingerprint\", ...}]})",
                          os.fspath(path))
     return data.get("version"), entries
@@ -646,10 +655,16 @@ def _entry(f: Finding, base: Path) -> dict:
     entry = {"path": _baseline_key(f, base)[0], "line": f.line, "code": f.code, "message": f.message,
              "fingerprint": f.fingerprint}
     if f.others:
-        entry["others"] = [_relative(os.path.abspath(o), base) for o in f.others]
+        entry["others"] = _others_of(f, base)
     if f.shared:
         entry["paragraphs"] = f.shared
     return entry
+
+
+def _others_of(f: Finding, base: Path) -> list[str]:
+    """The other files of finding ``f`` as a baseline names them: paths relative to
+    ``base``, or an index's ids as they are."""
+    return list(f.others) if f.others_are_ids else [_relative(os.path.abspath(o), base) for o in f.others]
 
 
 def _baseline_key(finding: Finding, base: Path) -> tuple[str, str, str]:
@@ -690,7 +705,7 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     new, old = [], []
     for f in found:
         key = _baseline_key(f, base)
-        others = [_relative(os.path.abspath(o), base) for o in f.others]
+        others = _others_of(f, base)
         if f.code == "DUP002":
             # a near-duplicate is accepted in a file whose text is the one accepted (another
             # copy coming, which it now matches best, does not bring it back), or while the
@@ -772,8 +787,9 @@ def _file_digests(found: list[Finding], base: Path) -> Iterator[tuple[str, str]]
 
 def _write_baseline(path: Path, found: list[Finding], checked: list[str], read: dict[str, str] | None = None) -> int:
     """Write the baseline of ``found`` (the findings of the files ``checked``) to
-    ``path``, keeping its entries of other files; ``read`` is the text of every file
-    read (the corpus too), by absolute path."""
+    ``path``, keeping its entries of other files; ``read`` is the text of every file of
+    the corpus, by absolute path, when the corpus is known (the git-tracked files; None
+    with an index or outside git, where a file gone may have been renamed to one not read)."""
     base = path.resolve().parent
     checked_rel = {_relative(p, base) for p in checked}
     old = _read_baseline_document(path) if path.exists() else {}
@@ -785,12 +801,13 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str], read: 
     # file deleted, or renamed and edited, leaves (another new user's review: a deleted
     # copy's entries stayed for good)
     old_contents = old.get("contents")
-    old_contents = old_contents if isinstance(old_contents, dict) else {}
+    old_contents = {k: v for k, v in old_contents.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(old_contents, dict) else {}
     renamed = _renames(old_contents, found, base, {e["path"] for e in kept})
-    present = {_content_digest(text) for file, text in (read or {}).items()
-               if _relative(file, base) not in old_contents}
+    present = None if read is None else {_content_digest(text) for file, text in read.items()
+                                         if _relative(file, base) not in old_contents}
     kept = [e for e in kept if e["path"] not in checked_rel and renamed.get(e["path"]) not in checked_rel
-            and ((base / e["path"]).exists() or old_contents.get(e["path"]) in present)]
+            and (present is None or (base / e["path"]).exists() or old_contents.get(e["path"]) in present)]
     if version == 1:
         # an older dedup's near-duplicate and shared-paragraph entries match nothing now;
         # carried into a version 2 file they would be silently dead
@@ -802,9 +819,14 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str], read: 
                  f"({', '.join(files[:3])}{', ...' if len(files) > 3 else ''}); write the baseline for them again")
     entries = kept + [_entry(f, base) for f in found]
     entries.sort(key=lambda e: (e["path"], e.get("line", 0), e["code"], e["fingerprint"]))
-    # each named file's text digest, to follow it when renamed (those of files not checked now kept)
-    contents = {k: v for k, v in old_contents.items() if k not in checked_rel and isinstance(v, str)}
-    contents.update(_file_digests(found, base))
+    # each named file's text digest, to follow it when renamed (those of files not checked now
+    # kept), and the text its near-duplicate was accepted for: that of a file not checked now
+    # that has entries of its own is not taken from a finding that names it (a code review:
+    # its stale entry was accepted for the text it has now)
+    contents = {k: v for k, v in old_contents.items() if k not in checked_rel}
+    own = {e["path"] for e in kept}
+    contents.update((rel, digest) for rel, digest in _file_digests(found, base)
+                    if rel in checked_rel or rel not in own or rel not in contents)
     named = {e["path"] for e in entries} | {o for e in entries for o in _others(e)}
     document = {"version": BASELINE_VERSION, "generated_by": "dedup check --write-baseline", "findings": entries,
                 "contents": {k: contents[k] for k in sorted(contents) if k in named}}

@@ -488,7 +488,7 @@ class Scanner:
         # headlines two groups share (those stay so only while boilerplate: see below)
         tables = blk.table_lines(index, table, boilerplate, p.short_block_words, store, feats.doc_hash)
         facts = blk.figure_lines(index, boilerplate, groups, p.boilerplate_min_docs, store, n_groups)
-        titles = blk.title_lines(index, table, boilerplate, groups, p.boilerplate_min_docs, n_groups)
+        titles = blk.title_lines(index, boilerplate, groups, p.boilerplate_min_docs, n_groups)
         del n_groups
         stages("boilerplate")
         release_free_memory()

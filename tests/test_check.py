@@ -946,6 +946,65 @@ def test_a_line_break_in_a_file_name_keeps_one_line_a_finding(corpus):
         f"articles/new\\nline.txt:1:1: DUP002 near-duplicate of articles/{DOC1} (similarity 1.00)"]
 
 
+def test_an_index_baseline_holds_from_any_directory_and_follows_a_rename(indexed):
+    # a code review of the baseline's rules: with an index, an edited copy's pair was
+    # matched on index ids read as paths from the working directory, and writing the
+    # baseline for another file dropped a renamed file's entries (only files named are read)
+    corpus, _ = indexed
+    copy = corpus.write("sub/copy.txt", SEED[DOC0])  # a near-duplicate, and three repeats
+    other = corpus.write("other.txt", SEED[DOC3])
+    corpus.add(copy, other)
+    corpus.commit()
+    assert corpus.check("--index", "corpus.db", "--write-baseline", "bl.json", copy, other).exit_code == 0
+    corpus.write(copy, SEED[DOC0] + "\nAn extra closing line added later by an editor.\n")
+    cwd = os.getcwd()
+    os.chdir(corpus.root / "sub")
+    try:
+        result = _runner().invoke(cli, ["check", "--index", "../corpus.db", "--baseline", "../bl.json", "copy.txt"])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code == 0 and "4 findings accepted" in result.stderr, result.stdout + result.stderr
+    corpus.write(copy, SEED[DOC0])
+    git(corpus.root, "mv", copy, "sub/copy2.txt")
+    corpus.commit()
+    assert corpus.check("--index", "corpus.db", "--write-baseline", "bl.json", other).exit_code == 0
+    result = corpus.check("--index", "corpus.db", "--baseline", "bl.json", "sub/copy2.txt")
+    assert result.exit_code == 0 and "4 findings accepted" in result.stderr, result.stdout + result.stderr
+
+
+def test_a_near_duplicate_is_not_accepted_for_a_text_another_files_finding_recorded(corpus):
+    # a code review: writing the baseline for a file that quotes an accepted copy, now a
+    # copy of another story, recorded the copy's new text, and its old entry accepted it
+    copy = corpus.write("articles/copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    corpus.commit()
+    assert corpus.check("--write-baseline", "bl.json", copy).exit_code == 0
+    corpus.write(copy, SEED[DOC3])
+    assert corpus.check("--baseline", "bl.json", copy).exit_code == 1
+    quoted = [p for p in paragraphs(SEED[DOC3]) if len(p.split()) > 25][1]
+    quote = corpus.write("articles/quote.txt", DISTINCT[5].rstrip() + "\n\n" + quoted + "\n")
+    corpus.add(copy, quote)
+    corpus.commit()
+    assert corpus.check("--write-baseline", "bl.json", quote).exit_code == 0
+    entries = json.loads((corpus.root / "bl.json").read_text())["findings"]
+    assert any(copy in e.get("others", ()) for e in entries if e["path"] == quote)
+    assert corpus.check("--baseline", "bl.json", copy).exit_code == 1
+
+
+def test_a_hand_edited_baseline_of_odd_types_is_read_or_refused_in_one_line(corpus):
+    copy = corpus.write("articles/copy.txt", SEED[DOC1])
+    corpus.add(copy)
+    assert corpus.check("--write-baseline", "bl.json", copy).exit_code == 0
+    data = json.loads((corpus.root / "bl.json").read_text())
+    (corpus.root / "bl.json").write_text(json.dumps(dict(data, contents={copy: [1], "x.txt": {"a": 1}})))
+    assert corpus.check("--write-baseline", "bl.json", copy).exit_code == 0
+    data["findings"][0]["path"] = 7
+    (corpus.root / "bl.json").write_text(json.dumps(data))
+    for args in (("--write-baseline", "bl.json"), ("--baseline", "bl.json")):
+        result = corpus.check(*args, copy)
+        assert result.exit_code == 2 and "not a dedup baseline" in result.stderr, result.stderr
+
+
 def test_a_version_1_baseline_says_to_write_it_again(corpus):
     copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
     corpus.add(copy)

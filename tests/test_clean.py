@@ -1193,6 +1193,10 @@ def test_two_write_ups_under_one_headline_keep_it():
     kept, removed = dedup.clean(day, text="text", id="id")
     assert kept.set_index("id").loc[SAME_HEADLINE.id, "text"].str.startswith(title + "\n").all()
     assert title not in set(removed["text"])
+    # under a rule line without words, the title still opens the page (a code review)
+    ruled = day.assign(text=day["text"].where(day["id"] != SAME_HEADLINE.id[1], "* * *\n\n" + day["text"]))
+    kept, _ = dedup.clean(ruled, text="text", id="id")
+    assert kept.set_index("id").loc[SAME_HEADLINE.id, "text"].str.contains(title + "\n").all()
     # a site's first line opening pages of three unrelated stories is chrome still, and a
     # short line that is not first, in two of them, as before
     site = others.iloc[:3].assign(text="Skip to main content\n\n" + others["text"].iloc[:3] + "\n\nSign in")
