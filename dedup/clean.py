@@ -17,7 +17,9 @@ reason                what was removed
                       (``skip_malformed``): only its ``input_line`` (the file's line),
                       ``error`` and, for a directory's file, its ``file``, with its ``id``
                       where the record has one, else null (the input, which ``clean``
-                      never changes, still holds it); listed first
+                      never changes, still holds it); listed first. Also, on request, a
+                      record whose id the index holds for another text (``id_taken``:
+                      true), set aside, not added, in input order
 ====================  ========================================================================
 
 Every record and block line has ``id``, ``reason``, ``of`` (the id it duplicates),
@@ -52,7 +54,7 @@ import re
 from collections import Counter
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -130,11 +132,13 @@ class CleanResult:
     def _skipped(self) -> str:
         """What ``--skip-malformed`` skipped: lines (records) and whole files (a directory's
         file that is no text: a data engineer's review had it counted as a line)."""
-        malformed = [r for r in self.removed if r["reason"] == "malformed"]
+        malformed = [r for r in self.removed if r["reason"] == "malformed" and not r.get("id_taken")]
         files = sum(1 for r in malformed if "file" in r)  # a directory's file: skipped whole
         parts = [plural(len(malformed) - files, "malformed line")] if len(malformed) > files else []
         parts += [plural(files, "unreadable file")] if files else []
-        return f"; {' and '.join(parts)} skipped" if parts else ""
+        taken = sum(1 for r in self.removed if r["reason"] == "malformed" and r.get("id_taken"))
+        aside = f"; {plural(taken, 'record')} set aside (id in the index with another text)" if taken else ""
+        return (f"; {' and '.join(parts)} skipped" if parts else "") + aside
 
 
 @dataclass
@@ -329,13 +333,19 @@ class Cleaner:
         self.params = Params.of(_also=("keep_duplicates", "keep_repeats", "keep_boilerplate", "index", "jobs", "ids",
                                        "client"), **params)
 
-    def clean(self, documents: Sequence[Document], index=None) -> CleanResult:
+    def clean(self, documents: Sequence[Document], index=None,
+              set_aside: Callable[[InputError], None] | None = None) -> CleanResult:
         """Clean ``documents``; with an :class:`~dedup.index.Index`, also drop those that
-        duplicate indexed documents (the index is only read here)."""
+        duplicate indexed documents (the index is only read here). With ``set_aside``, a
+        record whose id the index holds for another text (which adding it would refuse)
+        is told to it and set aside (``malformed``, ``id_taken``), before the records are
+        compared, so that its copies are kept in its place."""
         docs = list(documents)
         states = [_State(d.text) for d in docs]
         if index is not None and docs:
             self._drop_indexed(docs, states, index)
+            if set_aside is not None:
+                self._set_aside_taken(docs, states, index, set_aside)
         rounds = 0
         while True:
             rounds += 1
@@ -361,6 +371,20 @@ class Cleaner:
                                 "similarity": float(d["similarity"].iloc[i]),
                                 "containment": float(d["containment"].iloc[i]),
                                 "exact": bool(d["exact"].iloc[i]), "indexed": True, "text": docs[i].text}
+
+    @staticmethod
+    def _set_aside_taken(docs: list[Document], states: list[_State], index,
+                         set_aside: Callable[[InputError], None]) -> None:
+        kept = [i for i, s in enumerate(states) if s.record is None]
+        taken = index.held(docs[i].id for i in kept)
+        for i in kept:
+            if docs[i].id in taken:
+                error = InputError(f"id {docs[i].id!r} is already in the index {index.path} with another text (an "
+                                   "id names one document: give this one its own id, or take the indexed one out "
+                                   "first: dedup index remove)", docs[i].path, docs[i].line)
+                set_aside(error)
+                states[i].record = {"id": docs[i].id, "reason": "malformed", "input_line": docs[i].line,
+                                    "error": error.message, "id_taken": True}
 
     def _round(self, docs: list[Document], states: list[_State]) -> bool:
         """One scan of the records still kept; apply what it finds. Returns whether anything was removed."""
@@ -500,7 +524,7 @@ def check_result(result: CleanResult, written: Sequence[tuple[str | None, str]] 
     """
     ids = [d.id for d in result.documents]
     removed = [r["id"] for r in (manifest if manifest is not None else result.removed)
-               if r["reason"] in RECORD_REASONS]
+               if r["reason"] in RECORD_REASONS or (r["reason"] == "malformed" and r.get("id_taken"))]
     kept = [result.documents[i].id for i in result.kept]
     everything = Counter(kept) + Counter(removed)
     lost = [i for i in ids if everything[i] == 0]
@@ -587,7 +611,7 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         created = isinstance(index, (str, os.PathLike)) and not os.path.exists(index)
         with _index_session(index, params) as (idx, params):
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, client,
-                             **params).clean(docs, index=idx)
+                             **params).clean(docs, index=idx, set_aside=_setting_aside if skipped is not None else None)
             if skipped is not None and skipped.errors:
                 # a directory's file is named by its path (the input is the directory)
                 read = {d.id for d in docs}  # a skipped record's id, unless a record read has it too
@@ -620,6 +644,11 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise
     result.output, result.manifest = output, manifest_path
     return result
+
+
+def _setting_aside(error: InputError) -> None:
+    """Warn of a record set aside (its id in the index with another text)."""
+    warn(f"{error} (record set aside)")
 
 
 def _file_state(path: str) -> tuple | None:

@@ -704,6 +704,15 @@ class Index:
     def __contains__(self, doc_id: object) -> bool:
         return self._connection().execute("SELECT 1 FROM docs WHERE id = ?", (str(doc_id),)).fetchone() is not None
 
+    def held(self, ids: Iterable[Any]) -> set[str]:
+        """Those of ``ids`` (as ``str``) that name indexed documents."""
+        ids = list(dict.fromkeys(map(str, ids)))
+        db, out = self._connection(), set()
+        for lo in range(0, len(ids), 500):
+            chunk = ids[lo:lo + 500]
+            out.update(r[0] for r in db.execute(f"SELECT id FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
     def __repr__(self) -> str:
         return f"<Index {self.path!r}: {len(self)} documents>" if self._db is not None else \
             f"<Index {self.path!r}: closed>"

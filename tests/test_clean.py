@@ -923,8 +923,8 @@ def test_an_input_changed_while_it_is_cleaned_is_an_error(tmp_path, monkeypatch)
     module = sys.modules["dedup.clean"]  # the module (``dedup.clean`` is the function)
     original = module.Cleaner.clean
 
-    def edit_then_clean(self, documents, index=None):
-        result = original(self, documents, index=index)
+    def edit_then_clean(self, documents, index=None, **kwargs):
+        result = original(self, documents, index=index, **kwargs)
         src.write_text(src.read_text(encoding="utf-8").replace('"id": "a"', '"id": "a", "src": "EDITED"'),
                        encoding="utf-8")
         return result

@@ -1146,6 +1146,38 @@ def test_clean_into_an_index_says_what_it_added_and_when_it_made_the_index(tmp_p
     assert "; added" not in run("clean", day, "-o", tmp_path / "c.jsonl").stdout
 
 
+def test_clean_skip_malformed_sets_aside_a_record_whose_id_the_index_holds_for_another_text(tmp_path):
+    # a data engineer's review: one page whose URL now carried another story stopped the
+    # whole day, even with --skip-malformed
+    texts = [seed_text(name) for name in SEEDS]
+    db = tmp_path / "news.db"
+    day1 = tmp_path / "day1.jsonl"
+    day1.write_text("".join(json.dumps({"id": f"d{k}", "text": t}) + "\n" for k, t in enumerate(texts[:3])))
+    assert run("clean", day1, "-o", tmp_path / "c1.jsonl", "--index", db).exit_code == 0
+    day2 = tmp_path / "day2.jsonl"  # d0's id on another story, and a copy of that story
+    day2.write_text(json.dumps({"id": "d0", "text": texts[3]}) + "\n" + json.dumps({"id": "e1", "text": texts[3]})
+                    + "\n" + json.dumps({"id": "e2", "text": texts[4]}) + "\n")
+    result = run("clean", day2, "-o", tmp_path / "c2.jsonl", "--index", db)
+    assert result.exit_code == 2 and "id 'd0' is already in the index" in result.stderr
+    assert not (tmp_path / "c2.jsonl").exists()
+    result = run("clean", day2, "-o", tmp_path / "c2.jsonl", "--index", db, "--skip-malformed")
+    assert result.exit_code == 0, result.stderr
+    assert "d0" in result.stderr and "(record set aside)" in result.stderr
+    assert "1 record set aside (id in the index with another text)" in result.stdout
+    kept = [json.loads(line) for line in (tmp_path / "c2.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in kept] == ["e1", "e2"]  # its copy is kept in its place
+    manifest = [json.loads(line) for line in (tmp_path / "c2.jsonl.removed.jsonl").read_text().splitlines()]
+    assert manifest == [{"id": "d0", "reason": "malformed", "input_line": 1, "error": manifest[0]["error"],
+                         "id_taken": True}]
+    index = dedup.Index(db)
+    try:
+        assert len(index) == 5 and index.held(["d0", "e1", "zz"]) == {"d0", "e1"}
+    finally:
+        index.close()
+    query = run("index", "query", db, day1, "--format", "json")
+    assert query.exit_code == 0 and json.loads(query.stdout)["summary"]["duplicates"] == 3, query.stdout
+
+
 def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
     db = tmp_path / "news.db"
     ok("index", "add", db, EXAMPLES)
