@@ -53,7 +53,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import re
 import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
@@ -68,7 +67,7 @@ from .errors import InputError, ParameterError, warn
 from .io import Document, _read_text, atomic_write, check_ids_encode, check_not_an_input
 from .match import is_near_duplicate, near_duplicate_rule, pair_stats, verification_sets
 from .progress import bar
-from .report import Report
+from .report import Report, printable
 from .scan import Params, Scanner
 from .text import block_spans, is_figure, line_of, normalize, tokenize, words
 from .tokens import BlockWords
@@ -116,11 +115,7 @@ class Finding:
     def __str__(self) -> str:
         # one line whatever the file names hold: a control character (a line break in a
         # name) is written as its escape, as git quotes such a name (a pre-commit user's review)
-        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], f"{self.path}:{self.line}:{self.col}: {self.code} "
-                                                              f"{self.message}")
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+        return printable(f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}")
 
 
 @dataclass

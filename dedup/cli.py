@@ -267,7 +267,9 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv, .html), else table]")
-@click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Write the report here, atomically; without --format, in the format its extension names "
+                   "(.json, .jsonl, .csv, .html, .txt), compressed for .gz, .bz2, .xz.")
 @jobs_option
 @engine_options
 @input_options
@@ -439,7 +441,9 @@ def index_remove(db: str, ids: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS),
               help="Output format.  [default: the one -o's extension names (.json, .jsonl, .csv), else table]")
-@click.option("-o", "--output", default="-", show_default=True, help="Write the report here (atomically).")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Write the report here, atomically; without --format, in the format its extension names "
+                   "(.json, .jsonl, .csv, .txt), compressed for .gz, .bz2, .xz.")
 @input_options
 @skip_option
 @match_options

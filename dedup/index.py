@@ -99,7 +99,7 @@ from .errors import DedupError, InputError, ParameterError, check_interrupted, c
 from .io import MEMORY, Document, documents_from_texts, is_dask_collection, read_dataframe_documents
 from .match import near_duplicate_rule, pair_stats, verification_sets
 from .minhash import make_scheme, to_lean_minhash
-from .report import HandedOut, Report, _plain, _version, jsonl, plural, repeats_table, typed
+from .report import HandedOut, Report, _plain, _version, jsonl, plural, printable, repeats_table, typed
 from .scan import SHARED_MIN_COVER, Params, ScanResult, Scanner
 from .shingles import SetBatch, fmix64, offsets_of, ragged_arange, rank_in_runs, sequence_hashes, sorted_distinct
 from .text import NORMALIZATION, WORD_HASH_SEED, TokenizedBatch
@@ -698,7 +698,9 @@ class Index:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
 
     # ------------------------------------------------------------------ basics
+
     def __len__(self) -> int:
+        """The number of indexed documents."""
         return self._connection().execute("SELECT COUNT(*) FROM docs").fetchone()[0]
 
     def __contains__(self, doc_id: object) -> bool:
@@ -1334,6 +1336,7 @@ class QueryReport:
 
     # ------------------------------------------------------------------ renderers
     def to_dict(self) -> dict:
+        """The query's report (the README's ``index query --format json``) as plain Python objects."""
         dups = []
         for doc, g in self._matches.groupby("doc", sort=False):
             dups.append({"doc": doc, "of": [{"doc": r.indexed, "similarity": float(r.similarity),
@@ -1351,12 +1354,16 @@ class QueryReport:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (``indent`` spaces a level; None: one line)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
 
     def to_jsonl(self) -> str:
+        """The report as JSON lines: the summary, then one finding a line, each with its
+        ``type`` (``duplicate``, ``repeat``, ``overlap``, ``empty``)."""
         return jsonl(self.to_dict(), {"duplicate": "duplicates", "repeat": "repeats", "overlap": "overlaps"})
 
     def to_csv(self) -> str:
+        """One row a queried document: whether and what it duplicates, its repeats and overlaps."""
         cols = ["doc", "is_duplicate", "duplicate_of", "similarity", "containment", "exact", "duplicates",
                 "repeats", "overlaps", "is_empty"]
         return self._documents[cols].to_csv(index=False, lineterminator="\n")
@@ -1378,7 +1385,9 @@ class QueryReport:
             for r in self._overlaps.itertuples():
                 out.append(f"  {r.doc} ~ {r.indexed}: {plural(len(r.blocks), 'block')}, "
                            f"{r.coverage:.0%} of the document, {r.indexed_coverage:.0%} of the indexed one")
-        return "\n".join(out) + "\n"
+        if s["empty"]:
+            out += ["", "Empty documents", *("  " + d for d in self._documents.loc[self._documents["is_empty"], "doc"])]
+        return "\n".join(map(printable, out)) + "\n"
 
     def render(self, fmt: str) -> str:
         """The report as ``table``, ``json``, ``jsonl`` or ``csv``."""

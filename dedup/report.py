@@ -11,6 +11,7 @@ import copy
 import io as _io
 import json
 import os
+import re
 from functools import cached_property
 from typing import Any, Callable
 
@@ -40,8 +41,8 @@ def shown(text: str) -> str:
 
 
 def plural(n: int, word: str) -> str:
-    """``"1 document"``, ``"2 documents"``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    """``"1 document"``, ``"2 documents"``, ``"1,000 documents"``."""
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
 def _version() -> str:
@@ -60,6 +61,9 @@ class HandedOut:
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
+
+    def __repr__(self) -> str:  # as help() lists it
+        return f"<{self.name}: a copy made on first use; see the class's docstring>"
 
     def __get__(self, obj: object, objtype: type | None = None):
         if obj is None:
@@ -277,13 +281,18 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (``indent`` spaces a level; None: one line)."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
 
     def to_jsonl(self) -> str:
+        """The report as JSON lines: the summary, then one finding a line, each with its
+        ``type`` (``cluster``, ``repeat``, ``overlap``, ``boilerplate``, ``empty``)."""
         return jsonl(self.to_dict(), {"cluster": "clusters", "repeat": "repeats", "overlap": "overlaps",
                                       "boilerplate": "boilerplate"})
 
     def to_csv(self) -> str:
+        """One row a document: ``doc, cluster, representative, is_duplicate, similarity,
+        repeats, is_empty`` (cluster -1 for a document in no cluster)."""
         cols = ["doc", "cluster", "representative", "is_duplicate", "similarity", "repeats", "is_empty"]
         buf = _io.StringIO()
         self._documents[cols].to_csv(buf, index=False, lineterminator="\n")
@@ -315,7 +324,7 @@ class Report:
                 out.append(f"  {r.documents:>4}  {_clip(r.text)}")
         if s["empty"]:
             out += ["", "Empty documents", *("  " + d for d in self.empty_documents)]
-        return "\n".join(out) + "\n"
+        return "\n".join(map(printable, out)) + "\n"
 
     def to_html(self) -> str:
         """One self-contained HTML page (no network, everything escaped); see :mod:`dedup.html`."""
@@ -407,6 +416,18 @@ def format_for(output: str, fmt: str | None = None, formats: tuple[str, ...] = F
     if fmt not in formats:
         raise ParameterError(f"this report has no {fmt!r} format; choose from {', '.join(formats)}")
     return fmt
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(line: str) -> str:
+    """``line`` with each control character written as its escape (a line break as
+    ``\\n``, the escape that starts a terminal's sequences as ``\\x1b``): a line of a
+    report for people stays one line, whatever an id or a text holds, and moves no
+    terminal's cursor (a new user's review: an id could clear the screen, or print a
+    finding of its own)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
 
 
 def repeats_table(repeats: pd.DataFrame) -> list[str]:

@@ -1178,6 +1178,27 @@ def test_clean_skip_malformed_sets_aside_a_record_whose_id_the_index_holds_for_a
     assert query.exit_code == 0 and json.loads(query.stdout)["summary"]["duplicates"] == 3, query.stdout
 
 
+def test_the_table_writes_control_characters_of_ids_and_texts_as_escapes(tmp_path):
+    # a new user's review: an id with an escape sequence cleared the screen, and one with a
+    # line break printed a line of its own that read as a finding
+    paragraph = "Red alert \x1b[31mTHIS IS RED\x1b[0m and a bell \x07 in a paragraph of the story text here."
+    other = "Another ordinary paragraph that is long enough to count as a paragraph for matching purposes ok."
+    path = tmp_path / "ctl.jsonl"
+    path.write_text(json.dumps({"id": "evil\x1b[2Jid\nfake.txt:9", "text": f"{paragraph}\n\n{other}\n\n{paragraph}\n"})
+                    + "\n" + json.dumps({"id": "tab\tid", "text": f"{other}\n\nsomething else in here entirely.\n"})
+                    + "\n")
+    db = tmp_path / "news.db"
+    assert run("index", "add", db, EXAMPLES).exit_code == 0
+    for args in (("scan", path), ("index", "query", db, path)):
+        result = run(*args)
+        assert result.exit_code == 0, result.stderr
+        assert not any(c in result.stdout for c in "\x1b\x07\t"), result.stdout
+        repeats = [line for line in result.stdout.splitlines() if "block 2 <- block 0" in line]
+        assert repeats and repeats[0].startswith("  evil\\x1b[2Jid\\nfake.txt:9:5  "), result.stdout
+        assert not any(line.startswith("fake.txt") for line in result.stdout.splitlines())
+    assert "evil\\x1b[2Jid\\nfake.txt:9 ~ tab\\tid: 1 block" in run("scan", path).stdout
+
+
 def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
     db = tmp_path / "news.db"
     ok("index", "add", db, EXAMPLES)

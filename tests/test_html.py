@@ -323,3 +323,17 @@ def test_one_pair_above_the_threshold_that_is_other_news_is_said_so():
     assert report.summary["clusters"] == 0
     page = report.to_html()
     assert "1 pair at or above the threshold" in page and "their figures disagree" in page
+
+
+def test_a_boilerplate_row_names_its_first_documents_and_counts_the_others():
+    # a new user's review: "Reuter", in 7,923 stories, made one cell of 7,923 ids
+    import pandas as pd
+
+    stories = pd.read_json(REUTERS, lines=True, dtype={"id": str})
+    stories = stories[stories["kind"] == "distinct"].iloc[:30]
+    report = dedup.scan(stories, id="id")
+    docs = report.boilerplate.set_index("text").loc["Reuter", "docs"]
+    assert len(docs) > 25
+    row = re.search(r"<td class='num'>(\d+)</td><td>Reuter</td><td>([^<]*)</td>", report.to_html())
+    assert row is not None and int(row.group(1)) == len(docs)
+    assert row.group(2) == ", ".join(docs[:20]) + f" and {len(docs) - 20} more"
