@@ -1224,6 +1224,9 @@ def _overlaps(batch: Batch, shared: pd.DataFrame, dup_pairs: set, rows: dict) ->
         out.append((int(q), batch.documents[q].id, rows[d][1], sorted((g["block"] - first[q]).astype(int).tolist()),
                     round(shared_words / max(int(batch.words[q]), 1), 4),
                     round(shared_words / max(int(rows[d][2]), 1), 4)))
+    # by document, then indexed id: the same answer whatever order the index was filled in
+    # (a new user's review: a day removed and added again reordered the next day's report)
+    out.sort(key=lambda row: (row[0], row[2]))
     return pd.DataFrame(out, columns=columns)
 
 

@@ -1008,3 +1008,25 @@ def test_the_command_line_takes_documents_out_of_the_index(tmp_path):
     assert "0 duplicates" in kept.output
     missing = runner().invoke(cli, ["index", "remove", str(tmp_path / "none.db"), first])
     assert missing.exit_code == 2 and "no such index" in missing.stderr and not (tmp_path / "none.db").exists()
+
+
+def test_a_querys_overlaps_and_empty_documents_do_not_depend_on_the_order_of_adding(tmp_path):
+    # a new user's review: a day removed and added again reordered the next day's overlaps,
+    # and the query's table named no empty document
+    news = sorted(NEWS.glob("*.txt"))
+    day2 = REPO / "examples" / "day2"
+    (tmp_path / "empty.txt").write_text("\n")
+    reports = []
+    for order in (news, news[::-1]):
+        db = tmp_path / f"news-{len(reports)}.db"
+        with dedup.Index(db) as index:
+            for path in order:  # one at a time: the index numbers them in this order
+                index.add(read_documents([str(path)]))
+        query = CliRunner().invoke(cli, ["index", "query", str(db), str(day2), str(tmp_path / "empty.txt")])
+        assert query.exit_code == 0, query.output
+        reports.append(query.output)
+    assert reports[0] == reports[1]
+    overlaps = [line for line in reports[0].splitlines() if "roundup.txt ~ " in line]
+    assert [line.split(" ~ ")[1].split(":")[0].rsplit("/", 1)[-1] for line in overlaps] == [
+        "002_b6f423c43c4fe5ed.txt", "003_ccfff45a009af0f0.txt"]
+    assert reports[0].endswith(f"\nEmpty documents\n  {tmp_path / 'empty.txt'}\n")
