@@ -57,7 +57,7 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Literal
 
 import numpy as np
 
@@ -175,7 +175,7 @@ class CheckResult:
         return "; ".join(parts)
 
 
-def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | None = None,
+def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | Literal[False] | None = None,
           write_baseline: str | os.PathLike | None = None, index: str | os.PathLike | None = None,
           **params: Any) -> CheckResult:
     """Check changed files against the corpus; see the module docstring.
@@ -183,7 +183,7 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
     Args:
         paths: the changed files (directories stand for the corpus files below them).
         baseline: findings to accept (a file written by ``write_baseline``); default
-            ``[tool.dedup] baseline``, if any.
+            ``[tool.dedup] baseline``, if any; False: none, every finding reported.
         write_baseline: record the findings of ``paths`` in this file (keeping its entries
             for other files) instead of reporting them.
         index: compare with this :class:`~dedup.index.Index` instead of the git-tracked
@@ -228,7 +228,10 @@ def check(paths: Iterable[str | os.PathLike], *, baseline: str | os.PathLike | N
         result.written = _write_baseline(Path(write_baseline), all_findings, changed, read if whole else None)
         result.wrote_baseline = os.fspath(write_baseline)
         return result
-    baseline_path = Path(baseline) if baseline is not None else _configured_baseline(c for c, _ in groups.values())
+    if baseline is False:
+        baseline = baseline_path = None
+    else:
+        baseline_path = Path(baseline) if baseline is not None else _configured_baseline(c for c, _ in groups.values())
     if baseline_path is None or (baseline is None and not baseline_path.exists()):
         # a baseline [tool.dedup] names that is not written yet accepts nothing (the first
         # commit of a project configured ahead); one given with --baseline must be there

@@ -299,6 +299,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--baseline", type=click.Path(dir_okay=False),
               help="Do not report the findings recorded in this file. [default: [tool.dedup] baseline]")
+@click.option("--no-baseline", is_flag=True,
+              help="Report every finding, the baseline's too (an audit of what [tool.dedup]'s baseline accepts).")
 @click.option("--write-baseline", type=click.Path(dir_okay=False),
               help="Record the findings of PATHS in this file (keeping other files' entries) and exit 0.")
 @click.option("--index", "index_path", type=click.Path(dir_okay=False), metavar="DB",
@@ -306,8 +308,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: str, text_field: str, id_fiel
                    "[default: [tool.dedup] index]")
 @match_options
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, write_baseline: str | None,
-          index_path: str | None, **kwargs) -> None:
+def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, no_baseline: bool,
+          write_baseline: str | None, index_path: str | None, **kwargs) -> None:
     """Check changed files PATHS against the corpus (the pre-commit hook).
 
     Prints one `path:line:col: CODE message` line a finding (DUP001 repeated paragraph,
@@ -320,8 +322,11 @@ def check(ctx: click.Context, paths: tuple[str, ...], baseline: str | None, writ
 
     from .check import check as run_check
 
+    if no_baseline and baseline is not None:
+        raise click.UsageError("--baseline and --no-baseline contradict each other: give one")
     flags = {k: v for k, v in _params(kwargs).items() if ctx.get_parameter_source(k) != ParameterSource.DEFAULT}
-    result = run_check(paths, baseline=baseline, write_baseline=write_baseline, index=index_path, **flags)
+    result = run_check(paths, baseline=False if no_baseline else baseline, write_baseline=write_baseline,
+                       index=index_path, **flags)
     check_interrupted()  # no findings printed after Ctrl-C that numba swallowed
     for finding in result.findings:
         click.echo(str(finding))

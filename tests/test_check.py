@@ -1005,6 +1005,20 @@ def test_a_hand_edited_baseline_of_odd_types_is_read_or_refused_in_one_line(corp
         assert result.exit_code == 2 and "not a dedup baseline" in result.stderr, result.stderr
 
 
+def test_no_baseline_reports_what_the_configured_baseline_accepts(corpus):
+    # a pre-commit user's review: an audit of the accepted findings had no way past the
+    # baseline [tool.dedup] names (--baseline '' was "a directory")
+    corpus.write("pyproject.toml", '[tool.dedup]\nbaseline = ".dedup-baseline.json"\n')
+    target = f"articles/{DOC0}"
+    assert corpus.check("--write-baseline", ".dedup-baseline.json", target).exit_code == 0
+    assert corpus.check(target).exit_code == 0
+    result = corpus.check("--no-baseline", target)
+    assert result.exit_code == 1 and result.stdout.splitlines() == corpus.findings(target, baseline=False)
+    assert len(result.stdout.splitlines()) == 3
+    both = corpus.check("--no-baseline", "--baseline", ".dedup-baseline.json", target)
+    assert both.exit_code == 2 and "contradict" in both.stderr
+
+
 def test_a_version_1_baseline_says_to_write_it_again(corpus):
     copy = corpus.write("articles/dispatch-copy.txt", SEED[DOC1])
     corpus.add(copy)
