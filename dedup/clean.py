@@ -122,11 +122,11 @@ class CleanResult:
     def describe(self) -> str:
         """One line for people: what was kept and removed."""
         s = self.summary
-        same_id = f" ({s['indexed_same_id']} already in the index under the same id)" if s["indexed_same_id"] else ""
-        emptied = f" ({s['emptied']} of them once their blocks were cut)" if s["emptied"] else ""
-        return (f"{plural(s['records'], 'record')}: {s['kept']} kept ({s['changed_records']} with blocks cut), "
-                f"{s['removed_records']} removed ({plural(s['duplicate_of'], 'duplicate')}{same_id}, "
-                f"{s['empty']} empty{emptied}); {s['repeat_removed']} repeated and {s['boilerplate_removed']} "
+        same_id = f" ({s['indexed_same_id']:,} already in the index under the same id)" if s["indexed_same_id"] else ""
+        emptied = f" ({s['emptied']:,} of them once their blocks were cut)" if s["emptied"] else ""
+        return (f"{plural(s['records'], 'record')}: {s['kept']:,} kept ({s['changed_records']:,} with blocks cut), "
+                f"{s['removed_records']:,} removed ({plural(s['duplicate_of'], 'duplicate')}{same_id}, "
+                f"{s['empty']:,} empty{emptied}); {s['repeat_removed']:,} repeated and {s['boilerplate_removed']:,} "
                 "boilerplate blocks cut" + self._skipped())
 
     def _skipped(self) -> str:

@@ -85,6 +85,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -136,6 +137,16 @@ NEAR_BANDS = lsh.optimal_params(0.6, BLOCK_NUM_PERM)
 #: meet by chance far more than real news's (halves of those Reuters stories, one
 #: queried against the other: 0.8 -> 1.1 s with every paragraph)
 NEAR_PARAGRAPHS = 4
+
+#: how long a statement waits for another connection's lock (SQLite's busy timeout, ms):
+#: readers and checkpoints meet a writer's lock only briefly
+BUSY_TIMEOUT_MS = 30_000
+#: how long a writer waits for another run's write lock, which that run holds for its
+#: whole clean (a million articles: ~1.5 min), and after how long it says it is waiting;
+#: it waits a step at a time, so that Ctrl-C or SIGTERM is heard
+LOCK_WAIT_SECONDS = 600.0
+LOCK_WAIT_NOTICE_SECONDS = 2.0
+LOCK_STEP_SECONDS = 0.25
 #: keys looked up in one statement (SQLite allows 32,766 parameters since 3.32, 999 before)
 NEAR_KEYS_AT_ONCE = 900
 _NEAR_SALT = fmix64(np.arange(64, dtype=_U64) + _U64(0xE4A))
@@ -528,57 +539,68 @@ class Index:
         # the vocabulary as read (committed words), and as read inside a write transaction
         self._vocab: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, bool))
         self._vocab_txn: tuple[np.ndarray, np.ndarray] | None = None
+        self._unseen_wal = False  # a reader's, who cannot write the directory, of a -wal file with content
         if readonly and not os.path.exists(self.path):
             raise DedupError("no such index", self.path)
         if not readonly and os.path.isdir(self.path):
             raise DedupError("is a directory, not an index file", self.path)
-        created = False  # by this call: only then is the file removed if opening fails
-        if not readonly and self.path != ":memory:" and not os.path.exists(self.path):
-            if not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
-                raise DedupError("cannot create the index: no such directory", self.path)
-            try:  # SQLite takes an empty file as a new database
-                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-                created = True
-            except FileExistsError:  # made meanwhile by another process (or a link): not ours
-                pass
-            except OSError as e:
-                raise DedupError(f"cannot create the index ({e.strerror or e})", self.path) from None
-        try:
-            if readonly:
-                # read-write to SQLite ("rw": never created), read-only to this class
-                # (which writes only through _writable): reading a file in WAL mode makes
-                # its -wal and -shm files, which only a connection that may write removes
-                # when it closes (a pre-commit check would leave them in the working tree;
-                # leaving the file out of WAL mode made writers wait for readers instead;
-                # SQLite's query_only would also refuse the temporary tables a query uses).
-                # A file that may not be written cannot be being written either: it is read
-                # as it is ("immutable"), without the -wal and -shm files that could not be
-                # made there (a read-only directory or medium) or removed after
-                mode = "rw" if _writable(self.path) else "ro&immutable=1"
-                uri = "file:" + _uri_path(self.path) + "?mode=" + mode
-                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            else:
-                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            if not readonly:
-                # a new file only: one article's row (~2 KB) per 4 KB page would leave pages half empty
-                self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = NORMAL")
-            self.params = self._open(params)
-        except BaseException as e:
-            self._close_quietly()
-            if created:  # nothing half-made is left (a full disk, a file size limit, a wrong parameter)
-                for suffix in ("", "-wal", "-shm", "-journal"):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(self.path + suffix)
-            if not isinstance(e, sqlite3.DatabaseError):
-                raise
-            if created:
-                raise DedupError(f"cannot create the index ({e})", self.path) from None
-            if isinstance(e, sqlite3.OperationalError):  # the file may be fine; reading or writing it is not
-                raise DedupError(f"cannot open the index ({e})", self.path) from None
-            raise DedupError(f"not a dedup index ({e})", self.path) from None
+        # a new file is made by one run at a time (a review: two runs making one index at
+        # once both failed, and the maker's clean-up removed the file the other had written)
+        with _making(self.path) if not readonly and self.path != ":memory:" else contextlib.nullcontext():
+            created = False  # by this call: only then is the file removed if opening fails
+            if not readonly and self.path != ":memory:" and not os.path.exists(self.path):
+                if not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
+                    raise DedupError("cannot create the index: no such directory", self.path)
+                try:  # SQLite takes an empty file as a new database
+                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+                    created = True
+                except FileExistsError:  # made meanwhile by another process (or a link): not ours
+                    pass
+                except OSError as e:
+                    raise DedupError(f"cannot create the index ({e.strerror or e})", self.path) from None
+            try:
+                if readonly:
+                    # read-write to SQLite ("rw": never created), read-only to this class
+                    # (which writes only through _writable): reading a file in WAL mode makes
+                    # its -wal and -shm files, which only a connection that may write removes
+                    # when it closes (a pre-commit check would leave them in the working tree;
+                    # leaving the file out of WAL mode made writers wait for readers instead;
+                    # SQLite's query_only would also refuse the temporary tables a query uses).
+                    # A file that may not be written cannot be being written either: it is read
+                    # as it is ("immutable"), without the -wal and -shm files that could not be
+                    # made there (a read-only directory or medium) or removed after
+                    mode = "rw" if _writable(self.path) else "ro&immutable=1"
+                    if mode != "rw" and os.path.exists(self.path + "-wal") and os.path.getsize(self.path + "-wal"):
+                        # (a review: another user's run had committed a day there, and this
+                        # reader answered without it)
+                        self._unseen_wal = True
+                        warn(f"{self.path}: the index has changes in its -wal file that a reader who cannot "
+                             "write its directory does not see (a run writing it now, or one killed); open it "
+                             "once as a user who can, and they are merged")
+                    uri = "file:" + _uri_path(self.path) + "?mode=" + mode
+                    self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                else:
+                    self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                if not readonly:
+                    # a new file only: one article's row (~2 KB) per 4 KB page would leave pages half empty
+                    self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+                    self._db.execute("PRAGMA journal_mode = WAL")
+                    self._db.execute("PRAGMA synchronous = NORMAL")
+                self.params = self._open(params)
+            except BaseException as e:
+                self._close_quietly()
+                if created:  # nothing half-made is left (a full disk, a file size limit, a wrong parameter)
+                    for suffix in ("", "-wal", "-shm", "-journal"):
+                        with contextlib.suppress(FileNotFoundError):
+                            os.remove(self.path + suffix)
+                if not isinstance(e, sqlite3.DatabaseError):
+                    raise
+                if created:
+                    raise DedupError(f"cannot create the index ({e})", self.path) from None
+                if isinstance(e, sqlite3.OperationalError):  # the file may be fine; reading or writing it is not
+                    raise DedupError(f"cannot open the index ({e})", self.path) from None
+                raise DedupError(f"not a dedup index ({e})", self.path) from None
 
     # ------------------------------------------------------------------ opening
     def _open(self, given: dict) -> Params:
@@ -587,6 +609,9 @@ class Index:
             raise ParameterError(f"unknown index parameter(s): {', '.join(sorted(unknown))}")
         tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" not in tables:
+            if self.readonly and self._unseen_wal:
+                raise DedupError("the index is all in its -wal file, which a reader who cannot write its directory "
+                                 "cannot read: open it once as a user who can", self.path)
             if self.readonly:
                 raise DedupError("not a dedup index (no meta table)", self.path)
             with self.transaction():
@@ -789,7 +814,10 @@ class Index:
             return
         self._writing = write and not self.readonly
         self._changed = False
-        self._db.execute("BEGIN IMMEDIATE" if self._writing else "BEGIN")
+        if self._writing:
+            self._begin_writing()
+        else:
+            self._db.execute("BEGIN")
         self._depth = 1
         try:
             try:
@@ -807,6 +835,37 @@ class Index:
                 self._vocab = self._vocab_txn
         finally:
             self._depth, self._writing, self._vocab_txn, self._changed = 0, False, None, False
+
+    def _begin_writing(self) -> None:
+        """``BEGIN IMMEDIATE``: the write lock, waited for while another run holds it (a
+        daily job overlapping the day before's), up to :data:`LOCK_WAIT_SECONDS`, saying
+        so once it has waited :data:`LOCK_WAIT_NOTICE_SECONDS`. SQLite waits a short
+        step at a time, so that Ctrl-C or SIGTERM ends the wait at once (a review: SQLite's
+        own 30 s wait ignored both, then ended in a traceback)."""
+        start, told = time.monotonic(), False
+        self._db.execute(f"PRAGMA busy_timeout = {int(LOCK_STEP_SECONDS * 1000)}")
+        try:
+            while True:
+                tried = time.monotonic()
+                try:
+                    self._db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) and "busy" not in str(e):
+                        raise
+                if time.monotonic() - tried < LOCK_STEP_SECONDS / 2:  # refused without waiting
+                    time.sleep(LOCK_STEP_SECONDS)
+                waited = time.monotonic() - start
+                check_interrupted()
+                if waited >= LOCK_WAIT_SECONDS:
+                    raise DedupError(f"another run has held the index's write lock for {LOCK_WAIT_SECONDS:.0f} s; "
+                                     "try again when it is done", self.path)
+                if not told and waited >= LOCK_WAIT_NOTICE_SECONDS:
+                    warn(f"{self.path}: another run is writing the index; waiting for it "
+                         f"(up to {LOCK_WAIT_SECONDS / 60:.0f} min)")
+                    told = True
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
     def _known_boilerplate(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self._db.execute("SELECT hash FROM boilerplate")), dtype=np.int64)
@@ -1234,6 +1293,35 @@ def _stored_key(p: Params) -> dict:
     b, r = p.bands
     return {"ngram": p.ngram, "num_perm": p.num_perm, "seed": p.seed, "scheme": p.scheme, "bands": b, "rows": r,
             "min_block_words": p.min_block_words, "word_hash_seed": WORD_HASH_SEED}
+
+
+@contextmanager
+def _making(path: str) -> Iterator[None]:
+    """While a new index file is made at ``path`` (none there, or an empty one another
+    run is making): an exclusive lock on its directory (``flock``), so that one run makes
+    it and the others open what it made. Nothing where the file has content already,
+    nor where the system has no ``flock`` or the directory cannot be opened."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    try:
+        if os.path.getsize(path) > 0:
+            yield
+            return
+    except OSError:  # no file yet
+        pass
+    try:
+        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # the lock goes with it
 
 
 def _writable(path: str) -> bool:
