@@ -375,7 +375,8 @@ class Cleaner:
     @staticmethod
     def _set_aside_taken(docs: list[Document], states: list[_State], index,
                          set_aside: Callable[[InputError], None]) -> None:
-        kept = [i for i, s in enumerate(states) if s.record is None]
+        # (an empty record is removed as empty, never added)
+        kept = [i for i, s in enumerate(states) if s.record is None and not _NO_WORDS.fullmatch(docs[i].text)]
         taken = index.held(docs[i].id for i in kept)
         for i in kept:
             if docs[i].id in taken:
@@ -610,8 +611,11 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
                                   on_malformed=skipped)
         created = isinstance(index, (str, os.PathLike)) and not os.path.exists(index)
         with _index_session(index, params) as (idx, params):
+            # (ids that number the records, with no id field, are every day's: such a record
+            # stops the run with its hint, not set aside, as would the whole day: a code review)
+            aside = _setting_aside if skipped is not None and _ids_from_data(fmt, input, docs, id_field) else None
             result = Cleaner(keep_duplicates, keep_repeats, keep_boilerplate, jobs, client,
-                             **params).clean(docs, index=idx, set_aside=_setting_aside if skipped is not None else None)
+                             **params).clean(docs, index=idx, set_aside=aside)
             if skipped is not None and skipped.errors:
                 # a directory's file is named by its path (the input is the directory)
                 read = {d.id for d in docs}  # a skipped record's id, unless a record read has it too
@@ -644,6 +648,22 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise
     result.output, result.manifest = output, manifest_path
     return result
+
+
+#: a text without a word (letters or digits): an empty record
+_NO_WORDS = re.compile(r"[\W_]*")
+
+
+def _ids_from_data(fmt: str, input: str, docs: list[Document], id_field: str) -> bool:
+    """Whether the ids of ``docs`` (read from ``input``, of format ``fmt``) are the data's:
+    a directory's paths, or every record's id field; not the records' numbers."""
+    if fmt in ("dir", "text"):
+        return True
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return id_field in pq.read_schema(input).names
+    return all(d.record is not None and id_field in d.record for d in docs)
 
 
 def _setting_aside(error: InputError) -> None:

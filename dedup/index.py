@@ -85,6 +85,7 @@ import json
 import os
 import re
 import sqlite3
+import tempfile
 import time
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -544,63 +545,85 @@ class Index:
             raise DedupError("no such index", self.path)
         if not readonly and os.path.isdir(self.path):
             raise DedupError("is a directory, not an index file", self.path)
-        # a new file is made by one run at a time (a review: two runs making one index at
-        # once both failed, and the maker's clean-up removed the file the other had written)
-        with _making(self.path) if not readonly and self.path != ":memory:" else contextlib.nullcontext():
-            created = False  # by this call: only then is the file removed if opening fails
-            if not readonly and self.path != ":memory:" and not os.path.exists(self.path):
-                if not os.path.isdir(os.path.dirname(os.path.abspath(self.path))):
-                    raise DedupError("cannot create the index: no such directory", self.path)
-                try:  # SQLite takes an empty file as a new database
-                    os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-                    created = True
-                except FileExistsError:  # made meanwhile by another process (or a link): not ours
-                    pass
-                except OSError as e:
-                    raise DedupError(f"cannot create the index ({e.strerror or e})", self.path) from None
+        if not readonly and self.path != ":memory:" and not os.path.exists(self.path):
+            self._make(params)
+        try:
+            if readonly:
+                # read-write to SQLite ("rw": never created), read-only to this class
+                # (which writes only through _writable): reading a file in WAL mode makes
+                # its -wal and -shm files, which only a connection that may write removes
+                # when it closes (a pre-commit check would leave them in the working tree;
+                # leaving the file out of WAL mode made writers wait for readers instead;
+                # SQLite's query_only would also refuse the temporary tables a query uses).
+                # A file that may not be written is read as it is ("immutable"), without the
+                # -wal and -shm files that could not be made there (a read-only directory or
+                # medium) or removed after; what a -wal file holds then is not seen, and said
+                # (a review: another user's run had committed a day there, and this reader
+                # answered without it)
+                mode = "rw" if _writable(self.path) else "ro&immutable=1"
+                if mode != "rw" and os.path.exists(self.path + "-wal") and os.path.getsize(self.path + "-wal"):
+                    self._unseen_wal = True
+                    warn(f"{self.path}: the index may have changes in its -wal file that a reader who cannot "
+                         "write it does not see (a run writing it now, or one killed); opened once by a user "
+                         "who can, they are merged")
+                uri = "file:" + _uri_path(self.path) + "?mode=" + mode
+                self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            else:
+                self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not readonly:
+                self._db.execute("PRAGMA journal_mode = WAL")  # (an index made by an older dedup)
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self.params = self._open(params)
+        except BaseException as e:
+            self._close_quietly()
+            if not isinstance(e, sqlite3.DatabaseError):
+                raise
+            if isinstance(e, sqlite3.OperationalError):  # the file may be fine; reading or writing it is not
+                raise DedupError(f"cannot open the index ({e})", self.path) from None
+            raise DedupError(f"not a dedup index ({e})", self.path) from None
+
+    def _make(self, params: dict) -> None:
+        """Make a new index at :attr:`path`: whole, in a hidden file of its own beside it,
+        then linked to its name. No run ever opens it half made, and a run that fails (a
+        full disk, a wrong parameter) removes only its own file (a review: two runs making
+        one index at once both failed now and then, and the maker's clean-up removed the
+        file another run had added to). Made meanwhile by another run, that one is used."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            raise DedupError("cannot create the index: no such directory", self.path)
+        try:  # SQLite takes an empty file as a new database
+            fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".tmp", dir=directory)
+            os.close(fd)
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(tmp, 0o666 & ~mask)  # as a file made by open() would be, not mkstemp's 0600
+        except OSError as e:
+            raise DedupError(f"cannot create the index ({e.strerror or e})", self.path) from None
+        try:
             try:
-                if readonly:
-                    # read-write to SQLite ("rw": never created), read-only to this class
-                    # (which writes only through _writable): reading a file in WAL mode makes
-                    # its -wal and -shm files, which only a connection that may write removes
-                    # when it closes (a pre-commit check would leave them in the working tree;
-                    # leaving the file out of WAL mode made writers wait for readers instead;
-                    # SQLite's query_only would also refuse the temporary tables a query uses).
-                    # A file that may not be written cannot be being written either: it is read
-                    # as it is ("immutable"), without the -wal and -shm files that could not be
-                    # made there (a read-only directory or medium) or removed after
-                    mode = "rw" if _writable(self.path) else "ro&immutable=1"
-                    if mode != "rw" and os.path.exists(self.path + "-wal") and os.path.getsize(self.path + "-wal"):
-                        # (a review: another user's run had committed a day there, and this
-                        # reader answered without it)
-                        self._unseen_wal = True
-                        warn(f"{self.path}: the index has changes in its -wal file that a reader who cannot "
-                             "write its directory does not see (a run writing it now, or one killed); open it "
-                             "once as a user who can, and they are merged")
-                    uri = "file:" + _uri_path(self.path) + "?mode=" + mode
-                    self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-                else:
-                    self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                if not readonly:
-                    # a new file only: one article's row (~2 KB) per 4 KB page would leave pages half empty
-                    self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-                    self._db.execute("PRAGMA journal_mode = WAL")
-                    self._db.execute("PRAGMA synchronous = NORMAL")
-                self.params = self._open(params)
-            except BaseException as e:
+                self._db = sqlite3.connect(tmp, isolation_level=None, check_same_thread=False)
+                # one article's row (~2 KB) per 4 KB page would leave pages half empty
+                self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._open(params)
+                self._db.close()  # its -wal merged and removed: the file is whole
+                self._db = None
+            except sqlite3.DatabaseError as e:
+                raise DedupError(f"cannot create the index ({e})", self.path) from None
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:  # made meanwhile by another run
+                pass
+            except OSError:  # a file system without hard links
+                if not os.path.exists(self.path):
+                    os.rename(tmp, self.path)
+        finally:
+            if self._db is not None:
                 self._close_quietly()
-                if created:  # nothing half-made is left (a full disk, a file size limit, a wrong parameter)
-                    for suffix in ("", "-wal", "-shm", "-journal"):
-                        with contextlib.suppress(FileNotFoundError):
-                            os.remove(self.path + suffix)
-                if not isinstance(e, sqlite3.DatabaseError):
-                    raise
-                if created:
-                    raise DedupError(f"cannot create the index ({e})", self.path) from None
-                if isinstance(e, sqlite3.OperationalError):  # the file may be fine; reading or writing it is not
-                    raise DedupError(f"cannot open the index ({e})", self.path) from None
-                raise DedupError(f"not a dedup index ({e})", self.path) from None
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(tmp + suffix)
 
     # ------------------------------------------------------------------ opening
     def _open(self, given: dict) -> Params:
@@ -814,10 +837,14 @@ class Index:
             return
         self._writing = write and not self.readonly
         self._changed = False
-        if self._writing:
-            self._begin_writing()
-        else:
-            self._db.execute("BEGIN")
+        try:
+            if self._writing:
+                self._begin_writing()
+            else:
+                self._db.execute("BEGIN")
+        except BaseException:
+            self._writing = False
+            raise
         self._depth = 1
         try:
             try:
@@ -864,6 +891,12 @@ class Index:
                     warn(f"{self.path}: another run is writing the index; waiting for it "
                          f"(up to {LOCK_WAIT_SECONDS / 60:.0f} min)")
                     told = True
+        except BaseException:
+            # Ctrl-C as the lock was taken: it is given back, not kept by an object whose
+            # transaction never began (a code review)
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
         finally:
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
@@ -1293,35 +1326,6 @@ def _stored_key(p: Params) -> dict:
     b, r = p.bands
     return {"ngram": p.ngram, "num_perm": p.num_perm, "seed": p.seed, "scheme": p.scheme, "bands": b, "rows": r,
             "min_block_words": p.min_block_words, "word_hash_seed": WORD_HASH_SEED}
-
-
-@contextmanager
-def _making(path: str) -> Iterator[None]:
-    """While a new index file is made at ``path`` (none there, or an empty one another
-    run is making): an exclusive lock on its directory (``flock``), so that one run makes
-    it and the others open what it made. Nothing where the file has content already,
-    nor where the system has no ``flock`` or the directory cannot be opened."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    try:
-        if os.path.getsize(path) > 0:
-            yield
-            return
-    except OSError:  # no file yet
-        pass
-    try:
-        fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    except OSError:
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # the lock goes with it
 
 
 def _writable(path: str) -> bool:
