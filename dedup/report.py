@@ -418,15 +418,17 @@ def format_for(output: str, fmt: str | None = None, formats: tuple[str, ...] = F
     return fmt
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: control characters, and the marks that turn the direction of the text after them
+#: (U+202A-U+202E, U+2066-U+2069: "a.txt" could read as "txt.a"), not Arabic or Hebrew letters
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(line: str) -> str:
     """``line`` with each control character written as its escape (a line break as
-    ``\\n``, the escape that starts a terminal's sequences as ``\\x1b``): a line of a
-    report for people stays one line, whatever an id or a text holds, and moves no
-    terminal's cursor (a new user's review: an id could clear the screen, or print a
-    finding of its own)."""
+    ``\\n``, the escape that starts a terminal's sequences as ``\\x1b``, a mark turning
+    the text's direction as ``\\u202e``): a line of a report for people stays one line,
+    whatever an id or a text holds, and moves no terminal's cursor (a new user's review:
+    an id could clear the screen, or print a finding of its own)."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], line)
 
 

@@ -1199,18 +1199,18 @@ def test_the_table_writes_control_characters_of_ids_and_texts_as_escapes(tmp_pat
     other = "Another ordinary paragraph that is long enough to count as a paragraph for matching purposes ok."
     path = tmp_path / "ctl.jsonl"
     path.write_text(json.dumps({"id": "evil\x1b[2Jid\nfake.txt:9", "text": f"{paragraph}\n\n{other}\n\n{paragraph}\n"})
-                    + "\n" + json.dumps({"id": "tab\tid", "text": f"{other}\n\nsomething else in here entirely.\n"})
+                    + "\n" + json.dumps({"id": "tab\tid\u202etxt.a", "text": f"{other}\n\nsomething else in here entirely.\n"})
                     + "\n")
     db = tmp_path / "news.db"
     assert run("index", "add", db, EXAMPLES).exit_code == 0
     for args in (("scan", path), ("index", "query", db, path)):
         result = run(*args)
         assert result.exit_code == 0, result.stderr
-        assert not any(c in result.stdout for c in "\x1b\x07\t"), result.stdout
+        assert not any(c in result.stdout for c in "\x1b\x07\t\u202e"), result.stdout
         repeats = [line for line in result.stdout.splitlines() if "block 2 <- block 0" in line]
         assert repeats and repeats[0].startswith("  evil\\x1b[2Jid\\nfake.txt:9:5  "), result.stdout
         assert not any(line.startswith("fake.txt") for line in result.stdout.splitlines())
-    assert "evil\\x1b[2Jid\\nfake.txt:9 ~ tab\\tid: 1 block" in run("scan", path).stdout
+    assert "evil\\x1b[2Jid\\nfake.txt:9 ~ tab\\tid\\u202etxt.a: 1 block" in run("scan", path).stdout
 
 
 def test_index_query_names_a_format_it_lacks_before_reading(tmp_path):
