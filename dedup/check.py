@@ -682,12 +682,12 @@ def _apply_baseline(found: list[Finding], path: Path) -> tuple[list[Finding], li
     base = path.resolve().parent
     document = _read_baseline_document(path)
     entries = read_baseline(path, document)
-    renamed = _renames(document.get("contents"), found, base, {e["path"] for e in entries})
+    contents = _contents(document)
+    renamed = _renames(contents, found, base, {e["path"] for e in entries})
     entries = [dict(e, path=renamed.get(e["path"], e["path"]),
                     others=[renamed.get(o, o) for o in _others(e)])
                for e in entries]
-    contents = document.get("contents")
-    written = {renamed.get(k, k): v for k, v in contents.items()} if isinstance(contents, dict) else {}
+    written = {renamed.get(k, k): v for k, v in contents.items()}
     accepted = Counter((e["path"], e["code"], e["fingerprint"]) for e in entries)
     # the files accepted as near-duplicates of each other, in groups (a pair accepted in
     # one file is accepted in the other too)
@@ -754,22 +754,27 @@ def _others(entry: dict) -> list[str]:
     return [o for o in others if isinstance(o, str)] if isinstance(others, list) else []
 
 
-def _renames(contents: Any, found: list[Finding], base: Path, own: set[str]) -> dict[str, str]:
+def _contents(document: Any) -> dict[str, str]:
+    """A baseline's ``contents`` (path -> digest of its text), but for what a hand edit
+    made of another type."""
+    contents = document.get("contents") if isinstance(document, dict) else None
+    return {k: v for k, v in contents.items() if isinstance(k, str) and isinstance(v, str)} \
+        if isinstance(contents, dict) else {}
+
+
+def _renames(contents: dict[str, str], found: list[Finding], base: Path, own: set[str]) -> dict[str, str]:
     """Old path -> new path (relative to ``base``) of the files in a baseline's
     ``contents`` that are gone, whose text one file of ``found`` has now that has no
     entries of its ``own`` there (an exact copy of a renamed file, with its entries, is
     not the file; a file only named by another's entry may be: a code review had a
     renamed copy, named by the original's entry once it was written again, lose its own)."""
-    if not isinstance(contents, dict):
-        return {}
     now: dict[str, list[str]] = {}
     for rel, digest in _file_digests(found, base):
         if rel not in own and (base / rel).exists() and rel not in now.setdefault(digest, []):
             now[digest].append(rel)
     out = {}
     for old, digest in contents.items():
-        if isinstance(old, str) and isinstance(digest, str) and not (base / old).exists() \
-                and len(now.get(digest, [])) == 1:
+        if not (base / old).exists() and len(now.get(digest, [])) == 1:
             out[old] = now[digest][0]
     return out
 
@@ -798,9 +803,7 @@ def _write_baseline(path: Path, found: list[Finding], checked: list[str], read: 
     # now, whose entries are written now (a new user's review had a rename's pile up); a
     # file deleted, or renamed and edited, leaves (another new user's review: a deleted
     # copy's entries stayed for good)
-    old_contents = old.get("contents")
-    old_contents = {k: v for k, v in old_contents.items() if isinstance(k, str) and isinstance(v, str)} \
-        if isinstance(old_contents, dict) else {}
+    old_contents = _contents(old)
     renamed = _renames(old_contents, found, base, {e["path"] for e in kept})
     present = None if read is None else {_content_digest(text) for file, text in read.items()
                                          if _relative(file, base) not in old_contents}

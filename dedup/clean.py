@@ -64,11 +64,11 @@ from .compression import compressed_output
 from .dask import scanner
 from .errors import DedupError, InputError, ParameterError, check_interrupted, committing, warn
 from .io import Document, check_not_an_input, open_input, output_target, read_documents, skipping_malformed
-from .index import story_boilerplate
+from .index import id_taken, story_boilerplate
 from .records import Pending, check_output, commit_together, json_bytes, write_documents
 from .report import plural
 from .scan import Params, check_jobs
-from .text import block_spans
+from .text import block_spans, words
 
 __all__ = ["Cleaner", "CleanResult", "clean_documents", "clean_file", "restore", "REASONS"]
 
@@ -375,14 +375,11 @@ class Cleaner:
     @staticmethod
     def _set_aside_taken(docs: list[Document], states: list[_State], index,
                          set_aside: Callable[[InputError], None]) -> None:
-        # (an empty record is removed as empty, never added)
-        kept = [i for i, s in enumerate(states) if s.record is None and not _NO_WORDS.fullmatch(docs[i].text)]
+        kept = [i for i, s in enumerate(states) if s.record is None]
         taken = index.held(docs[i].id for i in kept)
         for i in kept:
-            if docs[i].id in taken:
-                error = InputError(f"id {docs[i].id!r} is already in the index {index.path} with another text (an "
-                                   "id names one document: give this one its own id, or take the indexed one out "
-                                   "first: dedup index remove)", docs[i].path, docs[i].line)
+            if docs[i].id in taken and words(docs[i].text):  # (an empty record is removed as empty, never added)
+                error = InputError(id_taken(docs[i].id, index.path), docs[i].path, docs[i].line)
                 set_aside(error)
                 states[i].record = {"id": docs[i].id, "reason": "malformed", "input_line": docs[i].line,
                                     "error": error.message, "id_taken": True}
@@ -648,10 +645,6 @@ def clean_file(input: str, output: str, removed: str | None = None, text_field: 
         raise
     result.output, result.manifest = output, manifest_path
     return result
-
-
-#: a text without a word (letters or digits): an empty record
-_NO_WORDS = re.compile(r"[\W_]*")
 
 
 def _ids_from_data(fmt: str, input: str, docs: list[Document], id_field: str) -> bool:

@@ -756,12 +756,8 @@ class Index:
 
     def held(self, ids: Iterable[Any]) -> set[str]:
         """Those of ``ids`` (as ``str``) that name indexed documents."""
-        ids = list(dict.fromkeys(map(str, ids)))
-        db, out = self._connection(), set()
-        for lo in range(0, len(ids), 500):
-            chunk = ids[lo:lo + 500]
-            out.update(r[0] for r in db.execute(f"SELECT id FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk))
-        return out
+        return {r[0] for r in _select_in(self._connection(), "SELECT id FROM docs WHERE id IN ({})",
+                                         list(dict.fromkeys(map(str, ids))))}
 
     def __repr__(self) -> str:
         return f"<Index {self.path!r}: {len(self)} documents>" if self._db is not None else \
@@ -954,8 +950,7 @@ class Index:
                 hint = (f"; a directory's files have their paths inside it as ids: name the files "
                         f"({path[:-len(d.id) - 1]}/*{ext}) for ids that hold the directory")
             else:  # a data engineer's review: the message did not say that the texts differ
-                hint = (" with another text (an id names one document: give this one its own id, or take the "
-                        "indexed one out first: dedup index remove, Index.remove)")
+                raise InputError(id_taken(taken[0], self.path), d.path, d.line)
             raise InputError(f"id {taken[0]!r} is already in the index {self.path}{hint}",
                              d.path, d.line)
         first = (db.execute("SELECT COALESCE(MAX(doc), 0) FROM docs").fetchone()[0]) + 1
@@ -1099,11 +1094,7 @@ class Index:
         # (inserting the ~24 rows an article has into a temporary table and joining it
         # took most of a query's time)
         keys = np.unique(batch.near[:, 1]).tolist()
-        rows = []
-        for lo in range(0, len(keys), NEAR_KEYS_AT_ONCE):
-            chunk = keys[lo:lo + NEAR_KEYS_AT_ONCE]
-            rows += self._db.execute(f"SELECT key, doc FROM near WHERE key IN ({','.join('?' * len(chunk))})",
-                                     chunk).fetchall()
+        rows = list(_select_in(self._db, "SELECT key, doc FROM near WHERE key IN ({})", keys, NEAR_KEYS_AT_ONCE))
         held = np.array(rows, dtype=np.int64).reshape(-1, 2)
         # keys held by too many documents are left out; each new document's rows then
         # meet the indexed documents of their key
@@ -1191,11 +1182,7 @@ class Index:
             db = self._db
             db.execute("CREATE TEMP TABLE IF NOT EXISTS gone (doc INTEGER PRIMARY KEY)")
             db.execute("DELETE FROM temp.gone")
-            rows = []
-            for lo in range(0, len(ids), 500):
-                chunk = ids[lo:lo + 500]
-                rows += db.execute(f"SELECT doc, tokens FROM docs WHERE id IN ({','.join('?' * len(chunk))})",
-                                   chunk).fetchall()
+            rows = list(_select_in(db, "SELECT doc, tokens FROM docs WHERE id IN ({})", ids))
             if not rows:
                 return 0
             numbers = np.array([r[0] for r in rows], dtype=np.int64)
@@ -1262,12 +1249,8 @@ class Index:
 
         # the candidates' stored sets
         cand_docs = sorted_distinct(pairs[:, 1]) if len(pairs) else np.zeros(0, dtype=np.int64)
-        rows: dict[int, tuple] = {}
-        for lo in range(0, len(cand_docs), 500):
-            chunk = cand_docs[lo:lo + 500].tolist()
-            for r in db.execute("SELECT doc, id, words, text_hash, tokens FROM docs "
-                                f"WHERE doc IN ({','.join('?' * len(chunk))})", chunk):
-                rows[r[0]] = r
+        rows = {r[0]: r for r in _select_in(db, "SELECT doc, id, words, text_hash, tokens FROM docs WHERE doc IN ({})",
+                                            cand_docs.tolist())}
         position = {d: i for i, d in enumerate(cand_docs.tolist())}
         stored_sh, stored_fg = self._stored_sets([rows[d][4] for d in cand_docs.tolist()])
         shingles = SetBatch.concat([batch.shingles, stored_sh])
@@ -1326,6 +1309,20 @@ def _stored_key(p: Params) -> dict:
     b, r = p.bands
     return {"ngram": p.ngram, "num_perm": p.num_perm, "seed": p.seed, "scheme": p.scheme, "bands": b, "rows": r,
             "min_block_words": p.min_block_words, "word_hash_seed": WORD_HASH_SEED}
+
+
+def id_taken(doc_id: str, path: str) -> str:
+    """What is wrong with a document whose id the index at ``path`` holds for another text."""
+    return (f"id {doc_id!r} is already in the index {path} with another text (an id names one document: give this "
+            "one its own id, or take the indexed one out first: dedup index remove, Index.remove)")
+
+
+def _select_in(db: sqlite3.Connection, sql: str, values: Sequence, size: int = 500) -> Iterator[tuple]:
+    """The rows of ``sql``, whose ``{}`` is an ``IN`` list, for ``values``, ``size`` at a
+    time (SQLite before 3.32 takes 999 parameters a statement)."""
+    for lo in range(0, len(values), size):
+        chunk = list(values[lo:lo + size])
+        yield from db.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
 def _writable(path: str) -> bool:
