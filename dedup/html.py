@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .match import shingle_sets
-from .report import shown
+from .report import printable, shown
 from .shingles import SetBatch, intersection_sizes
 from .text import line_of, normalize
 
@@ -57,6 +57,15 @@ def _e(text: str) -> str:
     """``text`` escaped for HTML, a lone surrogate shown as U+FFFD (as every report
     quotes one: UTF-8 cannot hold it, and the page is written as UTF-8)."""
     return html.escape(shown(text))
+
+
+def _id(name: object) -> str:
+    """A document's id (or ids, or ``id:line``) escaped for HTML, its control characters
+    and the marks that turn the text's direction written as escapes, as the tables write
+    them (:func:`~dedup.report.printable`): ``invoice\u202egnp.exe`` read as
+    "invoiceexe.png" (a notebook user's review). A text keeps its marks: Arabic and
+    Hebrew need them."""
+    return _e(printable(str(name)))
 
 
 _CSS = """
@@ -129,7 +138,7 @@ def _rows(caption: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 def _repeat_rows(repeats, max_rows: int) -> str:
-    rows = [[f"{_e(str(r.doc))}:{r.line}", str(r.repeat_of_line), f"{r.similarity:.2f}", _e(_clip(r.text, 90))]
+    rows = [[_id(f"{r.doc}:{r.line}"), str(r.repeat_of_line), f"{r.similarity:.2f}", _e(_clip(r.text, 90))]
             for r in repeats.head(max_rows).itertuples(index=False)]
     return _rows(f"Repeats (first {min(max_rows, len(repeats))} of {len(repeats)})",
                  ["document:line", "first at line", "similarity", "text"], rows)
@@ -152,7 +161,7 @@ def summary(report: Report, max_rows: int = 5) -> str:
         sizes = clusters.groupby("cluster", sort=True).agg(representative=("representative", "first"),
                                                            size=("size", "first"), members=("doc", list))
         top = sizes.sort_values(["size"], ascending=False, kind="stable").head(max_rows)
-        rows = [[str(int(c)), _e(str(representative)), str(int(size)), _e(_clip(", ".join(map(str, members)), 90))]
+        rows = [[str(int(c)), _id(representative), str(int(size)), _id(_clip(", ".join(map(str, members)), 90))]
                 for c, representative, size, members in top.itertuples(name=None)]
         out.append(_rows(f"Largest clusters ({len(top)} of {len(sizes)})",
                          ["cluster", "representative", "size", "members"], rows))
@@ -172,7 +181,7 @@ def query_summary(report: QueryReport, max_rows: int = 5) -> str:
         ("repeats", s["repeats"]), ("overlaps", s["overlaps"]), ("empty", s["empty"])])]
     matches = report.matches
     if len(matches):
-        rows = [[_e(str(r.doc)), _e(str(r.indexed)), f"{r.similarity:.2f}", f"{r.containment:.2f}",
+        rows = [[_id(r.doc), _id(r.indexed), f"{r.similarity:.2f}", f"{r.containment:.2f}",
                  "yes" if r.exact else ""] for r in matches.head(max_rows).itertuples(index=False)]
         out.append(_rows(f"Duplicates of indexed documents (first {len(rows)} of {len(matches)})",
                          ["document", "indexed", "similarity", "containment", "exact"], rows))
@@ -180,7 +189,7 @@ def query_summary(report: QueryReport, max_rows: int = 5) -> str:
         out.append(_repeat_rows(report.repeats, max_rows))
     overlaps = report.overlaps
     if len(overlaps):
-        rows = [[_e(str(r.doc)), _e(str(r.indexed)), str(len(r.blocks)), f"{r.coverage:.0%}",
+        rows = [[_id(r.doc), _id(r.indexed), str(len(r.blocks)), f"{r.coverage:.0%}",
                  f"{r.indexed_coverage:.0%}"] for r in overlaps.head(max_rows).itertuples(index=False)]
         out.append(_rows(f"Overlaps with indexed documents (first {len(rows)} of {len(overlaps)})",
                          ["document", "indexed", "shared blocks", "of the document", "of the indexed one"], rows))
@@ -420,12 +429,12 @@ def _clusters(report: Report, view: _View) -> str:
     rules = iter(report._clusters["rule"].tolist())  # in the order of the groups' members
     for c, rep, _, members in report._cluster_groups():
         rep = str(rep)
-        out.append(f"<h3>Cluster {c}: {len(members) + 1} documents, keeping <code>{_e(rep)}</code></h3>"
+        out.append(f"<h3>Cluster {c}: {len(members) + 1} documents, keeping <code>{_id(rep)}</code></h3>"
                    "<table><tr><th>document</th><th>similarity</th><th>containment</th><th>exact copy</th>"
-                   f"<th>rule</th><th>first line</th></tr><tr><td><b>{_e(rep)}</b> (representative)</td><td></td>"
+                   f"<th>rule</th><th>first line</th></tr><tr><td><b>{_id(rep)}</b> (representative)</td><td></td>"
                    f"<td></td><td></td><td></td><td>{_e(_clip(view.title(rep), 100))}</td></tr>")
         for doc, similarity, containment, exact in members:
-            out.append(f"<tr><td>{_e(str(doc))}</td><td class='num'>{similarity:.3f}</td>"
+            out.append(f"<tr><td>{_id(doc)}</td><td class='num'>{similarity:.3f}</td>"
                        f"<td class='num'>{containment:.3f}</td><td>{'yes' if exact else ''}</td>"
                        f"<td>{_e(next(rules))}</td><td>{_e(_clip(view.title(doc), 100))}</td></tr>")
         out.append("</table>")
@@ -436,8 +445,8 @@ def _side_by_side(left: tuple[str, str], right: tuple[str, str]) -> str:
     """Two ``(caption, text)`` passages next to each other, their shared words marked."""
     a, b = highlight(left[1], right[1])
     # dir=auto: a paragraph of Arabic or Hebrew runs from the right (a new user's review)
-    return (f"<div class='pair'><div class='side'><div class='where'>{_e(left[0])}</div>"
-            f"<div class='text' dir='auto'>{a}</div></div><div class='side'><div class='where'>{_e(right[0])}</div>"
+    return (f"<div class='pair'><div class='side'><div class='where'>{_id(left[0])}</div>"
+            f"<div class='text' dir='auto'>{a}</div></div><div class='side'><div class='where'>{_id(right[0])}</div>"
             f"<div class='text' dir='auto'>{b}</div></div></div>")
 
 
@@ -447,7 +456,7 @@ def _repeats(report: Report, view: _View) -> str:
     if not len(repeats):
         return out[0] + "<p class='muted'>No paragraph is repeated inside a document.</p>"
     for doc, g in repeats.groupby("doc", sort=False):
-        out.append(f"<h3><code>{_e(str(doc))}</code>: {len(g)} repeated paragraph{'s' if len(g) != 1 else ''}</h3>")
+        out.append(f"<h3><code>{_id(doc)}</code>: {len(g)} repeated paragraph{'s' if len(g) != 1 else ''}</h3>")
         for r in g.itertuples(index=False):
             earlier, line = view.block(r.doc, r.repeat_of)
             out.append(_side_by_side((f"line {line} (block {r.repeat_of}): first", earlier),
@@ -463,7 +472,7 @@ def _overlaps(report: Report, view: _View) -> str:
         return out[0] + "<p class='muted'>No two documents share paragraphs without being near-duplicates.</p>"
     for r in overlaps.itertuples(index=False):
         a, b = str(r.a), str(r.b)
-        out.append(f"<h3><code>{_e(a)}</code> and <code>{_e(b)}</code>: {len(r.blocks)} shared paragraph"
+        out.append(f"<h3><code>{_id(a)}</code> and <code>{_id(b)}</code>: {len(r.blocks)} shared paragraph"
                    f"{'s' if len(r.blocks) != 1 else ''}, {r.a_coverage:.0%} of the first, "
                    f"{r.b_coverage:.0%} of the second</h3>")
         for block_a, block_b, similarity in r.blocks:
@@ -480,7 +489,7 @@ def _boilerplate(report: Report) -> str:
     if not len(bp):
         return out + "<p class='muted'>No block is shared by unrelated documents.</p>"
     rows = "".join(f"<tr><td class='num'>{int(r.documents)}</td><td>{_e(str(r.text))}</td>"
-                   f"<td>{_e(_first_docs(r.docs))}</td></tr>" for r in bp.itertuples(index=False))
+                   f"<td>{_id(_first_docs(r.docs))}</td></tr>" for r in bp.itertuples(index=False))
     return (out + "<p class='muted'>Left out of document similarity and overlap.</p>"
             f"<table><tr><th>documents</th><th>text</th><th>found in</th></tr>{rows}</table>")
 
@@ -499,7 +508,7 @@ def _empty(report: Report) -> str:
     empty = report.empty_documents
     if not empty:
         return ""
-    items = "".join(f"<li><code>{_e(str(d))}</code></li>" for d in empty)
+    items = "".join(f"<li><code>{_id(d)}</code></li>" for d in empty)
     return f"<h2 id='empty'>Empty documents ({len(empty)})</h2><ul>{items}</ul>"
 
 

@@ -195,11 +195,11 @@ class Report:
         similarity[ms["doc_index"].to_numpy(dtype=np.int64)] = ms["similarity"].round(4).to_numpy()
         in_cluster = cluster >= 0
         return pd.DataFrame({
-            "doc": ids,
-            "path": docs.paths,
+            "doc": pd.array(ids, dtype=STR),
+            "path": pd.array(list(docs.paths), dtype=STR),
             "line": pd.array(docs.lines, dtype="Int64"),
             "cluster": cluster,
-            "representative": np.where(in_cluster, ids[representative], None),
+            "representative": pd.array(np.where(in_cluster, ids[representative], None), dtype=STR),
             "is_duplicate": in_cluster & (representative != np.arange(len(ids))),
             "similarity": similarity,
             "repeats": self._repeat_counts,
@@ -223,8 +223,9 @@ class Report:
         """The labels of documents ``ids`` in the scanned data (a DataFrame's or Series'
         own index, else positions), in that order: a finding's ids are strings, and
         ``df.loc[report.rows(report.clusters["doc"])]`` finds its rows whatever the
-        type of ``df``'s index (a review: an integer index matched none of them). A
-        :class:`KeyError` names an id that is no document of the report; a
+        type of ``df``'s index (a review: an integer index matched none of them). One id
+        gives an index of one label. A :class:`KeyError` names an id that is no document
+        of the report (and, for a number whose string is one, says ids are strings); a
         :class:`ValueError`, data whose index repeats a label (a label would name several
         rows: a new user's review had ``df.loc`` pick 82 rows for 41 duplicates)."""
         labels = self._labels if self._labels is not None else pd.RangeIndex(len(self._ids))
@@ -233,11 +234,13 @@ class Report:
             raise ValueError(f"the scanned data's index repeats {str(repeated)!r}, so a label names several rows; "
                              "scan df.reset_index(drop=True), or select with report.documents (in row order)")
         position = pd.Series(np.arange(len(self._ids)), index=pd.Index(self._ids, dtype=object))
-        wanted = pd.Index([ids] if isinstance(ids, str) else list(ids), dtype=object)
-        missing = wanted[~wanted.isin(position.index)]
-        if len(missing):
-            raise KeyError(f"no document {missing[0]!r} in this report")
-        return labels[position.loc[wanted].to_numpy()]
+        asked = [ids] if isinstance(ids, str) or not pd.api.types.is_list_like(ids) else list(ids)
+        found = pd.Index(asked, dtype=object).isin(position.index)
+        if not found.all():
+            key = asked[int(np.flatnonzero(~found)[0])]
+            hint = f": ids are strings, rows({str(key)!r})" if not isinstance(key, str) and str(key) in position.index else ""
+            raise KeyError(f"no document {key!r} in this report{hint}")
+        return labels[position.loc[pd.Index(asked, dtype=object)].to_numpy()]
 
     @property
     def empty_documents(self) -> list[str]:
@@ -370,6 +373,10 @@ class Report:
         return renderers[fmt]()
 
 
+#: the type pandas gives a column of strings (pandas 3's ``str``; ``object`` before it), which
+#: the columns of ids, paths and texts have whatever their rows: no rows, or none in a
+#: cluster, made ``report.documents``' columns ``object`` or ``float64`` (a notebook user's review)
+STR = pd.Series(["a"]).dtype
 #: the type of each column of the findings' frames, whatever their rows (an empty frame
 #: made from no rows has every column object, and a day without repeats joined to one
 #: with them made the block numbers objects)

@@ -227,9 +227,13 @@ class Params:
     def of(cls, _also: tuple[str, ...] = ("jobs",), **params) -> "Params":
         """``Params(**params)``, with a :class:`ParameterError` naming an unknown parameter
         (and the one meant, when close: one of these or of ``_also``, the caller's own
-        arguments) instead of Python's ``TypeError``."""
+        arguments) instead of Python's ``TypeError``. ``bands`` and ``rows``, which a
+        report's ``params`` hold (:meth:`as_dict`), are taken when they are those that
+        ``threshold`` and ``num_perm`` give, so that a report's parameters scan again
+        (a notebook user's review: ``dedup.scan(texts, **report.params)`` failed)."""
         fields = [f.name for f in dataclasses.fields(cls)]
         known = fields + [name for name in _also if name not in fields]
+        derived = {name: params.pop(name) for name in ("bands", "rows") if name in params}
         for name in params:
             if name not in fields:
                 if name in known:  # the caller's own argument, given where parameters go
@@ -237,7 +241,12 @@ class Params:
                 close = difflib.get_close_matches(name, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(known)})"
                 raise ParameterError(f"unknown parameter {name!r}{hint}")
-        return cls(**params)
+        made = cls(**params)
+        bands, rows = made.bands
+        if derived and derived != {name: value for name, value in (("bands", bands), ("rows", rows)) if name in derived}:
+            raise ParameterError(f"bands and rows follow from threshold and num_perm ({bands} x {rows} here), "
+                                 f"not {' and '.join(f'{k} {v!r}' for k, v in derived.items())}; leave them out")
+        return made
 
     @property
     def bands(self) -> tuple[int, int]:

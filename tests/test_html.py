@@ -233,6 +233,23 @@ def test_everything_is_escaped():
     assert "&lt;script&gt;doc0&lt;/script&gt;.txt" in page and "shared &amp; &lt;i&gt;.txt" in page
 
 
+def test_ids_write_direction_marks_and_control_characters_as_escapes_but_texts_keep_theirs():
+    """A notebook user's review: ``invoice\u202egnp.exe`` read as "invoiceexe.png" in the
+    page and the notebook summary, which the tables had escaped since a review before.
+    Arabic and Hebrew text needs its marks, so a text keeps them."""
+    story = sorted(NEWS.glob("*.txt"))[1].read_text(encoding="utf-8")
+    marked = "\u05e9\u05dc\u05d5\u05dd \u202bquoted\u202c " * 3 + "a line of Hebrew with its embedding marks kept"
+    docs = [dedup.Document("report", f"{story}\n\n{marked}\n\n{marked}\n", "-", None),
+            dedup.Document("invoice\u202egnp.exe", f"{story}\n\n{marked}\n\n{marked}\n", "-", None),
+            dedup.Document("an\x1bescape", f"{story}\n\n{marked}\n\n{marked}\n", "-", None)]
+    report = dedup.scan(docs)
+    assert len(report.clusters) == 2
+    for markup in (report.to_html(), report._repr_html_()):
+        assert "\u202e" not in markup and "\x1b" not in markup
+        assert "invoice\\u202egnp.exe" in markup and "an\\x1bescape" in markup
+    assert "\u202bquoted\u202c" in report.to_html()  # the text, side by side
+
+
 def test_histogram_counts_every_pair_once(reuters_report):
     n = reuters_report.summary["documents"] - reuters_report.summary["empty"]
     similarities, total, scope = pair_similarities(reuters_report)

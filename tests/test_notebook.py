@@ -246,6 +246,37 @@ def test_a_frame_whose_index_repeats_labels_is_warned_of_and_rows_refuses_to_gue
         dedup.clean(two_days, id="id")
 
 
+def test_rows_takes_one_id_and_says_ids_are_strings_when_given_a_label():
+    # a notebook user's review: rows(1) was "'int' object is not iterable", and rows([1])
+    # "no document 1", for a frame whose row 1 is document "1"
+    df = pd.read_json(REUTERS, lines=True, dtype={"id": str})[["text"]]
+    report = dedup.scan(df)
+    first = report.clusters["doc"].iloc[0]
+    assert list(report.rows(first)) == [int(first)]
+    for asked in (int(first), [int(first)]):
+        with pytest.raises(KeyError, match=f"no document {first} in this report: ids are strings, rows\\('{first}'\\)"):
+            report.rows(asked)
+    with pytest.raises(KeyError, match="no document None in this report'"):
+        report.rows([None])
+
+
+def test_a_reports_params_scan_again_and_its_frames_keep_their_types_without_rows():
+    # a notebook user's review: scan(**report.params) refused bands and rows, and
+    # report.documents' ids and representatives were object (or float64) without clusters
+    df = pd.read_json(REUTERS, lines=True, dtype={"id": str})
+    report = dedup.scan(df, id="id", threshold=0.9)
+    assert report.params["bands"] and dedup.scan(df, id="id", **report.params).to_json() == report.to_json()
+    with pytest.raises(dedup.ParameterError, match=r"bands and rows follow from threshold and num_perm \(\d+ x \d+ here\)"):
+        dedup.scan(df, id="id", **{**report.params, "threshold": 0.5})
+    alone = dedup.scan(df.iloc[:3], id="id")  # no cluster
+    empty = dedup.scan(df.iloc[:0], id="id")
+    assert not len(alone.clusters) and not len(empty.documents)
+    expected = report.documents.dtypes
+    for other in (alone, empty):
+        assert other.documents.dtypes.equals(expected), other.documents.dtypes
+    assert pd.concat([report.documents, alone.documents, empty.documents]).dtypes.equals(expected)
+
+
 def test_a_querys_frames_and_the_lists_in_a_reports_cells_are_copies_too(tmp_path):
     # a code review's cases: QueryReport's frames were its state, and a report's copies
     # shared the lists in their cells (boilerplate docs, overlap blocks)
