@@ -397,7 +397,9 @@ def _closest_members(report: Report, changed: set[str]) -> list[tuple[str, str, 
         tokens = r.store.of(docs)
         keep = r.index.content_blocks(r.left_out)[tokens.blocks]
         own = np.arange(len(docs))
-        sets, figures = verification_sets(tokens.tokens, own, p.ngram, keep)
+        # as the scan verifies: a template's lines' figures count (see Scanner)
+        sets, figures = verification_sets(tokens.tokens, own, p.ngram, keep,
+                                          keep_figures=r.index.content_blocks(r.boilerplate)[tokens.blocks])
         local = {ids[d]: k for k, d in enumerate(docs.tolist())}
         for doc in mine:
             others = [d for d in group if d != doc]

@@ -585,6 +585,22 @@ def test_dividend_notices_sharing_their_middle_line_are_different_news():
     assert report.summary["clusters"] == 0 and len(report.overlaps) >= 6
 
 
+def test_two_quarters_dividend_notices_of_one_company_are_different_news():
+    # real notices: with four other June notices, "Pay July 10" and "Record June 29" are
+    # a template's lines, left out of the shingles; the rest of the two quarters' notices
+    # is the same text (0.83), and their figures told them apart only if those lines' count
+    docs = {d.id: d.text for d in read_documents([Path(__file__).parent / "data" / "reuters_dividend_quarters.jsonl"])}
+    report = scan(docs)
+    assert report.summary["clusters"] == 0, report.clusters
+    assert report._result.template.any()  # the lines the notices share are a template's
+    # alone, the two are apart too, and a copy of one is still its duplicate
+    pair = scan({"march": docs["reuters-7761"], "june": docs["reuters-19150"],
+                 "june again": docs["reuters-19150"].replace("QUARTERLY", "QUARTERLY DIVIDEND")})
+    assert pair.clusters[["representative", "doc"]].values.tolist() in ([["june", "june again"]],
+                                                                         [["june again", "june"]])
+    assert not scan({**docs, "june again": docs["reuters-19150"]}).clusters.empty
+
+
 def test_near_repeat_of_a_paragraph_with_a_typo_fixed():
     lines = SEEDS["003"].splitlines()
     fixed = lines[1].replace("reminder", "remindr", 1)
