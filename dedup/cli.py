@@ -57,9 +57,10 @@ def _check_jobs(ctx: click.Context, param: click.Parameter, jobs: int) -> int:
 def skip_option(f: Callable) -> Callable:
     """``--skip-malformed``: records that are no record with a text are skipped with a warning."""
     return click.option("--skip-malformed", is_flag=True,
-                        help="Skip records that are no record with a text (a malformed JSONL line, invalid "
-                             "UTF-8, a CSV row with too many or too few fields, no text field) or repeat an id "
-                             "seen before, with a warning naming each, instead of stopping.")(f)
+                        help="Skip records that are no record with a text (a malformed JSONL line or one of "
+                             "invalid UTF-8, a CSV row with too many or too few fields, no text field, a "
+                             "directory's file in another encoding) or repeat an id seen before, with a warning "
+                             "naming each, instead of stopping. A CSV file with invalid UTF-8 still stops the run.")(f)
 
 
 def jobs_option(f: Callable) -> Callable:

@@ -6,14 +6,16 @@ it came from (file and line), so that any later error or report can point at it.
 Supported inputs:
 
 * a directory: every ``.txt`` / ``.md`` file below it (compressed ones too, ``.txt.gz``),
-  one document per file, its id being the path relative to the directory;
+  one document per file, its id being the path relative to the directory (files of
+  records beside them are not read, with a warning naming them);
 * ``.jsonl`` / ``.ndjson``: one JSON object per line (a file is parsed by Arrow's JSON
   reader 16 MB at a time, with Python's ``json`` as the reference for anything Arrow
   reads differently, see :func:`_arrow_documents`; standard input line by line);
 * ``.json``: a JSON array of objects;
 * ``.csv``: one record per row, the first row naming the columns;
 * ``.parquet``: one record per row;
-* any other file (``.txt``, ``.md``, ...): one plain-text document;
+* any other file (``.txt``, ``.md``, ...): one plain-text document, but for files of
+  records in formats not read (``.tsv``, ``.xlsx``, ...: :data:`UNREAD_RECORD_EXTENSIONS`), an error;
 * ``-``: JSONL read from standard input.
 
 A file compressed with gzip, bzip2 or xz (``day.jsonl.gz``, ``a.csv.bz2``, ``a.txt.xz``) is
@@ -75,6 +77,11 @@ FORMATS_BY_EXTENSION = {
     ".csv": "csv",
     ".parquet": "parquet",
 }
+#: files of records in a format not read (tables, spreadsheets, columnar files): read as one
+#: plain-text document, a day's TSV was one document whose rows ``clean`` cut as repeats
+#: (a data engineer's review), so naming one is an error
+UNREAD_RECORD_EXTENSIONS = (".tsv", ".tab", ".psv", ".xlsx", ".xls", ".ods", ".avro", ".orc", ".feather",
+                            ".arrow", ".pkl", ".pickle")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -697,6 +704,10 @@ def _iter_path(
     if kind == "dir":
         return _iter_directory(path, prefix_row_ids, on_malformed)
     if kind == "text":
+        if _format_suffix(path) in UNREAD_RECORD_EXTENSIONS:
+            raise InputError(f"a {_format_suffix(path)} file is not read: records are read from "
+                             f"{', '.join(FORMATS_BY_EXTENSION)} files (convert it to one of those), and a "
+                             "document from a .txt or .md file", path)
         return iter([Document(path, _read_text(path), path, None)])
 
     # with on_malformed, a record that is no record with a text (a JSONL line, a CSV row,
@@ -814,6 +825,11 @@ def _iter_directory(root: str, prefix_ids: bool = False,
                 listed += f"; e.g. {os.path.join(root, '*' + _most_common_extension(names))}"
             message += f"; name its record files instead ({listed})"
         raise InputError(message, root)
+    if records:  # read beside the texts, they were silently left out (a data engineer's review)
+        names = sorted(records)
+        listed = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+        warn(f"{root}: {len(names):,} file{'s' if len(names) != 1 else ''} of records not read ({listed}): "
+             "a directory is read for its .txt and .md files; name files of records as inputs of their own")
     prefix = root.replace(os.sep, "/").rstrip("/") + "/" if prefix_ids else ""
     for relative, full in sorted(found):
         bad = LONE_SURROGATE.search(relative)

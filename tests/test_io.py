@@ -20,8 +20,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
-from dedup.errors import DedupError, InputError, ParameterError
+from dedup.cli import cli
+from dedup.errors import DedupError, DedupWarning, InputError, ParameterError
 from dedup.io import (
     Document,
     atomic_open,
@@ -90,7 +92,8 @@ def test_directory_walk_order_ids_and_filters(tmp_path):
     (tmp_path / "sub" / "ignored.json").write_text("[]", encoding="utf-8")
     (tmp_path / ".hidden" / "secret.txt").write_text("no", encoding="utf-8")
     (tmp_path / ".dotfile.txt").write_text("no", encoding="utf-8")
-    docs = read_documents([tmp_path])
+    with pytest.warns(DedupWarning, match=r"1 file of records not read \(sub/ignored.json\)"):
+        docs = read_documents([tmp_path])
     assert [d.id for d in docs] == ["a.MD", "b.txt", "sub/c.md"]
     assert [d.text for d in docs] == ["ay", "bee", "sea"]
     assert docs[2].path == os.path.join(str(tmp_path), "sub", "c.md")
@@ -148,6 +151,30 @@ def test_a_directory_without_text_files_is_an_error_naming_its_record_files(tmp_
     empty.mkdir()
     with pytest.raises(InputError, match="no .txt or .md files below this directory"):
         read_documents([empty])
+
+
+def test_record_files_beside_text_files_are_named_in_a_warning_and_a_tsv_is_no_document(tmp_path):
+    # a data engineer's review: a directory of .txt files and a day's .jsonl read the texts
+    # and left the 368 records out without a word; a day's .tsv was one document, whose
+    # repeated rows clean cut as repeats
+    mixed = tmp_path / "mixed"
+    (mixed / "a").mkdir(parents=True)
+    for path in sorted(EXAMPLES.glob("*.txt"))[:2]:
+        shutil.copy(path, mixed / "a" / path.name)
+    for name in ("day.jsonl", "b.csv", "c.parquet", "d.jsonl.gz", "e.json"):
+        (mixed / name).write_bytes(b"")
+    with pytest.warns(DedupWarning, match=r"mixed: 5 files of records not read \(b.csv, c.parquet, d.jsonl.gz and 2 "
+                                          r"more\): a directory is read for its .txt and .md files"):
+        docs = read_documents([mixed])
+    assert [d.id for d in docs] == [f"a/{p.name}" for p in sorted(EXAMPLES.glob("*.txt"))[:2]]
+    tsv = tmp_path / "day.tsv.gz"
+    with gzip.open(tsv, "wt", encoding="utf-8") as f:
+        f.write("id\ttext\n1\tNet 1,356,000 vs 1,041,000\n1\tNet 1,356,000 vs 1,041,000\n")
+    with pytest.raises(InputError, match=r"day.tsv.gz: a .tsv file is not read: records are read from .jsonl, "
+                                         r".ndjson, .json, .csv, .parquet files"):
+        read_documents([tsv])
+    result = CliRunner().invoke(cli, ["clean", str(tsv), "-o", str(tmp_path / "out.tsv")])
+    assert result.exit_code == 2 and not (tmp_path / "out.tsv").exists()
 
 
 def test_single_text_file_id_is_path_as_given(tmp_path):
