@@ -704,8 +704,9 @@ def _iter_path(
     if kind == "dir":
         return _iter_directory(path, prefix_row_ids, on_malformed)
     if kind == "text":
-        if _format_suffix(path) in UNREAD_RECORD_EXTENSIONS:
-            raise InputError(f"a {_format_suffix(path)} file is not read: records are read from "
+        suffix = _format_suffix(path)
+        if suffix in UNREAD_RECORD_EXTENSIONS:
+            raise InputError(f"a {suffix} file is not read: records are read from "
                              f"{', '.join(FORMATS_BY_EXTENSION)} files (convert it to one of those), and a "
                              "document from a .txt or .md file", path)
         return iter([Document(path, _read_text(path), path, None)])

@@ -235,12 +235,13 @@ class Report:
                              "scan df.reset_index(drop=True), or select with report.documents (in row order)")
         position = pd.Series(np.arange(len(self._ids)), index=pd.Index(self._ids, dtype=object))
         asked = [ids] if isinstance(ids, str) or not pd.api.types.is_list_like(ids) else list(ids)
-        found = pd.Index(asked, dtype=object).isin(position.index)
+        wanted = pd.Index(asked, dtype=object)
+        found = wanted.isin(position.index)
         if not found.all():
-            key = asked[int(np.flatnonzero(~found)[0])]
+            key = asked[int(np.flatnonzero(~found)[0])]  # as given (the index shows None as nan)
             hint = f": ids are strings, rows({str(key)!r})" if not isinstance(key, str) and str(key) in position.index else ""
             raise KeyError(f"no document {key!r} in this report{hint}")
-        return labels[position.loc[pd.Index(asked, dtype=object)].to_numpy()]
+        return labels[position.loc[wanted].to_numpy()]
 
     @property
     def empty_documents(self) -> list[str]:

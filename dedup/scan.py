@@ -243,10 +243,11 @@ class Params:
                 hint = f"; did you mean {close[0]!r}?" if close else f" (parameters: {', '.join(known)})"
                 raise ParameterError(f"unknown parameter {name!r}{hint}")
         made = cls(**params)
-        bands, rows = made.bands
-        if derived and derived != {name: value for name, value in (("bands", bands), ("rows", rows)) if name in derived}:
-            raise ParameterError(f"bands and rows follow from threshold and num_perm ({bands} x {rows} here), "
-                                 f"not {' and '.join(f'{k} {v!r}' for k, v in derived.items())}; leave them out")
+        bands = dict(zip(("bands", "rows"), made.bands))
+        if any(value != bands[name] for name, value in derived.items()):
+            raise ParameterError(f"bands and rows follow from threshold and num_perm ({bands['bands']} x "
+                                 f"{bands['rows']} here), not {' and '.join(f'{k} {v!r}' for k, v in derived.items())}; "
+                                 "leave them out")
         return made
 
     @property
@@ -507,7 +508,7 @@ class Scanner:
         # counted (left out, two quarters' dividend notices of one company, "Pay April 10"
         # and "Pay July 10", were the same text: an accuracy review found 3 in Reuters-21578)
         keep_block = index.content_blocks(boilerplate)
-        keep_figures = index.content_blocks(boilerplate & ~(tables | ((facts | titles) & boilerplate)))
+        keep_figures = index.content_blocks(boilerplate & ~_template(tables, facts, titles, boilerplate))
         countable = countable_len & ~boilerplate
         near = near_all[countable[near_all["t1"].to_numpy()] & countable[near_all["t2"].to_numpy()]]
         # with jobs > 1 the findings are found beside the clusters' verification: with
@@ -597,7 +598,7 @@ class Scanner:
         member_stats.loc[member_stats["rule"] == "", "rule"] = "linked"
         # a fact's line that one story's copies alone hold is content again, as a headline is
         # (a code review: it stayed left out of every comparison)
-        template = tables | ((facts | titles) & boilerplate)
+        template = _template(tables, facts, titles, boilerplate)
         del clean_sets, figures, stats, mstats  # the shingle sets: ~2 KB a verified document
         doc_hash = feats.doc_hash
         exact = np.zeros(n, dtype=bool)
@@ -615,6 +616,12 @@ class Scanner:
         stages.close()
         return ScanResult(docs, p, table, store, index, feats.signatures, empty, cluster, representative, member_stats,
                           exact, boilerplate & ~template, reps, overlaps, template)
+
+
+def _template(tables: np.ndarray, facts: np.ndarray, titles: np.ndarray, boilerplate: np.ndarray) -> np.ndarray:
+    """Mask over types: a template's lines, text rather than chrome (see
+    :attr:`ScanResult.template`): a table's, and facts and titles while ``boilerplate``."""
+    return tables | ((facts | titles) & boilerplate)
 
 
 def _near_types(store: TokenStore, table: BlockTable, index: blk.BlockIndex, eligible: np.ndarray,
@@ -789,8 +796,9 @@ def _verification_sets(store: TokenStore, docs: np.ndarray, ngram: int, keep_blo
                        words: list[Tokens] | None, jobs: int = 1, rows: np.ndarray | None = None,
                        keep_figures: np.ndarray | None = None) -> tuple[SetBatch, SetBatch]:
     """Shingle and figure sets of documents ``docs`` from their blocks where
-    ``keep_block`` (default: all; the figures where ``keep_figures``, if given): from ``words``, their tokens in parts (``docs`` are
-    the parts' documents one part after the other, or those of them numbered ``rows``,
+    ``keep_block`` (default: all; the figures where ``keep_figures``, if given): from
+    ``words``, their tokens in parts (``docs`` are the parts' documents one part after
+    the other, or those of them numbered ``rows``,
     ascending, if given), their chunks on ``jobs`` threads; or else (``docs`` ascending)
     tokenising ``match.SET_CHUNK_DOCS`` of them at a time (on ``jobs`` threads, see
     :class:`~dedup.tokens.TokenStore`), one chunk's sets at a time."""

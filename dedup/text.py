@@ -65,8 +65,6 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: an HTML character reference: decimal, hexadecimal or named (named ones need their
 #: ``;`` here, so that ``AT&Tamp`` or ``R&D`` stay as they are)
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
-#: bytes of text tokenised at once (bounds the memory of the per-byte arrays: ~40 bytes a byte)
-_CHUNK_BYTES = 1 << 20
 #: odd, so that it is invertible modulo 2**64
 _POLY = 0x100000001B3
 
